@@ -1,0 +1,152 @@
+#include "common/auth.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/crypto.h"
+#include "common/status.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace tuopin::common {
+
+using google::protobuf::util::TimeUtil;
+
+SignedPrincipal SignPrincipal(const Principal& principal, absl::string_view key) {
+  SignedPrincipal out;
+  principal.SerializeToString(&out.bytes);
+  out.signature = HmacSha256(key, out.bytes);
+  return out;
+}
+
+absl::StatusOr<Principal> VerifySignedPrincipal(absl::string_view bytes,
+                                                absl::string_view signature, absl::string_view key,
+                                                const Clock& clock) {
+  if (bytes.empty() || signature.empty()) {
+    return WithReason(absl::UnauthenticatedError("the call carries no principal from the gateway"),
+                      "NO_PRINCIPAL");
+  }
+  if (!ConstantTimeEquals(HmacSha256(key, bytes), signature)) {
+    return WithReason(absl::UnauthenticatedError("the principal's signature is not valid"),
+                      "BAD_PRINCIPAL_SIGNATURE");
+  }
+  Principal p;
+  if (!p.ParseFromString(std::string(bytes))) {
+    return WithReason(absl::UnauthenticatedError("the principal does not parse"), "BAD_PRINCIPAL");
+  }
+  absl::Time expires = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(p.expires_at()));
+  if (clock.Now() > expires) {
+    return WithReason(absl::UnauthenticatedError("the principal has expired"), "PRINCIPAL_EXPIRED");
+  }
+  if (p.subject().empty()) {
+    return WithReason(absl::UnauthenticatedError("the principal has no subject"), "BAD_PRINCIPAL");
+  }
+  return p;
+}
+
+std::string RoleName(Role role) {
+  std::string name = tuopin::common::v1::Role_Name(role);
+  if (absl::StartsWith(name, "ROLE_")) name = name.substr(5);
+  return absl::AsciiStrToLower(name);
+}
+
+Role RoleFromName(absl::string_view name) {
+  Role role;
+  if (tuopin::common::v1::Role_Parse(absl::StrCat("ROLE_", absl::AsciiStrToUpper(name)), &role)) {
+    return role;
+  }
+  return tuopin::common::v1::ROLE_UNSPECIFIED;
+}
+
+bool RegionCovers(absl::string_view scope, absl::string_view region_code) {
+  if (scope == "*") return true;
+  return !scope.empty() && absl::StartsWith(region_code, scope);
+}
+
+bool PrincipalCoversRegion(const Principal& p, absl::string_view region_code) {
+  for (const auto& scope : p.region_scopes()) {
+    if (RegionCovers(scope, region_code)) return true;
+  }
+  return false;
+}
+
+bool HasRole(const Principal& p, Role role) {
+  for (int r : p.roles()) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
+absl::Status RequireRegion(const Principal& p, absl::string_view region_code,
+                           absl::string_view resource) {
+  if (PrincipalCoversRegion(p, region_code)) return absl::OkStatus();
+  return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                        "Permission denied on resource '", resource,
+                        "' (or it might not exist): outside the caller's region scope")),
+                    "OUT_OF_REGION");
+}
+
+absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> roles,
+                            absl::string_view action) {
+  for (Role r : roles) {
+    if (HasRole(p, r)) return absl::OkStatus();
+  }
+  std::vector<std::string> names;
+  for (Role r : roles) names.push_back(RoleName(r));
+  return WithReason(
+      absl::PermissionDeniedError(absl::StrCat(
+          "Permission denied: ", action, " needs one of the roles ", absl::StrJoin(names, ", "))),
+      "ROLE_NOT_ALLOWED");
+}
+
+void MethodPolicies::AddService(const google::protobuf::ServiceDescriptor* service) {
+  for (int i = 0; i < service->method_count(); ++i) {
+    const auto* m = service->method(i);
+    if (!m->options().HasExtension(tuopin::common::v1::policy)) continue;
+    policies_[absl::StrCat("/", service->full_name(), "/", m->name())] =
+        m->options().GetExtension(tuopin::common::v1::policy);
+  }
+}
+
+const tuopin::common::v1::MethodPolicy* MethodPolicies::Find(absl::string_view full_method) const {
+  auto it = policies_.find(full_method);
+  return it == policies_.end() ? nullptr : &it->second;
+}
+
+Authorizer::Authorizer(std::string key, const google::protobuf::ServiceDescriptor* service,
+                       const Clock* clock)
+    : key_(std::move(key)), service_name_(service->full_name()), clock_(clock) {
+  policies_.AddService(service);
+}
+
+std::string Authorizer::FullMethod(absl::string_view method_name) const {
+  return absl::StrCat("/", service_name_, "/", method_name);
+}
+
+absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContext& ctx,
+                                                absl::string_view method_name) const {
+  const auto& md = ctx.client_metadata();
+  auto find = [&](const char* key) -> absl::string_view {
+    auto it = md.find(key);
+    if (it == md.end()) return {};
+    return absl::string_view(it->second.data(), it->second.size());
+  };
+  auto principal =
+      VerifySignedPrincipal(find(kPrincipalHeader), find(kPrincipalSigHeader), key_, *clock_);
+  if (!principal.ok()) return principal.status();
+  std::string full = FullMethod(method_name);
+  const auto* policy = policies_.Find(full);
+  if (policy == nullptr) {
+    return WithReason(absl::PermissionDeniedError(absl::StrCat("Permission denied: method ", full,
+                                                               " has no access policy")),
+                      "NO_POLICY");
+  }
+  for (int allowed : policy->roles()) {
+    if (HasRole(*principal, static_cast<Role>(allowed))) return principal;
+  }
+  return WithReason(absl::PermissionDeniedError(
+                        absl::StrCat("Permission denied: the caller's roles may not call ", full)),
+                    "ROLE_NOT_ALLOWED");
+}
+
+}  // namespace tuopin::common

@@ -1,0 +1,163 @@
+#pragma once
+// MySQL access over Connector/C++ 1.1: a bounded connection pool (a connection is used
+// by one thread at a time), prepared statements cached per connection, and a
+// transaction runner that retries deadlocks, lock-wait timeouts and lost connections.
+// sql::SQLException never leaves this layer's callers: RunInTransaction turns it into a
+// status.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace sql {
+class Connection;
+class PreparedStatement;
+class ResultSet;
+class SQLException;
+}  // namespace sql
+
+namespace tuopin::common {
+
+struct DbConfig {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  // When set, connect over this unix socket instead of TCP.
+  std::string socket;
+  std::string user;
+  std::string password;
+  std::string database;
+  int pool_size = 8;
+  absl::Duration acquire_timeout = absl::Seconds(5);
+};
+
+// mysql://user:password@host:port/database?socket=/path&pool=8
+absl::StatusOr<DbConfig> ParseDsn(absl::string_view dsn);
+// The DSN with the password masked, for logs.
+std::string RedactDsn(const DbConfig& config);
+
+// MySQL error numbers the runtime acts on.
+inline constexpr int kErDupEntry = 1062;
+inline constexpr int kErLockWaitTimeout = 1205;
+inline constexpr int kErLockDeadlock = 1213;
+
+// ABORTED (reason DB_RETRYABLE) for deadlocks and lock waits, UNAVAILABLE for lost
+// connections, ALREADY_EXISTS (reason DB_DUPLICATE) for duplicate keys, INTERNAL else.
+absl::Status SqlErrorToStatus(const sql::SQLException& e);
+int SqlErrorCode(const absl::Status& status);
+
+// One pooled connection and its prepared-statement cache.
+class DbSession {
+ public:
+  explicit DbSession(std::unique_ptr<sql::Connection> conn);
+  ~DbSession();
+  sql::Connection& raw() { return *conn_; }
+  // A prepared statement for this exact SQL text, prepared once per connection.
+  sql::PreparedStatement& Prepare(absl::string_view sql_text);
+  // Runs a statement without parameters (DDL, SET, locks).
+  void ExecuteRaw(absl::string_view sql_text);
+
+ private:
+  std::unique_ptr<sql::Connection> conn_;
+  absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+};
+
+// Binds parameters in order and runs a cached prepared statement:
+//   Query(s, "SELECT a FROM t WHERE id = ?").Arg(id).Rows();
+class Query {
+ public:
+  Query(DbSession& session, absl::string_view sql_text);
+  Query& Arg(absl::string_view v);
+  Query& Arg(const std::string& v) { return Arg(absl::string_view(v)); }
+  Query& Arg(const char* v) { return Arg(absl::string_view(v)); }
+  Query& Arg(int64_t v);
+  Query& Arg(int32_t v) { return Arg(static_cast<int64_t>(v)); }
+  Query& Arg(uint32_t v) { return Arg(static_cast<int64_t>(v)); }
+  Query& Arg(bool v) { return Arg(static_cast<int64_t>(v ? 1 : 0)); }
+  Query& Null();
+  // Binds NULL when empty.
+  Query& OptionalArg(absl::string_view v) { return v.empty() ? Null() : Arg(v); }
+  std::unique_ptr<sql::ResultSet> Rows();
+  // Returns the number of affected rows.
+  int64_t Exec();
+
+ private:
+  sql::PreparedStatement& stmt_;
+  unsigned int next_ = 1;
+};
+
+class ConnectionPool {
+ public:
+  // Hands out one connection; returns it to the pool when destroyed.
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<DbSession> session)
+        : pool_(pool), session_(std::move(session)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = default;
+    ~Lease();
+    DbSession& operator*() { return *session_; }
+    DbSession* operator->() { return session_.get(); }
+    // The connection is broken: close it instead of returning it.
+    void Discard() { discard_ = true; }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<DbSession> session_;
+    bool discard_ = false;
+  };
+
+  static absl::StatusOr<std::unique_ptr<ConnectionPool>> Create(const DbConfig& config);
+  ~ConnectionPool();
+
+  // Waits up to the configured acquire timeout; UNAVAILABLE past it.
+  absl::StatusOr<Lease> Acquire();
+  const DbConfig& config() const { return config_; }
+  int peak_in_use() const;
+
+ private:
+  explicit ConnectionPool(DbConfig config) : config_(std::move(config)) {}
+  absl::StatusOr<std::unique_ptr<DbSession>> Connect();
+  void Release(std::unique_ptr<DbSession> session, bool discard);
+
+  DbConfig config_;
+  mutable absl::Mutex mu_;
+  std::vector<std::unique_ptr<DbSession>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+  int peak_in_use_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+struct TxOptions {
+  int max_attempts = 6;
+  bool read_only = false;
+  // Filled with the number of attempts made, when not null.
+  int* attempts = nullptr;
+};
+
+// Runs `fn` in one transaction and commits. Deadlocks, lock-wait timeouts and lost
+// connections roll back and run `fn` again (at most max_attempts, with jittered
+// backoff), so `fn` must have no effects outside the transaction. A non-OK status from
+// `fn` rolls back and is returned.
+absl::Status RunInTransaction(ConnectionPool& pool,
+                              const std::function<absl::Status(DbSession&)>& fn,
+                              TxOptions options = {});
+
+// Runs `fn` on a pooled connection in autocommit mode, converting SQL exceptions.
+absl::Status WithConnection(ConnectionPool& pool,
+                            const std::function<absl::Status(DbSession&)>& fn);
+
+// Time conversion for DATETIME(6) columns, always UTC.
+std::string ToSqlTime(absl::Time t);
+absl::Time FromSqlTime(absl::string_view s);
+
+}  // namespace tuopin::common

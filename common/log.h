@@ -1,0 +1,32 @@
+#pragma once
+// Structured logging: one JSON object per line on stderr, so that Kubernetes log
+// collectors parse it without configuration.
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "absl/strings/string_view.h"
+
+namespace tuopin::common {
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+
+using LogField = std::pair<absl::string_view, std::string>;
+
+void Log(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields = {});
+void SetMinLogLevel(LogLevel level);
+// Quotes and escapes a string as a JSON string literal.
+std::string JsonQuote(absl::string_view s);
+
+inline void LogInfo(absl::string_view m, std::initializer_list<LogField> f = {}) {
+  Log(LogLevel::kInfo, m, f);
+}
+inline void LogWarning(absl::string_view m, std::initializer_list<LogField> f = {}) {
+  Log(LogLevel::kWarning, m, f);
+}
+inline void LogError(absl::string_view m, std::initializer_list<LogField> f = {}) {
+  Log(LogLevel::kError, m, f);
+}
+
+}  // namespace tuopin::common

@@ -1,0 +1,121 @@
+#include "common/mutation.h"
+
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+
+#include "common/crypto.h"
+#include "common/status.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace tuopin::common {
+
+using tuopin::common::v1::AuditEvent;
+using tuopin::common::v1::EntityRef;
+
+EntityRef Entity(std::string type, std::string id, std::string region) {
+  EntityRef ref;
+  ref.set_type(std::move(type));
+  ref.set_id(std::move(id));
+  ref.set_region_code(std::move(region));
+  return ref;
+}
+
+std::string DeterministicBytes(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&out);
+  }
+  return bytes;
+}
+
+std::string MessageSha256(const google::protobuf::Message& message) {
+  return Sha256(DeterministicBytes(message));
+}
+
+AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx, const EntityRefs& entities,
+                          absl::string_view response_sha256) {
+  AuditEvent event;
+  event.set_event_id(ids.NewId());
+  event.set_service(ctx.service);
+  event.set_method(ctx.method);
+  event.set_actor_subject(ctx.principal.subject());
+  for (int r : ctx.principal.roles())
+    event.add_actor_roles(static_cast<tuopin::common::v1::Role>(r));
+  *event.mutable_occurred_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(ctx.now));
+  for (const auto& e : entities) *event.add_entities() = e;
+  event.set_request_sha256(ctx.request_sha256);
+  event.set_request_id(ctx.request_id);
+  event.set_response_sha256(std::string(response_sha256));
+  return event;
+}
+
+void WriteOutboxEvent(DbSession& s, const AuditEvent& event) {
+  std::string bytes = DeterministicBytes(event);
+  Query(s, "INSERT INTO outbox (event_id, event, created_at) VALUES (?, ?, ?)")
+      .Arg(event.event_id())
+      .Arg(bytes)
+      .Arg(ToSqlTime(absl::FromUnixMicros(
+          google::protobuf::util::TimeUtil::TimestampToMicroseconds(event.occurred_at()))))
+      .Exec();
+}
+
+absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
+                         const MutationBody& body, google::protobuf::Message& response,
+                         bool* replayed) {
+  return RunInTransaction(pool, [&](DbSession& s) -> absl::Status {
+    response.Clear();
+    if (replayed != nullptr) *replayed = false;
+    try {
+      Query(s,
+            "INSERT INTO idempotency (subject, request_id, method, request_sha256, created_at)"
+            " VALUES (?, ?, ?, ?, ?)")
+          .Arg(ctx.principal.subject())
+          .Arg(ctx.request_id)
+          .Arg(ctx.method)
+          .Arg(ctx.request_sha256)
+          .Arg(ToSqlTime(ctx.now))
+          .Exec();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != kErDupEntry) throw;
+      // The first call with this id has committed (a concurrent one would still hold
+      // the row lock and we would have waited for it): answer as it did.
+      auto rs = Query(s,
+                      "SELECT method, request_sha256, response FROM idempotency"
+                      " WHERE subject = ? AND request_id = ? LOCK IN SHARE MODE")
+                    .Arg(ctx.principal.subject())
+                    .Arg(ctx.request_id)
+                    .Rows();
+      if (!rs->next()) return absl::AbortedError("idempotency record vanished");
+      if (rs->getString(1).asStdString() != ctx.method ||
+          rs->getString(2).asStdString() != ctx.request_sha256) {
+        return WithReason(InvalidField("request_id",
+                                       "was already used for a different request; use a new "
+                                       "request_id for a new request"),
+                          "REQUEST_ID_REUSED");
+      }
+      if (!response.ParseFromString(rs->getString(3).asStdString())) {
+        return absl::InternalError("stored response does not parse");
+      }
+      if (replayed != nullptr) *replayed = true;
+      return absl::OkStatus();
+    }
+    auto entities = body(s, response);
+    if (!entities.ok()) return entities.status();
+    std::string response_bytes = DeterministicBytes(response);
+    Query(s, "UPDATE idempotency SET response = ? WHERE subject = ? AND request_id = ?")
+        .Arg(response_bytes)
+        .Arg(ctx.principal.subject())
+        .Arg(ctx.request_id)
+        .Exec();
+    WriteOutboxEvent(s, MakeAuditEvent(ids, ctx, *entities, Sha256(response_bytes)));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace tuopin::common

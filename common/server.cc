@@ -1,0 +1,208 @@
+#include "common/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/log.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
+#include "grpcpp/server.h"
+#include "grpcpp/support/server_interceptor.h"
+#include "prometheus/counter.h"
+#include "prometheus/exposer.h"
+#include "prometheus/histogram.h"
+
+namespace tuopin::common {
+namespace {
+
+class RpcMetrics {
+ public:
+  static RpcMetrics& Get() {
+    static RpcMetrics* m = new RpcMetrics();
+    return *m;
+  }
+
+  void Observe(const std::string& method, grpc::StatusCode code, double seconds) {
+    prometheus::Counter* counter;
+    prometheus::Histogram* histogram;
+    std::string key = absl::StrCat(method, "|", static_cast<int>(code));
+    {
+      absl::MutexLock lock(&mu);
+      auto& c = counters[key];
+      if (c == nullptr) {
+        c = &handled.Add({{"grpc_method", method}, {"grpc_code", std::to_string(code)}});
+      }
+      counter = c;
+      auto& h = histograms[method];
+      if (h == nullptr) {
+        h = &latency.Add({{"grpc_method", method}},
+                         prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001,
+                                                                 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                                 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+      }
+      histogram = h;
+    }
+    counter->Increment();
+    histogram->Observe(seconds);
+  }
+
+ private:
+  RpcMetrics()
+      : handled(prometheus::BuildCounter()
+                    .Name("tuopin_grpc_server_handled_total")
+                    .Help("RPCs completed, by method and status code")
+                    .Register(MetricsRegistry())),
+        latency(prometheus::BuildHistogram()
+                    .Name("tuopin_grpc_server_handling_seconds")
+                    .Help("RPC latency from receipt to status, by method")
+                    .Register(MetricsRegistry())) {}
+
+  prometheus::Family<prometheus::Counter>& handled;
+  prometheus::Family<prometheus::Histogram>& latency;
+  absl::Mutex mu;
+  // Children are looked up once per (method, code), not on every call.
+  absl::flat_hash_map<std::string, prometheus::Counter*> counters ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, prometheus::Histogram*> histograms ABSL_GUARDED_BY(mu);
+};
+
+// Observes each call's method, status and latency. (Interceptors in gRPC 1.51 cannot
+// reject calls; they only watch here.)
+class MetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit MetricsInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : method_(info->method() ? info->method() : "unknown"),
+        start_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_);
+      RpcMetrics::Get().Observe(method_, methods->GetSendStatus().error_code(), elapsed.count());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string method_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+class MetricsInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(info);
+  }
+};
+
+}  // namespace
+
+namespace {
+// The exposer holds collectables by weak_ptr: the registry must stay owned for the
+// whole process.
+const std::shared_ptr<prometheus::Registry>& SharedRegistry() {
+  static auto* registry =
+      new std::shared_ptr<prometheus::Registry>(std::make_shared<prometheus::Registry>());
+  return *registry;
+}
+}  // namespace
+
+prometheus::Registry& MetricsRegistry() { return *SharedRegistry(); }
+
+int RunServer(ServerOptions options) {
+  // Signals are taken by sigwait below; every thread created from here on inherits the
+  // mask, so none of gRPC's threads is interrupted by them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  RpcMetrics::Get();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  auto creds = options.credentials ? options.credentials : grpc::InsecureServerCredentials();
+  builder.AddListeningPort(absl::StrCat(options.host, ":", options.port), creds, &bound_port);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  grpc::ResourceQuota quota(absl::StrCat("tuopin-", options.name));
+  quota.SetMaxThreads(options.max_threads);
+  builder.SetResourceQuota(quota);
+  for (grpc::Service* s : options.services) builder.RegisterService(s);
+  std::unique_ptr<grpc::ServerCompletionQueue> cq;
+  if (options.generic_service != nullptr) {
+    builder.RegisterAsyncGenericService(options.generic_service);
+    cq = builder.AddCompletionQueue();
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<MetricsInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) {
+    LogError("cannot listen", {{"address", absl::StrCat(options.host, ":", options.port)}});
+    return 1;
+  }
+
+  int metrics_port = options.metrics_port;
+  if (metrics_port < 0) metrics_port = options.port == 0 ? 0 : options.port + 1000;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    exposer = std::make_unique<prometheus::Exposer>(
+        absl::StrCat(options.metrics_host, ":", metrics_port));
+    exposer->RegisterCollectable(SharedRegistry());
+    metrics_port = exposer->GetListeningPorts().at(0);
+  } catch (const std::exception& e) {
+    LogError("cannot serve metrics", {{"port", std::to_string(metrics_port)}, {"error", e.what()}});
+    server->Shutdown();
+    return 1;
+  }
+
+  auto* health = server->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  for (const auto& name : options.service_names) health->SetServingStatus(name, true);
+  if (!options.port_file.empty()) {
+    std::string tmp = options.port_file + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << bound_port << " " << metrics_port << "\n";
+    }
+    std::rename(tmp.c_str(), options.port_file.c_str());
+  }
+  LogInfo("serving", {{"service", options.name},
+                      {"grpc_port", std::to_string(bound_port)},
+                      {"metrics_port", std::to_string(metrics_port)}});
+
+  std::thread generic_loop;
+  if (options.serve_generic) {
+    generic_loop = std::thread([&] { options.serve_generic(cq.get()); });
+  }
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  LogInfo("stopping", {{"service", options.name}, {"signal", std::to_string(sig)}});
+  health->SetServingStatus(false);
+  if (options.on_stopping) options.on_stopping();
+  absl::SleepFor(options.shutdown_grace);
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoMilliseconds(options.drain_timeout));
+  if (cq) cq->Shutdown();
+  if (generic_loop.joinable()) generic_loop.join();
+  server->Wait();
+  LogInfo("stopped", {{"service", options.name}});
+  return 0;
+}
+
+}  // namespace tuopin::common

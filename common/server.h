@@ -1,0 +1,52 @@
+#pragma once
+// RunServer: how every Tuopin binary serves. grpc.health.v1 (overall "" and each
+// service), server reflection, Prometheus metrics over HTTP (requests by method and code,
+// latency histograms), and a graceful stop on SIGTERM/SIGINT: health NOT_SERVING first,
+// a grace period for load balancers to notice, then a bounded drain.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "prometheus/registry.h"
+
+namespace tuopin::common {
+
+struct ServerOptions {
+  std::string name;
+  std::string host = "0.0.0.0";
+  // 0 picks a free port (tests).
+  int port = 0;
+  // -1: port + 1000, or a free port when port is 0. 0: a free port.
+  int metrics_port = -1;
+  std::string metrics_host = "0.0.0.0";
+  // When set, "<grpc port> <metrics port>\n" is written there once listening.
+  std::string port_file;
+  absl::Duration shutdown_grace = absl::Seconds(2);
+  absl::Duration drain_timeout = absl::Seconds(10);
+  int max_receive_message_bytes = 4 << 20;
+  int max_threads = 64;
+  std::vector<grpc::Service*> services;
+  // Full names of the services, for per-service health ("tuopin.funds.v1.FundsService").
+  std::vector<std::string> service_names;
+  // Generic (untyped) service, for the gateway.
+  grpc::AsyncGenericService* generic_service = nullptr;
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // Called after the port is bound, with the builder's completion queue when the
+  // generic service is used; runs the caller's own serving loop.
+  std::function<void(grpc::ServerCompletionQueue*)> serve_generic;
+  // Called when the stop begins (health already NOT_SERVING), e.g. to stop a relay.
+  std::function<void()> on_stopping;
+};
+
+// The metrics registry of this process, served by RunServer.
+prometheus::Registry& MetricsRegistry();
+
+// Serves until SIGTERM or SIGINT, then stops gracefully. Returns the process exit code.
+int RunServer(ServerOptions options);
+
+}  // namespace tuopin::common

@@ -1,0 +1,33 @@
+#pragma once
+// The start-up every service binary shares: flags (with TUOPIN_* overrides), the
+// database pool, migrations, the gateway's principal key, and the server options.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/db.h"
+#include "common/migrate.h"
+#include "common/server.h"
+
+namespace tuopin::common {
+
+struct ServiceEnv {
+  ServerOptions server;
+  std::unique_ptr<ConnectionPool> pool;
+  // Shared with the gateway: authenticates the forwarded principal.
+  std::string internal_key;
+  // Signs page tokens.
+  std::string page_token_key;
+  // How to reach the gateway, for calls to other services and the outbox relay.
+  std::string gateway_target;
+  std::string service_token_file;
+};
+
+// Parses flags and prepares the service. With --migrate_only it applies migrations and
+// exits. Exits with status 2 on bad configuration, with a message naming what is wrong.
+ServiceEnv InitService(int argc, char** argv, const std::string& name, int default_port,
+                       const std::vector<Migration>& migrations);
+
+}  // namespace tuopin::common

@@ -1,0 +1,56 @@
+#pragma once
+// Request validators shared by the services. Each appends a violation naming the field
+// (AIP-193 BadRequest) instead of failing at the first, so a client sees every problem.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "common/status.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "tuopin/common/v1/common.pb.h"
+
+namespace tuopin::common {
+
+inline constexpr int64_t kMaxAmountFen = 1'000'000'000'000'000;  // 10^15 fen
+
+bool IsValidUtf8(absl::string_view s);
+
+// 1-64 characters of [A-Za-z0-9._:-].
+void ValidateRequestId(absl::string_view value, FieldViolations& v);
+// An id as the services issue them or clients choose them: 1-64 of [A-Za-z0-9._:-].
+bool IsValidId(absl::string_view value);
+void ValidateId(absl::string_view field, absl::string_view value, FieldViolations& v,
+                bool required = true);
+// Valid UTF-8, without control characters other than newline and tab, between
+// min_bytes and max_bytes long.
+void ValidateText(absl::string_view field, absl::string_view value, size_t min_bytes,
+                  size_t max_bytes, FieldViolations& v);
+// Digits only, of one of the administrative lengths (2, 4, 6, 9, 12), restricted to
+// [min_len, max_len].
+bool IsRegionCode(absl::string_view code);
+void ValidateRegionCode(absl::string_view field, absl::string_view code, FieldViolations& v,
+                        int min_len = 2, int max_len = 12);
+// A known, specified enum value.
+void ValidateEnum(absl::string_view field, int value, const google::protobuf::EnumDescriptor* desc,
+                  FieldViolations& v);
+// year 2000-2100 and a real calendar day.
+std::optional<absl::CivilDay> ValidateDate(absl::string_view field,
+                                           const tuopin::common::v1::Date& date,
+                                           FieldViolations& v);
+std::optional<absl::Time> ValidateTimestamp(absl::string_view field,
+                                            const google::protobuf::Timestamp& ts,
+                                            FieldViolations& v);
+void ValidateAmountFen(absl::string_view field, int64_t amount, FieldViolations& v);
+void ValidateRange(absl::string_view field, int64_t value, int64_t min, int64_t max,
+                   FieldViolations& v);
+
+tuopin::common::v1::Date ToDate(absl::CivilDay day);
+absl::CivilDay FromDate(const tuopin::common::v1::Date& date);
+// The calendar day of an instant in China Standard Time (UTC+8).
+absl::CivilDay ChinaDay(absl::Time t);
+
+}  // namespace tuopin::common

@@ -1,0 +1,379 @@
+// The database runtime against a real MariaDB: the pool under concurrency, racing
+// migrations, deadlock retries, idempotent mutations and the outbox.
+
+#include "common/db.h"
+
+#include <cppconn/resultset.h>
+
+#include <atomic>
+#include <barrier>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/migrate.h"
+#include "common/mutation.h"
+#include "common/outbox.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_db.h"
+#include "tuopin/personnel/v1/personnel.pb.h"
+
+namespace tuopin::generated {
+const std::vector<tuopin::common::Migration>& TestMigrations();
+}
+
+namespace tuopin::common {
+namespace {
+
+using testing::TestDatabase;
+
+int64_t ScalarInt(ConnectionPool& pool, const std::string& sql) {
+  int64_t v = -1;
+  EXPECT_TRUE(WithConnection(pool, [&](DbSession& s) {
+                auto rs = Query(s, sql).Rows();
+                if (rs->next()) v = rs->getInt64(1);
+                return absl::OkStatus();
+              }).ok());
+  return v;
+}
+
+void Exec(ConnectionPool& pool, const std::string& sql) {
+  ASSERT_TRUE(WithConnection(pool, [&](DbSession& s) {
+                s.ExecuteRaw(sql);
+                return absl::OkStatus();
+              }).ok());
+}
+
+TEST(DsnTest, ParsesAndRejects) {
+  auto c = ParseDsn("mysql://u:p@h:3310/db?socket=/tmp/s.sock&pool=4");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->user, "u");
+  EXPECT_EQ(c->password, "p");
+  EXPECT_EQ(c->host, "h");
+  EXPECT_EQ(c->port, 3310);
+  EXPECT_EQ(c->database, "db");
+  EXPECT_EQ(c->socket, "/tmp/s.sock");
+  EXPECT_EQ(c->pool_size, 4);
+  EXPECT_FALSE(ParseDsn("postgres://u@h/db").ok());
+  EXPECT_FALSE(ParseDsn("mysql://u@h:99999/db").ok());
+  EXPECT_FALSE(ParseDsn("mysql://u@h/db?bogus=1").ok());
+  EXPECT_FALSE(ParseDsn("mysql://h/db").ok());
+  EXPECT_EQ(RedactDsn(*c).find(":p@"), std::string::npos);
+}
+
+TEST(PoolTest, SixteenThreadsShareABoundedPool) {
+  TestDatabase db;
+  auto pool = db.NewPool(4);
+  Exec(*pool, "CREATE TABLE counter (id INT PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB");
+  Exec(*pool, "INSERT INTO counter VALUES (1, 0)");
+  constexpr int kThreads = 16, kIncrements = 40;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kIncrements; ++i) {
+        absl::Status st = RunInTransaction(*pool, [&](DbSession& s) {
+          auto rs = Query(s, "SELECT n FROM counter WHERE id = 1 FOR UPDATE").Rows();
+          rs->next();
+          int64_t n = rs->getInt64(1);
+          Query(s, "UPDATE counter SET n = ? WHERE id = 1").Arg(n + 1).Exec();
+          return absl::OkStatus();
+        });
+        if (!st.ok()) failures++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(ScalarInt(*pool, "SELECT n FROM counter WHERE id = 1"), kThreads * kIncrements);
+  EXPECT_LE(pool->peak_in_use(), 4);
+  EXPECT_GE(pool->peak_in_use(), 2) << "16 threads never overlapped: the test proves nothing";
+}
+
+TEST(PoolTest, ExhaustedPoolAnswersUnavailable) {
+  TestDatabase db;
+  DbConfig c = db.config();
+  c.pool_size = 1;
+  c.acquire_timeout = absl::Milliseconds(50);
+  auto pool = ConnectionPool::Create(c);
+  ASSERT_TRUE(pool.ok());
+  auto held = (*pool)->Acquire();
+  ASSERT_TRUE(held.ok());
+  auto second = (*pool)->Acquire();
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(PoolTest, SqlErrorsBecomeStatuses) {
+  TestDatabase db;
+  auto pool = db.NewPool();
+  absl::Status st = WithConnection(*pool, [](DbSession& s) {
+    s.ExecuteRaw("SELECT * FROM no_such_table");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(SqlErrorCode(st), 1146);
+}
+
+TEST(PoolTest, BinaryValuesRoundTrip) {
+  TestDatabase db;
+  auto pool = db.NewPool();
+  Exec(*pool, "CREATE TABLE b (id INT PRIMARY KEY, v LONGBLOB)");
+  std::string value("a\0b\xff\x01z", 6);
+  std::string back;
+  ASSERT_TRUE(WithConnection(*pool, [&](DbSession& s) {
+                Query(s, "INSERT INTO b VALUES (1, ?)").Arg(value).Exec();
+                auto rs = Query(s, "SELECT v FROM b WHERE id = 1").Rows();
+                rs->next();
+                back = rs->getString(1).asStdString();
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(back, value);
+}
+
+TEST(MigrationsTest, TwoRacingRunnersApplyEachMigrationOnce) {
+  TestDatabase db;
+  // Migration 2 is not idempotent: applied twice, it would insert two rows.
+  std::vector<Migration> ms = {
+      {1, "001_table", "CREATE TABLE m (id INT AUTO_INCREMENT PRIMARY KEY, v INT);"},
+      {2, "002_row", "INSERT INTO m (v) VALUES (1);\nINSERT INTO m (v) VALUES (2);"},
+  };
+  auto pool_a = db.NewPool(2);
+  auto pool_b = db.NewPool(2);
+  std::barrier start(2);
+  absl::Status a, b;
+  std::thread ta([&] {
+    start.arrive_and_wait();
+    a = ApplyMigrations(*pool_a, ms);
+  });
+  std::thread tb([&] {
+    start.arrive_and_wait();
+    b = ApplyMigrations(*pool_b, ms);
+  });
+  ta.join();
+  tb.join();
+  EXPECT_TRUE(a.ok()) << a;
+  EXPECT_TRUE(b.ok()) << b;
+  EXPECT_EQ(ScalarInt(*pool_a, "SELECT COUNT(*) FROM m"), 2);
+  EXPECT_EQ(ScalarInt(*pool_a, "SELECT COUNT(*) FROM schema_migrations"), 2);
+  // Running again changes nothing.
+  EXPECT_TRUE(ApplyMigrations(*pool_a, ms).ok());
+  EXPECT_EQ(ScalarInt(*pool_a, "SELECT COUNT(*) FROM m"), 2);
+}
+
+TEST(MigrationsTest, AnEditedAppliedMigrationIsRefused) {
+  TestDatabase db;
+  auto pool = db.NewPool();
+  ASSERT_TRUE(ApplyMigrations(*pool, {{1, "001", "CREATE TABLE x (id INT PRIMARY KEY);"}}).ok());
+  absl::Status st = ApplyMigrations(*pool, {{1, "001", "CREATE TABLE x (id BIGINT PRIMARY KEY);"}});
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MigrationsTest, SplitsStatementsAndSkipsComments) {
+  auto stmts = SplitSqlStatements("-- c\nCREATE TABLE a (x INT);\n\nINSERT INTO a\n VALUES (1);\n");
+  ASSERT_EQ(stmts.size(), 2u);
+  EXPECT_EQ(stmts[0], "CREATE TABLE a (x INT)");
+}
+
+TEST(TransactionTest, RealDeadlockIsRetriedToSuccess) {
+  TestDatabase db;
+  auto pool = db.NewPool(4);
+  Exec(*pool, "CREATE TABLE acct (id INT PRIMARY KEY, n INT NOT NULL) ENGINE=InnoDB");
+  Exec(*pool, "INSERT INTO acct VALUES (1, 0), (2, 0)");
+  // Each transaction locks one row, waits until the other has locked the other row (on
+  // the first attempt only), then locks the other: a lock cycle InnoDB must break.
+  std::barrier both_locked(2);
+  std::atomic<int> first_attempts_done{0};
+  int attempts_a = 0, attempts_b = 0;
+  auto body = [&](int first, int second, int* attempts) {
+    return RunInTransaction(
+        *pool,
+        [&, first, second, attempts](DbSession& s) {
+          Query(s, "UPDATE acct SET n = n + 1 WHERE id = ?").Arg(first).Exec();
+          if (*attempts == 1) {
+            both_locked.arrive_and_wait();
+            first_attempts_done++;
+          }
+          Query(s, "UPDATE acct SET n = n + 1 WHERE id = ?").Arg(second).Exec();
+          return absl::OkStatus();
+        },
+        TxOptions{.max_attempts = 6, .attempts = attempts});
+  };
+  absl::Status a, b;
+  std::thread ta([&] { a = body(1, 2, &attempts_a); });
+  std::thread tb([&] { b = body(2, 1, &attempts_b); });
+  ta.join();
+  tb.join();
+  EXPECT_TRUE(a.ok()) << a;
+  EXPECT_TRUE(b.ok()) << b;
+  EXPECT_EQ(first_attempts_done.load(), 2);
+  EXPECT_GE(std::max(attempts_a, attempts_b), 2) << "no deadlock happened";
+  EXPECT_EQ(ScalarInt(*pool, "SELECT SUM(n) FROM acct"), 4);
+}
+
+TEST(TransactionTest, ErrorFromBodyRollsBack) {
+  TestDatabase db;
+  auto pool = db.NewPool();
+  Exec(*pool, "CREATE TABLE r (id INT PRIMARY KEY) ENGINE=InnoDB");
+  absl::Status st = RunInTransaction(*pool, [](DbSession& s) {
+    Query(s, "INSERT INTO r VALUES (1)").Exec();
+    return absl::FailedPreconditionError("business rule");
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ScalarInt(*pool, "SELECT COUNT(*) FROM r"), 0);
+}
+
+class MutationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pool_ = db_.NewPool(8);
+    // The common schema every service embeds, plus a test table.
+    ASSERT_TRUE(ApplyMigrations(*pool_, tuopin::generated::TestMigrations()).ok());
+  }
+
+  MutationContext Ctx(const std::string& request_id, const google::protobuf::Message& req) {
+    MutationContext ctx;
+    ctx.service = "test";
+    ctx.method = "/tuopin.test/CreateItem";
+    ctx.principal.set_subject("alice");
+    ctx.principal.add_roles(tuopin::common::v1::ROLE_ADMIN);
+    ctx.request_id = request_id;
+    ctx.request_sha256 = MessageSha256(req);
+    ctx.now = absl::FromUnixSeconds(1536710400);
+    return ctx;
+  }
+
+  // Creates an item named after the request; the response is a Region carrying the id.
+  absl::Status CreateItem(const tuopin::personnel::v1::Region& req, const std::string& request_id,
+                          tuopin::personnel::v1::Region& resp, bool* replayed = nullptr,
+                          bool fail_after_write = false) {
+    return RunMutation(
+        *pool_, ids_, Ctx(request_id, req),
+        [&](DbSession& s, google::protobuf::Message& out) -> absl::StatusOr<EntityRefs> {
+          std::string id = ids_.NewId();
+          Query(s, "INSERT INTO items VALUES (?, ?)").Arg(id).Arg(req.name()).Exec();
+          if (fail_after_write) return absl::FailedPreconditionError("refused after writing");
+          auto& r = static_cast<tuopin::personnel::v1::Region&>(out);
+          r.set_code(id);
+          r.set_name(req.name());
+          return EntityRefs{Entity("item", id, "520221")};
+        },
+        resp, replayed);
+  }
+
+  TestDatabase db_;
+  std::unique_ptr<ConnectionPool> pool_;
+  SequentialIdGenerator ids_{"id"};
+};
+
+TEST_F(MutationTest, ReplayReturnsTheFirstResponseAndWritesOnce) {
+  tuopin::personnel::v1::Region req;
+  req.set_name("Shuicheng");
+  tuopin::personnel::v1::Region first, second;
+  bool replayed = true;
+  ASSERT_TRUE(CreateItem(req, "req-1", first, &replayed).ok());
+  EXPECT_FALSE(replayed);
+  ASSERT_TRUE(CreateItem(req, "req-1", second, &replayed).ok());
+  EXPECT_TRUE(replayed);
+  EXPECT_EQ(first.code(), second.code());
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
+}
+
+TEST_F(MutationTest, SameIdWithAnotherRequestIsInvalidArgument) {
+  tuopin::personnel::v1::Region a, b, resp;
+  a.set_name("A");
+  b.set_name("B");
+  ASSERT_TRUE(CreateItem(a, "req-2", resp).ok());
+  absl::Status st = CreateItem(b, "req-2", resp);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("request_id"), std::string::npos);
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
+}
+
+TEST_F(MutationTest, ConcurrentRetriesOfOneRequestWriteOnce) {
+  tuopin::personnel::v1::Region req;
+  req.set_name("race");
+  constexpr int kThreads = 8;
+  std::vector<tuopin::personnel::v1::Region> resps(kThreads);
+  std::vector<absl::Status> sts(kThreads);
+  std::vector<std::thread> threads;
+  std::barrier go(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      go.arrive_and_wait();
+      sts[i] = CreateItem(req, "req-race", resps[i]);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_TRUE(sts[i].ok()) << sts[i];
+    EXPECT_EQ(resps[i].code(), resps[0].code());
+  }
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
+}
+
+TEST_F(MutationTest, OutboxRowCommitsWithAndOnlyWithItsMutation) {
+  tuopin::personnel::v1::Region req, resp;
+  req.set_name("x");
+  absl::Status st = CreateItem(req, "req-fail", resp, nullptr, /*fail_after_write=*/true);
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 0);
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM outbox"), 0);
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM idempotency"), 0);
+  // The same request_id is free again after a failure.
+  ASSERT_TRUE(CreateItem(req, "req-fail", resp).ok());
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
+  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
+  // The event names the entity, the actor and the request digest.
+  std::string bytes;
+  ASSERT_TRUE(WithConnection(*pool_, [&](DbSession& s) {
+                auto rs = Query(s, "SELECT event FROM outbox").Rows();
+                rs->next();
+                bytes = rs->getString(1).asStdString();
+                return absl::OkStatus();
+              }).ok());
+  tuopin::common::v1::AuditEvent event;
+  ASSERT_TRUE(event.ParseFromString(bytes));
+  EXPECT_EQ(event.actor_subject(), "alice");
+  EXPECT_EQ(event.request_id(), "req-fail");
+  ASSERT_EQ(event.entities_size(), 1);
+  EXPECT_EQ(event.entities(0).id(), resp.code());
+  EXPECT_EQ(event.request_sha256(), MessageSha256(req));
+}
+
+class RecordingSink : public OutboxSink {
+ public:
+  absl::Status Ship(const std::vector<tuopin::common::v1::AuditEvent>& events) override {
+    if (fail) return absl::UnavailableError("log down");
+    for (const auto& e : events) ids.push_back(e.event_id());
+    return absl::OkStatus();
+  }
+  bool fail = false;
+  std::vector<std::string> ids;
+};
+
+TEST_F(MutationTest, RelayShipsInOrderAndKeepsEventsWhenTheSinkFails) {
+  tuopin::personnel::v1::Region resp;
+  for (int i = 0; i < 5; ++i) {
+    tuopin::personnel::v1::Region req;
+    req.set_name(absl::StrCat("n", i));
+    ASSERT_TRUE(CreateItem(req, absl::StrCat("r", i), resp).ok());
+  }
+  RecordingSink sink;
+  OutboxRelay relay(*pool_, sink, RelayOptions{.batch_size = 3});
+  sink.fail = true;
+  EXPECT_FALSE(relay.RunOnce().ok());
+  EXPECT_EQ(*relay.Backlog(), 5);
+  sink.fail = false;
+  EXPECT_EQ(*relay.RunOnce(), 3);
+  EXPECT_EQ(*relay.RunOnce(), 2);
+  EXPECT_EQ(*relay.RunOnce(), 0);
+  EXPECT_EQ(*relay.Backlog(), 0);
+  ASSERT_EQ(sink.ids.size(), 5u);
+  // Ids were issued in order: the events' ids of the items (odd) come after each item id.
+  EXPECT_TRUE(std::is_sorted(sink.ids.begin(), sink.ids.end()));
+}
+
+}  // namespace
+}  // namespace tuopin::common

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""The common runtime through an independent gRPC client (Python grpcio): health SERVING,
+reflection listing the service, metrics served, then NOT_SERVING on SIGTERM and a clean
+exit. Run by CTest with --server <binary> --pyout <generated python modules>."""
+
+import argparse
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import grpc
+
+ARGS = None
+
+
+def load_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def wait_for(predicate, timeout, interval=0.02):
+    """Polls with a bound; returns the predicate's last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+class RuntimeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.health = load_module("health_pb2", os.path.join(ARGS.pyout, "grpc/health/v1/health_pb2.py"))
+        cls.refl = load_module(
+            "reflection_pb2", os.path.join(ARGS.pyout, "grpc/reflection/v1alpha/reflection_pb2.py"))
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        port_file = os.path.join(self.tmp.name, "ports")
+        self.proc = subprocess.Popen([ARGS.server, port_file, "1500"], stderr=subprocess.PIPE)
+        self.assertTrue(wait_for(lambda: os.path.exists(port_file), 10), "server never listened")
+        with open(port_file) as f:
+            grpc_port, metrics_port = (int(x) for x in f.read().split())
+        self.metrics_port = metrics_port
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        self.check = self.channel.unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=self.health.HealthCheckRequest.SerializeToString,
+            response_deserializer=self.health.HealthCheckResponse.FromString)
+
+    def tearDown(self):
+        self.channel.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc.stderr.close()
+        self.tmp.cleanup()
+
+    def status(self, service=""):
+        return self.check(self.health.HealthCheckRequest(service=service), timeout=2).status
+
+    def test_health_reflection_metrics_and_graceful_stop(self):
+        SERVING = self.health.HealthCheckResponse.SERVING
+        NOT_SERVING = self.health.HealthCheckResponse.NOT_SERVING
+        self.assertEqual(self.status(), SERVING)
+        self.assertEqual(self.status("tuopin.personnel.v1.PersonnelService"), SERVING)
+        with self.assertRaises(grpc.RpcError) as err:
+            self.status("no.such.Service")
+        self.assertEqual(err.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+        # Reflection lists the service.
+        info = self.channel.stream_stream(
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+            request_serializer=self.refl.ServerReflectionRequest.SerializeToString,
+            response_deserializer=self.refl.ServerReflectionResponse.FromString)
+        responses = list(info(iter([self.refl.ServerReflectionRequest(list_services="")]), timeout=5))
+        names = {s.name for s in responses[0].list_services_response.service}
+        self.assertIn("tuopin.personnel.v1.PersonnelService", names)
+        self.assertIn("grpc.health.v1.Health", names)
+
+        # One call, then its metrics.
+        get_region = self.channel.unary_unary("/tuopin.personnel.v1.PersonnelService/GetRegion")
+        with self.assertRaises(grpc.RpcError) as err:
+            get_region(b"", timeout=2)
+        self.assertEqual(err.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+        body = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).read().decode()
+        self.assertIn("tuopin_grpc_server_handled_total", body)
+        line = [l for l in body.splitlines()
+                if l.startswith("tuopin_grpc_server_handled_total")
+                and "PersonnelService/GetRegion" in l and 'grpc_code="12"' in l]
+        self.assertEqual(len(line), 1, body)
+        self.assertTrue(line[0].endswith(" 1"), line[0])
+        self.assertIn("tuopin_grpc_server_handling_seconds_bucket", body)
+
+        # SIGTERM: NOT_SERVING during the grace period, then a clean exit.
+        self.proc.send_signal(signal.SIGTERM)
+
+        def not_serving():
+            try:
+                return self.status() == NOT_SERVING
+            except grpc.RpcError:
+                return False
+        self.assertTrue(wait_for(not_serving, 1.4), "health never said NOT_SERVING")
+        self.assertEqual(self.proc.wait(15), 0)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--pyout", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

@@ -1,0 +1,31 @@
+#pragma once
+// A fresh database per test on the private MariaDB that tests/run starts. The server is
+// found through TUOPIN_TEST_DSN (a root DSN); the database is dropped afterwards.
+
+#include <memory>
+#include <string>
+
+#include "common/db.h"
+
+namespace tuopin::testing {
+
+class TestDatabase {
+ public:
+  // Creates database "t_<random>"; fails the test when no server is configured.
+  TestDatabase();
+  ~TestDatabase();
+  const common::DbConfig& config() const { return config_; }
+  // A pool on the test database.
+  std::unique_ptr<common::ConnectionPool> NewPool(int size = 8) const;
+  // "mysql://..." for a child process.
+  std::string Dsn() const;
+
+ private:
+  common::DbConfig root_;
+  common::DbConfig config_;
+};
+
+// The root DSN from TUOPIN_TEST_DSN, or empty.
+std::string TestRootDsn();
+
+}  // namespace tuopin::testing

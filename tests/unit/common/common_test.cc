@@ -1,0 +1,236 @@
+// Unit tests of common's pure logic: encodings, statuses, page tokens, validators and
+// the forwarded principal.
+
+#include "common/auth.h"
+#include "common/crypto.h"
+#include "common/page_token.h"
+#include "common/status.h"
+#include "common/validate.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "tuopin/personnel/v1/personnel.pb.h"
+
+namespace tuopin::common {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+TEST(CryptoTest, KnownAnswers) {
+  // FIPS 180-2 test vector.
+  EXPECT_EQ(HexEncode(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // RFC 4648 test vectors.
+  EXPECT_EQ(Base64Encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(Base64Encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(*Base64Decode("Zm9vYmFy"), "foobar");
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
+  EXPECT_EQ(*Base64UrlDecode("-_8"), "\xfb\xff");
+  EXPECT_FALSE(Base64Decode("Zm9=").has_value());
+  EXPECT_FALSE(Base64UrlDecode("a").has_value());
+  EXPECT_FALSE(Base64UrlDecode("-_9").has_value()) << "non-canonical trailing bits";
+  EXPECT_EQ(*HexDecode("00ff10"), std::string("\x00\xff\x10", 3));
+  EXPECT_FALSE(HexDecode("0g").has_value());
+  EXPECT_FALSE(HexDecode("abc").has_value());
+}
+
+TEST(StatusTest, FieldViolationsTravelInGrpcDetails) {
+  FieldViolations v;
+  v.Add("household.village_code", "must be 12 digits");
+  v.Add("request_id", "is required");
+  grpc::Status g = ToGrpcStatus(v.ToStatus());
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto violations = FieldViolationsOf(g);
+  ASSERT_EQ(violations.size(), 2u);
+  EXPECT_EQ(violations[0].first, "household.village_code");
+  EXPECT_EQ(violations[1].first, "request_id");
+  EXPECT_EQ(ReasonOf(g), "INVALID_ARGUMENT");
+  EXPECT_TRUE(FieldViolations().ToStatus().ok());
+}
+
+TEST(StatusTest, ReasonsSurviveARoundTrip) {
+  absl::Status s = WithReason(absl::PermissionDeniedError("no"), "OUT_OF_REGION");
+  grpc::Status g = ToGrpcStatus(s);
+  EXPECT_EQ(ReasonOf(g), "OUT_OF_REGION");
+  absl::Status back = FromGrpcStatus(g);
+  EXPECT_EQ(back.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(ToGrpcStatus(back)), "OUT_OF_REGION");
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+}
+
+class PageTokenTest : public ::testing::Test {
+ protected:
+  PageTokenCodec codec_{"0123456789abcdef0123456789abcdef"};
+  tuopin::personnel::v1::ListHouseholdsRequest Request(const std::string& region) {
+    tuopin::personnel::v1::ListHouseholdsRequest r;
+    r.set_region_code(region);
+    r.set_page_size(10);
+    return r;
+  }
+};
+
+TEST_F(PageTokenTest, RoundTripsAndIgnoresPageSize) {
+  auto req = Request("520221");
+  std::string token = codec_.Encode(req, {"520221001001", "h-42"});
+  req.set_page_size(99);
+  req.set_page_token(token);
+  auto key = codec_.Decode(req, token);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*key, (std::vector<std::string>{"520221001001", "h-42"}));
+  EXPECT_TRUE(codec_.Decode(req, "")->empty());
+}
+
+TEST_F(PageTokenTest, RejectsTokensForOtherFilters) {
+  std::string token = codec_.Encode(Request("520221"), {"k"});
+  auto key = codec_.Decode(Request("520222"), token);
+  EXPECT_EQ(key.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(ToGrpcStatus(key.status()))[0].first, "page_token");
+}
+
+TEST_F(PageTokenTest, RejectsTamperedAndForeignTokens) {
+  auto req = Request("520221");
+  std::string token = codec_.Encode(req, {"520221001001"});
+  for (size_t i = 0; i < token.size(); ++i) {
+    std::string t = token;
+    t[i] = t[i] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(codec_.Decode(req, t).ok()) << "accepted a token altered at " << i;
+  }
+  PageTokenCodec other("another key, another deployment!!");
+  EXPECT_FALSE(other.Decode(req, token).ok());
+  EXPECT_FALSE(codec_.Decode(req, "not base64 at all!").ok());
+  EXPECT_FALSE(codec_.Decode(req, std::string(5000, 'A')).ok());
+}
+
+TEST(PageSizeTest, DefaultsAndLimits) {
+  FieldViolations v;
+  EXPECT_EQ(ResolvePageSize(0, v), kDefaultPageSize);
+  EXPECT_EQ(ResolvePageSize(1000, v), 1000);
+  EXPECT_TRUE(v.empty());
+  ResolvePageSize(1001, v);
+  ResolvePageSize(-1, v);
+  EXPECT_EQ(v.violations().size(), 2u);
+}
+
+TEST(ValidateTest, Utf8) {
+  EXPECT_TRUE(IsValidUtf8("水城县 Shuicheng"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));  // emoji
+}
+
+TEST(ValidateTest, TextRegionIdEnumDate) {
+  FieldViolations v;
+  ValidateText("name", "Robert'); DROP TABLE cadres;--", 1, 64, v);
+  EXPECT_TRUE(v.empty()) << "SQL metacharacters are valid text";
+  ValidateText("name", "", 1, 64, v);
+  ValidateText("name", std::string(65, 'x'), 1, 64, v);
+  ValidateText("name",
+               "a\x01"
+               "b",
+               1, 64, v);
+  EXPECT_EQ(v.violations().size(), 3u);
+
+  EXPECT_TRUE(IsRegionCode("52"));
+  EXPECT_TRUE(IsRegionCode("520221001001"));
+  EXPECT_FALSE(IsRegionCode("5202210"));
+  EXPECT_FALSE(IsRegionCode("52022a"));
+  FieldViolations r;
+  ValidateRegionCode("village_code", "520221", r, 12, 12);
+  ASSERT_EQ(r.violations().size(), 1u);
+  EXPECT_EQ(r.violations()[0].first, "village_code");
+
+  EXPECT_TRUE(IsValidId("a.b_c:d-1"));
+  EXPECT_FALSE(IsValidId("a b"));
+  EXPECT_FALSE(IsValidId(std::string(65, 'a')));
+
+  FieldViolations e;
+  ValidateEnum("status", 0, tuopin::personnel::v1::HouseholdStatus_descriptor(), e);
+  ValidateEnum("status", 99, tuopin::personnel::v1::HouseholdStatus_descriptor(), e);
+  ValidateEnum("status", 1, tuopin::personnel::v1::HouseholdStatus_descriptor(), e);
+  EXPECT_EQ(e.violations().size(), 2u);
+
+  FieldViolations d;
+  tuopin::common::v1::Date date;
+  date.set_year(2018);
+  date.set_month(2);
+  date.set_day(29);
+  EXPECT_FALSE(ValidateDate("start_date", date, d).has_value());
+  date.set_day(28);
+  EXPECT_EQ(*ValidateDate("start_date", date, d), absl::CivilDay(2018, 2, 28));
+  date.set_year(1999);
+  EXPECT_FALSE(ValidateDate("start_date", date, d).has_value());
+  EXPECT_EQ(d.violations().size(), 2u);
+
+  FieldViolations a;
+  ValidateAmountFen("amount_fen", 0, a);
+  ValidateAmountFen("amount_fen", -5, a);
+  ValidateAmountFen("amount_fen", kMaxAmountFen + 1, a);
+  ValidateAmountFen("amount_fen", 1, a);
+  EXPECT_EQ(a.violations().size(), 3u);
+}
+
+TEST(AuthTest, SignedPrincipalVerifiesAndResistsForgery) {
+  FakeClock clock(absl::FromUnixSeconds(1536710400));
+  Principal p;
+  p.set_subject("official-1");
+  p.add_roles(tuopin::common::v1::ROLE_COUNTY_OFFICIAL);
+  p.add_region_scopes("520221");
+  *p.mutable_expires_at() = TimeUtil::SecondsToTimestamp(1536710400 + 60);
+  const std::string key = "k-0123456789abcdef0123456789abcdef";
+  SignedPrincipal sp = SignPrincipal(p, key);
+  auto ok = VerifySignedPrincipal(sp.bytes, sp.signature, key, clock);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->subject(), "official-1");
+
+  // A client forging a wider scope without the key.
+  Principal forged = p;
+  forged.set_region_scopes(0, "*");
+  EXPECT_EQ(
+      VerifySignedPrincipal(forged.SerializeAsString(), sp.signature, key, clock).status().code(),
+      absl::StatusCode::kUnauthenticated);
+  EXPECT_FALSE(VerifySignedPrincipal(sp.bytes, sp.signature, "another key", clock).ok());
+  EXPECT_FALSE(VerifySignedPrincipal("", "", key, clock).ok());
+  clock.Advance(absl::Seconds(61));
+  EXPECT_FALSE(VerifySignedPrincipal(sp.bytes, sp.signature, key, clock).ok());
+}
+
+TEST(AuthTest, RegionScopesAndRoles) {
+  EXPECT_TRUE(RegionCovers("520221", "520221001001"));
+  EXPECT_TRUE(RegionCovers("520221", "520221"));
+  EXPECT_FALSE(RegionCovers("520221", "520222001001"));
+  EXPECT_FALSE(RegionCovers("520221001", "520221"));
+  EXPECT_TRUE(RegionCovers("*", "11"));
+  EXPECT_FALSE(RegionCovers("", "52"));
+  Principal p;
+  p.add_region_scopes("520221");
+  p.add_roles(tuopin::common::v1::ROLE_CADRE);
+  EXPECT_TRUE(RequireRegion(p, "520221104001", "household h1").ok());
+  absl::Status denied = RequireRegion(p, "520203001001", "household h2");
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(denied.message().find("might not exist"), std::string::npos);
+  EXPECT_EQ(RoleName(tuopin::common::v1::ROLE_COUNTY_OFFICIAL), "county_official");
+  EXPECT_EQ(RoleFromName("finance_officer"), tuopin::common::v1::ROLE_FINANCE_OFFICER);
+  EXPECT_EQ(RoleFromName("emperor"), tuopin::common::v1::ROLE_UNSPECIFIED);
+  EXPECT_FALSE(RequireAnyRole(p, {tuopin::common::v1::ROLE_ADMIN}, "x").ok());
+}
+
+TEST(AuthTest, PoliciesComeFromTheContract) {
+  MethodPolicies policies;
+  policies.AddService(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      "tuopin.personnel.v1.PersonnelService"));
+  const auto* create = policies.Find("/tuopin.personnel.v1.PersonnelService/CreateHousehold");
+  ASSERT_NE(create, nullptr);
+  EXPECT_TRUE(create->mutating());
+  const auto* get = policies.Find("/tuopin.personnel.v1.PersonnelService/GetHousehold");
+  ASSERT_NE(get, nullptr);
+  EXPECT_FALSE(get->mutating());
+  EXPECT_EQ(policies.Find("/tuopin.personnel.v1.PersonnelService/Nope"), nullptr);
+}
+
+}  // namespace
+}  // namespace tuopin::common
