@@ -99,6 +99,13 @@ absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> role
       "ROLE_NOT_ALLOWED");
 }
 
+const google::protobuf::ServiceDescriptor* FindService(absl::string_view full_name) {
+  const auto* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(std::string(full_name));
+  if (service == nullptr) std::abort();
+  return service;
+}
+
 void MethodPolicies::AddService(const google::protobuf::ServiceDescriptor* service) {
   for (int i = 0; i < service->method_count(); ++i) {
     const auto* m = service->method(i);

@@ -53,6 +53,10 @@ absl::Status RequireRegion(const Principal& p, absl::string_view region_code,
 absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> roles,
                             absl::string_view action);
 
+// The descriptor of a compiled-in service, e.g. for
+// FindService(PersonnelService::service_full_name()). Aborts when it is not linked in.
+const google::protobuf::ServiceDescriptor* FindService(absl::string_view full_name);
+
 // The access policies of all methods in the compiled descriptors, read once.
 class MethodPolicies {
  public:

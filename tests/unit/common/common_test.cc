@@ -221,7 +221,7 @@ TEST(AuthTest, RegionScopesAndRoles) {
 
 TEST(AuthTest, PoliciesComeFromTheContract) {
   MethodPolicies policies;
-  policies.AddService(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+  policies.AddService(FindService(
       "tuopin.personnel.v1.PersonnelService"));
   const auto* create = policies.Find("/tuopin.personnel.v1.PersonnelService/CreateHousehold");
   ASSERT_NE(create, nullptr);

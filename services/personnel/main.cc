@@ -1,0 +1,37 @@
+// tuopin-personnel: regions, households, cadres, postings, pairings, check-ins, coverage.
+
+#include "absl/flags/flag.h"
+#include "common/handler.h"
+#include "common/service_main.h"
+#include "services/personnel/mysql_personnel_store.h"
+#include "services/personnel/personnel_service.h"
+
+ABSL_FLAG(int, pairing_limit, 10, "Most households one cadre may answer for (1-100).");
+
+namespace tuopin::generated {
+const std::vector<tuopin::common::Migration>& PersonnelMigrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace tuopin;
+  common::ServiceEnv env =
+      common::InitService(argc, argv, "personnel", 50061, generated::PersonnelMigrations());
+  int limit = absl::GetFlag(FLAGS_pairing_limit);
+  if (limit < 1 || limit > 100) {
+    std::fprintf(stderr, "tuopin-personnel: --pairing_limit must be 1-100\n");
+    return 2;
+  }
+  common::RandomIdGenerator ids;
+  common::PageTokenCodec tokens(env.page_token_key);
+  personnel::MysqlPersonnelStore store(*env.pool, ids);
+  personnel::PersonnelLogic logic(store, *common::SystemClock::Get(), tokens,
+                                  personnel::PersonnelConfig{.pairing_limit = limit});
+  const auto* descriptor =
+      common::FindService(personnel::v1::PersonnelService::service_full_name());
+  common::Authorizer authorizer(env.internal_key, descriptor);
+  common::Handler handler("personnel", authorizer, *common::SystemClock::Get());
+  personnel::PersonnelServiceImpl service(logic, handler);
+  env.server.services = {&service};
+  env.server.service_names = {descriptor->full_name()};
+  return common::RunServer(std::move(env.server));
+}

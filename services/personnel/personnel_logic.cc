@@ -1,0 +1,459 @@
+#include "services/personnel/personnel_logic.h"
+
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/validate.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace tuopin::personnel {
+namespace {
+
+using common::HasRole;
+using common::RequireRegion;
+using google::protobuf::util::TimeUtil;
+using tuopin::common::v1::ROLE_ADMIN;
+using tuopin::common::v1::ROLE_CADRE;
+using tuopin::common::v1::ROLE_INSPECTOR;
+
+absl::Status NotFound(absl::string_view what, absl::string_view id) {
+  return common::WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")),
+                            "NOT_FOUND");
+}
+
+// Fetches one row more than asked to know whether another page follows; trims it and
+// sets the next token from the last row kept.
+template <typename T, typename KeyFn>
+void FinishPage(std::vector<T>& rows, int limit, const common::PageTokenCodec& tokens,
+                const google::protobuf::Message& req, KeyFn key,
+                google::protobuf::RepeatedPtrField<T>* out, std::string* next_token) {
+  bool more = static_cast<int>(rows.size()) > limit;
+  if (more) rows.resize(limit);
+  for (auto& r : rows) *out->Add() = std::move(r);
+  if (more && !out->empty()) *next_token = tokens.Encode(req, key(*out->rbegin()));
+}
+
+}  // namespace
+
+bool IsSelf(const Principal& p, const std::string& cadre_id) {
+  return HasRole(p, ROLE_CADRE) && p.subject() == cadre_id;
+}
+
+bool IsHomeVillage(const std::string& home_region_code, const std::string& village_code) {
+  return !home_region_code.empty() && absl::StartsWith(village_code, home_region_code);
+}
+
+AttendanceFigures ComputeAttendance(const std::vector<v1::Posting>& postings,
+                                    const std::vector<CheckInDay>& checkins, absl::CivilDay from,
+                                    absl::CivilDay to) {
+  AttendanceFigures f;
+  // The village the cadre was posted to on a day, if any.
+  auto posted_village = [&](absl::CivilDay d) -> const std::string* {
+    for (const auto& p : postings) {
+      absl::CivilDay start = common::FromDate(p.start_date());
+      bool ended = p.has_end_date();
+      if (d >= start && (!ended || d <= common::FromDate(p.end_date()))) return &p.village_code();
+    }
+    return nullptr;
+  };
+  int covered = 0;
+  for (absl::CivilDay d = from; d <= to; ++d) {
+    if (posted_village(d) != nullptr) ++covered;
+  }
+  f.days_required = covered - covered * 2 / 7;
+  std::set<absl::CivilDay> present, verified;
+  for (const auto& c : checkins) {
+    if (c.day < from || c.day > to) continue;
+    const std::string* village = posted_village(c.day);
+    if (village == nullptr || *village != c.village_code) continue;
+    present.insert(c.day);
+    if (c.verified) verified.insert(c.day);
+  }
+  f.days_present = static_cast<int>(present.size());
+  f.verified_days = static_cast<int>(verified.size());
+  return f;
+}
+
+absl::Status ApplyHouseholdMask(const google::protobuf::FieldMask& mask, const v1::Household& patch,
+                                v1::Household& target) {
+  common::FieldViolations v;
+  if (mask.paths().empty()) v.Add("update_mask", "names no field to update");
+  for (const auto& path : mask.paths()) {
+    if (path == "head_name") {
+      target.set_head_name(patch.head_name());
+    } else if (path == "member_count") {
+      target.set_member_count(patch.member_count());
+    } else if (path == "status") {
+      target.set_status(patch.status());
+    } else if (path == "income_per_head_fen") {
+      target.set_income_per_head_fen(patch.income_per_head_fen());
+    } else if (path == "indicators") {
+      *target.mutable_indicators() = patch.indicators();
+    } else if (absl::StartsWith(path, "indicators.")) {
+      const auto* field =
+          v1::Indicators::descriptor()->FindFieldByName(path.substr(strlen("indicators.")));
+      if (field == nullptr) {
+        v.Add("update_mask", absl::StrCat("unknown indicator ", path));
+        continue;
+      }
+      target.mutable_indicators()->GetReflection()->SetBool(
+          target.mutable_indicators(), field,
+          patch.indicators().GetReflection()->GetBool(patch.indicators(), field));
+    } else {
+      v.Add("update_mask", absl::StrCat("path ", path, " cannot be updated"));
+    }
+  }
+  return v.ToStatus();
+}
+
+absl::Status ApplyCadreMask(const google::protobuf::FieldMask& mask, const v1::Cadre& patch,
+                            v1::Cadre& target) {
+  common::FieldViolations v;
+  if (mask.paths().empty()) v.Add("update_mask", "names no field to update");
+  for (const auto& path : mask.paths()) {
+    if (path == "name") {
+      target.set_name(patch.name());
+    } else if (path == "origin_level") {
+      target.set_origin_level(patch.origin_level());
+    } else if (path == "dispatching_unit") {
+      target.set_dispatching_unit(patch.dispatching_unit());
+    } else if (path == "home_region_code") {
+      target.set_home_region_code(patch.home_region_code());
+    } else {
+      v.Add("update_mask", absl::StrCat("path ", path, " cannot be updated"));
+    }
+  }
+  return v.ToStatus();
+}
+
+absl::StatusOr<PageRequest> PersonnelLogic::Page(const google::protobuf::Message& req,
+                                                 const std::string& token, int32_t page_size,
+                                                 size_t key_parts) {
+  common::FieldViolations v;
+  int limit = common::ResolvePageSize(page_size, v);
+  TUOPIN_RETURN_IF_ERROR(v.ToStatus());
+  TUOPIN_ASSIGN_OR_RETURN(std::vector<std::string> after, tokens_.Decode(req, token));
+  if (!after.empty() && after.size() != key_parts) {
+    return common::InvalidField("page_token", "is not a token of this list");
+  }
+  return PageRequest{std::move(after), limit + 1};
+}
+
+absl::StatusOr<v1::Household> PersonnelLogic::LoadHousehold(const Principal& p,
+                                                            const std::string& id) {
+  TUOPIN_ASSIGN_OR_RETURN(auto h, store_.GetHousehold(id));
+  if (!h.has_value()) return NotFound("household", id);
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(p, h->village_code(), absl::StrCat("households/", id)));
+  return *h;
+}
+
+absl::StatusOr<v1::Cadre> PersonnelLogic::LoadCadre(const Principal& p, const std::string& id) {
+  TUOPIN_ASSIGN_OR_RETURN(auto c, store_.GetCadre(id));
+  if (!c.has_value()) return NotFound("cadre", id);
+  if (!IsSelf(p, id)) {
+    TUOPIN_RETURN_IF_ERROR(
+        RequireRegion(p, c->managing_region_code(), absl::StrCat("cadres/", id)));
+  }
+  return *c;
+}
+
+absl::Status PersonnelLogic::ImportRegions(const MutationContext& ctx,
+                                           const v1::ImportRegionsRequest& req,
+                                           v1::ImportRegionsResponse& out) {
+  for (const auto& r : req.regions()) {
+    TUOPIN_RETURN_IF_ERROR(
+        RequireRegion(ctx.principal, r.code(), absl::StrCat("regions/", r.code())));
+  }
+  std::vector<v1::Region> regions(req.regions().begin(), req.regions().end());
+  return store_.ImportRegions(ctx, regions, out);
+}
+
+absl::Status PersonnelLogic::GetRegion(const Principal&, const v1::GetRegionRequest& req,
+                                       v1::Region& out) {
+  // Regions are public reference data: any caller with a role may read any of them.
+  TUOPIN_ASSIGN_OR_RETURN(auto r, store_.GetRegion(req.code()));
+  if (!r.has_value()) return NotFound("region", req.code());
+  out = *r;
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::ListRegions(const Principal&, const v1::ListRegionsRequest& req,
+                                         v1::ListRegionsResponse& out) {
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListRegions(req.parent_code(), page));
+  FinishPage(
+      rows, page.limit - 1, tokens_, req,
+      [](const v1::Region& r) { return std::vector<std::string>{r.code()}; }, out.mutable_regions(),
+      out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::CreateHousehold(const MutationContext& ctx,
+                                             const v1::CreateHouseholdRequest& req,
+                                             v1::Household& out) {
+  const auto& h = req.household();
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(ctx.principal, h.village_code(), absl::StrCat("regions/", h.village_code())));
+  return store_.CreateHousehold(ctx, h, out);
+}
+
+absl::Status PersonnelLogic::GetHousehold(const Principal& p, const v1::GetHouseholdRequest& req,
+                                          v1::Household& out) {
+  TUOPIN_ASSIGN_OR_RETURN(out, LoadHousehold(p, req.id()));
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::ListHouseholds(const Principal& p,
+                                            const v1::ListHouseholdsRequest& req,
+                                            v1::ListHouseholdsResponse& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 2));
+  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListHouseholds(req.region_code(), req.status(), page));
+  FinishPage(
+      rows, page.limit - 1, tokens_, req,
+      [](const v1::Household& h) {
+        return std::vector<std::string>{h.village_code(), h.id()};
+      },
+      out.mutable_households(), out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::UpdateHousehold(const MutationContext& ctx,
+                                             const v1::UpdateHouseholdRequest& req,
+                                             v1::Household& out) {
+  TUOPIN_RETURN_IF_ERROR(LoadHousehold(ctx.principal, req.household().id()).status());
+  return store_.UpdateHousehold(
+      ctx, req.household().id(), req.household().etag(),
+      [&](v1::Household& h) { return ApplyHouseholdMask(req.update_mask(), req.household(), h); },
+      out);
+}
+
+absl::Status PersonnelLogic::CreateCadre(const MutationContext& ctx,
+                                         const v1::CreateCadreRequest& req, v1::Cadre& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(ctx.principal, req.cadre().managing_region_code(),
+                    absl::StrCat("regions/", req.cadre().managing_region_code())));
+  return store_.CreateCadre(ctx, req.cadre(), out);
+}
+
+absl::Status PersonnelLogic::GetCadre(const Principal& p, const v1::GetCadreRequest& req,
+                                      v1::Cadre& out) {
+  TUOPIN_ASSIGN_OR_RETURN(out, LoadCadre(p, req.id()));
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::ListCadres(const Principal& p, const v1::ListCadresRequest& req,
+                                        v1::ListCadresResponse& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 2));
+  TUOPIN_ASSIGN_OR_RETURN(auto rows,
+                          store_.ListCadres(req.region_code(), req.origin_level(), page));
+  FinishPage(
+      rows, page.limit - 1, tokens_, req,
+      [](const v1::Cadre& c) {
+        return std::vector<std::string>{c.managing_region_code(), c.id()};
+      },
+      out.mutable_cadres(), out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::UpdateCadre(const MutationContext& ctx,
+                                         const v1::UpdateCadreRequest& req, v1::Cadre& out) {
+  // Only officials of the managing region change a cadre's record (not the cadre).
+  TUOPIN_ASSIGN_OR_RETURN(auto current, store_.GetCadre(req.cadre().id()));
+  if (!current.has_value()) return NotFound("cadre", req.cadre().id());
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, current->managing_region_code(),
+                                       absl::StrCat("cadres/", current->id())));
+  return store_.UpdateCadre(
+      ctx, req.cadre().id(), req.cadre().etag(),
+      [&](v1::Cadre& c) { return ApplyCadreMask(req.update_mask(), req.cadre(), c); }, out);
+}
+
+absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::PostCadreRequest& req,
+                                       v1::Posting& out) {
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, req.village_code(),
+                                       absl::StrCat("regions/", req.village_code())));
+  TUOPIN_ASSIGN_OR_RETURN(auto cadre, store_.GetCadre(req.cadre_id()));
+  if (!cadre.has_value()) return NotFound("cadre", req.cadre_id());
+  TUOPIN_ASSIGN_OR_RETURN(auto village, store_.GetRegion(req.village_code()));
+  if (!village.has_value() || village->level() != v1::REGION_LEVEL_VILLAGE) {
+    return common::InvalidField("village_code", "is not an imported village");
+  }
+  v1::Posting posting;
+  posting.set_cadre_id(req.cadre_id());
+  posting.set_village_code(req.village_code());
+  posting.set_role(req.role());
+  *posting.mutable_start_date() = req.start_date();
+  posting.set_home_village(IsHomeVillage(cadre->home_region_code(), req.village_code()));
+  if (posting.home_village()) {
+    if (req.home_waiver().empty()) {
+      return common::WithReason(
+          common::InvalidField("home_waiver",
+                               "is required: the village is in the cadre's home region, which "
+                               "needs a written waiver"),
+          "HOME_VILLAGE_WAIVER_REQUIRED");
+    }
+    posting.set_home_waiver(req.home_waiver());
+  }
+  return store_.CreatePosting(ctx, posting, out);
+}
+
+absl::Status PersonnelLogic::EndPosting(const MutationContext& ctx,
+                                        const v1::EndPostingRequest& req, v1::Posting& out) {
+  TUOPIN_ASSIGN_OR_RETURN(auto posting, store_.GetPosting(req.posting_id()));
+  if (!posting.has_value()) return NotFound("posting", req.posting_id());
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, posting->village_code(),
+                                       absl::StrCat("postings/", req.posting_id())));
+  absl::CivilDay end = common::FromDate(req.end_date());
+  if (end < common::FromDate(posting->start_date())) {
+    return common::InvalidField("end_date", "must not be before the posting's start date");
+  }
+  return store_.EndPosting(ctx, req.posting_id(), end, req.reason(), out);
+}
+
+absl::Status PersonnelLogic::ListPostings(const Principal& p, const v1::ListPostingsRequest& req,
+                                          v1::ListPostingsResponse& out) {
+  std::string cadre_id, region;
+  if (req.scope_case() == v1::ListPostingsRequest::kCadreId) {
+    TUOPIN_RETURN_IF_ERROR(LoadCadre(p, req.cadre_id()).status());
+    cadre_id = req.cadre_id();
+  } else {
+    region = req.region_code();
+    TUOPIN_RETURN_IF_ERROR(RequireRegion(p, region, absl::StrCat("regions/", region)));
+  }
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(auto rows,
+                          store_.ListPostings(cadre_id, region, req.active_only(), page));
+  FinishPage(
+      rows, page.limit - 1, tokens_, req,
+      [](const v1::Posting& x) { return std::vector<std::string>{x.id()}; }, out.mutable_postings(),
+      out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::PairCadreWithHousehold(const MutationContext& ctx,
+                                                    const v1::PairCadreWithHouseholdRequest& req,
+                                                    v1::Pairing& out) {
+  TUOPIN_ASSIGN_OR_RETURN(v1::Household h, LoadHousehold(ctx.principal, req.household_id()));
+  TUOPIN_ASSIGN_OR_RETURN(auto cadre, store_.GetCadre(req.cadre_id()));
+  if (!cadre.has_value()) return NotFound("cadre", req.cadre_id());
+  v1::Pairing pairing;
+  pairing.set_cadre_id(req.cadre_id());
+  pairing.set_household_id(h.id());
+  pairing.set_village_code(h.village_code());
+  return store_.CreatePairing(ctx, pairing, config_.pairing_limit, out);
+}
+
+absl::Status PersonnelLogic::UnpairCadre(const MutationContext& ctx,
+                                         const v1::UnpairCadreRequest& req, v1::Pairing& out) {
+  TUOPIN_ASSIGN_OR_RETURN(auto pairing, store_.GetPairing(req.pairing_id()));
+  if (!pairing.has_value()) return NotFound("pairing", req.pairing_id());
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, pairing->village_code(),
+                                       absl::StrCat("pairings/", req.pairing_id())));
+  return store_.EndPairing(ctx, req.pairing_id(), out);
+}
+
+absl::Status PersonnelLogic::ListPairings(const Principal& p, const v1::ListPairingsRequest& req,
+                                          v1::ListPairingsResponse& out) {
+  std::string cadre_id, household_id, region;
+  switch (req.scope_case()) {
+    case v1::ListPairingsRequest::kCadreId:
+      TUOPIN_RETURN_IF_ERROR(LoadCadre(p, req.cadre_id()).status());
+      cadre_id = req.cadre_id();
+      break;
+    case v1::ListPairingsRequest::kHouseholdId:
+      TUOPIN_RETURN_IF_ERROR(LoadHousehold(p, req.household_id()).status());
+      household_id = req.household_id();
+      break;
+    default:
+      region = req.region_code();
+      TUOPIN_RETURN_IF_ERROR(RequireRegion(p, region, absl::StrCat("regions/", region)));
+  }
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(
+      auto rows, store_.ListPairings(cadre_id, household_id, region, req.active_only(), page));
+  FinishPage(
+      rows, page.limit - 1, tokens_, req,
+      [](const v1::Pairing& x) { return std::vector<std::string>{x.id()}; }, out.mutable_pairings(),
+      out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::RecordCheckIn(const MutationContext& ctx,
+                                           const v1::RecordCheckInRequest& req, v1::CheckIn& out) {
+  const Principal& p = ctx.principal;
+  bool admin = HasRole(p, ROLE_ADMIN);
+  if (!admin) {
+    if (req.method() == v1::CHECK_IN_METHOD_SELF_REPORT && !IsSelf(p, req.cadre_id())) {
+      return common::WithReason(
+          absl::PermissionDeniedError("Permission denied: a cadre reports check-ins only for "
+                                      "himself or herself"),
+          "NOT_SELF");
+    }
+    if (req.method() == v1::CHECK_IN_METHOD_VERIFIED_BY_INSPECTION && !HasRole(p, ROLE_INSPECTOR)) {
+      return common::WithReason(absl::PermissionDeniedError(
+                                    "Permission denied: only inspectors record verified check-ins"),
+                                "NOT_INSPECTOR");
+    }
+  }
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.village_code(), absl::StrCat("regions/", req.village_code())));
+  absl::Time when = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(req.time()));
+  absl::Time now = clock_.Now();
+  if (when > now + absl::Minutes(5)) return common::InvalidField("time", "is in the future");
+  if (when < now - absl::Hours(24 * 31)) {
+    return common::InvalidField("time", "is more than 31 days ago");
+  }
+  // A check-in counts only where the cadre is posted.
+  PageRequest all{{}, 1000};
+  TUOPIN_ASSIGN_OR_RETURN(auto postings, store_.ListPostings(req.cadre_id(), "", true, all));
+  bool posted_here = false;
+  for (const auto& posting : postings) posted_here |= posting.village_code() == req.village_code();
+  if (!posted_here) {
+    return common::WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "cadre ", req.cadre_id(), " has no active posting in village ", req.village_code())),
+        "NOT_POSTED_HERE");
+  }
+  v1::CheckIn c;
+  c.set_cadre_id(req.cadre_id());
+  c.set_village_code(req.village_code());
+  *c.mutable_time() = req.time();
+  c.set_method(req.method());
+  c.set_recorded_by(p.subject());
+  return store_.RecordCheckIn(ctx, c, common::ChinaDay(when), out);
+}
+
+absl::Status PersonnelLogic::GetAttendance(const Principal& p, const v1::GetAttendanceRequest& req,
+                                           v1::Attendance& out) {
+  TUOPIN_RETURN_IF_ERROR(LoadCadre(p, req.cadre_id()).status());
+  absl::CivilDay from = common::FromDate(req.from_date()), to = common::FromDate(req.to_date());
+  PageRequest all{{}, 1000};
+  TUOPIN_ASSIGN_OR_RETURN(auto postings, store_.ListPostings(req.cadre_id(), "", false, all));
+  TUOPIN_ASSIGN_OR_RETURN(auto days, store_.ListCheckInDays(req.cadre_id(), from, to));
+  AttendanceFigures f = ComputeAttendance(postings, days, from, to);
+  out.set_cadre_id(req.cadre_id());
+  out.set_days_present(f.days_present);
+  out.set_days_required(f.days_required);
+  out.set_verified_days(f.verified_days);
+  return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::GetCoverage(const Principal& p, const v1::GetCoverageRequest& req,
+                                         v1::Coverage& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  int stale_days = req.stale_check_in_days() == 0 ? 14 : req.stale_check_in_days();
+  CoverageQuery q;
+  q.region_code = req.region_code();
+  q.stale_before = clock_.Now() - absl::Hours(24) * stale_days;
+  q.pairing_limit = config_.pairing_limit;
+  TUOPIN_ASSIGN_OR_RETURN(out, store_.GetCoverage(q));
+  return absl::OkStatus();
+}
+
+}  // namespace tuopin::personnel

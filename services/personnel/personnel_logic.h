@@ -1,0 +1,111 @@
+#pragma once
+// Personnel business rules over a PersonnelStore: region scope on every object, postings,
+// pairings, check-ins, attendance and coverage. Depends only on the store interface, a
+// clock and the page-token codec, so unit tests build it with fakes.
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/auth.h"
+#include "common/clock.h"
+#include "common/page_token.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "services/personnel/personnel_store.h"
+
+namespace tuopin::personnel {
+
+using common::Principal;
+
+struct PersonnelConfig {
+  // Most households one cadre answers for.
+  int pairing_limit = 10;
+};
+
+// A cadre's JWT subject is the cadre's id: that is how "only for himself or herself" is
+// decided.
+bool IsSelf(const Principal& p, const std::string& cadre_id);
+
+// The posting's village is the cadre's home region or lies inside it.
+bool IsHomeVillage(const std::string& home_region_code, const std::string& village_code);
+
+struct AttendanceFigures {
+  int days_present = 0;
+  int days_required = 0;
+  int verified_days = 0;
+};
+// Days required: days of [from, to] covered by a posting, less 2 rest days in 7. Days
+// present: distinct days with a check-in in the village the cadre was posted to that day.
+AttendanceFigures ComputeAttendance(const std::vector<v1::Posting>& postings,
+                                    const std::vector<CheckInDay>& checkins, absl::CivilDay from,
+                                    absl::CivilDay to);
+
+// Copies the masked fields of `patch` into `target`; INVALID_ARGUMENT on unknown paths.
+absl::Status ApplyHouseholdMask(const google::protobuf::FieldMask& mask, const v1::Household& patch,
+                                v1::Household& target);
+absl::Status ApplyCadreMask(const google::protobuf::FieldMask& mask, const v1::Cadre& patch,
+                            v1::Cadre& target);
+
+class PersonnelLogic {
+ public:
+  PersonnelLogic(PersonnelStore& store, const common::Clock& clock,
+                 const common::PageTokenCodec& tokens, PersonnelConfig config = {})
+      : store_(store), clock_(clock), tokens_(tokens), config_(config) {}
+
+  absl::Status ImportRegions(const MutationContext& ctx, const v1::ImportRegionsRequest& req,
+                             v1::ImportRegionsResponse& out);
+  absl::Status GetRegion(const Principal& p, const v1::GetRegionRequest& req, v1::Region& out);
+  absl::Status ListRegions(const Principal& p, const v1::ListRegionsRequest& req,
+                           v1::ListRegionsResponse& out);
+
+  absl::Status CreateHousehold(const MutationContext& ctx, const v1::CreateHouseholdRequest& req,
+                               v1::Household& out);
+  absl::Status GetHousehold(const Principal& p, const v1::GetHouseholdRequest& req,
+                            v1::Household& out);
+  absl::Status ListHouseholds(const Principal& p, const v1::ListHouseholdsRequest& req,
+                              v1::ListHouseholdsResponse& out);
+  absl::Status UpdateHousehold(const MutationContext& ctx, const v1::UpdateHouseholdRequest& req,
+                               v1::Household& out);
+
+  absl::Status CreateCadre(const MutationContext& ctx, const v1::CreateCadreRequest& req,
+                           v1::Cadre& out);
+  absl::Status GetCadre(const Principal& p, const v1::GetCadreRequest& req, v1::Cadre& out);
+  absl::Status ListCadres(const Principal& p, const v1::ListCadresRequest& req,
+                          v1::ListCadresResponse& out);
+  absl::Status UpdateCadre(const MutationContext& ctx, const v1::UpdateCadreRequest& req,
+                           v1::Cadre& out);
+
+  absl::Status PostCadre(const MutationContext& ctx, const v1::PostCadreRequest& req,
+                         v1::Posting& out);
+  absl::Status EndPosting(const MutationContext& ctx, const v1::EndPostingRequest& req,
+                          v1::Posting& out);
+  absl::Status ListPostings(const Principal& p, const v1::ListPostingsRequest& req,
+                            v1::ListPostingsResponse& out);
+
+  absl::Status PairCadreWithHousehold(const MutationContext& ctx,
+                                      const v1::PairCadreWithHouseholdRequest& req,
+                                      v1::Pairing& out);
+  absl::Status UnpairCadre(const MutationContext& ctx, const v1::UnpairCadreRequest& req,
+                           v1::Pairing& out);
+  absl::Status ListPairings(const Principal& p, const v1::ListPairingsRequest& req,
+                            v1::ListPairingsResponse& out);
+
+  absl::Status RecordCheckIn(const MutationContext& ctx, const v1::RecordCheckInRequest& req,
+                             v1::CheckIn& out);
+  absl::Status GetAttendance(const Principal& p, const v1::GetAttendanceRequest& req,
+                             v1::Attendance& out);
+  absl::Status GetCoverage(const Principal& p, const v1::GetCoverageRequest& req,
+                           v1::Coverage& out);
+
+ private:
+  absl::StatusOr<v1::Household> LoadHousehold(const Principal& p, const std::string& id);
+  absl::StatusOr<v1::Cadre> LoadCadre(const Principal& p, const std::string& id);
+  absl::StatusOr<PageRequest> Page(const google::protobuf::Message& req, const std::string& token,
+                                   int32_t page_size, size_t key_parts);
+
+  PersonnelStore& store_;
+  const common::Clock& clock_;
+  const common::PageTokenCodec& tokens_;
+  PersonnelConfig config_;
+};
+
+}  // namespace tuopin::personnel

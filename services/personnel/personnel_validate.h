@@ -1,0 +1,33 @@
+#pragma once
+// Request validation for PersonnelService: every user-filled field against the limits
+// documented in personnel.proto. INVALID_ARGUMENT naming each bad field.
+
+#include "absl/status/status.h"
+#include "tuopin/personnel/v1/personnel.pb.h"
+
+namespace tuopin::personnel {
+
+namespace v1 = tuopin::personnel::v1;
+
+absl::Status Validate(const v1::ImportRegionsRequest& r);
+absl::Status Validate(const v1::GetRegionRequest& r);
+absl::Status Validate(const v1::ListRegionsRequest& r);
+absl::Status Validate(const v1::CreateHouseholdRequest& r);
+absl::Status Validate(const v1::GetHouseholdRequest& r);
+absl::Status Validate(const v1::ListHouseholdsRequest& r);
+absl::Status Validate(const v1::UpdateHouseholdRequest& r);
+absl::Status Validate(const v1::CreateCadreRequest& r);
+absl::Status Validate(const v1::GetCadreRequest& r);
+absl::Status Validate(const v1::ListCadresRequest& r);
+absl::Status Validate(const v1::UpdateCadreRequest& r);
+absl::Status Validate(const v1::PostCadreRequest& r);
+absl::Status Validate(const v1::EndPostingRequest& r);
+absl::Status Validate(const v1::ListPostingsRequest& r);
+absl::Status Validate(const v1::PairCadreWithHouseholdRequest& r);
+absl::Status Validate(const v1::UnpairCadreRequest& r);
+absl::Status Validate(const v1::ListPairingsRequest& r);
+absl::Status Validate(const v1::RecordCheckInRequest& r);
+absl::Status Validate(const v1::GetAttendanceRequest& r);
+absl::Status Validate(const v1::GetCoverageRequest& r);
+
+}  // namespace tuopin::personnel

@@ -1,0 +1,53 @@
+#include "tests/support/grpc_harness.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace tuopin::testing {
+
+TestServer::TestServer(std::vector<grpc::Service*> services) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  for (auto* s : services) builder.RegisterService(s);
+  server_ = builder.BuildAndStart();
+  channel_ =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
+}
+
+TestServer::~TestServer() { server_->Shutdown(std::chrono::system_clock::now()); }
+
+common::Principal MakePrincipal(const std::string& subject,
+                                std::initializer_list<common::Role> roles,
+                                std::initializer_list<std::string> regions) {
+  common::Principal p;
+  p.set_subject(subject);
+  for (auto r : roles) p.add_roles(r);
+  for (const auto& r : regions) p.add_region_scopes(r);
+  return p;
+}
+
+std::unique_ptr<grpc::ClientContext> ContextAs(const common::Principal& principal,
+                                               const std::string& key) {
+  common::Principal p = principal;
+  *p.mutable_expires_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
+      absl::ToUnixSeconds(absl::Now() + absl::Minutes(1)));
+  auto signed_p = common::SignPrincipal(p, key);
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata(common::kPrincipalHeader, signed_p.bytes);
+  ctx->AddMetadata(common::kPrincipalSigHeader, signed_p.signature);
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return ctx;
+}
+
+std::string ViolatedField(const grpc::Status& status) {
+  auto v = common::FieldViolationsOf(status);
+  return v.empty() ? "" : v[0].first;
+}
+
+}  // namespace tuopin::testing
