@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -102,7 +103,11 @@ absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> role
 const google::protobuf::ServiceDescriptor* FindService(absl::string_view full_name) {
   const auto* service =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(std::string(full_name));
-  if (service == nullptr) std::abort();
+  if (service == nullptr) {
+    LogError("service descriptor not linked into this binary",
+             {{"service", std::string(full_name)}});
+    std::abort();
+  }
   return service;
 }
 

@@ -141,11 +141,8 @@ int RunServer(ServerOptions options) {
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
   for (grpc::Service* s : options.services) builder.RegisterService(s);
-  std::unique_ptr<grpc::ServerCompletionQueue> cq;
-  if (options.generic_service != nullptr) {
-    builder.RegisterAsyncGenericService(options.generic_service);
-    cq = builder.AddCompletionQueue();
-  }
+  if (options.generic_service != nullptr)
+    builder.RegisterCallbackGenericService(options.generic_service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<MetricsInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(factories));
@@ -177,18 +174,13 @@ int RunServer(ServerOptions options) {
     std::string tmp = options.port_file + ".tmp";
     {
       std::ofstream out(tmp);
-      out << bound_port << " " << metrics_port << "\n";
+      out << bound_port << " " << metrics_port << options.port_file_extra << "\n";
     }
     std::rename(tmp.c_str(), options.port_file.c_str());
   }
   LogInfo("serving", {{"service", options.name},
                       {"grpc_port", std::to_string(bound_port)},
                       {"metrics_port", std::to_string(metrics_port)}});
-
-  std::thread generic_loop;
-  if (options.serve_generic) {
-    generic_loop = std::thread([&] { options.serve_generic(cq.get()); });
-  }
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -198,8 +190,6 @@ int RunServer(ServerOptions options) {
   absl::SleepFor(options.shutdown_grace);
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(options.drain_timeout));
-  if (cq) cq->Shutdown();
-  if (generic_loop.joinable()) generic_loop.join();
   server->Wait();
   LogInfo("stopped", {{"service", options.name}});
   return 0;

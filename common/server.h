@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "prometheus/registry.h"
@@ -24,8 +25,10 @@ struct ServerOptions {
   // -1: port + 1000, or a free port when port is 0. 0: a free port.
   int metrics_port = -1;
   std::string metrics_host = "0.0.0.0";
-  // When set, "<grpc port> <metrics port>\n" is written there once listening.
+  // When set, "<grpc port> <metrics port><port_file_extra>\n" is written there once
+  // listening.
   std::string port_file;
+  std::string port_file_extra;
   absl::Duration shutdown_grace = absl::Seconds(2);
   absl::Duration drain_timeout = absl::Seconds(10);
   int max_receive_message_bytes = 4 << 20;
@@ -33,12 +36,9 @@ struct ServerOptions {
   std::vector<grpc::Service*> services;
   // Full names of the services, for per-service health ("tuopin.funds.v1.FundsService").
   std::vector<std::string> service_names;
-  // Generic (untyped) service, for the gateway.
-  grpc::AsyncGenericService* generic_service = nullptr;
+  // Serves every method no registered service has (the gateway's proxy).
+  grpc::CallbackGenericService* generic_service = nullptr;
   std::shared_ptr<grpc::ServerCredentials> credentials;
-  // Called after the port is bound, with the builder's completion queue when the
-  // generic service is used; runs the caller's own serving loop.
-  std::function<void(grpc::ServerCompletionQueue*)> serve_generic;
   // Called when the stop begins (health already NOT_SERVING), e.g. to stop a relay.
   std::function<void()> on_stopping;
 };

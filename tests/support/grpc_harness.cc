@@ -11,8 +11,10 @@
 
 namespace tuopin::testing {
 
-TestServer::TestServer(std::vector<grpc::Service*> services) {
+TestServer::TestServer(std::vector<grpc::Service*> services,
+                       grpc::CallbackGenericService* generic) {
   grpc::ServerBuilder builder;
+  if (generic != nullptr) builder.RegisterCallbackGenericService(generic);
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
   for (auto* s : services) builder.RegisterService(s);
   server_ = builder.BuildAndStart();

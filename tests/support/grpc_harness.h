@@ -10,6 +10,7 @@
 #include "common/auth.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/server.h"
 
 namespace tuopin::testing {
@@ -18,7 +19,8 @@ inline constexpr char kTestInternalKey[] = "test-internal-key-0123456789abcdef01
 
 class TestServer {
  public:
-  explicit TestServer(std::vector<grpc::Service*> services);
+  explicit TestServer(std::vector<grpc::Service*> services,
+                      grpc::CallbackGenericService* generic = nullptr);
   ~TestServer();
   int port() const { return port_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }

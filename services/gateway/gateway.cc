@@ -1,0 +1,221 @@
+#include "services/gateway/gateway.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/server.h"
+#include "common/status.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+#include "prometheus/counter.h"
+
+namespace tuopin::gateway {
+namespace {
+
+constexpr size_t kMaxCachedTokens = 50000;
+constexpr size_t kMaxCachedTokenBytes = 2048;
+
+absl::Status Exhausted(absl::string_view what, absl::string_view reason) {
+  absl::Status st = common::WithReason(absl::ResourceExhaustedError(what), reason);
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(1);
+  st.SetPayload("type.googleapis.com/google.rpc.RetryInfo", absl::Cord(retry.SerializeAsString()));
+  return st;
+}
+
+// A request id a client may choose: printable ASCII without spaces, at most 128 bytes.
+bool AcceptableRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> DefaultRoutes() {
+  return {
+      {"tuopin.personnel.v1.PersonnelService", "personnel"},
+      {"tuopin.funds.v1.FundsService", "funds"},
+      {"tuopin.tasks.v1.TaskService", "tasks"},
+      {"tuopin.accountability.v1.AccountabilityService", "accountability"},
+      {"tuopin.accountability.v1.AuditLog", "accountability"},
+      {"tuopin.auditquery.v1.AuditQueryService", "auditquery"},
+  };
+}
+
+bool RateLimiter::Allow(const std::string& subject, absl::Time now) {
+  Shard& shard = shards_[std::hash<std::string>{}(subject) % kShards];
+  absl::MutexLock lock(&shard.mu);
+  if (shard.buckets.size() > kMaxBucketsPerShard) shard.buckets.clear();  // bounded memory
+  auto [it, inserted] = shard.buckets.try_emplace(subject, Bucket{burst_, now});
+  Bucket& b = it->second;
+  if (!inserted) {
+    b.tokens = std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.last) * rate_);
+    b.last = now;
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
+                                                         std::unique_ptr<common::JwtVerifier> jwt,
+                                                         const common::Clock* clock) {
+  if (config.internal_key.size() < 32) {
+    return absl::InvalidArgumentError("the internal key must be at least 32 bytes");
+  }
+  std::unique_ptr<Gateway> gw(new Gateway(std::move(config), std::move(jwt), clock));
+  for (const auto& [service, backend_name] : gw->config_.routes) {
+    auto target = gw->config_.targets.find(backend_name);
+    if (target == gw->config_.targets.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("no target for backend ", backend_name));
+    }
+    auto& backend = gw->backends_[backend_name];
+    if (!backend) {
+      backend = std::make_unique<Backend>();
+      backend->name = backend_name;
+      backend->target = target->second;
+      grpc::ChannelArguments args;
+      // Spread calls over every address the name resolves to (scaled-out backends).
+      args.SetLoadBalancingPolicyName("round_robin");
+      args.SetMaxReceiveMessageSize(16 << 20);
+      backend->channel =
+          grpc::CreateCustomChannel(target->second, grpc::InsecureChannelCredentials(), args);
+      backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
+    }
+    gw->service_backend_[service] = backend.get();
+    gw->policies_.AddService(common::FindService(service));
+  }
+  return gw;
+}
+
+absl::StatusOr<std::shared_ptr<const common::SignedPrincipal>> Gateway::Authenticate(
+    absl::string_view authorization, common::Principal* principal) {
+  absl::string_view token = authorization;
+  if (token.size() < 7 || !absl::EqualsIgnoreCase(token.substr(0, 7), "bearer ")) {
+    return common::WithReason(absl::UnauthenticatedError("missing 'authorization: Bearer <token>'"),
+                              "NO_TOKEN");
+  }
+  token.remove_prefix(7);
+  absl::Time now = clock_->Now();
+  std::string key(token);
+  {
+    absl::MutexLock lock(&cache_mu_);
+    auto it = token_cache_.find(key);
+    if (it != token_cache_.end() && it->second.valid_until > now) {
+      *principal = it->second.principal;
+      return it->second.signed_principal;
+    }
+  }
+  TUOPIN_ASSIGN_OR_RETURN(common::VerifiedToken verified, jwt_->Verify(token, now));
+  common::Principal forwarded = verified.principal;
+  absl::Time expires = std::min(verified.expires, now + config_.principal_ttl);
+  *forwarded.mutable_expires_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(expires));
+  auto signed_principal = std::make_shared<const common::SignedPrincipal>(
+      common::SignPrincipal(forwarded, config_.internal_key));
+  *principal = verified.principal;
+  if (key.size() <= kMaxCachedTokenBytes) {
+    absl::MutexLock lock(&cache_mu_);
+    if (token_cache_.size() >= kMaxCachedTokens) token_cache_.clear();
+    // Re-verify well before the forwarded signature expires.
+    token_cache_[key] =
+        CachedToken{verified.principal, signed_principal, expires - absl::Seconds(30)};
+  }
+  return signed_principal;
+}
+
+absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMetadata& md,
+                                         std::string* subject_out) {
+  Admission a;
+  a.method = std::string(method);
+  common::Principal principal;
+  TUOPIN_ASSIGN_OR_RETURN(a.signed_principal, Authenticate(md.authorization, &principal));
+  a.subject = principal.subject();
+  *subject_out = a.subject;
+  // "/pkg.Service/Method"
+  size_t slash = method.rfind('/');
+  absl::string_view service = slash == absl::string_view::npos || slash == 0
+                                  ? absl::string_view()
+                                  : method.substr(1, slash - 1);
+  auto backend = service_backend_.find(service);
+  const tuopin::common::v1::MethodPolicy* policy = policies_.Find(method);
+  if (backend == service_backend_.end() || policy == nullptr) {
+    return common::WithReason(
+        absl::PermissionDeniedError(
+            absl::StrCat("Permission denied on method '", method, "' (or it might not exist)")),
+        "NO_POLICY");
+  }
+  bool allowed = false;
+  for (int role : policy->roles()) {
+    allowed |= common::HasRole(principal, static_cast<common::Role>(role));
+  }
+  if (!allowed) {
+    return common::WithReason(
+        absl::PermissionDeniedError(absl::StrCat("Permission denied on method '", method,
+                                                 "': the caller's roles may not call it")),
+        "ROLE_NOT_ALLOWED");
+  }
+  if (!limiter_.Allow(a.subject, clock_->Now())) {
+    return Exhausted("rate limit exceeded for this principal; retry later", "RATE_LIMITED");
+  }
+  a.backend = backend->second;
+  if (a.backend->in_flight.fetch_add(1, std::memory_order_relaxed) >=
+      config_.max_in_flight_per_backend) {
+    a.backend->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    return Exhausted(absl::StrCat("too many calls in flight to ", a.backend->name), "BACKEND_BUSY");
+  }
+  a.request_id = AcceptableRequestId(md.request_id) ? std::string(md.request_id)
+                                                    : common::HexEncode(common::RandomBytes(16));
+  auto now = std::chrono::system_clock::now();
+  auto max = now + absl::ToChronoMilliseconds(config_.max_deadline);
+  a.deadline = md.deadline == std::chrono::system_clock::time_point::max()
+                   ? now + absl::ToChronoMilliseconds(config_.default_deadline)
+                   : std::min(md.deadline, max);
+  return a;
+}
+
+void Gateway::PrepareBackendContext(const Admission& a, const CallMetadata& md,
+                                    grpc::ClientContext& ctx) const {
+  // The remaining budget travels to the backend as grpc-timeout.
+  ctx.set_deadline(a.deadline);
+  ctx.AddMetadata(common::kPrincipalHeader, a.signed_principal->bytes);
+  ctx.AddMetadata(common::kPrincipalSigHeader, a.signed_principal->signature);
+  ctx.AddMetadata("x-request-id", a.request_id);
+  if (!md.traceparent.empty() && md.traceparent.size() <= 128) {
+    ctx.AddMetadata("traceparent", std::string(md.traceparent));
+  }
+  if (!md.tracestate.empty() && md.tracestate.size() <= 512) {
+    ctx.AddMetadata("tracestate", std::string(md.tracestate));
+  }
+}
+
+void Gateway::AccessLog(const Admission* a, absl::string_view method, absl::string_view subject,
+                        int code, absl::Duration latency, absl::string_view request_id) const {
+  // Counted here as well as by the gRPC interceptor, so JSON/HTTP calls show too.
+  static auto& calls = prometheus::BuildCounter()
+                           .Name("tuopin_gateway_calls_total")
+                           .Help("Calls through the gateway (gRPC and JSON), by backend and code")
+                           .Register(common::MetricsRegistry());
+  calls
+      .Add({{"backend", a != nullptr && a->backend != nullptr ? a->backend->name : "none"},
+            {"code", std::to_string(code)}})
+      .Increment();
+  if (!access_log_) return;
+  common::Log(common::LogLevel::kInfo, "access",
+              {{"method", std::string(method)},
+               {"subject", std::string(subject)},
+               {"code", std::to_string(code)},
+               {"latency_us", std::to_string(absl::ToInt64Microseconds(latency))},
+               {"request_id", std::string(request_id)},
+               {"backend", a != nullptr && a->backend != nullptr ? a->backend->name : ""}});
+}
+
+}  // namespace tuopin::gateway
