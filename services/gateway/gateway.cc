@@ -96,48 +96,45 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
   return gw;
 }
 
-absl::StatusOr<std::shared_ptr<const common::SignedPrincipal>> Gateway::Authenticate(
-    absl::string_view authorization, common::Principal* principal) {
+absl::StatusOr<std::shared_ptr<const Gateway::CachedToken>> Gateway::Authenticate(
+    absl::string_view authorization) {
   absl::string_view token = authorization;
   if (token.size() < 7 || !absl::EqualsIgnoreCase(token.substr(0, 7), "bearer ")) {
-    return common::WithReason(absl::UnauthenticatedError("missing 'authorization: Bearer <token>'"),
-                              "NO_TOKEN");
+    return common::WithReason(
+        absl::UnauthenticatedError("missing 'authorization: Bearer <token>'"), "NO_TOKEN");
   }
   token.remove_prefix(7);
   absl::Time now = clock_->Now();
-  std::string key(token);
   {
     absl::MutexLock lock(&cache_mu_);
-    auto it = token_cache_.find(key);
-    if (it != token_cache_.end() && it->second.valid_until > now) {
-      *principal = it->second.principal;
-      return it->second.signed_principal;
-    }
+    auto it = token_cache_.find(token);
+    if (it != token_cache_.end() && it->second->valid_until > now) return it->second;
   }
   TUOPIN_ASSIGN_OR_RETURN(common::VerifiedToken verified, jwt_->Verify(token, now));
   common::Principal forwarded = verified.principal;
   absl::Time expires = std::min(verified.expires, now + config_.principal_ttl);
   *forwarded.mutable_expires_at() =
       google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(expires));
-  auto signed_principal = std::make_shared<const common::SignedPrincipal>(
-      common::SignPrincipal(forwarded, config_.internal_key));
-  *principal = verified.principal;
-  if (key.size() <= kMaxCachedTokenBytes) {
+  auto entry = std::make_shared<const CachedToken>(
+      CachedToken{verified.principal, common::SignPrincipal(forwarded, config_.internal_key),
+                  // Verify again well before the forwarded signature expires.
+                  expires - absl::Seconds(30)});
+  if (token.size() <= kMaxCachedTokenBytes) {
     absl::MutexLock lock(&cache_mu_);
     if (token_cache_.size() >= kMaxCachedTokens) token_cache_.clear();
-    // Re-verify well before the forwarded signature expires.
-    token_cache_[key] =
-        CachedToken{verified.principal, signed_principal, expires - absl::Seconds(30)};
+    token_cache_[std::string(token)] = entry;
   }
-  return signed_principal;
+  return entry;
 }
 
 absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMetadata& md,
                                          std::string* subject_out) {
   Admission a;
   a.method = std::string(method);
-  common::Principal principal;
-  TUOPIN_ASSIGN_OR_RETURN(a.signed_principal, Authenticate(md.authorization, &principal));
+  TUOPIN_ASSIGN_OR_RETURN(std::shared_ptr<const CachedToken> token, Authenticate(md.authorization));
+  const common::Principal& principal = token->principal;
+  a.signed_principal = &token->signed_principal;
+  a.token = token;
   a.subject = principal.subject();
   *subject_out = a.subject;
   // "/pkg.Service/Method"

@@ -75,7 +75,9 @@ class RateLimiter {
 struct Admission {
   std::string method;
   Backend* backend = nullptr;
-  std::shared_ptr<const common::SignedPrincipal> signed_principal;
+  // The verified caller and the principal as signed for the backend.
+  std::shared_ptr<const void> token;
+  const common::SignedPrincipal* signed_principal = nullptr;
   std::string subject;
   std::string request_id;
   std::chrono::system_clock::time_point deadline;
@@ -117,8 +119,12 @@ class Gateway {
         jwt_(std::move(jwt)),
         clock_(clock),
         limiter_(config_.rate_per_second, config_.burst) {}
-  absl::StatusOr<std::shared_ptr<const common::SignedPrincipal>> Authenticate(
-      absl::string_view authorization, common::Principal* principal);
+  struct CachedToken {
+    common::Principal principal;
+    common::SignedPrincipal signed_principal;
+    absl::Time valid_until;
+  };
+  absl::StatusOr<std::shared_ptr<const CachedToken>> Authenticate(absl::string_view authorization);
 
   GatewayConfig config_;
   std::unique_ptr<common::JwtVerifier> jwt_;
@@ -131,13 +137,9 @@ class Gateway {
 
   // Verified tokens, so that a client's repeated calls skip JWT verification and
   // principal signing until the signed principal nears its expiry.
-  struct CachedToken {
-    common::Principal principal;
-    std::shared_ptr<const common::SignedPrincipal> signed_principal;
-    absl::Time valid_until;
-  };
   absl::Mutex cache_mu_;
-  absl::flat_hash_map<std::string, CachedToken> token_cache_ ABSL_GUARDED_BY(cache_mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<const CachedToken>> token_cache_
+      ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace tuopin::gateway
