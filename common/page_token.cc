@@ -24,6 +24,20 @@ int ResolvePageSize(int32_t requested, FieldViolations& violations) {
   return requested;
 }
 
+absl::StatusOr<PageRequest> BeginPage(const PageTokenCodec& tokens,
+                                      const google::protobuf::Message& req,
+                                      const std::string& token, int32_t page_size,
+                                      size_t key_parts) {
+  FieldViolations v;
+  int limit = ResolvePageSize(page_size, v);
+  TUOPIN_RETURN_IF_ERROR(v.ToStatus());
+  TUOPIN_ASSIGN_OR_RETURN(std::vector<std::string> after, tokens.Decode(req, token));
+  if (!after.empty() && after.size() != key_parts) {
+    return BadToken("is not a token of this list");
+  }
+  return PageRequest{std::move(after), limit + 1};
+}
+
 std::string QueryDigest(const google::protobuf::Message& request) {
   std::unique_ptr<google::protobuf::Message> copy(request.New());
   copy->CopyFrom(request);

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "common/status.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace tuopin::common {
 
@@ -21,6 +22,22 @@ int ResolvePageSize(int32_t requested, FieldViolations& violations);
 
 // Digest of a list request without its page_token and page_size fields.
 std::string QueryDigest(const google::protobuf::Message& request);
+
+// A keyset page to read: the sort key after which it starts, and how many rows to
+// fetch — one more than the page holds, to know whether another page follows.
+struct PageRequest {
+  std::vector<std::string> after;
+  int limit = kDefaultPageSize + 1;
+};
+
+class PageTokenCodec;
+
+// Validates page_size, decodes the token (bound to `req`'s filters) and checks that it
+// carries a key of `key_parts` parts.
+absl::StatusOr<PageRequest> BeginPage(const PageTokenCodec& tokens,
+                                      const google::protobuf::Message& req,
+                                      const std::string& token, int32_t page_size,
+                                      size_t key_parts);
 
 class PageTokenCodec {
  public:
@@ -34,5 +51,18 @@ class PageTokenCodec {
  private:
   std::string key_;
 };
+
+// Moves the rows of a page into `out`; when the store returned the extra row, drops it
+// and sets the next token from the last row kept.
+template <typename T, typename KeyFn>
+void FinishPage(std::vector<T>& rows, const PageRequest& page, const PageTokenCodec& tokens,
+                const google::protobuf::Message& req, KeyFn key,
+                google::protobuf::RepeatedPtrField<T>* out, std::string* next_token) {
+  int limit = page.limit - 1;
+  bool more = static_cast<int>(rows.size()) > limit;
+  if (more) rows.resize(limit);
+  for (auto& r : rows) *out->Add() = std::move(r);
+  if (more && !out->empty()) *next_token = tokens.Encode(req, key(*out->rbegin()));
+}
 
 }  // namespace tuopin::common

@@ -23,18 +23,6 @@ absl::Status NotFound(absl::string_view what, absl::string_view id) {
                             "NOT_FOUND");
 }
 
-// Fetches one row more than asked to know whether another page follows; trims it and
-// sets the next token from the last row kept.
-template <typename T, typename KeyFn>
-void FinishPage(std::vector<T>& rows, int limit, const common::PageTokenCodec& tokens,
-                const google::protobuf::Message& req, KeyFn key,
-                google::protobuf::RepeatedPtrField<T>* out, std::string* next_token) {
-  bool more = static_cast<int>(rows.size()) > limit;
-  if (more) rows.resize(limit);
-  for (auto& r : rows) *out->Add() = std::move(r);
-  if (more && !out->empty()) *next_token = tokens.Encode(req, key(*out->rbegin()));
-}
-
 }  // namespace
 
 bool IsSelf(const Principal& p, const std::string& cadre_id) {
@@ -128,19 +116,6 @@ absl::Status ApplyCadreMask(const google::protobuf::FieldMask& mask, const v1::C
   return v.ToStatus();
 }
 
-absl::StatusOr<PageRequest> PersonnelLogic::Page(const google::protobuf::Message& req,
-                                                 const std::string& token, int32_t page_size,
-                                                 size_t key_parts) {
-  common::FieldViolations v;
-  int limit = common::ResolvePageSize(page_size, v);
-  TUOPIN_RETURN_IF_ERROR(v.ToStatus());
-  TUOPIN_ASSIGN_OR_RETURN(std::vector<std::string> after, tokens_.Decode(req, token));
-  if (!after.empty() && after.size() != key_parts) {
-    return common::InvalidField("page_token", "is not a token of this list");
-  }
-  return PageRequest{std::move(after), limit + 1};
-}
-
 absl::StatusOr<v1::Household> PersonnelLogic::LoadHousehold(const Principal& p,
                                                             const std::string& id) {
   TUOPIN_ASSIGN_OR_RETURN(auto h, store_.GetHousehold(id));
@@ -181,10 +156,11 @@ absl::Status PersonnelLogic::GetRegion(const Principal&, const v1::GetRegionRequ
 
 absl::Status PersonnelLogic::ListRegions(const Principal&, const v1::ListRegionsRequest& req,
                                          v1::ListRegionsResponse& out) {
-  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListRegions(req.parent_code(), page));
-  FinishPage(
-      rows, page.limit - 1, tokens_, req,
+  common::FinishPage(
+      rows, page, tokens_, req,
       [](const v1::Region& r) { return std::vector<std::string>{r.code()}; }, out.mutable_regions(),
       out.mutable_next_page_token());
   return absl::OkStatus();
@@ -210,10 +186,11 @@ absl::Status PersonnelLogic::ListHouseholds(const Principal& p,
                                             v1::ListHouseholdsResponse& out) {
   TUOPIN_RETURN_IF_ERROR(
       RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
-  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 2));
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
   TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListHouseholds(req.region_code(), req.status(), page));
-  FinishPage(
-      rows, page.limit - 1, tokens_, req,
+  common::FinishPage(
+      rows, page, tokens_, req,
       [](const v1::Household& h) {
         return std::vector<std::string>{h.village_code(), h.id()};
       },
@@ -249,11 +226,12 @@ absl::Status PersonnelLogic::ListCadres(const Principal& p, const v1::ListCadres
                                         v1::ListCadresResponse& out) {
   TUOPIN_RETURN_IF_ERROR(
       RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
-  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 2));
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
   TUOPIN_ASSIGN_OR_RETURN(auto rows,
                           store_.ListCadres(req.region_code(), req.origin_level(), page));
-  FinishPage(
-      rows, page.limit - 1, tokens_, req,
+  common::FinishPage(
+      rows, page, tokens_, req,
       [](const v1::Cadre& c) {
         return std::vector<std::string>{c.managing_region_code(), c.id()};
       },
@@ -325,11 +303,12 @@ absl::Status PersonnelLogic::ListPostings(const Principal& p, const v1::ListPost
     region = req.region_code();
     TUOPIN_RETURN_IF_ERROR(RequireRegion(p, region, absl::StrCat("regions/", region)));
   }
-  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(auto rows,
                           store_.ListPostings(cadre_id, region, req.active_only(), page));
-  FinishPage(
-      rows, page.limit - 1, tokens_, req,
+  common::FinishPage(
+      rows, page, tokens_, req,
       [](const v1::Posting& x) { return std::vector<std::string>{x.id()}; }, out.mutable_postings(),
       out.mutable_next_page_token());
   return absl::OkStatus();
@@ -373,11 +352,12 @@ absl::Status PersonnelLogic::ListPairings(const Principal& p, const v1::ListPair
       region = req.region_code();
       TUOPIN_RETURN_IF_ERROR(RequireRegion(p, region, absl::StrCat("regions/", region)));
   }
-  TUOPIN_ASSIGN_OR_RETURN(PageRequest page, Page(req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(
       auto rows, store_.ListPairings(cadre_id, household_id, region, req.active_only(), page));
-  FinishPage(
-      rows, page.limit - 1, tokens_, req,
+  common::FinishPage(
+      rows, page, tokens_, req,
       [](const v1::Pairing& x) { return std::vector<std::string>{x.id()}; }, out.mutable_pairings(),
       out.mutable_next_page_token());
   return absl::OkStatus();

@@ -99,8 +99,6 @@ class PersonnelLogic {
  private:
   absl::StatusOr<v1::Household> LoadHousehold(const Principal& p, const std::string& id);
   absl::StatusOr<v1::Cadre> LoadCadre(const Principal& p, const std::string& id);
-  absl::StatusOr<PageRequest> Page(const google::protobuf::Message& req, const std::string& token,
-                                   int32_t page_size, size_t key_parts);
 
   PersonnelStore& store_;
   const common::Clock& clock_;

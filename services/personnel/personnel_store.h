@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "common/mutation.h"
+#include "common/page_token.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
 
 namespace tuopin::personnel {
@@ -18,11 +19,7 @@ namespace tuopin::personnel {
 namespace v1 = tuopin::personnel::v1;
 using common::MutationContext;
 
-// The keyset position after which a page starts, and its size.
-struct PageRequest {
-  std::vector<std::string> after;
-  int limit = 50;
-};
+using common::PageRequest;
 
 struct CheckInDay {
   absl::CivilDay day;
