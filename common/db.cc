@@ -112,6 +112,24 @@ int SqlErrorCode(const absl::Status& status) {
   return code;
 }
 
+absl::Status RetryTransaction(absl::string_view why) {
+  absl::Status status = WithReason(absl::AbortedError(why), "DB_RETRYABLE");
+  status.SetPayload(kSqlErrorUrl, absl::Cord(std::to_string(kErLockDeadlock)));
+  return status;
+}
+
+std::string Placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out;
+}
+
+size_t InListSize(size_t n) {
+  size_t size = 1;
+  while (size < n) size <<= 1;
+  return size;
+}
+
 DbSession::DbSession(std::unique_ptr<sql::Connection> conn) : conn_(std::move(conn)) {}
 DbSession::~DbSession() {
   statements_.clear();
@@ -150,6 +168,13 @@ Query& Query::Null() {
   stmt_.setNull(next_++, 0);
   return *this;
 }
+Query& Query::InList(const std::vector<std::string>& values) {
+  size_t n = InListSize(values.size());
+  for (size_t i = 0; i < n; ++i)
+    Arg(values.empty() ? std::string() : values[std::min(i, values.size() - 1)]);
+  return *this;
+}
+
 std::unique_ptr<sql::ResultSet> Query::Rows() {
   return std::unique_ptr<sql::ResultSet>(stmt_.executeQuery());
 }

@@ -55,6 +55,18 @@ inline constexpr int kErLockDeadlock = 1213;
 absl::Status SqlErrorToStatus(const sql::SQLException& e);
 int SqlErrorCode(const absl::Status& status);
 
+// Returned from a transaction body to have RunInTransaction roll back and run the body
+// again, as for a deadlock (e.g. a unique key taken by a concurrent transaction, which
+// the next attempt will see).
+absl::Status RetryTransaction(absl::string_view why);
+
+// "?, ?, ?" with n placeholders.
+std::string Placeholders(size_t n);
+// The placeholder count used for an IN list of n values: the next power of two, so a
+// connection prepares at most a dozen variants of a statement. Pad the list by repeating
+// its last value.
+size_t InListSize(size_t n);
+
 // One pooled connection and its prepared-statement cache.
 class DbSession {
  public:
@@ -84,6 +96,8 @@ class Query {
   Query& Arg(uint32_t v) { return Arg(static_cast<int64_t>(v)); }
   Query& Arg(bool v) { return Arg(static_cast<int64_t>(v ? 1 : 0)); }
   Query& Null();
+  // Binds an IN list padded to InListSize(values.size()) by repeating the last value.
+  Query& InList(const std::vector<std::string>& values);
   // Binds NULL when empty.
   Query& OptionalArg(absl::string_view v) { return v.empty() ? Null() : Arg(v); }
   std::unique_ptr<sql::ResultSet> Rows();

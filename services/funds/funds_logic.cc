@@ -1,0 +1,474 @@
+#include "services/funds/funds_logic.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/validate.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace tuopin::funds {
+namespace {
+
+using common::RequireRegion;
+using google::protobuf::util::TimeUtil;
+
+constexpr int kMaxTraceLevels = 8;
+
+bool AddOverflows(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r);
+}
+
+// The overdraft guard: what a guarded account has paid out or reserved never exceeds
+// what it has received for good.
+bool WouldExceedCredits(const v1::Account& a, int64_t amount) {
+  if (!a.debits_must_not_exceed_credits()) return false;
+  int64_t debits = a.debits_pending_fen() + a.debits_posted_fen();
+  return AddOverflows(debits, amount) || debits + amount > a.credits_posted_fen();
+}
+
+absl::Status NotFound(absl::string_view what, absl::string_view id) {
+  return common::WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")),
+                            "NOT_FOUND");
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+}  // namespace
+
+bool KindAllowed(v1::TransferKind kind, v1::AccountKind debit, v1::AccountKind credit) {
+  using K = v1::AccountKind;
+  switch (kind) {
+    case v1::TRANSFER_KIND_APPROPRIATION:
+      return debit == K::ACCOUNT_KIND_SOURCE && credit == K::ACCOUNT_KIND_POOL;
+    case v1::TRANSFER_KIND_ALLOCATION:
+      return debit == K::ACCOUNT_KIND_POOL &&
+             (credit == K::ACCOUNT_KIND_POOL || credit == K::ACCOUNT_KIND_PROJECT);
+    case v1::TRANSFER_KIND_DISBURSEMENT:
+      return debit == K::ACCOUNT_KIND_PROJECT && credit == K::ACCOUNT_KIND_PAYEE;
+    case v1::TRANSFER_KIND_RECLAIM:
+      return (debit == K::ACCOUNT_KIND_PROJECT && credit == K::ACCOUNT_KIND_POOL) ||
+             (debit == K::ACCOUNT_KIND_POOL &&
+              (credit == K::ACCOUNT_KIND_POOL || credit == K::ACCOUNT_KIND_SOURCE));
+    default:
+      return false;
+  }
+}
+
+bool SameTransfer(const v1::Transfer& a, const v1::Transfer& b) {
+  return a.id() == b.id() && a.debit_account_id() == b.debit_account_id() &&
+         a.credit_account_id() == b.credit_account_id() && a.amount_fen() == b.amount_fen() &&
+         a.kind() == b.kind() && a.pending() == b.pending() &&
+         a.timeout().seconds() == b.timeout().seconds() && a.memo() == b.memo();
+}
+
+BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountMap& accounts,
+                            const TransferMap& existing,
+                            const std::function<bool(const v1::Account&)>& in_scope,
+                            absl::Time now) {
+  BatchOutcome out;
+  out.results.assign(transfers.size(), v1::TRANSFER_RESULT_UNSPECIFIED);
+  std::set<std::string> touched;
+  absl::flat_hash_map<std::string, const v1::Transfer*> accepted_ids;
+  size_t i = 0;
+  while (i < transfers.size()) {
+    // A chain: this transfer and every following one while `linked` is set.
+    size_t end = i;
+    while (end < transfers.size() && transfers[end].linked()) ++end;
+    bool open = end == transfers.size();  // the last transfer of the batch says "linked"
+    if (open) --end;
+    // Apply the chain to a copy of the balances it touches; keep it only if all succeed.
+    AccountMap before;
+    std::vector<v1::Transfer> chain_accepted;
+    bool failed = open;
+    for (size_t k = i; k <= end; ++k) {
+      const v1::Transfer& t = transfers[k];
+      v1::TransferResult& r = out.results[k];
+      if (open) {
+        r = v1::TRANSFER_RESULT_LINKED_EVENT_CHAIN_OPEN;
+        continue;
+      }
+      if (failed) continue;
+      auto prior = existing.find(t.id());
+      auto in_batch = accepted_ids.find(t.id());
+      const v1::Transfer* same_id = prior != existing.end()          ? &prior->second
+                                    : in_batch != accepted_ids.end() ? in_batch->second
+                                                                     : nullptr;
+      for (const auto& c : chain_accepted) {
+        if (same_id == nullptr && c.id() == t.id()) same_id = &c;
+      }
+      if (same_id != nullptr) {
+        r = SameTransfer(*same_id, t) ? v1::TRANSFER_RESULT_EXISTS
+                                      : v1::TRANSFER_RESULT_EXISTS_WITH_DIFFERENT_FIELDS;
+      } else if (t.debit_account_id() == t.credit_account_id()) {
+        r = v1::TRANSFER_RESULT_ACCOUNTS_MUST_BE_DIFFERENT;
+      } else if (!accounts.contains(t.debit_account_id())) {
+        r = v1::TRANSFER_RESULT_DEBIT_ACCOUNT_NOT_FOUND;
+      } else if (!accounts.contains(t.credit_account_id())) {
+        r = v1::TRANSFER_RESULT_CREDIT_ACCOUNT_NOT_FOUND;
+      } else {
+        v1::Account& debit = accounts[t.debit_account_id()];
+        v1::Account& credit = accounts[t.credit_account_id()];
+        if (!in_scope(debit) || !in_scope(credit)) {
+          r = v1::TRANSFER_RESULT_OUT_OF_SCOPE;
+        } else if (!KindAllowed(t.kind(), debit.kind(), credit.kind())) {
+          r = v1::TRANSFER_RESULT_KIND_NOT_ALLOWED_FOR_ACCOUNTS;
+        } else if (AddOverflows(debit.debits_pending_fen(), debit.debits_posted_fen()) ||
+                   AddOverflows(credit.credits_pending_fen(), credit.credits_posted_fen()) ||
+                   AddOverflows(debit.debits_pending_fen() + debit.debits_posted_fen(),
+                                t.amount_fen()) ||
+                   AddOverflows(credit.credits_pending_fen() + credit.credits_posted_fen(),
+                                t.amount_fen())) {
+          r = v1::TRANSFER_RESULT_OVERFLOWS;
+        } else if (WouldExceedCredits(debit, t.amount_fen())) {
+          r = v1::TRANSFER_RESULT_EXCEEDS_CREDITS;
+        } else {
+          for (const std::string* id : {&t.debit_account_id(), &t.credit_account_id()}) {
+            if (!before.contains(*id)) before[*id] = accounts[*id];
+          }
+          if (t.pending()) {
+            debit.set_debits_pending_fen(debit.debits_pending_fen() + t.amount_fen());
+            credit.set_credits_pending_fen(credit.credits_pending_fen() + t.amount_fen());
+          } else {
+            debit.set_debits_posted_fen(debit.debits_posted_fen() + t.amount_fen());
+            credit.set_credits_posted_fen(credit.credits_posted_fen() + t.amount_fen());
+          }
+          v1::Transfer& accepted = chain_accepted.emplace_back(t);
+          accepted.set_state(t.pending() ? v1::TRANSFER_STATE_PENDING : v1::TRANSFER_STATE_POSTED);
+          *accepted.mutable_create_time() = ToProto(now);
+          r = v1::TRANSFER_RESULT_OK;
+        }
+      }
+      bool ok = r == v1::TRANSFER_RESULT_OK || r == v1::TRANSFER_RESULT_EXISTS;
+      if (!ok && i != end) failed = true;  // a member of a chain failed
+    }
+    if (failed && !open) {
+      for (auto& [id, account] : before) accounts[id] = account;  // undo the chain
+      for (size_t k = i; k <= end; ++k) {
+        auto& r = out.results[k];
+        if (r == v1::TRANSFER_RESULT_OK || r == v1::TRANSFER_RESULT_EXISTS ||
+            r == v1::TRANSFER_RESULT_UNSPECIFIED) {
+          r = v1::TRANSFER_RESULT_LINKED_EVENT_FAILED;
+        }
+      }
+    } else if (!open) {
+      for (auto& t : chain_accepted) {
+        touched.insert(t.debit_account_id());
+        touched.insert(t.credit_account_id());
+        out.accepted.push_back(std::move(t));
+      }
+      for (const auto& t : out.accepted) accepted_ids[t.id()] = &t;
+    }
+    i = end + 1;
+  }
+  out.touched.assign(touched.begin(), touched.end());
+  return out;
+}
+
+std::vector<v1::SourceShare> AttributeSources(
+    const std::string& account_id, const std::vector<FundingEdge>& edges,
+    const absl::flat_hash_map<std::string, v1::Account>& accounts) {
+  absl::flat_hash_map<std::string, std::vector<const FundingEdge*>> incoming;
+  for (const auto& e : edges) incoming[e.to].push_back(&e);
+  // share[level] of one fen received by `id`, computed recursively with memoisation;
+  // `visiting` breaks cycles that reclaims could create.
+  absl::flat_hash_map<std::string, std::map<int, double>> memo;
+  std::set<std::string> visiting;
+  std::function<std::map<int, double>(const std::string&)> fractions =
+      [&](const std::string& id) -> std::map<int, double> {
+    if (auto m = memo.find(id); m != memo.end()) return m->second;
+    std::map<int, double> result;
+    auto acc = accounts.find(id);
+    if (acc != accounts.end() && acc->second.kind() == v1::ACCOUNT_KIND_SOURCE) {
+      result[acc->second.source_level()] = 1.0;
+    } else if (!visiting.count(id)) {
+      visiting.insert(id);
+      double total = 0;
+      for (const auto* e : incoming[id]) total += static_cast<double>(e->amount);
+      if (total > 0) {
+        for (const auto* e : incoming[id]) {
+          for (auto [level, f] : fractions(e->from)) result[level] += f * e->amount / total;
+        }
+      }
+      visiting.erase(id);
+    }
+    memo[id] = result;
+    return result;
+  };
+  int64_t received = 0;
+  for (const auto* e : incoming[account_id]) received += e->amount;
+  std::vector<v1::SourceShare> out;
+  int64_t assigned = 0;
+  auto f = fractions(account_id);
+  for (auto it = f.begin(); it != f.end(); ++it) {
+    v1::SourceShare s;
+    s.set_source_level(static_cast<v1::SourceLevel>(it->first));
+    // Round each share and give the remainder to the last, so shares sum exactly.
+    int64_t amount =
+        std::next(it) == f.end() ? received - assigned : std::llround(it->second * received);
+    s.set_amount_fen(amount);
+    assigned += amount;
+    out.push_back(s);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::Account> FundsLogic::LoadAccount(const Principal& p, const std::string& id) {
+  TUOPIN_ASSIGN_OR_RETURN(auto a, store_.GetAccount(id));
+  if (!a.has_value()) return NotFound("account", id);
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(p, a->region_code(), absl::StrCat("accounts/", id)));
+  return *a;
+}
+
+absl::Status FundsLogic::CreateAccount(const MutationContext& ctx,
+                                       const v1::CreateAccountRequest& req, v1::Account& out) {
+  const v1::Account& a = req.account();
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(ctx.principal, a.region_code(), absl::StrCat("regions/", a.region_code())));
+  v1::Account account;
+  account.set_code(a.code());
+  account.set_kind(a.kind());
+  account.set_name(a.name());
+  account.set_region_code(a.region_code());
+  account.set_source_level(a.source_level());
+  account.set_sector(a.sector());
+  account.set_task_id(a.task_id());
+  // Sources issue money into the ledger; every other account is guarded unless the
+  // caller explicitly allows overdraft (payees only).
+  account.set_debits_must_not_exceed_credits(a.kind() != v1::ACCOUNT_KIND_SOURCE &&
+                                             !req.allow_overdraft());
+  return store_.CreateAccount(ctx, account, out);
+}
+
+absl::Status FundsLogic::GetAccount(const Principal& p, const v1::GetAccountRequest& req,
+                                    v1::Account& out) {
+  TUOPIN_ASSIGN_OR_RETURN(out, LoadAccount(p, req.id()));
+  return absl::OkStatus();
+}
+
+absl::Status FundsLogic::ListAccounts(const Principal& p, const v1::ListAccountsRequest& req,
+                                      v1::ListAccountsResponse& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_ASSIGN_OR_RETURN(auto page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
+  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListAccounts(req.region_code(), req.kind(), page));
+  common::FinishPage(
+      rows, page, tokens_, req,
+      [](const v1::Account& a) {
+        return std::vector<std::string>{a.region_code(), a.id()};
+      },
+      out.mutable_accounts(), out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::Status FundsLogic::CreateTransfers(const MutationContext& ctx,
+                                         const v1::CreateTransfersRequest& req,
+                                         v1::CreateTransfersResponse& out) {
+  std::vector<v1::Transfer> transfers(req.transfers().begin(), req.transfers().end());
+  const Principal& p = ctx.principal;
+  return store_.CreateTransfers(
+      ctx, transfers,
+      [&](AccountMap& accounts, const TransferMap& existing) {
+        return ApplyTransfers(
+            transfers, accounts, existing,
+            [&](const v1::Account& a) { return common::PrincipalCoversRegion(p, a.region_code()); },
+            ctx.now);
+      },
+      out);
+}
+
+absl::Status FundsLogic::Resolve(const MutationContext& ctx, const std::string& transfer_id,
+                                 v1::TransferState state, const std::string& reason,
+                                 v1::Transfer& out) {
+  const Principal& p = ctx.principal;
+  absl::Time now = ctx.now;
+  return store_.ResolvePending(
+      ctx, transfer_id, state, reason,
+      [&](const v1::Transfer& t, AccountMap& accounts) -> absl::Status {
+        if (!accounts.contains(t.debit_account_id()) || !accounts.contains(t.credit_account_id())) {
+          return absl::DataLossError(
+              absl::StrCat("an account of transfer ", t.id(), " is missing"));
+        }
+        v1::Account& debit = accounts.find(t.debit_account_id())->second;
+        v1::Account& credit = accounts.find(t.credit_account_id())->second;
+        TUOPIN_RETURN_IF_ERROR(
+            RequireRegion(p, debit.region_code(), absl::StrCat("transfers/", t.id())));
+        TUOPIN_RETURN_IF_ERROR(
+            RequireRegion(p, credit.region_code(), absl::StrCat("transfers/", t.id())));
+        if (t.state() != v1::TRANSFER_STATE_PENDING) {
+          return common::WithReason(
+              absl::FailedPreconditionError(absl::StrCat("transfer ", t.id(), " is not pending (",
+                                                         v1::TransferState_Name(t.state()), ")")),
+              "NOT_PENDING");
+        }
+        absl::Time timeout_at =
+            absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t.create_time())) +
+            absl::Seconds(t.timeout().seconds());
+        if (state == v1::TRANSFER_STATE_POSTED && now >= timeout_at) {
+          return common::WithReason(
+              absl::FailedPreconditionError("the pending transfer has expired and will be voided"),
+              "PENDING_EXPIRED");
+        }
+        int64_t a = t.amount_fen();
+        debit.set_debits_pending_fen(debit.debits_pending_fen() - a);
+        credit.set_credits_pending_fen(credit.credits_pending_fen() - a);
+        if (state == v1::TRANSFER_STATE_POSTED) {
+          debit.set_debits_posted_fen(debit.debits_posted_fen() + a);
+          credit.set_credits_posted_fen(credit.credits_posted_fen() + a);
+        }
+        return absl::OkStatus();
+      },
+      out);
+}
+
+absl::Status FundsLogic::PostPendingTransfer(const MutationContext& ctx,
+                                             const v1::PostPendingTransferRequest& req,
+                                             v1::Transfer& out) {
+  return Resolve(ctx, req.transfer_id(), v1::TRANSFER_STATE_POSTED, "", out);
+}
+
+absl::Status FundsLogic::VoidPendingTransfer(const MutationContext& ctx,
+                                             const v1::VoidPendingTransferRequest& req,
+                                             v1::Transfer& out) {
+  return Resolve(ctx, req.transfer_id(), v1::TRANSFER_STATE_VOIDED, req.reason(), out);
+}
+
+absl::StatusOr<int> FundsLogic::SweepExpired(common::IdGenerator& ids, int limit) {
+  return store_.ExpirePending(clock_.Now(), limit, "system:pending-sweeper", ids);
+}
+
+absl::Status FundsLogic::ListTransfers(const Principal& p, const v1::ListTransfersRequest& req,
+                                       v1::ListTransfersResponse& out) {
+  TUOPIN_RETURN_IF_ERROR(LoadAccount(p, req.account_id()).status());
+  TUOPIN_ASSIGN_OR_RETURN(auto page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
+  absl::Time start = req.has_start_time()
+                         ? absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(req.start_time()))
+                         : absl::InfinitePast();
+  absl::Time end = req.has_end_time()
+                       ? absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(req.end_time()))
+                       : absl::InfiniteFuture();
+  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListTransfers(req.account_id(), start, end, page));
+  common::FinishPage(
+      rows, page, tokens_, req,
+      [](const v1::Transfer& t) {
+        return std::vector<std::string>{
+            std::to_string(TimeUtil::TimestampToMicroseconds(t.create_time())), t.id()};
+      },
+      out.mutable_transfers(), out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::Status FundsLogic::Trace(const std::string& account_id, std::vector<FundingEdge>& edges,
+                               std::vector<int>& levels,
+                               absl::flat_hash_map<std::string, v1::Account>& accounts) {
+  std::vector<std::string> frontier = {account_id};
+  std::set<std::string> seen = {account_id};
+  for (int level = 1; level <= kMaxTraceLevels && !frontier.empty(); ++level) {
+    TUOPIN_ASSIGN_OR_RETURN(auto incoming, store_.IncomingFunding(frontier));
+    frontier.clear();
+    for (auto& e : incoming) {
+      if (!accounts.contains(e.from)) {
+        TUOPIN_ASSIGN_OR_RETURN(auto a, store_.GetAccount(e.from));
+        if (a.has_value()) accounts[e.from] = *a;
+      }
+      if (seen.insert(e.from).second && accounts[e.from].kind() != v1::ACCOUNT_KIND_SOURCE) {
+        frontier.push_back(e.from);
+      }
+      levels.push_back(level);
+      edges.push_back(std::move(e));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FundsLogic::TraceFunds(const Principal& p, const v1::TraceFundsRequest& req,
+                                    v1::FundTrace& out) {
+  TUOPIN_ASSIGN_OR_RETURN(v1::Account account, LoadAccount(p, req.account_id()));
+  std::vector<FundingEdge> edges;
+  std::vector<int> levels;
+  absl::flat_hash_map<std::string, v1::Account> accounts = {{account.id(), account}};
+  TUOPIN_RETURN_IF_ERROR(Trace(account.id(), edges, levels, accounts));
+  out.set_account_id(account.id());
+  int64_t received = 0;
+  for (size_t i = 0; i < edges.size(); ++i) {
+    auto* e = out.add_edges();
+    e->set_from_account_id(edges[i].from);
+    e->set_to_account_id(edges[i].to);
+    e->set_amount_fen(edges[i].amount);
+    e->set_level(levels[i]);
+    for (const auto& id : edges[i].transfer_ids) e->add_transfer_ids(id);
+    if (edges[i].to == account.id()) received += edges[i].amount;
+  }
+  out.set_received_fen(received);
+  for (auto& s : AttributeSources(account.id(), edges, accounts)) *out.add_by_source() = s;
+  return absl::OkStatus();
+}
+
+absl::Status FundsLogic::GetUtilization(const Principal& p, const v1::GetUtilizationRequest& req,
+                                        v1::Utilization& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_ASSIGN_OR_RETURN(out, store_.Utilization(req.region_code(), req.sector()));
+  out.set_disbursement_rate_bp(
+      out.allocated_fen() == 0 ? 0
+                               : static_cast<int32_t>(static_cast<__int128>(out.disbursed_fen()) *
+                                                      10000 / out.allocated_fen()));
+  return absl::OkStatus();
+}
+
+absl::Status FundsLogic::ListIdleFunds(const Principal& p, const v1::ListIdleFundsRequest& req,
+                                       v1::ListIdleFundsResponse& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_ASSIGN_OR_RETURN(auto page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
+  absl::Time before = clock_.Now() - absl::Hours(24) * req.older_than_days();
+  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.IdleFunds(req.region_code(), before, page));
+  common::FinishPage(
+      rows, page, tokens_, req,
+      [](const v1::IdleFund& f) { return std::vector<std::string>{f.project_account_id()}; },
+      out.mutable_idle_funds(), out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::Status FundsLogic::ListPublicNotices(const Principal& p,
+                                           const v1::ListPublicNoticesRequest& req,
+                                           v1::ListPublicNoticesResponse& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.village_code(), absl::StrCat("regions/", req.village_code())));
+  TUOPIN_ASSIGN_OR_RETURN(auto page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(auto projects, store_.VillageProjects(req.village_code(), page));
+  std::vector<v1::PublicNotice> notices;
+  for (const auto& project : projects) {
+    std::vector<FundingEdge> edges;
+    std::vector<int> levels;
+    absl::flat_hash_map<std::string, v1::Account> accounts = {{project.id(), project}};
+    TUOPIN_RETURN_IF_ERROR(Trace(project.id(), edges, levels, accounts));
+    v1::PublicNotice& n = notices.emplace_back();
+    n.set_project_account_id(project.id());
+    n.set_project_name(project.name());
+    n.set_sector(project.sector());
+    for (auto& s : AttributeSources(project.id(), edges, accounts)) *n.add_sources() = s;
+    n.set_allocated_fen(project.credits_posted_fen());
+    n.set_disbursed_fen(project.debits_posted_fen());
+    TUOPIN_ASSIGN_OR_RETURN(auto dates, store_.ProjectDates(project.id()));
+    if (dates.first != absl::InfinitePast())
+      *n.mutable_first_allocation_time() = ToProto(dates.first);
+    if (dates.second != absl::InfinitePast())
+      *n.mutable_last_disbursement_time() = ToProto(dates.second);
+  }
+  common::FinishPage(
+      notices, page, tokens_, req,
+      [](const v1::PublicNotice& n) { return std::vector<std::string>{n.project_account_id()}; },
+      out.mutable_notices(), out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+}  // namespace tuopin::funds

@@ -1,0 +1,85 @@
+#pragma once
+// Funds business rules: the ledger engine (which transfer kinds may move money between
+// which kinds of account, the overdraft guard, linked chains that commit all or nothing,
+// idempotent transfer ids, overflow) and the lineage, utilisation and notice reports.
+// Depends only on the store interface, a clock and the page-token codec.
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/auth.h"
+#include "common/clock.h"
+#include "common/page_token.h"
+#include "services/funds/funds_store.h"
+
+namespace tuopin::funds {
+
+using common::Principal;
+
+// source -> pool (appropriation); pool -> pool or project (allocation); project -> payee
+// (disbursement); project -> pool, pool -> pool or source (reclaim).
+bool KindAllowed(v1::TransferKind kind, v1::AccountKind debit, v1::AccountKind credit);
+
+// Same client id, same content.
+bool SameTransfer(const v1::Transfer& a, const v1::Transfer& b);
+
+// Applies a batch, in order, to the locked accounts. `in_scope` tells whether the caller
+// may move money out of / into an account.
+BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountMap& accounts,
+                            const TransferMap& existing,
+                            const std::function<bool(const v1::Account&)>& in_scope,
+                            absl::Time now);
+
+// Attributes the money an account received to the levels of its sources, proportionally
+// at each level: if a pool got 60% of its money from the centre, 60% of what it passes
+// on counts as central.
+std::vector<v1::SourceShare> AttributeSources(
+    const std::string& account_id, const std::vector<FundingEdge>& edges,
+    const absl::flat_hash_map<std::string, v1::Account>& accounts);
+
+class FundsLogic {
+ public:
+  FundsLogic(FundsStore& store, const common::Clock& clock, const common::PageTokenCodec& tokens)
+      : store_(store), clock_(clock), tokens_(tokens) {}
+
+  absl::Status CreateAccount(const MutationContext& ctx, const v1::CreateAccountRequest& req,
+                             v1::Account& out);
+  absl::Status GetAccount(const Principal& p, const v1::GetAccountRequest& req, v1::Account& out);
+  absl::Status ListAccounts(const Principal& p, const v1::ListAccountsRequest& req,
+                            v1::ListAccountsResponse& out);
+  absl::Status CreateTransfers(const MutationContext& ctx, const v1::CreateTransfersRequest& req,
+                               v1::CreateTransfersResponse& out);
+  absl::Status PostPendingTransfer(const MutationContext& ctx,
+                                   const v1::PostPendingTransferRequest& req, v1::Transfer& out);
+  absl::Status VoidPendingTransfer(const MutationContext& ctx,
+                                   const v1::VoidPendingTransferRequest& req, v1::Transfer& out);
+  absl::Status ListTransfers(const Principal& p, const v1::ListTransfersRequest& req,
+                             v1::ListTransfersResponse& out);
+  absl::Status TraceFunds(const Principal& p, const v1::TraceFundsRequest& req, v1::FundTrace& out);
+  absl::Status GetUtilization(const Principal& p, const v1::GetUtilizationRequest& req,
+                              v1::Utilization& out);
+  absl::Status ListIdleFunds(const Principal& p, const v1::ListIdleFundsRequest& req,
+                             v1::ListIdleFundsResponse& out);
+  absl::Status ListPublicNotices(const Principal& p, const v1::ListPublicNoticesRequest& req,
+                                 v1::ListPublicNoticesResponse& out);
+
+  // One pass of the sweeper that voids expired pending transfers.
+  absl::StatusOr<int> SweepExpired(common::IdGenerator& ids, int limit = 500);
+
+ private:
+  absl::StatusOr<v1::Account> LoadAccount(const Principal& p, const std::string& id);
+  absl::StatusOr<PageRequest> Page(const google::protobuf::Message& req, const std::string& token,
+                                   int32_t page_size, size_t key_parts);
+  // Lineage of one account: edges by level and the accounts seen.
+  absl::Status Trace(const std::string& account_id, std::vector<FundingEdge>& edges,
+                     std::vector<int>& levels,
+                     absl::flat_hash_map<std::string, v1::Account>& accounts);
+  absl::Status Resolve(const MutationContext& ctx, const std::string& transfer_id,
+                       v1::TransferState state, const std::string& reason, v1::Transfer& out);
+
+  FundsStore& store_;
+  const common::Clock& clock_;
+  const common::PageTokenCodec& tokens_;
+};
+
+}  // namespace tuopin::funds

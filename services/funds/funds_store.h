@@ -1,0 +1,105 @@
+#pragma once
+// The funds store: accounts, append-only transfers and their resolutions, and the
+// queries behind lineage and reports. Batches lock every account they touch, in id
+// order, before the ledger engine (funds_logic) decides; the MySQL implementation is the
+// only place with SQL.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "common/mutation.h"
+#include "common/page_token.h"
+#include "tuopin/funds/v1/funds.pb.h"
+
+namespace tuopin::funds {
+
+namespace v1 = tuopin::funds::v1;
+using common::MutationContext;
+
+using AccountMap = absl::flat_hash_map<std::string, v1::Account>;
+using TransferMap = absl::flat_hash_map<std::string, v1::Transfer>;
+
+using common::PageRequest;
+
+// What the ledger engine decided for a batch.
+struct BatchOutcome {
+  std::vector<v1::TransferResult> results;
+  // Transfers to insert, with create_time set.
+  std::vector<v1::Transfer> accepted;
+  // Accounts whose balances changed (their new state is in the AccountMap).
+  std::vector<std::string> touched;
+};
+
+// Money that reached `to` from `from` through posted appropriations and allocations.
+struct FundingEdge {
+  std::string from;
+  std::string to;
+  int64_t amount = 0;
+  std::vector<std::string> transfer_ids;
+};
+
+class FundsStore {
+ public:
+  virtual ~FundsStore() = default;
+
+  // ALREADY_EXISTS when the code is taken.
+  virtual absl::Status CreateAccount(const MutationContext& ctx, const v1::Account& account,
+                                     v1::Account& out) = 0;
+  virtual absl::StatusOr<std::optional<v1::Account>> GetAccount(const std::string& id) = 0;
+  // Sorted by (region_code, id); kind 0 means any.
+  virtual absl::StatusOr<std::vector<v1::Account>> ListAccounts(const std::string& region_prefix,
+                                                                int kind,
+                                                                const PageRequest& page) = 0;
+
+  // Locks the accounts of the batch in id order, loads transfers whose ids already exist,
+  // lets `decide` apply the batch to the locked accounts, then writes the accepted
+  // transfers and the new balances, all in one transaction with the idempotency record
+  // and the audit event.
+  using BatchDecider =
+      std::function<BatchOutcome(AccountMap& accounts, const TransferMap& existing)>;
+  virtual absl::Status CreateTransfers(const MutationContext& ctx,
+                                       const std::vector<v1::Transfer>& transfers,
+                                       const BatchDecider& decide,
+                                       v1::CreateTransfersResponse& out) = 0;
+
+  // Locks the pending transfer and its accounts; `decide` checks and applies the
+  // balance change to the accounts; then the resolution is recorded.
+  using ResolveDecider =
+      std::function<absl::Status(const v1::Transfer& transfer, AccountMap& accounts)>;
+  virtual absl::Status ResolvePending(const MutationContext& ctx, const std::string& transfer_id,
+                                      v1::TransferState state, const std::string& reason,
+                                      const ResolveDecider& decide, v1::Transfer& out) = 0;
+  // Voids up to `limit` pending transfers whose timeout passed before `now`; each one
+  // is audited as done by `actor`. Returns how many were voided.
+  virtual absl::StatusOr<int> ExpirePending(absl::Time now, int limit, const std::string& actor,
+                                            common::IdGenerator& ids) = 0;
+
+  virtual absl::StatusOr<std::optional<v1::Transfer>> GetTransfer(const std::string& id) = 0;
+  // Transfers debiting or crediting the account, by (create_time, id).
+  virtual absl::StatusOr<std::vector<v1::Transfer>> ListTransfers(const std::string& account_id,
+                                                                  absl::Time start, absl::Time end,
+                                                                  const PageRequest& page) = 0;
+
+  // Posted appropriations and allocations credited to any of `to_accounts`, summed per
+  // (from, to) pair.
+  virtual absl::StatusOr<std::vector<FundingEdge>> IncomingFunding(
+      const std::vector<std::string>& to_accounts) = 0;
+  virtual absl::StatusOr<v1::Utilization> Utilization(const std::string& region_prefix,
+                                                      int sector) = 0;
+  // Projects in the region holding money whose last credit is older than `credited_before`.
+  virtual absl::StatusOr<std::vector<v1::IdleFund>> IdleFunds(const std::string& region_prefix,
+                                                              absl::Time credited_before,
+                                                              const PageRequest& page) = 0;
+  // Project accounts of a village, by id, with first credit and last debit times.
+  virtual absl::StatusOr<std::vector<v1::Account>> VillageProjects(const std::string& village_code,
+                                                                   const PageRequest& page) = 0;
+  virtual absl::StatusOr<std::pair<absl::Time, absl::Time>> ProjectDates(
+      const std::string& account_id) = 0;
+};
+
+}  // namespace tuopin::funds

@@ -1,0 +1,23 @@
+#pragma once
+// Request validation for FundsService against the limits documented in funds.proto.
+
+#include "absl/status/status.h"
+#include "tuopin/funds/v1/funds.pb.h"
+
+namespace tuopin::funds {
+
+namespace v1 = tuopin::funds::v1;
+
+absl::Status Validate(const v1::CreateAccountRequest& r);
+absl::Status Validate(const v1::GetAccountRequest& r);
+absl::Status Validate(const v1::ListAccountsRequest& r);
+absl::Status Validate(const v1::CreateTransfersRequest& r);
+absl::Status Validate(const v1::PostPendingTransferRequest& r);
+absl::Status Validate(const v1::VoidPendingTransferRequest& r);
+absl::Status Validate(const v1::ListTransfersRequest& r);
+absl::Status Validate(const v1::TraceFundsRequest& r);
+absl::Status Validate(const v1::GetUtilizationRequest& r);
+absl::Status Validate(const v1::ListIdleFundsRequest& r);
+absl::Status Validate(const v1::ListPublicNoticesRequest& r);
+
+}  // namespace tuopin::funds

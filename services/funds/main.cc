@@ -1,0 +1,36 @@
+// tuopin-funds: the double-entry ledger from budget source to village project.
+
+#include "absl/flags/flag.h"
+#include "common/handler.h"
+#include "common/periodic.h"
+#include "common/service_main.h"
+#include "services/funds/funds_service.h"
+#include "services/funds/mysql_funds_store.h"
+
+ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(1),
+          "How often expired pending transfers are voided.");
+
+namespace tuopin::generated {
+const std::vector<tuopin::common::Migration>& FundsMigrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace tuopin;
+  common::ServiceEnv env =
+      common::InitService(argc, argv, "funds", 50062, generated::FundsMigrations());
+  common::RandomIdGenerator ids;
+  common::PageTokenCodec tokens(env.page_token_key);
+  funds::MysqlFundsStore store(*env.pool, ids);
+  funds::FundsLogic logic(store, *common::SystemClock::Get(), tokens);
+  const auto* descriptor = common::FindService(funds::v1::FundsService::service_full_name());
+  common::Authorizer authorizer(env.internal_key, descriptor);
+  common::Handler handler("funds", authorizer, *common::SystemClock::Get());
+  funds::FundsServiceImpl service(logic, handler);
+  common::PeriodicTask sweeper("pending-transfer sweeper", absl::GetFlag(FLAGS_sweep_interval),
+                               [&] { return logic.SweepExpired(ids).status(); });
+  sweeper.Start();
+  env.server.services = {&service};
+  env.server.service_names = {descriptor->full_name()};
+  env.server.on_stopping = [&sweeper] { sweeper.Stop(); };
+  return common::RunServer(std::move(env.server));
+}

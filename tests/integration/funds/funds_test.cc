@@ -1,0 +1,559 @@
+// FundsService through a real gRPC server and a real MariaDB: accounts, a pool hammered
+// by 16 concurrent clients, linked chains, two-phase transfers and expiry, idempotent
+// replays, lineage across three levels, reports, immutability, bad input and scope.
+
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+
+#include <atomic>
+#include <barrier>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/handler.h"
+#include "common/migrate.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "services/funds/funds_service.h"
+#include "services/funds/mysql_funds_store.h"
+#include "tests/support/grpc_harness.h"
+#include "tests/support/test_db.h"
+
+namespace tuopin::generated {
+const std::vector<tuopin::common::Migration>& FundsMigrations();
+}
+
+namespace tuopin::funds {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using testing::ContextAs;
+using testing::MakePrincipal;
+using testing::ViolatedField;
+using tuopin::common::v1::ROLE_ADMIN;
+using tuopin::common::v1::ROLE_AUDITOR;
+using tuopin::common::v1::ROLE_FINANCE_OFFICER;
+
+constexpr char kVillage[] = "520221104001";
+const absl::Time kStart =
+    absl::FromCivil(absl::CivilSecond(2018, 9, 5, 2, 0, 0), absl::UTCTimeZone());
+
+class FundsTest : public ::testing::Test {
+ protected:
+  FundsTest()
+      : pool_(db_.NewPool(24)),
+        clock_(kStart),
+        tokens_("page-token-key-for-funds-tests-012345"),
+        store_(*pool_, ids_),
+        logic_(store_, clock_, tokens_),
+        authorizer_(testing::kTestInternalKey,
+                    common::FindService(v1::FundsService::service_full_name())),
+        handler_("funds", authorizer_, clock_),
+        service_(logic_, handler_),
+        server_({&service_}),
+        stub_(v1::FundsService::NewStub(server_.channel())) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(common::ApplyMigrations(*pool_, generated::FundsMigrations()).ok());
+  }
+
+  std::string NextId() { return absl::StrCat("req-", ++counter_); }
+
+  std::string Account(const std::string& code, v1::AccountKind kind, const std::string& region,
+                      v1::SourceLevel level = v1::SOURCE_LEVEL_UNSPECIFIED,
+                      tuopin::common::v1::Sector sector = tuopin::common::v1::SECTOR_UNSPECIFIED) {
+    v1::CreateAccountRequest req;
+    req.set_request_id(NextId());
+    auto* a = req.mutable_account();
+    a->set_code(code);
+    a->set_kind(kind);
+    a->set_name(absl::StrCat("Account ", code));
+    a->set_region_code(region);
+    a->set_source_level(level);
+    a->set_sector(sector);
+    v1::Account out;
+    grpc::Status st = stub_->CreateAccount(ContextAs(finance_).get(), req, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out.id();
+  }
+
+  static v1::Transfer T(const std::string& id, const std::string& debit, const std::string& credit,
+                        int64_t amount, v1::TransferKind kind, bool linked = false,
+                        int64_t pending_timeout_s = 0) {
+    v1::Transfer t;
+    t.set_id(id);
+    t.set_debit_account_id(debit);
+    t.set_credit_account_id(credit);
+    t.set_amount_fen(amount);
+    t.set_kind(kind);
+    t.set_linked(linked);
+    if (pending_timeout_s > 0) {
+      t.set_pending(true);
+      t.mutable_timeout()->set_seconds(pending_timeout_s);
+    }
+    return t;
+  }
+
+  grpc::Status Send(const std::vector<v1::Transfer>& ts, v1::CreateTransfersResponse* out,
+                    const common::Principal* as = nullptr, const std::string& request_id = "") {
+    v1::CreateTransfersRequest req;
+    req.set_request_id(request_id.empty() ? NextId() : request_id);
+    for (const auto& t : ts) *req.add_transfers() = t;
+    return stub_->CreateTransfers(ContextAs(as ? *as : finance_).get(), req, out);
+  }
+
+  v1::Account Get(const std::string& id) {
+    v1::GetAccountRequest req;
+    req.set_id(id);
+    v1::Account out;
+    EXPECT_TRUE(stub_->GetAccount(ContextAs(auditor_).get(), req, &out).ok());
+    return out;
+  }
+
+  int64_t Scalar(const std::string& sql) {
+    int64_t v = -1;
+    EXPECT_TRUE(common::WithConnection(*pool_, [&](common::DbSession& s) {
+                  auto rs = common::Query(s, sql).Rows();
+                  rs->next();
+                  v = rs->getInt64(1);
+                  return absl::OkStatus();
+                }).ok());
+    return v;
+  }
+
+  // Money is conserved: every account's balances agree with the transfers, and all
+  // debits equal all credits.
+  void ExpectLedgerConsistent() {
+    EXPECT_EQ(Scalar("SELECT SUM(debits_pending + debits_posted) - SUM(credits_pending + "
+                     "credits_posted) FROM accounts"),
+              0);
+    EXPECT_EQ(Scalar("SELECT COUNT(*) FROM accounts WHERE guarded = 1 AND debits_pending + "
+                     "debits_posted > credits_posted"),
+              0);
+    EXPECT_EQ(
+        Scalar("SELECT COALESCE(SUM(t.amount), 0) FROM transfers t LEFT JOIN transfer_resolutions r"
+               " ON r.transfer_id = t.id WHERE t.pending = 0 OR r.state = 1"),
+        Scalar("SELECT SUM(debits_posted) FROM accounts"));
+    EXPECT_EQ(
+        Scalar("SELECT COALESCE(SUM(t.amount), 0) FROM transfers t LEFT JOIN transfer_resolutions r"
+               " ON r.transfer_id = t.id WHERE t.pending = 1 AND r.transfer_id IS NULL"),
+        Scalar("SELECT SUM(debits_pending) FROM accounts"));
+  }
+
+  testing::TestDatabase db_;
+  std::unique_ptr<common::ConnectionPool> pool_;
+  common::FakeClock clock_;
+  common::SequentialIdGenerator ids_{"f"};
+  common::PageTokenCodec tokens_;
+  MysqlFundsStore store_;
+  FundsLogic logic_;
+  common::Authorizer authorizer_;
+  common::Handler handler_;
+  FundsServiceImpl service_;
+  testing::TestServer server_;
+  std::unique_ptr<v1::FundsService::Stub> stub_;
+  std::atomic<int> counter_{0};
+
+  const common::Principal finance_ =
+      MakePrincipal("finance-shuicheng", {ROLE_FINANCE_OFFICER}, {"520221"});
+  const common::Principal auditor_ = MakePrincipal("auditor-1", {ROLE_AUDITOR}, {"52"});
+  const common::Principal other_county_ =
+      MakePrincipal("finance-liuzhi", {ROLE_FINANCE_OFFICER}, {"520203"});
+};
+
+TEST_F(FundsTest, AccountsCreateGetListAndRefuseBadInput) {
+  std::string src =
+      Account("SRC-CENTRAL", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string pool = Account("POOL-COUNTY", v1::ACCOUNT_KIND_POOL, "520221");
+  v1::Account a = Get(src);
+  EXPECT_FALSE(a.debits_must_not_exceed_credits()) << "sources issue money";
+  EXPECT_TRUE(Get(pool).debits_must_not_exceed_credits());
+
+  v1::CreateAccountRequest dup;
+  dup.set_request_id(NextId());
+  dup.mutable_account()->set_code("POOL-COUNTY");
+  dup.mutable_account()->set_kind(v1::ACCOUNT_KIND_POOL);
+  dup.mutable_account()->set_name("Again");
+  dup.mutable_account()->set_region_code("520221");
+  v1::Account out;
+  EXPECT_EQ(stub_->CreateAccount(ContextAs(finance_).get(), dup, &out).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+
+  struct Case {
+    std::function<void(v1::CreateAccountRequest&)> mutate;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[](auto& r) { r.mutable_account()->set_code("has space"); }, "account.code"},
+      {[](auto& r) { r.mutable_account()->set_kind(v1::ACCOUNT_KIND_UNSPECIFIED); },
+       "account.kind"},
+      {[](auto& r) { r.mutable_account()->set_name(std::string(129, 'n')); }, "account.name"},
+      {[](auto& r) { r.mutable_account()->set_region_code("52022"); }, "account.region_code"},
+      {[](auto& r) {
+         r.mutable_account()->set_kind(v1::ACCOUNT_KIND_PROJECT);
+         r.mutable_account()->set_region_code(kVillage);
+       },
+       "account.sector"},
+      {[](auto& r) { r.set_allow_overdraft(true); }, "allow_overdraft"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    v1::CreateAccountRequest req;
+    req.set_request_id(NextId());
+    req.mutable_account()->set_code(absl::StrCat("OK-", i));
+    req.mutable_account()->set_kind(v1::ACCOUNT_KIND_POOL);
+    req.mutable_account()->set_name("Pool");
+    req.mutable_account()->set_region_code("520221");
+    cases[i].mutate(req);
+    EXPECT_EQ(ViolatedField(stub_->CreateAccount(ContextAs(finance_).get(), req, &out)),
+              cases[i].field)
+        << i;
+  }
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM accounts"), 2);
+
+  v1::ListAccountsRequest list;
+  list.set_region_code("5202");
+  list.set_page_size(1);
+  v1::ListAccountsResponse page;
+  ASSERT_TRUE(stub_->ListAccounts(ContextAs(auditor_).get(), list, &page).ok());
+  EXPECT_EQ(page.accounts_size(), 1);
+  list.set_page_token(page.next_page_token());
+  ASSERT_TRUE(stub_->ListAccounts(ContextAs(auditor_).get(), list, &page).ok());
+  EXPECT_EQ(page.accounts_size(), 1);
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  v1::GetAccountRequest get;
+  get.set_id(pool);
+  EXPECT_EQ(stub_->GetAccount(ContextAs(other_county_).get(), get, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Auditors never create.
+  dup.mutable_account()->set_code("AUDITOR-WAS-HERE");
+  EXPECT_EQ(stub_->CreateAccount(ContextAs(auditor_).get(), dup, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(FundsTest, SixteenClientsCannotOverdrawOnePool) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  std::vector<std::string> projects;
+  for (int i = 0; i < 4; ++i) {
+    projects.push_back(Account(absl::StrCat("PRJ-", i), v1::ACCOUNT_KIND_PROJECT, kVillage,
+                               v1::SOURCE_LEVEL_UNSPECIFIED,
+                               tuopin::common::v1::SECTOR_HOUSING_SAFETY));
+  }
+  v1::CreateTransfersResponse r;
+  ASSERT_TRUE(Send({T("fund-pool", src, pool, 100'000, v1::TRANSFER_KIND_APPROPRIATION)}, &r).ok());
+  // 16 clients x 10 batches x 5 transfers x 300 fen = 240,000 fen asked of a 100,000 pool.
+  constexpr int kClients = 16, kBatches = 10, kPerBatch = 5;
+  std::atomic<int> ok{0}, exceeded{0}, other{0}, rpc_errors{0};
+  std::barrier go(kClients);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      go.arrive_and_wait();
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<v1::Transfer> batch;
+        for (int k = 0; k < kPerBatch; ++k) {
+          batch.push_back(T(absl::StrCat("h-", c, "-", b, "-", k), pool, projects[(c + k) % 4], 300,
+                            v1::TRANSFER_KIND_ALLOCATION));
+        }
+        v1::CreateTransfersResponse resp;
+        grpc::Status st = Send(batch, &resp);
+        if (!st.ok()) {
+          rpc_errors++;
+          continue;
+        }
+        for (auto res : resp.results()) {
+          if (res == v1::TRANSFER_RESULT_OK) {
+            ok++;
+          } else if (res == v1::TRANSFER_RESULT_EXCEEDS_CREDITS) {
+            exceeded++;
+          } else {
+            other++;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rpc_errors.load(), 0);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(ok.load(), 100'000 / 300);  // exactly what the pool can pay: 333 transfers
+  EXPECT_EQ(ok.load() + exceeded.load(), kClients * kBatches * kPerBatch);
+  v1::Account p = Get(pool);
+  EXPECT_EQ(p.debits_posted_fen(), 333 * 300);
+  EXPECT_LE(p.debits_posted_fen() + p.debits_pending_fen(), p.credits_posted_fen());
+  ExpectLedgerConsistent();
+}
+
+TEST_F(FundsTest, LinkedChainVoidsAsOne) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_PROVINCIAL);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  std::string project =
+      Account("PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage, v1::SOURCE_LEVEL_UNSPECIFIED,
+              tuopin::common::v1::SECTOR_DRINKING_WATER);
+  std::string payee = Account("PAYEE", v1::ACCOUNT_KIND_PAYEE, kVillage);
+  v1::CreateTransfersResponse r;
+  ASSERT_TRUE(Send({T("a", src, pool, 1000, v1::TRANSFER_KIND_APPROPRIATION, true),
+                    T("b", pool, project, 800, v1::TRANSFER_KIND_ALLOCATION, true),
+                    T("c", project, payee, 900, v1::TRANSFER_KIND_DISBURSEMENT)},
+                   &r)
+                  .ok());
+  EXPECT_EQ(r.results(0), v1::TRANSFER_RESULT_LINKED_EVENT_FAILED);
+  EXPECT_EQ(r.results(1), v1::TRANSFER_RESULT_LINKED_EVENT_FAILED);
+  EXPECT_EQ(r.results(2), v1::TRANSFER_RESULT_EXCEEDS_CREDITS);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM transfers"), 0);
+  EXPECT_EQ(Get(pool).credits_posted_fen(), 0);
+  ASSERT_TRUE(Send({T("a", src, pool, 1000, v1::TRANSFER_KIND_APPROPRIATION, true),
+                    T("b", pool, project, 800, v1::TRANSFER_KIND_ALLOCATION, true),
+                    T("c", project, payee, 700, v1::TRANSFER_KIND_DISBURSEMENT)},
+                   &r)
+                  .ok());
+  for (auto res : r.results()) EXPECT_EQ(res, v1::TRANSFER_RESULT_OK);
+  EXPECT_EQ(Get(payee).credits_posted_fen(), 700);
+  ExpectLedgerConsistent();
+}
+
+TEST_F(FundsTest, TwoPhasePostVoidAndExpiry) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_MUNICIPAL);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  std::string project =
+      Account("PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage, v1::SOURCE_LEVEL_UNSPECIFIED,
+              tuopin::common::v1::SECTOR_RURAL_ROADS);
+  v1::CreateTransfersResponse r;
+  ASSERT_TRUE(Send({T("fund", src, pool, 1000, v1::TRANSFER_KIND_APPROPRIATION)}, &r).ok());
+  ASSERT_TRUE(Send({T("p1", pool, project, 600, v1::TRANSFER_KIND_ALLOCATION, false, 3600),
+                    T("p2", pool, project, 300, v1::TRANSFER_KIND_ALLOCATION, false, 60),
+                    T("p3", pool, project, 200, v1::TRANSFER_KIND_ALLOCATION, false, 60)},
+                   &r)
+                  .ok());
+  EXPECT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+  EXPECT_EQ(r.results(1), v1::TRANSFER_RESULT_OK);
+  EXPECT_EQ(r.results(2), v1::TRANSFER_RESULT_EXCEEDS_CREDITS)
+      << "reservations count against the pool";
+  EXPECT_EQ(Get(pool).debits_pending_fen(), 900);
+
+  v1::PostPendingTransferRequest post;
+  post.set_request_id(NextId());
+  post.set_transfer_id("p1");
+  v1::Transfer t;
+  ASSERT_TRUE(stub_->PostPendingTransfer(ContextAs(finance_).get(), post, &t).ok());
+  EXPECT_EQ(t.state(), v1::TRANSFER_STATE_POSTED);
+  EXPECT_EQ(Get(project).credits_posted_fen(), 600);
+  post.set_request_id(NextId());
+  EXPECT_EQ(stub_->PostPendingTransfer(ContextAs(finance_).get(), post, &t).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // p2 expires: posting is refused, the sweeper voids it and frees the reservation.
+  clock_.Advance(absl::Minutes(2));
+  post.set_request_id(NextId());
+  post.set_transfer_id("p2");
+  grpc::Status st = stub_->PostPendingTransfer(ContextAs(finance_).get(), post, &t);
+  EXPECT_EQ(common::ReasonOf(st), "PENDING_EXPIRED");
+  auto swept = logic_.SweepExpired(ids_);
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(*swept, 1);
+  EXPECT_EQ(*logic_.SweepExpired(ids_), 0);
+  EXPECT_EQ(Get(pool).debits_pending_fen(), 0);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM outbox WHERE event LIKE '%ExpirePendingTransfer%'"), 1);
+
+  ASSERT_TRUE(
+      Send({T("p4", pool, project, 400, v1::TRANSFER_KIND_ALLOCATION, false, 3600)}, &r).ok());
+  v1::VoidPendingTransferRequest voidreq;
+  voidreq.set_request_id(NextId());
+  voidreq.set_transfer_id("p4");
+  voidreq.set_reason("Project scope changed by the county");
+  ASSERT_TRUE(stub_->VoidPendingTransfer(ContextAs(finance_).get(), voidreq, &t).ok());
+  EXPECT_EQ(t.state(), v1::TRANSFER_STATE_VOIDED);
+  voidreq.set_request_id(NextId());
+  voidreq.set_reason("");
+  EXPECT_EQ(ViolatedField(stub_->VoidPendingTransfer(ContextAs(finance_).get(), voidreq, &t)),
+            "reason");
+  ExpectLedgerConsistent();
+}
+
+TEST_F(FundsTest, ReplaysAndTransferIdsAreIdempotent) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  v1::CreateTransfersResponse first, replay, again;
+  ASSERT_TRUE(
+      Send({T("x", src, pool, 500, v1::TRANSFER_KIND_APPROPRIATION)}, &first, nullptr, "batch-1")
+          .ok());
+  ASSERT_TRUE(
+      Send({T("x", src, pool, 500, v1::TRANSFER_KIND_APPROPRIATION)}, &replay, nullptr, "batch-1")
+          .ok());
+  EXPECT_EQ(replay.results(0), v1::TRANSFER_RESULT_OK) << "a replay answers as the first call did";
+  ASSERT_TRUE(Send({T("x", src, pool, 500, v1::TRANSFER_KIND_APPROPRIATION),
+                    T("x", src, pool, 501, v1::TRANSFER_KIND_APPROPRIATION)},
+                   &again)
+                  .ok());
+  EXPECT_EQ(again.results(0), v1::TRANSFER_RESULT_EXISTS);
+  EXPECT_EQ(again.results(1), v1::TRANSFER_RESULT_EXISTS_WITH_DIFFERENT_FIELDS);
+  EXPECT_EQ(Get(pool).credits_posted_fen(), 500);
+  grpc::Status st =
+      Send({T("y", src, pool, 1, v1::TRANSFER_KIND_APPROPRIATION)}, &again, nullptr, "batch-1");
+  EXPECT_EQ(ViolatedField(st), "request_id");
+}
+
+TEST_F(FundsTest, TraceReportsAndNoticesOnAThreeLevelFlow) {
+  std::string central =
+      Account("SRC-C", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string province =
+      Account("SRC-P", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_PROVINCIAL);
+  std::string aid =
+      Account("SRC-AID", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTERPART_AID);
+  std::string county = Account("POOL-COUNTY", v1::ACCOUNT_KIND_POOL, "520221");
+  std::string town = Account("POOL-TOWN", v1::ACCOUNT_KIND_POOL, "520221104");
+  std::string water =
+      Account("PRJ-WATER", v1::ACCOUNT_KIND_PROJECT, kVillage, v1::SOURCE_LEVEL_UNSPECIFIED,
+              tuopin::common::v1::SECTOR_DRINKING_WATER);
+  std::string roads = Account("PRJ-ROADS", v1::ACCOUNT_KIND_PROJECT, kVillage,
+                              v1::SOURCE_LEVEL_UNSPECIFIED, tuopin::common::v1::SECTOR_RURAL_ROADS);
+  std::string contractor = Account("PAYEE-1", v1::ACCOUNT_KIND_PAYEE, kVillage);
+  v1::CreateTransfersResponse r;
+  ASSERT_TRUE(Send({T("t1", central, county, 6000, v1::TRANSFER_KIND_APPROPRIATION),
+                    T("t2", province, county, 4000, v1::TRANSFER_KIND_APPROPRIATION),
+                    T("t3", county, town, 5000, v1::TRANSFER_KIND_ALLOCATION),
+                    T("t4", aid, county, 0 + 1000, v1::TRANSFER_KIND_APPROPRIATION),
+                    T("t5", town, water, 3000, v1::TRANSFER_KIND_ALLOCATION),
+                    T("t6", county, roads, 2000, v1::TRANSFER_KIND_ALLOCATION),
+                    T("t7", water, contractor, 1200, v1::TRANSFER_KIND_DISBURSEMENT)},
+                   &r)
+                  .ok());
+  for (auto res : r.results()) ASSERT_EQ(res, v1::TRANSFER_RESULT_OK);
+
+  v1::TraceFundsRequest trace_req;
+  trace_req.set_account_id(water);
+  v1::FundTrace trace;
+  ASSERT_TRUE(stub_->TraceFunds(ContextAs(auditor_).get(), trace_req, &trace).ok());
+  EXPECT_EQ(trace.received_fen(), 3000);
+  std::map<int, int> by_level;
+  for (const auto& e : trace.edges()) by_level[e.level()]++;
+  EXPECT_EQ(by_level[1], 1);  // town -> water
+  EXPECT_EQ(by_level[2], 1);  // county -> town
+  EXPECT_EQ(by_level[3], 3);  // central, provincial, aid -> county
+  std::map<v1::SourceLevel, int64_t> shares;
+  for (const auto& s : trace.by_source()) shares[s.source_level()] = s.amount_fen();
+  // The county pool received 6000 central, 4000 provincial, 1000 aid (of 11000).
+  EXPECT_EQ(shares[v1::SOURCE_LEVEL_CENTRAL], 1636);
+  EXPECT_EQ(shares[v1::SOURCE_LEVEL_PROVINCIAL], 1091);
+  EXPECT_EQ(shares[v1::SOURCE_LEVEL_COUNTERPART_AID], 273);
+  EXPECT_EQ(shares[v1::SOURCE_LEVEL_CENTRAL] + shares[v1::SOURCE_LEVEL_PROVINCIAL] +
+                shares[v1::SOURCE_LEVEL_COUNTERPART_AID],
+            3000);
+
+  v1::GetUtilizationRequest util_req;
+  util_req.set_region_code("520221");
+  v1::Utilization util;
+  ASSERT_TRUE(stub_->GetUtilization(ContextAs(auditor_).get(), util_req, &util).ok());
+  EXPECT_EQ(util.appropriated_fen(), 11000);
+  EXPECT_EQ(util.allocated_fen(), 5000);
+  EXPECT_EQ(util.disbursed_fen(), 1200);
+  EXPECT_EQ(util.disbursement_rate_bp(), 2400);
+  util_req.set_sector(tuopin::common::v1::SECTOR_RURAL_ROADS);
+  ASSERT_TRUE(stub_->GetUtilization(ContextAs(auditor_).get(), util_req, &util).ok());
+  EXPECT_EQ(util.allocated_fen(), 2000);
+  EXPECT_EQ(util.disbursed_fen(), 0);
+
+  // Idle: nothing is idle "older than 30 days" yet, both projects are once the clock moves.
+  v1::ListIdleFundsRequest idle_req;
+  idle_req.set_region_code("520221");
+  idle_req.set_older_than_days(30);
+  v1::ListIdleFundsResponse idle;
+  ASSERT_TRUE(stub_->ListIdleFunds(ContextAs(auditor_).get(), idle_req, &idle).ok());
+  EXPECT_EQ(idle.idle_funds_size(), 0);
+  // The clock of the store's timestamps is the request time; move the reports' clock on.
+  clock_.Advance(absl::Hours(24 * 45));
+  ASSERT_TRUE(stub_->ListIdleFunds(ContextAs(auditor_).get(), idle_req, &idle).ok());
+  ASSERT_EQ(idle.idle_funds_size(), 2);
+  int64_t idle_total = idle.idle_funds(0).idle_fen() + idle.idle_funds(1).idle_fen();
+  EXPECT_EQ(idle_total, 1800 + 2000);
+
+  v1::ListPublicNoticesRequest notice_req;
+  notice_req.set_village_code(kVillage);
+  v1::ListPublicNoticesResponse notices;
+  ASSERT_TRUE(stub_->ListPublicNotices(ContextAs(auditor_).get(), notice_req, &notices).ok());
+  ASSERT_EQ(notices.notices_size(), 2);
+  for (const auto& n : notices.notices()) {
+    int64_t sum = 0;
+    for (const auto& s : n.sources()) sum += s.amount_fen();
+    EXPECT_EQ(sum, n.allocated_fen());
+    EXPECT_TRUE(n.has_first_allocation_time());
+    if (n.project_account_id() == water) {
+      EXPECT_EQ(n.disbursed_fen(), 1200);
+      EXPECT_TRUE(n.has_last_disbursement_time());
+    }
+  }
+
+  v1::ListTransfersRequest list;
+  list.set_account_id(county);
+  list.set_page_size(2);
+  std::set<std::string> seen;
+  for (int guard = 0; guard < 10; ++guard) {
+    v1::ListTransfersResponse page;
+    ASSERT_TRUE(stub_->ListTransfers(ContextAs(auditor_).get(), list, &page).ok());
+    for (const auto& t : page.transfers()) seen.insert(t.id());
+    if (page.next_page_token().empty()) break;
+    list.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"t1", "t2", "t3", "t4", "t6"}));
+  ExpectLedgerConsistent();
+}
+
+TEST_F(FundsTest, TransfersAreImmutableInTheDatabase) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  v1::CreateTransfersResponse r;
+  ASSERT_TRUE(Send({T("keep", src, pool, 100, v1::TRANSFER_KIND_APPROPRIATION)}, &r).ok());
+  for (const char* sql : {"UPDATE transfers SET amount = 1 WHERE id = 'keep'",
+                          "DELETE FROM transfers WHERE id = 'keep'"}) {
+    absl::Status st = common::WithConnection(*pool_, [&](common::DbSession& s) {
+      s.ExecuteRaw(sql);
+      return absl::OkStatus();
+    });
+    EXPECT_FALSE(st.ok()) << sql;
+    EXPECT_NE(st.message().find("transfers are"), std::string::npos) << st;
+  }
+  EXPECT_EQ(Scalar("SELECT amount FROM transfers WHERE id = 'keep'"), 100);
+}
+
+TEST_F(FundsTest, BadTransfersAndScope) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  v1::CreateTransfersResponse r;
+  struct Case {
+    v1::Transfer t;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {T("a", src, pool, 0, v1::TRANSFER_KIND_APPROPRIATION), "transfers[0].amount_fen"},
+      {T("a", src, pool, -7, v1::TRANSFER_KIND_APPROPRIATION), "transfers[0].amount_fen"},
+      {T("a", src, pool, 1'000'000'000'000'001, v1::TRANSFER_KIND_APPROPRIATION),
+       "transfers[0].amount_fen"},
+      {T("a", src, pool, 5, v1::TRANSFER_KIND_UNSPECIFIED), "transfers[0].kind"},
+      {T("a", src, pool, 5, static_cast<v1::TransferKind>(77)), "transfers[0].kind"},
+      {T("a b", src, pool, 5, v1::TRANSFER_KIND_APPROPRIATION), "transfers[0].id"},
+      {T("a", "", pool, 5, v1::TRANSFER_KIND_APPROPRIATION), "transfers[0].debit_account_id"},
+      {T("a", src, pool, 5, v1::TRANSFER_KIND_APPROPRIATION, false, 31 * 24 * 3600),
+       "transfers[0].timeout"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(ViolatedField(Send({cases[i].t}, &r)), cases[i].field) << i;
+  }
+  v1::CreateTransfersRequest empty;
+  empty.set_request_id(NextId());
+  EXPECT_EQ(ViolatedField(stub_->CreateTransfers(ContextAs(finance_).get(), empty, &r)),
+            "transfers");
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM transfers"), 0);
+
+  // Another county's officer: every transfer touching Shuicheng accounts is out of scope.
+  ASSERT_TRUE(
+      Send({T("a", src, pool, 5, v1::TRANSFER_KIND_APPROPRIATION)}, &r, &other_county_).ok());
+  EXPECT_EQ(r.results(0), v1::TRANSFER_RESULT_OUT_OF_SCOPE);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM transfers"), 0);
+  EXPECT_EQ(
+      Send({T("a", src, pool, 5, v1::TRANSFER_KIND_APPROPRIATION)}, &r, &auditor_).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+}
+
+}  // namespace
+}  // namespace tuopin::funds

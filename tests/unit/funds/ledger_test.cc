@@ -1,0 +1,203 @@
+// Unit tests of the ledger engine and source attribution: no database, plain accounts.
+
+#include "gtest/gtest.h"
+#include "services/funds/funds_logic.h"
+
+namespace tuopin::funds {
+namespace {
+
+v1::Account Acct(const std::string& id, v1::AccountKind kind, int64_t credits_posted = 0,
+                 const std::string& region = "520221") {
+  v1::Account a;
+  a.set_id(id);
+  a.set_kind(kind);
+  a.set_region_code(region);
+  a.set_credits_posted_fen(credits_posted);
+  a.set_debits_must_not_exceed_credits(kind != v1::ACCOUNT_KIND_SOURCE);
+  return a;
+}
+
+v1::Transfer T(const std::string& id, const std::string& debit, const std::string& credit,
+               int64_t amount, v1::TransferKind kind, bool linked = false, bool pending = false) {
+  v1::Transfer t;
+  t.set_id(id);
+  t.set_debit_account_id(debit);
+  t.set_credit_account_id(credit);
+  t.set_amount_fen(amount);
+  t.set_kind(kind);
+  t.set_linked(linked);
+  t.set_pending(pending);
+  if (pending) t.mutable_timeout()->set_seconds(3600);
+  return t;
+}
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    accounts_["src"] = Acct("src", v1::ACCOUNT_KIND_SOURCE);
+    accounts_["pool"] = Acct("pool", v1::ACCOUNT_KIND_POOL, 1000);
+    accounts_["proj"] = Acct("proj", v1::ACCOUNT_KIND_PROJECT);
+    accounts_["payee"] = Acct("payee", v1::ACCOUNT_KIND_PAYEE);
+    accounts_["far"] = Acct("far", v1::ACCOUNT_KIND_PROJECT, 0, "520203");
+  }
+  BatchOutcome Apply(const std::vector<v1::Transfer>& ts, const TransferMap& existing = {}) {
+    return ApplyTransfers(
+        ts, accounts_, existing,
+        [](const v1::Account& a) { return a.region_code().rfind("520221", 0) == 0; },
+        absl::FromUnixSeconds(1536710400));
+  }
+  AccountMap accounts_;
+};
+
+TEST_F(LedgerTest, PostedTransferMovesBalances) {
+  auto out = Apply({T("t1", "pool", "proj", 300, v1::TRANSFER_KIND_ALLOCATION)});
+  ASSERT_EQ(out.results[0], v1::TRANSFER_RESULT_OK);
+  EXPECT_EQ(accounts_["pool"].debits_posted_fen(), 300);
+  EXPECT_EQ(accounts_["proj"].credits_posted_fen(), 300);
+  EXPECT_EQ(out.accepted.size(), 1u);
+  EXPECT_EQ(out.accepted[0].state(), v1::TRANSFER_STATE_POSTED);
+  EXPECT_EQ(out.touched, (std::vector<std::string>{"pool", "proj"}));
+}
+
+TEST_F(LedgerTest, GuardedAccountsNeverOverdraw) {
+  auto out =
+      Apply({T("a", "pool", "proj", 700, v1::TRANSFER_KIND_ALLOCATION),
+             T("b", "pool", "proj", 301, v1::TRANSFER_KIND_ALLOCATION),
+             T("c", "pool", "proj", 300, v1::TRANSFER_KIND_ALLOCATION, false, /*pending=*/true),
+             T("d", "pool", "proj", 1, v1::TRANSFER_KIND_ALLOCATION)});
+  EXPECT_EQ(out.results, (std::vector<v1::TransferResult>{
+                             v1::TRANSFER_RESULT_OK, v1::TRANSFER_RESULT_EXCEEDS_CREDITS,
+                             v1::TRANSFER_RESULT_OK, v1::TRANSFER_RESULT_EXCEEDS_CREDITS}));
+  EXPECT_EQ(accounts_["pool"].debits_posted_fen(), 700);
+  EXPECT_EQ(accounts_["pool"].debits_pending_fen(), 300);
+  // Sources are not guarded: they issue money into the ledger.
+  out = Apply({T("s", "src", "pool", 1'000'000, v1::TRANSFER_KIND_APPROPRIATION)});
+  EXPECT_EQ(out.results[0], v1::TRANSFER_RESULT_OK);
+  // Pending credits do not count as received.
+  accounts_["fresh"] = Acct("fresh", v1::ACCOUNT_KIND_PROJECT);
+  auto pending_in = Apply({T("p1", "pool", "fresh", 500, v1::TRANSFER_KIND_ALLOCATION, false, true),
+                           T("p2", "fresh", "payee", 100, v1::TRANSFER_KIND_DISBURSEMENT)});
+  EXPECT_EQ(pending_in.results[0], v1::TRANSFER_RESULT_OK);
+  EXPECT_EQ(pending_in.results[1], v1::TRANSFER_RESULT_EXCEEDS_CREDITS);
+}
+
+TEST_F(LedgerTest, LinkedChainIsAllOrNothing) {
+  auto out =
+      Apply({T("x1", "pool", "proj", 400, v1::TRANSFER_KIND_ALLOCATION, /*linked=*/true),
+             T("x2", "proj", "payee", 500, v1::TRANSFER_KIND_DISBURSEMENT, true),  // 500 > 400
+             T("x3", "proj", "payee", 100, v1::TRANSFER_KIND_DISBURSEMENT),
+             T("y1", "pool", "proj", 10, v1::TRANSFER_KIND_ALLOCATION)});
+  EXPECT_EQ(out.results,
+            (std::vector<v1::TransferResult>{
+                v1::TRANSFER_RESULT_LINKED_EVENT_FAILED, v1::TRANSFER_RESULT_EXCEEDS_CREDITS,
+                v1::TRANSFER_RESULT_LINKED_EVENT_FAILED, v1::TRANSFER_RESULT_OK}));
+  EXPECT_EQ(accounts_["pool"].debits_posted_fen(), 10) << "the failed chain left a trace";
+  EXPECT_EQ(accounts_["proj"].credits_posted_fen(), 10);
+  ASSERT_EQ(out.accepted.size(), 1u);
+  EXPECT_EQ(out.accepted[0].id(), "y1");
+
+  auto ok = Apply({T("z1", "pool", "proj", 400, v1::TRANSFER_KIND_ALLOCATION, true),
+                   T("z2", "proj", "payee", 400, v1::TRANSFER_KIND_DISBURSEMENT)});
+  EXPECT_EQ(ok.results,
+            (std::vector<v1::TransferResult>{v1::TRANSFER_RESULT_OK, v1::TRANSFER_RESULT_OK}));
+}
+
+TEST_F(LedgerTest, ChainLeftOpenFailsWhole) {
+  auto out = Apply({T("o1", "pool", "proj", 1, v1::TRANSFER_KIND_ALLOCATION),
+                    T("o2", "pool", "proj", 1, v1::TRANSFER_KIND_ALLOCATION, true)});
+  EXPECT_EQ(out.results[0], v1::TRANSFER_RESULT_OK);
+  EXPECT_EQ(out.results[1], v1::TRANSFER_RESULT_LINKED_EVENT_CHAIN_OPEN);
+  EXPECT_EQ(out.accepted.size(), 1u);
+}
+
+TEST_F(LedgerTest, IdsAreIdempotent) {
+  TransferMap existing;
+  existing["old"] = T("old", "pool", "proj", 5, v1::TRANSFER_KIND_ALLOCATION);
+  auto out = Apply({T("old", "pool", "proj", 5, v1::TRANSFER_KIND_ALLOCATION),
+                    T("old", "pool", "proj", 6, v1::TRANSFER_KIND_ALLOCATION),
+                    T("new", "pool", "proj", 5, v1::TRANSFER_KIND_ALLOCATION),
+                    T("new", "pool", "proj", 5, v1::TRANSFER_KIND_ALLOCATION)},
+                   existing);
+  EXPECT_EQ(out.results,
+            (std::vector<v1::TransferResult>{v1::TRANSFER_RESULT_EXISTS,
+                                             v1::TRANSFER_RESULT_EXISTS_WITH_DIFFERENT_FIELDS,
+                                             v1::TRANSFER_RESULT_OK, v1::TRANSFER_RESULT_EXISTS}));
+  EXPECT_EQ(accounts_["pool"].debits_posted_fen(), 5);
+  // The same new id twice inside one chain is accepted once.
+  auto chain = Apply({T("c", "pool", "proj", 1, v1::TRANSFER_KIND_ALLOCATION, true),
+                      T("c", "pool", "proj", 1, v1::TRANSFER_KIND_ALLOCATION)});
+  EXPECT_EQ(chain.results[1], v1::TRANSFER_RESULT_EXISTS);
+  EXPECT_EQ(chain.accepted.size(), 1u);
+}
+
+TEST_F(LedgerTest, RefusesWrongKindsScopeAndAccounts) {
+  auto out = Apply({T("k1", "src", "proj", 1, v1::TRANSFER_KIND_APPROPRIATION),
+                    T("k2", "pool", "payee", 1, v1::TRANSFER_KIND_DISBURSEMENT),
+                    T("k3", "pool", "far", 1, v1::TRANSFER_KIND_ALLOCATION),
+                    T("k4", "pool", "pool", 1, v1::TRANSFER_KIND_ALLOCATION),
+                    T("k5", "ghost", "proj", 1, v1::TRANSFER_KIND_ALLOCATION),
+                    T("k6", "pool", "ghost", 1, v1::TRANSFER_KIND_ALLOCATION)});
+  EXPECT_EQ(out.results,
+            (std::vector<v1::TransferResult>{v1::TRANSFER_RESULT_KIND_NOT_ALLOWED_FOR_ACCOUNTS,
+                                             v1::TRANSFER_RESULT_KIND_NOT_ALLOWED_FOR_ACCOUNTS,
+                                             v1::TRANSFER_RESULT_OUT_OF_SCOPE,
+                                             v1::TRANSFER_RESULT_ACCOUNTS_MUST_BE_DIFFERENT,
+                                             v1::TRANSFER_RESULT_DEBIT_ACCOUNT_NOT_FOUND,
+                                             v1::TRANSFER_RESULT_CREDIT_ACCOUNT_NOT_FOUND}));
+  EXPECT_TRUE(out.accepted.empty());
+}
+
+TEST_F(LedgerTest, NoInt64Overflow) {
+  accounts_["src"].set_debits_posted_fen(std::numeric_limits<int64_t>::max() - 10);
+  auto out = Apply({T("big", "src", "pool", 11, v1::TRANSFER_KIND_APPROPRIATION)});
+  EXPECT_EQ(out.results[0], v1::TRANSFER_RESULT_OVERFLOWS);
+}
+
+TEST(KindTest, AllowedMoves) {
+  EXPECT_TRUE(
+      KindAllowed(v1::TRANSFER_KIND_RECLAIM, v1::ACCOUNT_KIND_PROJECT, v1::ACCOUNT_KIND_POOL));
+  EXPECT_TRUE(
+      KindAllowed(v1::TRANSFER_KIND_RECLAIM, v1::ACCOUNT_KIND_POOL, v1::ACCOUNT_KIND_SOURCE));
+  EXPECT_FALSE(
+      KindAllowed(v1::TRANSFER_KIND_RECLAIM, v1::ACCOUNT_KIND_PAYEE, v1::ACCOUNT_KIND_PROJECT));
+  EXPECT_TRUE(
+      KindAllowed(v1::TRANSFER_KIND_ALLOCATION, v1::ACCOUNT_KIND_POOL, v1::ACCOUNT_KIND_POOL));
+  EXPECT_FALSE(
+      KindAllowed(v1::TRANSFER_KIND_UNSPECIFIED, v1::ACCOUNT_KIND_POOL, v1::ACCOUNT_KIND_POOL));
+}
+
+TEST(AttributionTest, ThreeLevelsProportionally) {
+  absl::flat_hash_map<std::string, v1::Account> accounts;
+  auto source = [&](const std::string& id, v1::SourceLevel level) {
+    v1::Account a = Acct(id, v1::ACCOUNT_KIND_SOURCE);
+    a.set_source_level(level);
+    accounts[id] = a;
+  };
+  source("central", v1::SOURCE_LEVEL_CENTRAL);
+  source("province", v1::SOURCE_LEVEL_PROVINCIAL);
+  source("aid", v1::SOURCE_LEVEL_COUNTERPART_AID);
+  accounts["city"] = Acct("city", v1::ACCOUNT_KIND_POOL);
+  accounts["county"] = Acct("county", v1::ACCOUNT_KIND_POOL);
+  accounts["proj"] = Acct("proj", v1::ACCOUNT_KIND_PROJECT);
+  // City pool: 600 central + 400 provincial. County pool: 500 from the city + 500 aid.
+  // Project: 300 from the county pool.
+  std::vector<FundingEdge> edges = {{"central", "city", 600, {}},
+                                    {"province", "city", 400, {}},
+                                    {"city", "county", 500, {}},
+                                    {"aid", "county", 500, {}},
+                                    {"county", "proj", 300, {}}};
+  auto shares = AttributeSources("proj", edges, accounts);
+  std::map<v1::SourceLevel, int64_t> by;
+  int64_t total = 0;
+  for (const auto& s : shares) {
+    by[s.source_level()] = s.amount_fen();
+    total += s.amount_fen();
+  }
+  EXPECT_EQ(total, 300);
+  EXPECT_EQ(by[v1::SOURCE_LEVEL_CENTRAL], 90);  // 300 * 1/2 * 0.6
+  EXPECT_EQ(by[v1::SOURCE_LEVEL_PROVINCIAL], 60);
+  EXPECT_EQ(by[v1::SOURCE_LEVEL_COUNTERPART_AID], 150);
+}
+
+}  // namespace
+}  // namespace tuopin::funds
