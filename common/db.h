@@ -170,6 +170,10 @@ absl::Status RunInTransaction(ConnectionPool& pool,
 absl::Status WithConnection(ConnectionPool& pool,
                             const std::function<absl::Status(DbSession&)>& fn);
 
+// Region codes are digits, so [prefix, RegionRangeEnd(prefix)) is exactly the subtree
+// of a region: an index range scan.
+inline std::string RegionRangeEnd(const std::string& prefix) { return prefix + ":"; }
+
 // Time conversion for DATETIME(6) columns, always UTC.
 std::string ToSqlTime(absl::Time t);
 absl::Time FromSqlTime(absl::string_view s);

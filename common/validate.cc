@@ -162,6 +162,19 @@ void ValidateRange(absl::string_view field, int64_t value, int64_t min, int64_t 
   }
 }
 
+void ValidatePageFields(int32_t page_size, const std::string& page_token, FieldViolations& v) {
+  if (page_size < 0 || page_size > 1000) v.Add("page_size", "must be between 0 and 1000");
+  if (page_token.size() > 2048) v.Add("page_token", "must be at most 2048 bytes");
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(t));
+}
+
 tuopin::common::v1::Date ToDate(absl::CivilDay day) {
   tuopin::common::v1::Date d;
   d.set_year(static_cast<int32_t>(day.year()));

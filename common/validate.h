@@ -48,6 +48,12 @@ void ValidateAmountFen(absl::string_view field, int64_t amount, FieldViolations&
 void ValidateRange(absl::string_view field, int64_t value, int64_t min, int64_t max,
                    FieldViolations& v);
 
+// Page fields of a list request: page_size 0-1000, page_token at most 2048 bytes.
+void ValidatePageFields(int32_t page_size, const std::string& page_token, FieldViolations& v);
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t);
+
 tuopin::common::v1::Date ToDate(absl::CivilDay day);
 absl::CivilDay FromDate(const tuopin::common::v1::Date& date);
 // The calendar day of an instant in China Standard Time (UTC+8).

@@ -34,10 +34,6 @@ absl::Status NotFound(absl::string_view what, absl::string_view id) {
                             "NOT_FOUND");
 }
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
 }  // namespace
 
 bool KindAllowed(v1::TransferKind kind, v1::AccountKind debit, v1::AccountKind credit) {
@@ -139,7 +135,7 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
           }
           v1::Transfer& accepted = chain_accepted.emplace_back(t);
           accepted.set_state(t.pending() ? v1::TRANSFER_STATE_PENDING : v1::TRANSFER_STATE_POSTED);
-          *accepted.mutable_create_time() = ToProto(now);
+          *accepted.mutable_create_time() = common::ToTimestamp(now);
           r = v1::TRANSFER_RESULT_OK;
         }
       }
@@ -460,9 +456,9 @@ absl::Status FundsLogic::ListPublicNotices(const Principal& p,
     n.set_disbursed_fen(project.debits_posted_fen());
     TUOPIN_ASSIGN_OR_RETURN(auto dates, store_.ProjectDates(project.id()));
     if (dates.first != absl::InfinitePast())
-      *n.mutable_first_allocation_time() = ToProto(dates.first);
+      *n.mutable_first_allocation_time() = common::ToTimestamp(dates.first);
     if (dates.second != absl::InfinitePast())
-      *n.mutable_last_disbursement_time() = ToProto(dates.second);
+      *n.mutable_last_disbursement_time() = common::ToTimestamp(dates.second);
   }
   common::FinishPage(
       notices, page, tokens_, req,

@@ -11,11 +11,6 @@ using common::FieldViolations;
 
 constexpr int64_t kMaxTimeoutSeconds = 30 * 24 * 3600;
 
-void ValidatePage(int32_t page_size, const std::string& token, FieldViolations& v) {
-  common::ValidateRange("page_size", page_size, 0, 1000, v);
-  if (token.size() > 2048) v.Add("page_token", "must be at most 2048 bytes");
-}
-
 void ValidateCode(const std::string& field, const std::string& code, FieldViolations& v) {
   if (!common::IsValidId(code)) v.Add(field, "must be 1-64 characters of [A-Za-z0-9._:-]");
 }
@@ -58,7 +53,7 @@ absl::Status Validate(const v1::ListAccountsRequest& r) {
   FieldViolations v;
   common::ValidateRegionCode("region_code", r.region_code(), v);
   if (r.kind() != 0) common::ValidateEnum("kind", r.kind(), v1::AccountKind_descriptor(), v);
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 
@@ -114,7 +109,7 @@ absl::Status Validate(const v1::ListTransfersRequest& r) {
   if (r.has_start_time()) start = common::ValidateTimestamp("start_time", r.start_time(), v);
   if (r.has_end_time()) end = common::ValidateTimestamp("end_time", r.end_time(), v);
   if (start && end && *end <= *start) v.Add("end_time", "must be after start_time");
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 
@@ -136,14 +131,14 @@ absl::Status Validate(const v1::ListIdleFundsRequest& r) {
   FieldViolations v;
   common::ValidateRegionCode("region_code", r.region_code(), v);
   common::ValidateRange("older_than_days", r.older_than_days(), 1, 3650, v);
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 
 absl::Status Validate(const v1::ListPublicNoticesRequest& r) {
   FieldViolations v;
   common::ValidateRegionCode("village_code", r.village_code(), v, 12, 12);
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "common/validate.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace tuopin::funds {
@@ -21,15 +22,6 @@ using common::EntityRefs;
 using common::Query;
 using common::ToSqlTime;
 using google::protobuf::util::TimeUtil;
-
-std::string RangeEnd(const std::string& prefix) { return prefix + ":"; }
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
-}
 
 constexpr char kAccountCols[] =
     "id, code, kind, name, region_code, source_level, sector, task_id, guarded, debits_pending,"
@@ -50,7 +42,8 @@ v1::Account AccountFromRow(sql::ResultSet& rs) {
   a.set_debits_posted_fen(rs.getInt64(11));
   a.set_credits_pending_fen(rs.getInt64(12));
   a.set_credits_posted_fen(rs.getInt64(13));
-  *a.mutable_create_time() = ToProto(common::FromSqlTime(rs.getString(14).asStdString()));
+  *a.mutable_create_time() =
+      common::ToTimestamp(common::FromSqlTime(rs.getString(14).asStdString()));
   return a;
 }
 
@@ -71,10 +64,12 @@ v1::Transfer TransferFromRow(sql::ResultSet& rs) {
   t.set_pending(rs.getInt(7) != 0);
   if (t.pending()) t.mutable_timeout()->set_seconds(rs.getInt64(8));
   t.set_memo(rs.getString(9).asStdString());
-  *t.mutable_create_time() = ToProto(common::FromSqlTime(rs.getString(10).asStdString()));
+  *t.mutable_create_time() =
+      common::ToTimestamp(common::FromSqlTime(rs.getString(10).asStdString()));
   if (!rs.isNull(11)) {
     t.set_state(static_cast<v1::TransferState>(rs.getInt(11)));
-    *t.mutable_resolve_time() = ToProto(common::FromSqlTime(rs.getString(12).asStdString()));
+    *t.mutable_resolve_time() =
+        common::ToTimestamp(common::FromSqlTime(rs.getString(12).asStdString()));
   } else {
     t.set_state(t.pending() ? v1::TRANSFER_STATE_PENDING : v1::TRANSFER_STATE_POSTED);
   }
@@ -189,7 +184,7 @@ void InsertTransfers(DbSession& s, const std::vector<v1::Transfer>& transfers) {
     Query q(s, sql);
     for (size_t k = i; k < i + n; ++k) {
       const v1::Transfer& t = transfers[k];
-      absl::Time created = FromProto(t.create_time());
+      absl::Time created = common::FromTimestamp(t.create_time());
       q.Arg(t.id())
           .Arg(t.debit_account_id())
           .Arg(t.credit_account_id())
@@ -246,7 +241,7 @@ absl::Status MysqlFundsStore::CreateAccount(const MutationContext& ctx, const v1
         auto& resp = static_cast<v1::Account&>(m);
         resp = a;
         resp.set_id(id);
-        *resp.mutable_create_time() = ToProto(ctx.now);
+        *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
         return EntityRefs{Entity("account", id, a.region_code())};
       },
       out);
@@ -276,7 +271,7 @@ absl::StatusOr<std::vector<v1::Account>> MysqlFundsStore::ListAccounts(
                             " ORDER BY region_code, id LIMIT ?"));
     if (kind != 0) q.Arg(kind);
     auto rs = q.Arg(std::max(region_prefix, after_region))
-                  .Arg(RangeEnd(region_prefix))
+                  .Arg(common::RegionRangeEnd(region_prefix))
                   .Arg(after_region)
                   .Arg(after_id)
                   .Arg(page.limit)
@@ -369,7 +364,7 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
         if (state == v1::TRANSFER_STATE_POSTED) Project(t, posted);
         WriteAccounts(s, accounts, {t.debit_account_id(), t.credit_account_id()}, posted, ctx.now);
         t.set_state(state);
-        *t.mutable_resolve_time() = ToProto(ctx.now);
+        *t.mutable_resolve_time() = common::ToTimestamp(ctx.now);
         static_cast<v1::Transfer&>(m) = t;
         return EntityRefs{
             Entity("transfer", t.id(), accounts[t.credit_account_id()].region_code()),
@@ -524,7 +519,7 @@ absl::StatusOr<v1::Utilization> MysqlFundsStore::Utilization(const std::string& 
                        " AND region_code >= ? AND region_code < ?")
                      .Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_POOL))
                      .Arg(region_prefix)
-                     .Arg(RangeEnd(region_prefix))
+                     .Arg(common::RegionRangeEnd(region_prefix))
                      .Rows();
     pools->next();
     u.set_appropriated_fen(pools->getInt64(1));
@@ -534,7 +529,7 @@ absl::StatusOr<v1::Utilization> MysqlFundsStore::Utilization(const std::string& 
                             "region_code >= ? AND region_code < ?"));
     q.Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_PROJECT));
     if (sector != 0) q.Arg(sector);
-    auto projects = q.Arg(region_prefix).Arg(RangeEnd(region_prefix)).Rows();
+    auto projects = q.Arg(region_prefix).Arg(common::RegionRangeEnd(region_prefix)).Rows();
     projects->next();
     u.set_allocated_fen(projects->getInt64(1));
     u.set_disbursed_fen(projects->getInt64(2));
@@ -557,7 +552,7 @@ absl::StatusOr<std::vector<v1::IdleFund>> MysqlFundsStore::IdleFunds(
             " AND (last_debit_at IS NULL OR last_debit_at < ?) AND id > ? ORDER BY id LIMIT ?")
             .Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_PROJECT))
             .Arg(region_prefix)
-            .Arg(RangeEnd(region_prefix))
+            .Arg(common::RegionRangeEnd(region_prefix))
             .Arg(ToSqlTime(credited_before))
             .Arg(ToSqlTime(credited_before))
             .Arg(after)
@@ -570,7 +565,7 @@ absl::StatusOr<std::vector<v1::IdleFund>> MysqlFundsStore::IdleFunds(
       f.set_sector(static_cast<tuopin::common::v1::Sector>(rs->getInt(3)));
       f.set_idle_fen(rs->getInt64(4));
       *f.mutable_last_allocation_time() =
-          ToProto(common::FromSqlTime(rs->getString(5).asStdString()));
+          common::ToTimestamp(common::FromSqlTime(rs->getString(5).asStdString()));
     }
     return absl::OkStatus();
   }));

@@ -100,8 +100,8 @@ absl::StatusOr<std::shared_ptr<const Gateway::CachedToken>> Gateway::Authenticat
     absl::string_view authorization) {
   absl::string_view token = authorization;
   if (token.size() < 7 || !absl::EqualsIgnoreCase(token.substr(0, 7), "bearer ")) {
-    return common::WithReason(
-        absl::UnauthenticatedError("missing 'authorization: Bearer <token>'"), "NO_TOKEN");
+    return common::WithReason(absl::UnauthenticatedError("missing 'authorization: Bearer <token>'"),
+                              "NO_TOKEN");
   }
   token.remove_prefix(7);
   absl::Time now = clock_->Now();

@@ -20,14 +20,8 @@ using common::Query;
 using common::ToSqlTime;
 using google::protobuf::util::TimeUtil;
 
-// Codes are digits, so [prefix, prefix + ":") is exactly the subtree of a region.
-std::string RangeEnd(const std::string& prefix) { return prefix + ":"; }
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 google::protobuf::Timestamp SqlTimeToProto(const sql::SQLString& s) {
-  return ToProto(common::FromSqlTime(s.asStdString()));
+  return common::ToTimestamp(common::FromSqlTime(s.asStdString()));
 }
 std::string SqlDate(absl::CivilDay d) {
   return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
@@ -287,8 +281,8 @@ absl::Status MysqlPersonnelStore::CreateHousehold(const MutationContext& ctx,
         resp = h;
         resp.set_id(id);
         resp.set_etag(Etag(1));
-        *resp.mutable_create_time() = ToProto(ctx.now);
-        *resp.mutable_update_time() = ToProto(ctx.now);
+        *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
+        *resp.mutable_update_time() = common::ToTimestamp(ctx.now);
         return EntityRefs{Entity("household", id, h.village_code())};
       },
       out);
@@ -317,7 +311,7 @@ absl::StatusOr<std::vector<v1::Household>> MysqlPersonnelStore::ListHouseholds(
     Query q(s, sql);
     if (status != 0) q.Arg(status);
     auto rs = q.Arg(start)
-                  .Arg(RangeEnd(region_prefix))
+                  .Arg(common::RegionRangeEnd(region_prefix))
                   .Arg(after_village)
                   .Arg(after_id)
                   .Arg(page.limit)
@@ -368,7 +362,7 @@ absl::Status MysqlPersonnelStore::UpdateHousehold(const MutationContext& ctx, co
             .Arg(id)
             .Exec();
         h.set_etag(Etag(version));
-        *h.mutable_update_time() = ToProto(ctx.now);
+        *h.mutable_update_time() = common::ToTimestamp(ctx.now);
         static_cast<v1::Household&>(m) = h;
         return EntityRefs{Entity("household", id, h.village_code())};
       },
@@ -404,7 +398,7 @@ absl::Status MysqlPersonnelStore::CreateCadre(const MutationContext& ctx, const 
         resp = c;
         resp.set_id(id);
         resp.set_etag(Etag(1));
-        *resp.mutable_create_time() = ToProto(ctx.now);
+        *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
         return EntityRefs{Entity("cadre", id, c.managing_region_code())};
       },
       out);
@@ -429,7 +423,7 @@ absl::StatusOr<std::vector<v1::Cadre>> MysqlPersonnelStore::ListCadres(
                             " ORDER BY managing_region_code, id LIMIT ?"));
     if (origin_level != 0) q.Arg(origin_level);
     auto rs = q.Arg(start)
-                  .Arg(RangeEnd(region_prefix))
+                  .Arg(common::RegionRangeEnd(region_prefix))
                   .Arg(after_region)
                   .Arg(after_id)
                   .Arg(page.limit)
@@ -582,7 +576,7 @@ absl::StatusOr<std::vector<v1::Posting>> MysqlPersonnelStore::ListPostings(
                                  " FROM postings WHERE village_code >= ? AND village_code < ?",
                                  active, " AND id > ? ORDER BY id LIMIT ?"))
                .Arg(region_prefix)
-               .Arg(RangeEnd(region_prefix))
+               .Arg(common::RegionRangeEnd(region_prefix))
                .Arg(after)
                .Arg(page.limit)
                .Rows();
@@ -636,7 +630,7 @@ absl::Status MysqlPersonnelStore::CreatePairing(const MutationContext& ctx, cons
         resp = p;
         resp.set_id(id);
         resp.set_active(true);
-        *resp.mutable_start_time() = ToProto(ctx.now);
+        *resp.mutable_start_time() = common::ToTimestamp(ctx.now);
         return EntityRefs{Entity("pairing", id, p.village_code()),
                           Entity("cadre", p.cadre_id(), ""),
                           Entity("household", p.household_id(), p.village_code())};
@@ -669,7 +663,7 @@ absl::Status MysqlPersonnelStore::EndPairing(const MutationContext& ctx, const s
             .Arg(id)
             .Exec();
         p.set_active(false);
-        *p.mutable_end_time() = ToProto(ctx.now);
+        *p.mutable_end_time() = common::ToTimestamp(ctx.now);
         static_cast<v1::Pairing&>(m) = p;
         return EntityRefs{Entity("pairing", id, p.village_code()),
                           Entity("cadre", p.cadre_id(), ""),
@@ -703,7 +697,7 @@ absl::StatusOr<std::vector<v1::Pairing>> MysqlPersonnelStore::ListPairings(
     } else {
       rs = Query(s, absl::StrCat(head, "village_code >= ? AND village_code < ?", tail))
                .Arg(region_prefix)
-               .Arg(RangeEnd(region_prefix))
+               .Arg(common::RegionRangeEnd(region_prefix))
                .Arg(after)
                .Arg(page.limit)
                .Rows();
@@ -765,7 +759,7 @@ absl::StatusOr<std::vector<CheckInDay>> MysqlPersonnelStore::ListCheckInDays(
 absl::StatusOr<v1::Coverage> MysqlPersonnelStore::GetCoverage(const CoverageQuery& q) {
   v1::Coverage c;
   c.set_region_code(q.region_code);
-  const std::string lo = q.region_code, hi = RangeEnd(q.region_code);
+  const std::string lo = q.region_code, hi = common::RegionRangeEnd(q.region_code);
   TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(
       pool_,
       [&](DbSession& s) -> absl::Status {

@@ -61,11 +61,6 @@ void ValidateMask(const google::protobuf::FieldMask& mask, FieldViolations& v) {
   if (mask.paths_size() > 20) v.Add("update_mask", "names more than 20 paths");
 }
 
-void ValidatePage(int32_t page_size, const std::string& token, FieldViolations& v) {
-  if (page_size < 0 || page_size > 1000) v.Add("page_size", "must be between 0 and 1000");
-  if (token.size() > 2048) v.Add("page_token", "must be at most 2048 bytes");
-}
-
 }  // namespace
 
 absl::Status Validate(const v1::ImportRegionsRequest& r) {
@@ -88,7 +83,7 @@ absl::Status Validate(const v1::GetRegionRequest& r) {
 absl::Status Validate(const v1::ListRegionsRequest& r) {
   FieldViolations v;
   if (!r.parent_code().empty()) ValidateRegionCode("parent_code", r.parent_code(), v);
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 
@@ -110,7 +105,7 @@ absl::Status Validate(const v1::ListHouseholdsRequest& r) {
   FieldViolations v;
   ValidateRegionCode("region_code", r.region_code(), v);
   if (r.status() != 0) ValidateEnum("status", r.status(), v1::HouseholdStatus_descriptor(), v);
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 
@@ -144,7 +139,7 @@ absl::Status Validate(const v1::ListCadresRequest& r) {
   ValidateRegionCode("region_code", r.region_code(), v);
   if (r.origin_level() != 0)
     ValidateEnum("origin_level", r.origin_level(), v1::OriginLevel_descriptor(), v);
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 
@@ -190,7 +185,7 @@ absl::Status Validate(const v1::ListPostingsRequest& r) {
     default:
       v.Add("scope", "set cadre_id or region_code");
   }
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 
@@ -224,7 +219,7 @@ absl::Status Validate(const v1::ListPairingsRequest& r) {
     default:
       v.Add("scope", "set cadre_id, household_id or region_code");
   }
-  ValidatePage(r.page_size(), r.page_token(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
 }
 

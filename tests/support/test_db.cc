@@ -1,5 +1,7 @@
 #include "tests/support/test_db.h"
 
+#include <cppconn/resultset.h>
+
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +9,17 @@
 #include "gtest/gtest.h"
 
 namespace tuopin::testing {
+
+int64_t QueryInt(common::ConnectionPool& pool, const std::string& sql) {
+  int64_t v = -1;
+  absl::Status st = common::WithConnection(pool, [&](common::DbSession& s) {
+    auto rs = common::Query(s, sql).Rows();
+    if (rs->next() && !rs->isNull(1)) v = rs->getInt64(1);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(st.ok()) << st << " in " << sql;
+  return v;
+}
 
 std::string TestRootDsn() {
   const char* dsn = std::getenv("TUOPIN_TEST_DSN");

@@ -25,6 +25,9 @@ class TestDatabase {
   common::DbConfig config_;
 };
 
+// The first column of the first row of a query, as an integer (-1 when there is none).
+int64_t QueryInt(common::ConnectionPool& pool, const std::string& sql);
+
 // The root DSN from TUOPIN_TEST_DSN, or empty.
 std::string TestRootDsn();
 

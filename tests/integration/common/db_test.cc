@@ -27,16 +27,6 @@ namespace {
 
 using testing::TestDatabase;
 
-int64_t ScalarInt(ConnectionPool& pool, const std::string& sql) {
-  int64_t v = -1;
-  EXPECT_TRUE(WithConnection(pool, [&](DbSession& s) {
-                auto rs = Query(s, sql).Rows();
-                if (rs->next()) v = rs->getInt64(1);
-                return absl::OkStatus();
-              }).ok());
-  return v;
-}
-
 void Exec(ConnectionPool& pool, const std::string& sql) {
   ASSERT_TRUE(WithConnection(pool, [&](DbSession& s) {
                 s.ExecuteRaw(sql);
@@ -85,7 +75,7 @@ TEST(PoolTest, SixteenThreadsShareABoundedPool) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(ScalarInt(*pool, "SELECT n FROM counter WHERE id = 1"), kThreads * kIncrements);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT n FROM counter WHERE id = 1"), kThreads * kIncrements);
   EXPECT_LE(pool->peak_in_use(), 4);
   EXPECT_GE(pool->peak_in_use(), 2) << "16 threads never overlapped: the test proves nothing";
 }
@@ -153,11 +143,11 @@ TEST(MigrationsTest, TwoRacingRunnersApplyEachMigrationOnce) {
   tb.join();
   EXPECT_TRUE(a.ok()) << a;
   EXPECT_TRUE(b.ok()) << b;
-  EXPECT_EQ(ScalarInt(*pool_a, "SELECT COUNT(*) FROM m"), 2);
-  EXPECT_EQ(ScalarInt(*pool_a, "SELECT COUNT(*) FROM schema_migrations"), 2);
+  EXPECT_EQ(testing::QueryInt(*pool_a, "SELECT COUNT(*) FROM m"), 2);
+  EXPECT_EQ(testing::QueryInt(*pool_a, "SELECT COUNT(*) FROM schema_migrations"), 2);
   // Running again changes nothing.
   EXPECT_TRUE(ApplyMigrations(*pool_a, ms).ok());
-  EXPECT_EQ(ScalarInt(*pool_a, "SELECT COUNT(*) FROM m"), 2);
+  EXPECT_EQ(testing::QueryInt(*pool_a, "SELECT COUNT(*) FROM m"), 2);
 }
 
 TEST(MigrationsTest, AnEditedAppliedMigrationIsRefused) {
@@ -207,7 +197,7 @@ TEST(TransactionTest, RealDeadlockIsRetriedToSuccess) {
   EXPECT_TRUE(b.ok()) << b;
   EXPECT_EQ(first_attempts_done.load(), 2);
   EXPECT_GE(std::max(attempts_a, attempts_b), 2) << "no deadlock happened";
-  EXPECT_EQ(ScalarInt(*pool, "SELECT SUM(n) FROM acct"), 4);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT SUM(n) FROM acct"), 4);
 }
 
 TEST(TransactionTest, ErrorFromBodyRollsBack) {
@@ -219,7 +209,7 @@ TEST(TransactionTest, ErrorFromBodyRollsBack) {
     return absl::FailedPreconditionError("business rule");
   });
   EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ScalarInt(*pool, "SELECT COUNT(*) FROM r"), 0);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM r"), 0);
 }
 
 class MutationTest : public ::testing::Test {
@@ -275,8 +265,8 @@ TEST_F(MutationTest, ReplayReturnsTheFirstResponseAndWritesOnce) {
   ASSERT_TRUE(CreateItem(req, "req-1", second, &replayed).ok());
   EXPECT_TRUE(replayed);
   EXPECT_EQ(first.code(), second.code());
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
 }
 
 TEST_F(MutationTest, SameIdWithAnotherRequestIsInvalidArgument) {
@@ -287,7 +277,7 @@ TEST_F(MutationTest, SameIdWithAnotherRequestIsInvalidArgument) {
   absl::Status st = CreateItem(b, "req-2", resp);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("request_id"), std::string::npos);
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
 }
 
 TEST_F(MutationTest, ConcurrentRetriesOfOneRequestWriteOnce) {
@@ -309,8 +299,8 @@ TEST_F(MutationTest, ConcurrentRetriesOfOneRequestWriteOnce) {
     EXPECT_TRUE(sts[i].ok()) << sts[i];
     EXPECT_EQ(resps[i].code(), resps[0].code());
   }
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
 }
 
 TEST_F(MutationTest, OutboxRowCommitsWithAndOnlyWithItsMutation) {
@@ -318,13 +308,13 @@ TEST_F(MutationTest, OutboxRowCommitsWithAndOnlyWithItsMutation) {
   req.set_name("x");
   absl::Status st = CreateItem(req, "req-fail", resp, nullptr, /*fail_after_write=*/true);
   EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 0);
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM outbox"), 0);
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM idempotency"), 0);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM items"), 0);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM outbox"), 0);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM idempotency"), 0);
   // The same request_id is free again after a failure.
   ASSERT_TRUE(CreateItem(req, "req-fail", resp).ok());
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
-  EXPECT_EQ(ScalarInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM items"), 1);
+  EXPECT_EQ(testing::QueryInt(*pool_, "SELECT COUNT(*) FROM outbox"), 1);
   // The event names the entity, the actor and the request digest.
   std::string bytes;
   ASSERT_TRUE(WithConnection(*pool_, [&](DbSession& s) {

@@ -110,16 +110,7 @@ class FundsTest : public ::testing::Test {
     return out;
   }
 
-  int64_t Scalar(const std::string& sql) {
-    int64_t v = -1;
-    EXPECT_TRUE(common::WithConnection(*pool_, [&](common::DbSession& s) {
-                  auto rs = common::Query(s, sql).Rows();
-                  rs->next();
-                  v = rs->getInt64(1);
-                  return absl::OkStatus();
-                }).ok());
-    return v;
-  }
+  int64_t Scalar(const std::string& sql) { return testing::QueryInt(*pool_, sql); }
 
   // Money is conserved: every account's balances agree with the transfers, and all
   // debits equal all credits.

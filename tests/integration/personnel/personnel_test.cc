@@ -126,16 +126,7 @@ class PersonnelTest : public ::testing::Test {
     return stub_->PostCadre(ContextAs(official_).get(), req, out);
   }
 
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(common::WithConnection(*pool_, [&](common::DbSession& s) {
-                  auto rs = common::Query(s, sql).Rows();
-                  rs->next();
-                  n = rs->getInt64(1);
-                  return absl::OkStatus();
-                }).ok());
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return testing::QueryInt(*pool_, sql); }
 
   testing::TestDatabase db_;
   std::unique_ptr<common::ConnectionPool> pool_;
