@@ -71,27 +71,14 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
   return RunInTransaction(pool, [&](DbSession& s) -> absl::Status {
     response.Clear();
     if (replayed != nullptr) *replayed = false;
-    try {
-      Query(s,
-            "INSERT INTO idempotency (subject, request_id, method, request_sha256, created_at)"
-            " VALUES (?, ?, ?, ?, ?)")
-          .Arg(ctx.principal.subject())
-          .Arg(ctx.request_id)
-          .Arg(ctx.method)
-          .Arg(ctx.request_sha256)
-          .Arg(ToSqlTime(ctx.now))
-          .Exec();
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() != kErDupEntry) throw;
-      // The first call with this id has committed (a concurrent one would still hold
-      // the row lock and we would have waited for it): answer as it did.
-      auto rs = Query(s,
-                      "SELECT method, request_sha256, response FROM idempotency"
-                      " WHERE subject = ? AND request_id = ? LOCK IN SHARE MODE")
-                    .Arg(ctx.principal.subject())
-                    .Arg(ctx.request_id)
-                    .Rows();
-      if (!rs->next()) return absl::AbortedError("idempotency record vanished");
+    // A committed call with this id answers for the retry.
+    auto rs = Query(s,
+                    "SELECT method, request_sha256, response FROM idempotency"
+                    " WHERE subject = ? AND request_id = ?")
+                  .Arg(ctx.principal.subject())
+                  .Arg(ctx.request_id)
+                  .Rows();
+    if (rs->next()) {
       if (rs->getString(1).asStdString() != ctx.method ||
           rs->getString(2).asStdString() != ctx.request_sha256) {
         return WithReason(InvalidField("request_id",
@@ -108,11 +95,24 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
     auto entities = body(s, response);
     if (!entities.ok()) return entities.status();
     std::string response_bytes = DeterministicBytes(response);
-    Query(s, "UPDATE idempotency SET response = ? WHERE subject = ? AND request_id = ?")
-        .Arg(response_bytes)
-        .Arg(ctx.principal.subject())
-        .Arg(ctx.request_id)
-        .Exec();
+    try {
+      // Recorded last, in one statement with the response. A concurrent call with the
+      // same id waits here for the first to commit, fails on the key, rolls back its
+      // work and, on the next attempt, replays the first call's response.
+      Query(s,
+            "INSERT INTO idempotency (subject, request_id, method, request_sha256, response,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)")
+          .Arg(ctx.principal.subject())
+          .Arg(ctx.request_id)
+          .Arg(ctx.method)
+          .Arg(ctx.request_sha256)
+          .Arg(response_bytes)
+          .Arg(ToSqlTime(ctx.now))
+          .Exec();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != kErDupEntry) throw;
+      return RetryTransaction("the request id was recorded by a concurrent call");
+    }
     WriteOutboxEvent(s, MakeAuditEvent(ids, ctx, *entities, Sha256(response_bytes)));
     return absl::OkStatus();
   });

@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
   request_id VARCHAR(64) NOT NULL,
   method VARCHAR(160) NOT NULL,
   request_sha256 BINARY(32) NOT NULL,
-  response LONGBLOB NULL,
+  response LONGBLOB NOT NULL,
   created_at DATETIME(6) NOT NULL,
   PRIMARY KEY (subject, request_id),
   KEY idx_idempotency_created (created_at)

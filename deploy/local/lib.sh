@@ -15,9 +15,13 @@ tuopin_keys() {
   chmod 600 "$keys"/*
 }
 
-# Creates database tuopin_<service> and its own user; prints the service's DSN.
+# Creates database tuopin_<service> and its own user; prints the service's DSN. With
+# TUOPIN_DB_FRESH=1 an existing database is dropped first (benchmarks).
 tuopin_db() {
   local service=$1 keys=$state/keys
+  if [ "${TUOPIN_DB_FRESH:-0}" = 1 ]; then
+    "$repo/deploy/local/mariadb.sh" sql -e "DROP DATABASE IF EXISTS tuopin_$service"
+  fi
   local pwfile=$keys/db-$service.password
   [ -s "$pwfile" ] || head -c 18 /dev/urandom | base64 -w0 | tr -d '/+=' >"$pwfile"
   local pw; pw=$(cat "$pwfile")

@@ -69,7 +69,8 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
   BatchOutcome out;
   out.results.assign(transfers.size(), v1::TRANSFER_RESULT_UNSPECIFIED);
   std::set<std::string> touched;
-  absl::flat_hash_map<std::string, const v1::Transfer*> accepted_ids;
+  // Accepted ids of earlier chains -> index in out.accepted.
+  absl::flat_hash_map<std::string, size_t> accepted_ids;
   size_t i = 0;
   while (i < transfers.size()) {
     // A chain: this transfer and every following one while `linked` is set.
@@ -91,9 +92,12 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
       if (failed) continue;
       auto prior = existing.find(t.id());
       auto in_batch = accepted_ids.find(t.id());
-      const v1::Transfer* same_id = prior != existing.end()          ? &prior->second
-                                    : in_batch != accepted_ids.end() ? in_batch->second
-                                                                     : nullptr;
+      const v1::Transfer* same_id = nullptr;
+      if (prior != existing.end()) {
+        same_id = &prior->second;
+      } else if (in_batch != accepted_ids.end()) {
+        same_id = &out.accepted[in_batch->second];
+      }
       for (const auto& c : chain_accepted) {
         if (same_id == nullptr && c.id() == t.id()) same_id = &c;
       }
@@ -123,8 +127,11 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
         } else if (WouldExceedCredits(debit, t.amount_fen())) {
           r = v1::TRANSFER_RESULT_EXCEEDS_CREDITS;
         } else {
-          for (const std::string* id : {&t.debit_account_id(), &t.credit_account_id()}) {
-            if (!before.contains(*id)) before[*id] = accounts[*id];
+          // Only a chain of several transfers can need undoing.
+          if (i != end) {
+            for (const std::string* id : {&t.debit_account_id(), &t.credit_account_id()}) {
+              if (!before.contains(*id)) before[*id] = accounts[*id];
+            }
           }
           if (t.pending()) {
             debit.set_debits_pending_fen(debit.debits_pending_fen() + t.amount_fen());
@@ -155,9 +162,9 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
       for (auto& t : chain_accepted) {
         touched.insert(t.debit_account_id());
         touched.insert(t.credit_account_id());
+        accepted_ids[t.id()] = out.accepted.size();
         out.accepted.push_back(std::move(t));
       }
-      for (const auto& t : out.accepted) accepted_ids[t.id()] = &t;
     }
     i = end + 1;
   }

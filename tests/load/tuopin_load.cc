@@ -35,8 +35,11 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port on loopback.");
 ABSL_FLAG(std::string, method, "", "Full method, /package.Service/Method.");
 ABSL_FLAG(std::string, request_json, "{}", "The request, in the protobuf JSON mapping.");
-ABSL_FLAG(std::string, request_id_field, "",
-          "When set (e.g. request_id), each call gets a unique value in this field.");
+ABSL_FLAG(std::string, request_json_file, "",
+          "Requests, one JSON per line; call n uses line n modulo their count.");
+ABSL_FLAG(std::string, unique_fields, "",
+          "Comma-separated string fields given a unique value per call: 'request_id', or "
+          "'transfers.id' for a field of every element of a repeated message.");
 ABSL_FLAG(std::string, token_file, "", "Bearer token for calls through the gateway.");
 ABSL_FLAG(std::string, internal_key_file, "",
           "Sign a principal as the gateway would, for calls straight to a service.");
@@ -65,8 +68,8 @@ struct Result {
 
 class Runner {
  public:
-  Runner(std::vector<grpc::GenericStub*> stubs, std::string method,
-         std::vector<std::string> bodies, std::vector<std::pair<std::string, std::string>> metadata)
+  Runner(std::vector<grpc::GenericStub*> stubs, std::string method, std::vector<std::string> bodies,
+         std::vector<std::pair<std::string, std::string>> metadata)
       : stubs_(std::move(stubs)),
         method_(std::move(method)),
         bodies_(std::move(bodies)),
@@ -147,7 +150,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   std::string target = absl::GetFlag(FLAGS_target);
   if (!IsLoopback(target)) {
-    std::fprintf(stderr, "tuopin-load: --target must be a loopback address (127.x, localhost, [::1])\n");
+    std::fprintf(stderr,
+                 "tuopin-load: --target must be a loopback address (127.x, localhost, [::1])\n");
     return 2;
   }
   std::string method = absl::GetFlag(FLAGS_method);
@@ -160,22 +164,57 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tuopin-load: unknown --method %s\n", method.c_str());
     return 2;
   }
-  auto* prototype = google::protobuf::MessageFactory::generated_factory()->GetPrototype(desc->input_type());
-  std::unique_ptr<google::protobuf::Message> request(prototype->New());
-  if (!google::protobuf::util::JsonStringToMessage(absl::GetFlag(FLAGS_request_json), request.get()).ok()) {
-    std::fprintf(stderr, "tuopin-load: --request_json is not a %s\n", desc->input_type()->full_name().c_str());
-    return 2;
+  auto* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(desc->input_type());
+  std::vector<std::string> templates_json;
+  if (!absl::GetFlag(FLAGS_request_json_file).empty()) {
+    auto content = tuopin::common::ReadFile(absl::GetFlag(FLAGS_request_json_file));
+    if (!content.ok()) return 2;
+    for (absl::string_view line : absl::StrSplit(*content, '\n', absl::SkipWhitespace()))
+      templates_json.emplace_back(line);
+  } else {
+    templates_json.push_back(absl::GetFlag(FLAGS_request_json));
+  }
+  std::vector<std::unique_ptr<google::protobuf::Message>> templates;
+  for (const auto& json : templates_json) {
+    templates.emplace_back(prototype->New());
+    if (!google::protobuf::util::JsonStringToMessage(json, templates.back().get()).ok()) {
+      std::fprintf(stderr, "tuopin-load: a request is not a %s\n",
+                   desc->input_type()->full_name().c_str());
+      return 2;
+    }
   }
   int total = absl::GetFlag(FLAGS_requests), warmup = absl::GetFlag(FLAGS_warmup);
   // Pre-serialize every request so the client spends nothing on encoding while measuring.
-  std::vector<std::string> bodies;
-  const auto* id_field = absl::GetFlag(FLAGS_request_id_field).empty()
-                             ? nullptr
-                             : desc->input_type()->FindFieldByName(absl::GetFlag(FLAGS_request_id_field));
+  std::vector<std::string> unique =
+      absl::StrSplit(absl::GetFlag(FLAGS_unique_fields), ',', absl::SkipEmpty());
   std::string run_id = absl::StrCat(absl::ToUnixMicros(absl::Now()));
-  for (int i = 0; i < (id_field ? total + warmup : 1); ++i) {
-    if (id_field) request->GetReflection()->SetString(request.get(), id_field, absl::StrCat("load-", run_id, "-", i));
-    bodies.push_back(request->SerializeAsString());
+  auto stamp = [&](google::protobuf::Message* m, int call) {
+    for (const auto& path : unique) {
+      std::vector<std::string> parts = absl::StrSplit(path, '.');
+      const auto* f = m->GetDescriptor()->FindFieldByName(parts[0]);
+      if (f == nullptr) continue;
+      if (parts.size() == 1 && f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+        m->GetReflection()->SetString(m, f, absl::StrCat("load-", run_id, "-", call));
+      } else if (parts.size() == 2 && f->is_repeated() &&
+                 f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+        for (int i = 0; i < m->GetReflection()->FieldSize(*m, f); ++i) {
+          auto* element = m->GetReflection()->MutableRepeatedMessage(m, f, i);
+          const auto* inner = element->GetDescriptor()->FindFieldByName(parts[1]);
+          if (inner != nullptr)
+            element->GetReflection()->SetString(element, inner,
+                                                absl::StrCat("load-", run_id, "-", call, "-", i));
+        }
+      }
+    }
+  };
+  std::vector<std::string> bodies;
+  int distinct = unique.empty() ? static_cast<int>(templates.size()) : total + warmup;
+  for (int i = 0; i < distinct; ++i) {
+    std::unique_ptr<google::protobuf::Message> m(templates[i % templates.size()]->New());
+    m->CopyFrom(*templates[i % templates.size()]);
+    stamp(m.get(), i);
+    bodies.push_back(m->SerializeAsString());
   }
 
   std::vector<std::pair<std::string, std::string>> metadata;
@@ -209,15 +248,19 @@ int main(int argc, char** argv) {
     owned.push_back(std::make_unique<grpc::GenericStub>(channel));
     stubs.push_back(owned.back().get());
   }
-  size_t warm_count = bodies.size() > 1 ? static_cast<size_t>(warmup) : 1;
-  std::vector<std::string> warm(bodies.begin(), bodies.begin() + warm_count);
-  std::vector<std::string> measured(bodies.size() > 1 ? bodies.begin() + warm_count : bodies.begin(),
-                                    bodies.end());
+  // With unique fields, warm-up calls use their own bodies; otherwise all share the templates.
+  size_t warm_count = unique.empty() ? 0 : static_cast<size_t>(warmup);
+  std::vector<std::string> warm(bodies.begin(),
+                                bodies.begin() + (unique.empty() ? bodies.size() : warm_count));
+  std::vector<std::string> measured(bodies.begin() + warm_count, bodies.end());
   int concurrency = absl::GetFlag(FLAGS_concurrency);
-  if (warmup > 0) Runner(stubs, method, warm, metadata).Run(warmup, concurrency, Clock::now() + std::chrono::seconds(30));
+  if (warmup > 0)
+    Runner(stubs, method, warm, metadata)
+        .Run(warmup, concurrency, Clock::now() + std::chrono::seconds(30));
   Runner runner(stubs, method, measured, metadata);
   auto start = Clock::now();
-  Result r = runner.Run(total, concurrency, start + absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_duration)));
+  Result r = runner.Run(total, concurrency,
+                        start + absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_duration)));
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   int64_t errors = 0;
   std::string error_text;
@@ -229,10 +272,14 @@ int main(int argc, char** argv) {
   double p50 = Percentile(r.latencies_us, 0.5), p90 = Percentile(r.latencies_us, 0.9),
          p99 = Percentile(r.latencies_us, 0.99);
   std::string label = absl::GetFlag(FLAGS_label).empty() ? method : absl::GetFlag(FLAGS_label);
-  std::printf("%-40s ok=%zu errors=%lld [%s] rps=%.0f p50=%.0fus p90=%.0fus p99=%.0fus\n", label.c_str(),
-              r.latencies_us.size(), static_cast<long long>(errors), error_text.c_str(), rps, p50, p90, p99);
-  std::printf("JSON {\"label\":\"%s\",\"ok\":%zu,\"errors\":%lld,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"concurrency\":%d}\n",
-              label.c_str(), r.latencies_us.size(), static_cast<long long>(errors), rps, p50, p90, p99,
-              concurrency);
+  std::printf("%-40s ok=%zu errors=%lld [%s] rps=%.0f p50=%.0fus p90=%.0fus p99=%.0fus\n",
+              label.c_str(), r.latencies_us.size(), static_cast<long long>(errors),
+              error_text.c_str(), rps, p50, p90, p99);
+  std::printf(
+      "JSON "
+      "{\"label\":\"%s\",\"ok\":%zu,\"errors\":%lld,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
+      "\"p99_us\":%.1f,\"concurrency\":%d}\n",
+      label.c_str(), r.latencies_us.size(), static_cast<long long>(errors), rps, p50, p90, p99,
+      concurrency);
   return 0;
 }

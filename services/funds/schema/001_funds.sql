@@ -46,9 +46,17 @@ CREATE TABLE transfers (
   PRIMARY KEY (id),
   KEY idx_transfers_debit (debit_account_id, created_at, id),
   KEY idx_transfers_credit (credit_account_id, created_at, id),
-  KEY idx_transfers_pending (pending, timeout_at),
   CONSTRAINT chk_transfers_amount CHECK (amount > 0),
   CONSTRAINT chk_transfers_accounts CHECK (debit_account_id <> credit_account_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Deadlines of unresolved pending transfers, for the sweeper; a row leaves when the
+-- transfer is posted, voided or expired. Posted transfers never pay for this index.
+CREATE TABLE pending_transfers (
+  transfer_id VARCHAR(64) NOT NULL,
+  timeout_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (transfer_id),
+  KEY idx_pending_timeout (timeout_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE transfer_resolutions (

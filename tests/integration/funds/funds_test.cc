@@ -373,10 +373,10 @@ TEST_F(FundsTest, ReplaysAndTransferIdsAreIdempotent) {
       Send({T("x", src, pool, 500, v1::TRANSFER_KIND_APPROPRIATION)}, &replay, nullptr, "batch-1")
           .ok());
   EXPECT_EQ(replay.results(0), v1::TRANSFER_RESULT_OK) << "a replay answers as the first call did";
-  ASSERT_TRUE(Send({T("x", src, pool, 500, v1::TRANSFER_KIND_APPROPRIATION),
-                    T("x", src, pool, 501, v1::TRANSFER_KIND_APPROPRIATION)},
-                   &again)
-                  .ok());
+  grpc::Status batch = Send({T("x", src, pool, 500, v1::TRANSFER_KIND_APPROPRIATION),
+                             T("x", src, pool, 501, v1::TRANSFER_KIND_APPROPRIATION)},
+                            &again);
+  ASSERT_TRUE(batch.ok()) << batch.error_message();
   EXPECT_EQ(again.results(0), v1::TRANSFER_RESULT_EXISTS);
   EXPECT_EQ(again.results(1), v1::TRANSFER_RESULT_EXISTS_WITH_DIFFERENT_FIELDS);
   EXPECT_EQ(Get(pool).credits_posted_fen(), 500);
