@@ -15,7 +15,7 @@ function(tuopin_embed_migrations target function dir)
     string(APPEND _body "    {${_version}, \"${_name}\", R\"tuopin_sql(${_sql})tuopin_sql\"},\n")
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_f})
   endforeach()
-  set(_out ${CMAKE_CURRENT_BINARY_DIR}/${target}_migrations.cc)
+  set(_out ${CMAKE_CURRENT_BINARY_DIR}/${target}_${function}.cc)
   file(CONFIGURE OUTPUT ${_out} CONTENT
 "// Generated from the schema/*.sql files; do not edit.
 #include \"common/migrate.h\"

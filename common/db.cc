@@ -12,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/status.h"
 
@@ -351,6 +352,16 @@ absl::Status WithConnection(ConnectionPool& pool,
 
 std::string ToSqlTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
+}
+
+std::string ToSqlDate(absl::CivilDay d) {
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+absl::CivilDay FromSqlDate(absl::string_view s) {
+  absl::CivilDay d;
+  (void)absl::ParseCivilTime(std::string(s), &d);
+  return d;
 }
 
 absl::Time FromSqlTime(absl::string_view s) {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace sql {
@@ -176,6 +177,9 @@ inline std::string RegionRangeEnd(const std::string& prefix) { return prefix + "
 
 // Time conversion for DATETIME(6) columns, always UTC.
 std::string ToSqlTime(absl::Time t);
+// DATE columns: "YYYY-MM-DD".
+std::string ToSqlDate(absl::CivilDay day);
+absl::CivilDay FromSqlDate(absl::string_view s);
 absl::Time FromSqlTime(absl::string_view s);
 
 }  // namespace tuopin::common

@@ -23,14 +23,6 @@ using google::protobuf::util::TimeUtil;
 google::protobuf::Timestamp SqlTimeToProto(const sql::SQLString& s) {
   return common::ToTimestamp(common::FromSqlTime(s.asStdString()));
 }
-std::string SqlDate(absl::CivilDay d) {
-  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
-}
-absl::CivilDay ParseSqlDate(const std::string& s) {
-  absl::CivilDay d;
-  (void)absl::ParseCivilTime(s, &d);
-  return d;
-}
 std::string Etag(int64_t version) { return absl::StrCat("v", version); }
 v1::RegionLevel LevelOf(size_t len) {
   switch (len) {
@@ -116,9 +108,9 @@ v1::Posting PostingFromRow(sql::ResultSet& rs) {
   p.set_cadre_id(rs.getString(2).asStdString());
   p.set_village_code(rs.getString(3).asStdString());
   p.set_role(static_cast<v1::PostingRole>(rs.getInt(4)));
-  *p.mutable_start_date() = common::ToDate(ParseSqlDate(rs.getString(5).asStdString()));
+  *p.mutable_start_date() = common::ToDate(common::FromSqlDate(rs.getString(5).asStdString()));
   if (!rs.isNull(6))
-    *p.mutable_end_date() = common::ToDate(ParseSqlDate(rs.getString(6).asStdString()));
+    *p.mutable_end_date() = common::ToDate(common::FromSqlDate(rs.getString(6).asStdString()));
   p.set_active(rs.getInt(7) != 0);
   p.set_home_village(rs.getInt(8) != 0);
   if (!rs.isNull(9)) p.set_home_waiver(rs.getString(9).asStdString());
@@ -486,7 +478,7 @@ absl::Status MysqlPersonnelStore::CreatePosting(const MutationContext& ctx, cons
               .Arg(p.cadre_id())
               .Arg(p.village_code())
               .Arg(static_cast<int32_t>(p.role()))
-              .Arg(SqlDate(common::FromDate(p.start_date())))
+              .Arg(common::ToSqlDate(common::FromDate(p.start_date())))
               .Arg(p.home_village())
               .OptionalArg(p.home_waiver())
               .Arg(p.cadre_id());
@@ -542,7 +534,7 @@ absl::Status MysqlPersonnelStore::EndPosting(const MutationContext& ctx, const s
             s,
             "UPDATE postings SET active = 0, end_date = ?, end_reason = ?, active_cadre_key = NULL,"
             " active_first_secretary_key = NULL WHERE id = ?")
-            .Arg(SqlDate(end_date))
+            .Arg(common::ToSqlDate(end_date))
             .Arg(reason)
             .Arg(id)
             .Exec();
@@ -721,7 +713,7 @@ absl::Status MysqlPersonnelStore::RecordCheckIn(const MutationContext& ctx, cons
             .Arg(c.cadre_id())
             .Arg(c.village_code())
             .Arg(ToSqlTime(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(c.time()))))
-            .Arg(SqlDate(day))
+            .Arg(common::ToSqlDate(day))
             .Arg(static_cast<int32_t>(c.method()))
             .Arg(c.recorded_by())
             .Exec();
@@ -744,11 +736,11 @@ absl::StatusOr<std::vector<CheckInDay>> MysqlPersonnelStore::ListCheckInDays(
                     " GROUP BY checkin_day, village_code ORDER BY checkin_day")
                   .Arg(static_cast<int32_t>(v1::CHECK_IN_METHOD_VERIFIED_BY_INSPECTION))
                   .Arg(cadre_id)
-                  .Arg(SqlDate(from))
-                  .Arg(SqlDate(to))
+                  .Arg(common::ToSqlDate(from))
+                  .Arg(common::ToSqlDate(to))
                   .Rows();
     while (rs->next()) {
-      out.push_back(CheckInDay{ParseSqlDate(rs->getString(1).asStdString()),
+      out.push_back(CheckInDay{common::FromSqlDate(rs->getString(1).asStdString()),
                                rs->getString(2).asStdString(), rs->getInt(3) != 0});
     }
     return absl::OkStatus();

@@ -1,0 +1,48 @@
+// tuopin-tasks: the three-stage campaign, tasks in ten sectors, progress, verification, lag.
+
+#include "absl/flags/flag.h"
+#include "common/config.h"
+#include "common/gateway_client.h"
+#include "common/handler.h"
+#include "common/periodic.h"
+#include "common/server_flags.h"
+#include "common/service_main.h"
+#include "services/tasks/mysql_tasks_store.h"
+#include "services/tasks/tasks_service.h"
+
+ABSL_FLAG(absl::Duration, indicator_retry_interval, absl::Seconds(5),
+          "How often owed household indicator updates are sent to personnel.");
+
+namespace tuopin::generated {
+const std::vector<tuopin::common::Migration>& TasksMigrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace tuopin;
+  common::ServiceEnv env =
+      common::InitService(argc, argv, "tasks", 50063, generated::TasksMigrations());
+  if (env.service_token_file.empty()) {
+    common::FailStartup(
+        "tasks", "--service_token_file is required: tasks asks personnel through the gateway");
+  }
+  auto token = common::ReadSecretFile(env.service_token_file);
+  if (!token.ok()) common::FailStartup("tasks", std::string(token.status().message()));
+  common::GatewayClient gateway(env.gateway_target, *token);
+  tasks::GatewayPersonnelDirectory personnel(gateway);
+  common::RandomIdGenerator ids;
+  common::PageTokenCodec tokens(env.page_token_key);
+  tasks::MysqlTasksStore store(*env.pool, ids);
+  tasks::TasksLogic logic(store, personnel, *common::SystemClock::Get(), tokens);
+  const auto* descriptor = common::FindService(tasks::v1::TaskService::service_full_name());
+  common::Authorizer authorizer(env.internal_key, descriptor);
+  common::Handler handler("tasks", authorizer, *common::SystemClock::Get());
+  tasks::TasksServiceImpl service(logic, handler);
+  common::PeriodicTask indicators("indicator updates",
+                                  absl::GetFlag(FLAGS_indicator_retry_interval),
+                                  [&] { return logic.DeliverIndicatorUpdates().status(); });
+  indicators.Start();
+  env.server.services = {&service};
+  env.server.service_names = {descriptor->full_name()};
+  env.server.on_stopping = [&indicators] { indicators.Stop(); };
+  return common::RunServer(std::move(env.server));
+}

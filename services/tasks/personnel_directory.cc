@@ -1,0 +1,74 @@
+#include "services/tasks/personnel_directory.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "tuopin/personnel/v1/personnel.grpc.pb.h"
+
+namespace tuopin::tasks {
+namespace {
+
+namespace pv1 = tuopin::personnel::v1;
+
+// Another service's NOT_FOUND or PERMISSION_DENIED about an id the caller gave is a
+// problem with the caller's request; anything else is ours (UNAVAILABLE, ...).
+absl::Status AsArgument(const grpc::Status& st, absl::string_view field, absl::string_view what) {
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND ||
+      st.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+      st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    return common::InvalidField(field, absl::StrCat("is not a known ", what));
+  }
+  return common::FromGrpcStatus(st);
+}
+
+}  // namespace
+
+absl::Status GatewayPersonnelDirectory::CheckVillage(const std::string& code) {
+  pv1::GetRegionRequest req;
+  req.set_code(code);
+  pv1::Region region;
+  grpc::Status st = pv1::PersonnelService::NewStub(client_.channel())
+                        ->GetRegion(client_.Context().get(), req, &region);
+  if (!st.ok()) return AsArgument(st, "task.village_code", "village");
+  if (region.level() != pv1::REGION_LEVEL_VILLAGE)
+    return common::InvalidField("task.village_code", "is not a village");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> GatewayPersonnelDirectory::HouseholdVillage(
+    const std::string& household_id) {
+  pv1::GetHouseholdRequest req;
+  req.set_id(household_id);
+  pv1::Household h;
+  grpc::Status st = pv1::PersonnelService::NewStub(client_.channel())
+                        ->GetHousehold(client_.Context().get(), req, &h);
+  if (!st.ok()) return AsArgument(st, "task.household_id", "household");
+  return h.village_code();
+}
+
+absl::Status GatewayPersonnelDirectory::CheckCadre(const std::string& cadre_id) {
+  pv1::GetCadreRequest req;
+  req.set_id(cadre_id);
+  pv1::Cadre c;
+  grpc::Status st =
+      pv1::PersonnelService::NewStub(client_.channel())->GetCadre(client_.Context().get(), req, &c);
+  if (!st.ok()) return AsArgument(st, "task.assignee_cadre_id", "cadre");
+  return absl::OkStatus();
+}
+
+absl::Status GatewayPersonnelDirectory::SetIndicator(const std::string& household_id,
+                                                     const std::string& indicator,
+                                                     const std::string& request_id) {
+  pv1::UpdateHouseholdRequest req;
+  req.set_request_id(request_id);
+  req.mutable_household()->set_id(household_id);
+  const auto* field = pv1::Indicators::descriptor()->FindFieldByName(indicator);
+  if (field == nullptr) return absl::InternalError(absl::StrCat("unknown indicator ", indicator));
+  auto* ind = req.mutable_household()->mutable_indicators();
+  ind->GetReflection()->SetBool(ind, field, true);
+  req.mutable_update_mask()->add_paths(absl::StrCat("indicators.", indicator));
+  pv1::Household h;
+  return common::FromGrpcStatus(pv1::PersonnelService::NewStub(client_.channel())
+                                    ->UpdateHousehold(client_.Context().get(), req, &h));
+}
+
+}  // namespace tuopin::tasks

@@ -1,0 +1,39 @@
+#pragma once
+// What the tasks service needs to know from personnel, asked through the gateway with
+// the service's own token (never by reading personnel's schema). An interface, so the
+// logic's unit tests use a fake.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/gateway_client.h"
+
+namespace tuopin::tasks {
+
+class PersonnelDirectory {
+ public:
+  virtual ~PersonnelDirectory() = default;
+  // OK when the code is an imported village.
+  virtual absl::Status CheckVillage(const std::string& code) = 0;
+  // The household's village.
+  virtual absl::StatusOr<std::string> HouseholdVillage(const std::string& household_id) = 0;
+  virtual absl::Status CheckCadre(const std::string& cadre_id) = 0;
+  // Sets one indicator of a household to true; idempotent by request_id.
+  virtual absl::Status SetIndicator(const std::string& household_id, const std::string& indicator,
+                                    const std::string& request_id) = 0;
+};
+
+class GatewayPersonnelDirectory final : public PersonnelDirectory {
+ public:
+  explicit GatewayPersonnelDirectory(const common::GatewayClient& client) : client_(client) {}
+  absl::Status CheckVillage(const std::string& code) override;
+  absl::StatusOr<std::string> HouseholdVillage(const std::string& household_id) override;
+  absl::Status CheckCadre(const std::string& cadre_id) override;
+  absl::Status SetIndicator(const std::string& household_id, const std::string& indicator,
+                            const std::string& request_id) override;
+
+ private:
+  const common::GatewayClient& client_;
+};
+
+}  // namespace tuopin::tasks

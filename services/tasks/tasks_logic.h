@@ -1,0 +1,96 @@
+#pragma once
+// Task tracking rules: the campaign's three stages from the clock, the task state
+// machine, who may report, complete and verify, overdue and escalation, sector progress
+// and lag, stage gates, and the household indicator set when a task is verified.
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/auth.h"
+#include "common/clock.h"
+#include "common/page_token.h"
+#include "services/tasks/personnel_directory.h"
+#include "services/tasks/tasks_store.h"
+
+namespace tuopin::tasks {
+
+using common::Principal;
+
+struct StageInfo {
+  v1::Stage stage = v1::STAGE_UNSPECIFIED;  // unspecified before the start
+  int day_of_stage = 0;                     // 1-based
+  int stage_days = 0;
+  bool finished = false;
+};
+// Where a campaign stands on `today`.
+StageInfo StageOn(const v1::Campaign& c, absl::CivilDay today);
+
+enum class TaskAction { kReport, kComplete, kVerify, kReopen, kCancel };
+// OK when `action` is allowed from `status`; FAILED_PRECONDITION otherwise.
+absl::Status CheckTransition(v1::TaskStatus status, TaskAction action);
+// The status after an allowed action.
+v1::TaskStatus After(v1::TaskStatus status, TaskAction action);
+
+// The household indicator a verified task of this sector assures ("" for none).
+std::string IndicatorFor(tuopin::common::v1::Sector sector);
+
+// A verified share trailing the elapsed share by more than `tolerance_points`.
+bool IsLagging(int verified_bp, int elapsed_bp, int tolerance_points);
+
+// The digits of a region's direct children: 2 -> 4 -> 6 -> 9 -> 12.
+size_t ChildLength(size_t region_length);
+
+class TasksLogic {
+ public:
+  TasksLogic(TasksStore& store, PersonnelDirectory& personnel, const common::Clock& clock,
+             const common::PageTokenCodec& tokens)
+      : store_(store), personnel_(personnel), clock_(clock), tokens_(tokens) {}
+
+  absl::Status CreateCampaign(const MutationContext& ctx, const v1::CreateCampaignRequest& req,
+                              v1::Campaign& out);
+  absl::Status GetCampaign(const Principal& p, const v1::GetCampaignRequest& req,
+                           v1::Campaign& out);
+  absl::Status CreateTask(const MutationContext& ctx, const v1::CreateTaskRequest& req,
+                          v1::Task& out);
+  absl::Status GetTask(const Principal& p, const v1::GetTaskRequest& req, v1::Task& out);
+  absl::Status ListTasks(const Principal& p, const v1::ListTasksRequest& req,
+                         v1::ListTasksResponse& out);
+  absl::Status UpdateTask(const MutationContext& ctx, const v1::UpdateTaskRequest& req,
+                          v1::Task& out);
+  absl::Status ReportProgress(const MutationContext& ctx, const v1::ReportProgressRequest& req,
+                              v1::Task& out);
+  absl::Status CompleteTask(const MutationContext& ctx, const v1::CompleteTaskRequest& req,
+                            v1::Task& out);
+  absl::Status VerifyTask(const MutationContext& ctx, const v1::VerifyTaskRequest& req,
+                          v1::Task& out);
+  absl::Status ReopenTask(const MutationContext& ctx, const v1::ReopenTaskRequest& req,
+                          v1::Task& out);
+  absl::Status CancelTask(const MutationContext& ctx, const v1::CancelTaskRequest& req,
+                          v1::Task& out);
+  absl::Status ListEscalations(const Principal& p, const v1::ListEscalationsRequest& req,
+                               v1::ListEscalationsResponse& out);
+  absl::Status GetSectorProgress(const Principal& p, const v1::GetSectorProgressRequest& req,
+                                 v1::SectorProgress& out);
+  absl::Status GetStageGate(const Principal& p, const v1::GetStageGateRequest& req,
+                            v1::StageGate& out);
+
+  // Sends owed indicator updates to personnel; returns how many went through.
+  absl::StatusOr<int> DeliverIndicatorUpdates(int limit = 100);
+
+ private:
+  absl::StatusOr<v1::Campaign> LoadCampaign(const Principal& p, const std::string& id);
+  absl::StatusOr<v1::Task> LoadTask(const Principal& p, const std::string& id);
+  // Applies a state change to a task the caller may touch.
+  absl::Status Transition(const MutationContext& ctx, const std::string& task_id, TaskAction action,
+                          const std::function<absl::Status(v1::Task&, TaskEffects&)>& extra,
+                          v1::Task& out);
+  void Decorate(v1::Task& t) const;
+  absl::CivilDay Today() const;
+
+  TasksStore& store_;
+  PersonnelDirectory& personnel_;
+  const common::Clock& clock_;
+  const common::PageTokenCodec& tokens_;
+};
+
+}  // namespace tuopin::tasks

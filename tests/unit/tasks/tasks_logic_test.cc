@@ -1,0 +1,88 @@
+// Unit tests of task rules that need no database: stages from the clock, the state
+// machine, indicators per sector, lag and region levels.
+
+#include "services/tasks/tasks_logic.h"
+
+#include "common/validate.h"
+#include "gtest/gtest.h"
+
+namespace tuopin::tasks {
+namespace {
+
+v1::Campaign Campaign(absl::CivilDay start, std::vector<int> days = {}) {
+  v1::Campaign c;
+  *c.mutable_start_date() = common::ToDate(start);
+  for (int d : days) c.add_stage_days(d);
+  return c;
+}
+
+TEST(StageTest, ThreeStagesOf150Days) {
+  v1::Campaign c = Campaign(absl::CivilDay(2018, 4, 1));
+  EXPECT_EQ(StageOn(c, absl::CivilDay(2018, 3, 31)).stage, v1::STAGE_UNSPECIFIED);
+  StageInfo first = StageOn(c, absl::CivilDay(2018, 4, 1));
+  EXPECT_EQ(first.stage, v1::STAGE_IMPLEMENT);
+  EXPECT_EQ(first.day_of_stage, 1);
+  // The symposium of 5 September 2018: day 158 of the campaign, day 8 of stage two.
+  StageInfo symposium = StageOn(c, absl::CivilDay(2018, 9, 5));
+  EXPECT_EQ(symposium.stage, v1::STAGE_FIX_SHORTCOMINGS);
+  EXPECT_EQ(symposium.day_of_stage, 8);
+  EXPECT_EQ(symposium.stage_days, 150);
+  EXPECT_EQ(StageOn(c, absl::CivilDay(2018, 4, 1) + 300).stage, v1::STAGE_FINAL_VICTORY);
+  StageInfo after = StageOn(c, absl::CivilDay(2018, 4, 1) + 450);
+  EXPECT_TRUE(after.finished);
+  EXPECT_EQ(StageOn(Campaign(absl::CivilDay(2018, 4, 1), {10, 20, 30}), absl::CivilDay(2018, 4, 15))
+                .day_of_stage,
+            5);
+}
+
+TEST(StateMachineTest, LegalAndIllegalMoves) {
+  using S = v1::TaskStatus;
+  struct Row {
+    S from;
+    TaskAction action;
+    bool ok;
+  };
+  std::vector<Row> rows = {
+      {v1::TASK_STATUS_OPEN, TaskAction::kReport, true},
+      {v1::TASK_STATUS_OPEN, TaskAction::kComplete, true},
+      {v1::TASK_STATUS_OPEN, TaskAction::kVerify, false},
+      {v1::TASK_STATUS_OPEN, TaskAction::kReopen, false},
+      {v1::TASK_STATUS_IN_PROGRESS, TaskAction::kComplete, true},
+      {v1::TASK_STATUS_COMPLETED, TaskAction::kReport, false},
+      {v1::TASK_STATUS_COMPLETED, TaskAction::kVerify, true},
+      {v1::TASK_STATUS_COMPLETED, TaskAction::kReopen, true},
+      {v1::TASK_STATUS_VERIFIED, TaskAction::kReopen, true},
+      {v1::TASK_STATUS_VERIFIED, TaskAction::kCancel, false},
+      {v1::TASK_STATUS_VERIFIED, TaskAction::kVerify, false},
+      {v1::TASK_STATUS_CANCELLED, TaskAction::kReport, false},
+      {v1::TASK_STATUS_CANCELLED, TaskAction::kReopen, false},
+      {v1::TASK_STATUS_IN_PROGRESS, TaskAction::kCancel, true},
+  };
+  for (const auto& r : rows) {
+    absl::Status st = CheckTransition(r.from, r.action);
+    EXPECT_EQ(st.ok(), r.ok) << v1::TaskStatus_Name(r.from) << " action "
+                             << static_cast<int>(r.action);
+    if (!r.ok) {
+      EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+    }
+  }
+  EXPECT_EQ(After(v1::TASK_STATUS_VERIFIED, TaskAction::kReopen), v1::TASK_STATUS_IN_PROGRESS);
+}
+
+TEST(RulesTest, IndicatorsLagAndLevels) {
+  EXPECT_EQ(IndicatorFor(tuopin::common::v1::SECTOR_HOUSING_SAFETY), "housing_safety");
+  EXPECT_EQ(IndicatorFor(tuopin::common::v1::SECTOR_DRINKING_WATER), "drinking_water_safety");
+  EXPECT_EQ(IndicatorFor(tuopin::common::v1::SECTOR_SCHOOL_DROPOUT_PREVENTION),
+            "compulsory_education");
+  EXPECT_EQ(IndicatorFor(tuopin::common::v1::SECTOR_MEDICAL_CARE), "basic_medical_care");
+  EXPECT_EQ(IndicatorFor(tuopin::common::v1::SECTOR_RURAL_ROADS), "");
+  EXPECT_TRUE(IsLagging(2500, 5000, 10));
+  EXPECT_FALSE(IsLagging(4100, 5000, 10));
+  EXPECT_FALSE(IsLagging(4000, 5000, 10));
+  EXPECT_EQ(ChildLength(6), 9u);
+  EXPECT_EQ(ChildLength(9), 12u);
+  EXPECT_EQ(ChildLength(12), 12u);
+}
+
+}  // namespace
+}  // namespace tuopin::tasks
