@@ -151,7 +151,13 @@ sql::PreparedStatement& DbSession::Prepare(absl::string_view sql_text) {
 
 void DbSession::ExecuteRaw(absl::string_view sql_text) {
   std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
-  stmt->execute(std::string(sql_text));
+  // A statement that answers with rows (ANALYZE, SELECT GET_LOCK, ...) must have them
+  // read, or the connection refuses the next command ("commands out of sync").
+  if (stmt->execute(std::string(sql_text))) {
+    std::unique_ptr<sql::ResultSet> rows(stmt->getResultSet());
+    while (rows && rows->next()) {
+    }
+  }
 }
 
 Query::Query(DbSession& session, absl::string_view sql_text) : stmt_(session.Prepare(sql_text)) {
