@@ -26,7 +26,8 @@ std::vector<NodeId> RangeNodes(int64_t begin, int64_t end) {
   return out;
 }
 
-void Path(int64_t m, int64_t lo, int64_t hi, const NodeLookup& lookup, std::vector<std::string>& out) {
+void Path(int64_t m, int64_t lo, int64_t hi, const NodeLookup& lookup,
+          std::vector<std::string>& out) {
   int64_t n = hi - lo;
   if (n <= 1) return;
   int64_t k = LargestPowerOfTwoBelow(n);
@@ -39,7 +40,8 @@ void Path(int64_t m, int64_t lo, int64_t hi, const NodeLookup& lookup, std::vect
   }
 }
 
-void SubProof(int64_t m, int64_t lo, int64_t hi, bool b, const NodeLookup& lookup, std::vector<std::string>& out) {
+void SubProof(int64_t m, int64_t lo, int64_t hi, bool b, const NodeLookup& lookup,
+              std::vector<std::string>& out) {
   int64_t n = hi - lo;
   if (m == n) {
     if (!b) out.push_back(RangeHash(lo, hi, lookup));
@@ -67,7 +69,9 @@ std::set<NodeId> Record(const std::function<void(const NodeLookup&)>& run) {
 
 }  // namespace
 
-std::string LeafHash(absl::string_view leaf) { return common::Sha256(absl::StrCat(std::string(1, '\0'), leaf)); }
+std::string LeafHash(absl::string_view leaf) {
+  return common::Sha256(absl::StrCat(std::string(1, '\0'), leaf));
+}
 
 std::string NodeHash(absl::string_view left, absl::string_view right) {
   return common::Sha256(absl::StrCat("\x01", left, right));
@@ -85,19 +89,23 @@ std::string RangeHash(int64_t begin, int64_t end, const NodeLookup& lookup) {
   if (end <= begin) return common::Sha256("");  // the empty tree
   std::vector<NodeId> nodes = RangeNodes(begin, end);
   std::string hash = lookup(nodes.back());
-  for (int i = static_cast<int>(nodes.size()) - 2; i >= 0; --i) hash = NodeHash(lookup(nodes[i]), hash);
+  for (int i = static_cast<int>(nodes.size()) - 2; i >= 0; --i)
+    hash = NodeHash(lookup(nodes[i]), hash);
   return hash;
 }
 
-std::vector<std::string> InclusionProof(int64_t leaf_index, int64_t tree_size, const NodeLookup& lookup) {
+std::vector<std::string> InclusionProof(int64_t leaf_index, int64_t tree_size,
+                                        const NodeLookup& lookup) {
   std::vector<std::string> out;
   Path(leaf_index, 0, tree_size, lookup, out);
   return out;
 }
 
-std::vector<std::string> ConsistencyProof(int64_t first_size, int64_t second_size, const NodeLookup& lookup) {
+std::vector<std::string> ConsistencyProof(int64_t first_size, int64_t second_size,
+                                          const NodeLookup& lookup) {
   std::vector<std::string> out;
-  if (first_size > 0 && first_size < second_size) SubProof(first_size, 0, second_size, true, lookup, out);
+  if (first_size > 0 && first_size < second_size)
+    SubProof(first_size, 0, second_size, true, lookup, out);
   return out;
 }
 

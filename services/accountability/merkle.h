@@ -21,7 +21,9 @@ std::string NodeHash(absl::string_view left, absl::string_view right);
 struct NodeId {
   int level;
   int64_t index;
-  bool operator<(const NodeId& o) const { return level != o.level ? level < o.level : index < o.index; }
+  bool operator<(const NodeId& o) const {
+    return level != o.level ? level < o.level : index < o.index;
+  }
   bool operator==(const NodeId& o) const { return level == o.level && index == o.index; }
 };
 
@@ -36,8 +38,10 @@ using NodeLookup = std::function<std::string(const NodeId&)>;
 // large as the range (every range the RFC's recursions produce is).
 std::string RangeHash(int64_t begin, int64_t end, const NodeLookup& lookup);
 // RFC 6962 PATH(m, D[n]) and PROOF(m, D[n]).
-std::vector<std::string> InclusionProof(int64_t leaf_index, int64_t tree_size, const NodeLookup& lookup);
-std::vector<std::string> ConsistencyProof(int64_t first_size, int64_t second_size, const NodeLookup& lookup);
+std::vector<std::string> InclusionProof(int64_t leaf_index, int64_t tree_size,
+                                        const NodeLookup& lookup);
+std::vector<std::string> ConsistencyProof(int64_t first_size, int64_t second_size,
+                                          const NodeLookup& lookup);
 
 // The stored hashes a root or proof needs, so they can be read in one query.
 std::set<NodeId> NodesForRoot(int64_t tree_size);

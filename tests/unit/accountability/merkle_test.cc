@@ -2,12 +2,13 @@
 // definitions (MTH, PATH, PROOF over the list of leaves), for every tree size up to 70
 // and every leaf and earlier size, plus the verifiers of RFC 9162 and tampering.
 
+#include "services/accountability/merkle.h"
+
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 #include "gtest/gtest.h"
-#include "services/accountability/merkle.h"
 
 namespace tuopin::accountability {
 namespace {
@@ -62,7 +63,8 @@ struct Store {
   void Append(int64_t index, const std::string& leaf) {
     for (const NodeId& id : NodesCompletedBy(index)) {
       nodes[id] = id.level == 0 ? LeafHash(leaf)
-                                : NodeHash(nodes.at({id.level - 1, 2 * id.index}), nodes.at({id.level - 1, 2 * id.index + 1}));
+                                : NodeHash(nodes.at({id.level - 1, 2 * id.index}),
+                                           nodes.at({id.level - 1, 2 * id.index + 1}));
     }
   }
   NodeLookup Lookup() const {
@@ -74,7 +76,8 @@ TEST(MerkleTest, KnownAnswers) {
   // The empty tree, and one empty leaf (the Certificate Transparency test vectors).
   EXPECT_EQ(common::HexEncode(RangeHash(0, 0, nullptr)),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(common::HexEncode(LeafHash("")), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+  EXPECT_EQ(common::HexEncode(LeafHash("")),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
   EXPECT_EQ(NodesCompletedBy(6).size(), 1u);
   EXPECT_EQ(NodesCompletedBy(7).size(), 4u);  // leaf 7 completes subtrees of 2, 4 and 8
 }

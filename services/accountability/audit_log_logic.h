@@ -1,0 +1,61 @@
+#pragma once
+// The audit log's rules: appends of audit events (deduplicated by event id), checkpoints
+// published in batches and signed, and proofs only against published checkpoints.
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "common/auth.h"
+#include "common/clock.h"
+#include "services/accountability/audit_log_store.h"
+#include "services/accountability/checkpoint.h"
+#include "tuopin/accountability/v1/accountability.pb.h"
+
+namespace tuopin::accountability {
+
+namespace v1 = tuopin::accountability::v1;
+using common::Principal;
+
+absl::Status Validate(const v1::AppendEventsRequest& r);
+absl::Status Validate(const v1::GetCheckpointRequest& r);
+absl::Status Validate(const v1::GetPublicKeyRequest& r);
+absl::Status Validate(const v1::GetLeavesByRangeRequest& r);
+absl::Status Validate(const v1::GetInclusionProofRequest& r);
+absl::Status Validate(const v1::GetInclusionProofByEventIdRequest& r);
+absl::Status Validate(const v1::GetConsistencyProofRequest& r);
+
+class AuditLogLogic {
+ public:
+  AuditLogLogic(AuditLogStore& store, const NoteSigner& signer, std::string origin,
+                const common::Clock& clock)
+      : store_(store), signer_(signer), origin_(std::move(origin)), clock_(clock) {}
+
+  absl::Status AppendEvents(const Principal& p, const v1::AppendEventsRequest& req,
+                            v1::AppendEventsResponse& out);
+  absl::Status GetCheckpoint(const Principal& p, const v1::GetCheckpointRequest& req,
+                             v1::Checkpoint& out);
+  absl::Status GetPublicKey(const Principal& p, const v1::GetPublicKeyRequest& req,
+                            v1::PublicKey& out);
+  absl::Status GetLeavesByRange(const Principal& p, const v1::GetLeavesByRangeRequest& req,
+                                v1::GetLeavesByRangeResponse& out);
+  absl::Status GetInclusionProof(const Principal& p, const v1::GetInclusionProofRequest& req,
+                                 v1::InclusionProof& out);
+  absl::Status GetInclusionProofByEventId(const Principal& p,
+                                          const v1::GetInclusionProofByEventIdRequest& req,
+                                          v1::InclusionProof& out);
+  absl::Status GetConsistencyProof(const Principal& p, const v1::GetConsistencyProofRequest& req,
+                                   v1::ConsistencyProof& out);
+
+  // Signs a checkpoint of the current tree when it grew (the sequencer's tick).
+  absl::Status PublishCheckpoint();
+
+ private:
+  absl::StatusOr<int64_t> PublishedSize(int64_t requested, const char* field);
+
+  AuditLogStore& store_;
+  const NoteSigner& signer_;
+  std::string origin_;
+  const common::Clock& clock_;
+};
+
+}  // namespace tuopin::accountability

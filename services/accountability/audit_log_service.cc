@@ -1,0 +1,62 @@
+#include "services/accountability/audit_log_service.h"
+
+namespace tuopin::accountability {
+
+grpc::Status AuditLogServiceImpl::AppendEvents(grpc::ServerContext* ctx,
+                                               const v1::AppendEventsRequest* req,
+                                               v1::AppendEventsResponse* resp) {
+  return handler_.Read(ctx, "AppendEvents", *req, Validate, [&](const common::Principal& p) {
+    return logic_.AppendEvents(p, *req, *resp);
+  });
+}
+
+grpc::Status AuditLogServiceImpl::GetCheckpoint(grpc::ServerContext* ctx,
+                                                const v1::GetCheckpointRequest* req,
+                                                v1::Checkpoint* resp) {
+  return handler_.Read(ctx, "GetCheckpoint", *req, Validate, [&](const common::Principal& p) {
+    return logic_.GetCheckpoint(p, *req, *resp);
+  });
+}
+
+grpc::Status AuditLogServiceImpl::GetPublicKey(grpc::ServerContext* ctx,
+                                               const v1::GetPublicKeyRequest* req,
+                                               v1::PublicKey* resp) {
+  return handler_.Read(ctx, "GetPublicKey", *req, Validate, [&](const common::Principal& p) {
+    return logic_.GetPublicKey(p, *req, *resp);
+  });
+}
+
+grpc::Status AuditLogServiceImpl::GetLeavesByRange(grpc::ServerContext* ctx,
+                                                   const v1::GetLeavesByRangeRequest* req,
+                                                   v1::GetLeavesByRangeResponse* resp) {
+  return handler_.Read(ctx, "GetLeavesByRange", *req, Validate, [&](const common::Principal& p) {
+    return logic_.GetLeavesByRange(p, *req, *resp);
+  });
+}
+
+grpc::Status AuditLogServiceImpl::GetInclusionProof(grpc::ServerContext* ctx,
+                                                    const v1::GetInclusionProofRequest* req,
+                                                    v1::InclusionProof* resp) {
+  return handler_.Read(ctx, "GetInclusionProof", *req, Validate, [&](const common::Principal& p) {
+    return logic_.GetInclusionProof(p, *req, *resp);
+  });
+}
+
+grpc::Status AuditLogServiceImpl::GetInclusionProofByEventId(
+    grpc::ServerContext* ctx, const v1::GetInclusionProofByEventIdRequest* req,
+    v1::InclusionProof* resp) {
+  return handler_.Read(ctx, "GetInclusionProofByEventId", *req, Validate,
+                       [&](const common::Principal& p) {
+                         return logic_.GetInclusionProofByEventId(p, *req, *resp);
+                       });
+}
+
+grpc::Status AuditLogServiceImpl::GetConsistencyProof(grpc::ServerContext* ctx,
+                                                      const v1::GetConsistencyProofRequest* req,
+                                                      v1::ConsistencyProof* resp) {
+  return handler_.Read(ctx, "GetConsistencyProof", *req, Validate, [&](const common::Principal& p) {
+    return logic_.GetConsistencyProof(p, *req, *resp);
+  });
+}
+
+}  // namespace tuopin::accountability

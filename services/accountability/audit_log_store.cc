@@ -1,0 +1,201 @@
+#include "services/accountability/audit_log_store.h"
+
+#include <cppconn/resultset.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace tuopin::accountability {
+namespace {
+
+using common::DbSession;
+using common::Query;
+
+// Multi-row inserts in chunks of 64, 32, ... 1 rows.
+template <typename Row, typename Bind>
+void InsertRows(DbSession& s, const std::string& head, const char* row,
+                const std::vector<Row>& rows, Bind bind) {
+  size_t i = 0;
+  while (i < rows.size()) {
+    size_t n = 64;
+    while (n > rows.size() - i) n >>= 1;
+    std::string sql = head;
+    for (size_t k = 0; k < n; ++k) absl::StrAppend(&sql, k == 0 ? "" : ", ", row);
+    Query q(s, sql);
+    for (size_t k = i; k < i + n; ++k) bind(q, rows[k]);
+    q.Exec();
+    i += n;
+  }
+}
+
+std::map<NodeId, std::string> FetchNodes(DbSession& s, const std::vector<NodeId>& ids) {
+  std::map<NodeId, std::string> out;
+  for (size_t start = 0; start < ids.size(); start += 256) {
+    size_t real = std::min<size_t>(256, ids.size() - start);
+    size_t n = common::InListSize(real);
+    std::string sql = "SELECT level, idx, hash FROM nodes WHERE (level, idx) IN (";
+    for (size_t k = 0; k < n; ++k) absl::StrAppend(&sql, k == 0 ? "" : ", ", "(?, ?)");
+    Query q(s, sql + ")");
+    for (size_t k = 0; k < n; ++k) {
+      const NodeId& id = ids[start + std::min(k, real - 1)];
+      q.Arg(static_cast<int64_t>(id.level)).Arg(id.index);
+    }
+    auto rs = q.Rows();
+    while (rs->next()) out[{rs->getInt(1), rs->getInt64(2)}] = rs->getString(3).asStdString();
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
+    const std::vector<std::pair<std::string, std::string>>& leaves, absl::Time now) {
+  std::vector<int64_t> indexes;
+  TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(pool_, [&](DbSession& s) -> absl::Status {
+    indexes.assign(leaves.size(), -1);
+    // One appender at a time: the size row is the sequencer's lock.
+    auto state = Query(s, "SELECT tree_size FROM log_state WHERE id = 1 FOR UPDATE").Rows();
+    if (!state->next()) return absl::DataLossError("log_state is missing");
+    int64_t size = state->getInt64(1);
+    absl::flat_hash_map<std::string, int64_t> known;
+    std::vector<std::string> ids;
+    for (const auto& [id, value] : leaves) ids.push_back(id);
+    for (size_t start = 0; start < ids.size(); start += 1024) {
+      std::vector<std::string> chunk(ids.begin() + start,
+                                     ids.begin() + std::min(ids.size(), start + 1024));
+      auto rs = Query(s, absl::StrCat("SELECT event_id, leaf_index FROM leaves WHERE event_id IN (",
+                                      common::Placeholders(common::InListSize(chunk.size())), ")"))
+                    .InList(chunk)
+                    .Rows();
+      while (rs->next()) known[rs->getString(1).asStdString()] = rs->getInt64(2);
+    }
+    struct LeafRow {
+      int64_t index;
+      const std::string* event_id;
+      const std::string* value;
+    };
+    std::vector<LeafRow> new_leaves;
+    std::vector<std::pair<NodeId, std::string>> new_nodes;
+    std::map<NodeId, std::string> cache;
+    auto node = [&](const NodeId& id) -> std::string {
+      auto it = cache.find(id);
+      if (it != cache.end()) return it->second;
+      auto fetched = FetchNodes(s, {id});  // a left sibling stored by an earlier batch
+      return cache[id] = fetched.count(id) ? fetched[id] : std::string();
+    };
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      auto it = known.find(leaves[i].first);
+      if (it != known.end()) {
+        indexes[i] = it->second;
+        continue;
+      }
+      int64_t index = size++;
+      known[leaves[i].first] = index;
+      indexes[i] = index;
+      new_leaves.push_back({index, &leaves[i].first, &leaves[i].second});
+      for (const NodeId& id : NodesCompletedBy(index)) {
+        std::string hash = id.level == 0 ? LeafHash(leaves[i].second)
+                                         : NodeHash(node({id.level - 1, 2 * id.index}),
+                                                    node({id.level - 1, 2 * id.index + 1}));
+        if (hash.size() != 32) return absl::DataLossError("a stored subtree hash is missing");
+        cache[id] = hash;
+        new_nodes.emplace_back(id, hash);
+      }
+    }
+    if (new_leaves.empty()) return absl::OkStatus();
+    std::string when = common::ToSqlTime(now);
+    InsertRows(s, "INSERT INTO leaves (leaf_index, event_id, leaf_value, appended_at) VALUES ",
+               "(?, ?, ?, ?)", new_leaves, [&](Query& q, const LeafRow& r) {
+                 q.Arg(r.index).Arg(*r.event_id).Arg(*r.value).Arg(when);
+               });
+    InsertRows(s, "INSERT INTO nodes (level, idx, hash) VALUES ", "(?, ?, ?)", new_nodes,
+               [](Query& q, const std::pair<NodeId, std::string>& n) {
+                 q.Arg(static_cast<int64_t>(n.first.level)).Arg(n.first.index).Arg(n.second);
+               });
+    Query(s, "UPDATE log_state SET tree_size = ? WHERE id = 1").Arg(size).Exec();
+    return absl::OkStatus();
+  }));
+  return indexes;
+}
+
+absl::StatusOr<int64_t> AuditLogStore::TreeSize() {
+  int64_t size = 0;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    auto rs = Query(s, "SELECT tree_size FROM log_state WHERE id = 1").Rows();
+    if (rs->next()) size = rs->getInt64(1);
+    return absl::OkStatus();
+  }));
+  return size;
+}
+
+absl::StatusOr<std::map<NodeId, std::string>> AuditLogStore::ReadNodes(
+    const std::set<NodeId>& ids) {
+  std::map<NodeId, std::string> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    out = FetchNodes(s, std::vector<NodeId>(ids.begin(), ids.end()));
+    return absl::OkStatus();
+  }));
+  if (out.size() != ids.size()) return absl::DataLossError("stored subtree hashes are missing");
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> AuditLogStore::Leaves(int64_t start,
+                                                                                   int count) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    auto rs =
+        Query(s,
+              "SELECT leaf_index, leaf_value FROM leaves WHERE leaf_index >= ? AND leaf_index < ?"
+              " ORDER BY leaf_index")
+            .Arg(start)
+            .Arg(start + count)
+            .Rows();
+    while (rs->next()) out.emplace_back(rs->getInt64(1), rs->getString(2).asStdString());
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<int64_t>> AuditLogStore::LeafIndex(const std::string& event_id) {
+  std::optional<int64_t> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    auto rs = Query(s, "SELECT leaf_index FROM leaves WHERE event_id = ?").Arg(event_id).Rows();
+    if (rs->next()) out = rs->getInt64(1);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status AuditLogStore::SaveCheckpoint(const StoredCheckpoint& c) {
+  return common::WithConnection(pool_, [&](DbSession& s) {
+    Query(s,
+          "INSERT IGNORE INTO checkpoints (tree_size, root_hash, signed_note, created_at) VALUES "
+          "(?, ?, ?, ?)")
+        .Arg(c.tree_size)
+        .Arg(c.root_hash)
+        .Arg(c.signed_note)
+        .Arg(common::ToSqlTime(c.created))
+        .Exec();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<StoredCheckpoint>> AuditLogStore::LatestCheckpoint() {
+  std::optional<StoredCheckpoint> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    auto rs = Query(s,
+                    "SELECT tree_size, root_hash, signed_note, created_at FROM checkpoints"
+                    " ORDER BY tree_size DESC LIMIT 1")
+                  .Rows();
+    if (rs->next()) {
+      out = StoredCheckpoint{rs->getInt64(1), rs->getString(2).asStdString(),
+                             rs->getString(3).asStdString(),
+                             common::FromSqlTime(rs->getString(4).asStdString())};
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace tuopin::accountability

@@ -1,0 +1,49 @@
+// tuopin-accountability: the tamper-evident audit log (AuditLog). The inspection,
+// finding, rectification and action records of AccountabilityService are registered but
+// not implemented yet: they answer UNIMPLEMENTED (issue 7).
+
+#include "absl/flags/flag.h"
+#include "common/config.h"
+#include "common/handler.h"
+#include "common/periodic.h"
+#include "common/server_flags.h"
+#include "common/service_main.h"
+#include "services/accountability/audit_log_service.h"
+
+ABSL_FLAG(std::string, signing_key_file, "", "Ed25519 private key (PEM) that signs checkpoints.");
+ABSL_FLAG(std::string, log_origin, "tuopin.local/audit-log", "The checkpoints' origin line.");
+ABSL_FLAG(std::string, key_name, "tuopin.local", "The signed note's key name.");
+ABSL_FLAG(absl::Duration, checkpoint_interval, absl::Seconds(1),
+          "How often a grown tree is checkpointed.");
+
+namespace tuopin::generated {
+const std::vector<tuopin::common::Migration>& AccountabilityMigrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace tuopin;
+  common::ServiceEnv env = common::InitService(argc, argv, "accountability", 50064,
+                                               generated::AccountabilityMigrations());
+  if (absl::GetFlag(FLAGS_signing_key_file).empty())
+    common::FailStartup("accountability", "--signing_key_file is required");
+  auto pem = common::ReadFile(absl::GetFlag(FLAGS_signing_key_file));
+  if (!pem.ok()) common::FailStartup("accountability", std::string(pem.status().message()));
+  auto signer = accountability::NoteSigner::FromPem(absl::GetFlag(FLAGS_key_name), *pem);
+  if (!signer.ok()) common::FailStartup("accountability", std::string(signer.status().message()));
+  accountability::AuditLogStore store(*env.pool);
+  accountability::AuditLogLogic logic(store, **signer, absl::GetFlag(FLAGS_log_origin),
+                                      *common::SystemClock::Get());
+  const auto* log_descriptor =
+      common::FindService(accountability::v1::AuditLog::service_full_name());
+  common::Authorizer authorizer(env.internal_key, log_descriptor);
+  common::Handler handler("accountability", authorizer, *common::SystemClock::Get());
+  accountability::AuditLogServiceImpl log(logic, handler);
+  accountability::v1::AccountabilityService::Service records_not_implemented;
+  common::PeriodicTask sequencer("checkpoint sequencer", absl::GetFlag(FLAGS_checkpoint_interval),
+                                 [&] { return logic.PublishCheckpoint(); });
+  sequencer.Start();
+  env.server.services = {&log, &records_not_implemented};
+  env.server.service_names = {log_descriptor->full_name()};
+  env.server.on_stopping = [&sequencer] { sequencer.Stop(); };
+  return common::RunServer(std::move(env.server));
+}

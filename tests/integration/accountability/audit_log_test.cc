@@ -1,0 +1,225 @@
+// AuditLog through a real gRPC server and MariaDB: idempotent appends, signed
+// checkpoints, inclusion and consistency proofs verified by the client against the
+// signed root, and tampering with stored leaves or subtree hashes detected.
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "common/handler.h"
+#include "common/migrate.h"
+#include "gtest/gtest.h"
+#include "services/accountability/audit_log_service.h"
+#include "tests/support/grpc_harness.h"
+#include "tests/support/test_db.h"
+
+namespace tuopin::generated {
+const std::vector<tuopin::common::Migration>& AccountabilityMigrations();
+}
+
+namespace tuopin::accountability {
+namespace {
+
+using testing::ContextAs;
+using testing::MakePrincipal;
+
+std::string Ed25519Pem() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, len);
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  return pem;
+}
+
+tuopin::common::v1::AuditEvent Event(int i) {
+  tuopin::common::v1::AuditEvent e;
+  e.set_event_id(absl::StrCat("evt-", i));
+  e.set_service("funds");
+  e.set_method("/tuopin.funds.v1.FundsService/CreateTransfers");
+  e.set_actor_subject("finance-shuicheng");
+  auto* ref = e.add_entities();
+  ref->set_type("transfer");
+  ref->set_id(absl::StrCat("t-", i));
+  ref->set_region_code("520221104001");
+  return e;
+}
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  AuditLogTest()
+      : pool_(db_.NewPool(8)),
+        signer_(std::move(*NoteSigner::FromPem("tuopin.test", Ed25519Pem()))),
+        store_(*pool_),
+        logic_(store_, *signer_, "tuopin.test/audit-log", *common::SystemClock::Get()),
+        authorizer_(testing::kTestInternalKey,
+                    common::FindService(v1::AuditLog::service_full_name())),
+        handler_("accountability", authorizer_, *common::SystemClock::Get()),
+        service_(logic_, handler_),
+        server_({&service_}),
+        stub_(v1::AuditLog::NewStub(server_.channel())) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(common::ApplyMigrations(*pool_, generated::AccountabilityMigrations()).ok());
+  }
+
+  v1::AppendEventsResponse Append(int from, int to) {
+    v1::AppendEventsRequest req;
+    for (int i = from; i < to; ++i) *req.add_events() = Event(i);
+    v1::AppendEventsResponse resp;
+    grpc::Status st = stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp;
+  }
+
+  // A checkpoint the client trusts only after checking its signature.
+  ParsedCheckpoint VerifiedCheckpoint() {
+    v1::GetPublicKeyRequest kreq;
+    v1::PublicKey key;
+    EXPECT_TRUE(stub_->GetPublicKey(ContextAs(auditor_).get(), kreq, &key).ok());
+    v1::GetCheckpointRequest creq;
+    v1::Checkpoint cp;
+    EXPECT_TRUE(stub_->GetCheckpoint(ContextAs(auditor_).get(), creq, &cp).ok());
+    auto body = VerifyNote(cp.signed_note(), key.verifier_key());
+    EXPECT_TRUE(body.has_value()) << cp.signed_note();
+    auto parsed = ParseCheckpointBody(body.value_or(""));
+    EXPECT_TRUE(parsed.has_value());
+    return parsed.value_or(ParsedCheckpoint{});
+  }
+
+  // Verifies event `index` the way an auditor does: leaf bytes -> leaf hash -> proof ->
+  // the signed root.
+  bool Verify(int64_t index, const ParsedCheckpoint& cp) {
+    v1::GetLeavesByRangeRequest lreq;
+    lreq.set_start(index);
+    lreq.set_count(1);
+    v1::GetLeavesByRangeResponse leaves;
+    if (!stub_->GetLeavesByRange(ContextAs(auditor_).get(), lreq, &leaves).ok() ||
+        leaves.leaves_size() != 1)
+      return false;
+    v1::GetInclusionProofRequest preq;
+    preq.set_leaf_index(index);
+    preq.set_tree_size(cp.tree_size);
+    v1::InclusionProof proof;
+    if (!stub_->GetInclusionProof(ContextAs(auditor_).get(), preq, &proof).ok()) return false;
+    std::vector<std::string> hashes(proof.hashes().begin(), proof.hashes().end());
+    return VerifyInclusion(LeafHash(leaves.leaves(0).leaf_value()), index, cp.tree_size, hashes,
+                           cp.root_hash);
+  }
+
+  testing::TestDatabase db_;
+  std::unique_ptr<common::ConnectionPool> pool_;
+  std::unique_ptr<NoteSigner> signer_;
+  AuditLogStore store_;
+  AuditLogLogic logic_;
+  common::Authorizer authorizer_;
+  common::Handler handler_;
+  AuditLogServiceImpl service_;
+  testing::TestServer server_;
+  std::unique_ptr<v1::AuditLog::Stub> stub_;
+  const common::Principal service_principal_ =
+      MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"});
+  const common::Principal auditor_ =
+      MakePrincipal("auditor-1", {tuopin::common::v1::ROLE_AUDITOR}, {"52"});
+};
+
+TEST_F(AuditLogTest, AppendsAreIdempotentByEventIdAndOnlyForServices) {
+  auto first = Append(0, 3);
+  EXPECT_EQ(std::vector<int64_t>(first.leaf_indexes().begin(), first.leaf_indexes().end()),
+            (std::vector<int64_t>{0, 1, 2}));
+  auto again = Append(1, 5);  // 1 and 2 are known; 3 and 4 are new
+  EXPECT_EQ(std::vector<int64_t>(again.leaf_indexes().begin(), again.leaf_indexes().end()),
+            (std::vector<int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(*store_.TreeSize(), 5);
+  v1::AppendEventsRequest req;
+  *req.add_events() = Event(9);
+  v1::AppendEventsResponse resp;
+  EXPECT_EQ(stub_->AppendEvents(ContextAs(auditor_).get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  req.mutable_events(0)->set_event_id("bad id");
+  EXPECT_EQ(
+      testing::ViolatedField(stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp)),
+      "events[0].event_id");
+  EXPECT_EQ(*store_.TreeSize(), 5);
+}
+
+TEST_F(AuditLogTest, SignedCheckpointsAndProofsVerify) {
+  Append(0, 7);
+  ASSERT_TRUE(logic_.PublishCheckpoint().ok());
+  ParsedCheckpoint small = VerifiedCheckpoint();
+  EXPECT_EQ(small.tree_size, 7);
+  EXPECT_EQ(small.origin, "tuopin.test/audit-log");
+  for (int b = 0; b < 3; ++b) Append(7 + b * 100, 7 + (b + 1) * 100);
+  ASSERT_TRUE(logic_.PublishCheckpoint().ok());
+  ParsedCheckpoint big = VerifiedCheckpoint();
+  EXPECT_EQ(big.tree_size, 307);
+  for (int64_t i : {0, 6, 7, 100, 255, 256, 306}) EXPECT_TRUE(Verify(i, big)) << i;
+  EXPECT_TRUE(Verify(3, small));
+
+  v1::GetConsistencyProofRequest creq;
+  creq.set_first_size(7);
+  creq.set_second_size(307);
+  v1::ConsistencyProof cproof;
+  ASSERT_TRUE(stub_->GetConsistencyProof(ContextAs(auditor_).get(), creq, &cproof).ok());
+  std::vector<std::string> hashes(cproof.hashes().begin(), cproof.hashes().end());
+  EXPECT_TRUE(VerifyConsistency(7, 307, small.root_hash, big.root_hash, hashes));
+
+  v1::GetInclusionProofByEventIdRequest by_id;
+  by_id.set_event_id("evt-255");
+  v1::InclusionProof proof;
+  ASSERT_TRUE(stub_->GetInclusionProofByEventId(ContextAs(auditor_).get(), by_id, &proof).ok());
+  EXPECT_EQ(proof.leaf_index(), 255);
+  EXPECT_EQ(proof.tree_size(), 307);
+
+  // Proofs only against published checkpoints; bad ranges name their field.
+  v1::GetInclusionProofRequest beyond;
+  beyond.set_leaf_index(1);
+  beyond.set_tree_size(400);
+  EXPECT_EQ(
+      testing::ViolatedField(stub_->GetInclusionProof(ContextAs(auditor_).get(), beyond, &proof)),
+      "tree_size");
+  v1::GetLeavesByRangeRequest none;
+  none.set_count(0);
+  v1::GetLeavesByRangeResponse leaves;
+  EXPECT_EQ(
+      testing::ViolatedField(stub_->GetLeavesByRange(ContextAs(auditor_).get(), none, &leaves)),
+      "count");
+  // A checkpoint note edited after signing does not verify.
+  v1::GetCheckpointRequest cpreq;
+  v1::Checkpoint cp;
+  ASSERT_TRUE(stub_->GetCheckpoint(ContextAs(auditor_).get(), cpreq, &cp).ok());
+  std::string forged = cp.signed_note();
+  forged.replace(forged.find("307"), 3, "308");
+  EXPECT_FALSE(VerifyNote(forged, signer_->VerifierKey()).has_value());
+}
+
+TEST_F(AuditLogTest, TamperingWithStoredLeavesOrNodesIsDetected) {
+  Append(0, 40);
+  ASSERT_TRUE(logic_.PublishCheckpoint().ok());
+  ParsedCheckpoint cp = VerifiedCheckpoint();
+  ASSERT_TRUE(Verify(5, cp));
+  ASSERT_TRUE(Verify(20, cp));
+  auto exec = [&](const std::string& sql) {
+    ASSERT_TRUE(common::WithConnection(*pool_, [&](common::DbSession& s) {
+                  s.ExecuteRaw(sql);
+                  return absl::OkStatus();
+                }).ok());
+  };
+  // Someone with database access rewrites event 5's stored bytes...
+  tuopin::common::v1::AuditEvent rewritten = Event(5);
+  rewritten.set_actor_subject("somebody-else");
+  exec(absl::StrCat("UPDATE leaves SET leaf_value = x'",
+                    common::HexEncode(rewritten.SerializeAsString()), "' WHERE leaf_index = 5"));
+  EXPECT_FALSE(Verify(5, cp));
+  // ... or a subtree hash on event 20's path.
+  exec("UPDATE nodes SET hash = UNHEX(SHA2('forged', 256)) WHERE level = 2 AND idx = 4");
+  EXPECT_FALSE(Verify(20, cp));
+  EXPECT_TRUE(Verify(33, cp)) << "untouched parts still verify";
+}
+
+}  // namespace
+}  // namespace tuopin::accountability
