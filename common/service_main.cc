@@ -17,6 +17,8 @@ ABSL_FLAG(std::string, db_dsn_file, "",
 ABSL_FLAG(bool, migrate, true, "Apply schema migrations at start.");
 ABSL_FLAG(bool, migrate_only, false, "Apply schema migrations and exit (a Kubernetes Job).");
 ABSL_FLAG(std::string, gateway, "127.0.0.1:50051", "The gateway, for calls to other services.");
+ABSL_FLAG(bool, relay_outbox, true,
+          "Ship this service's audit events to the log (needs a service token).");
 ABSL_FLAG(std::string, service_token_file, "",
           "File with this service's own JWT (role service) for calls through the gateway.");
 
@@ -55,9 +57,32 @@ ServiceEnv InitService(int argc, char** argv, const std::string& name, int defau
   env.page_token_key = HmacSha256(env.internal_key, absl::StrCat("tuopin page tokens ", name));
   env.gateway_target = absl::GetFlag(FLAGS_gateway);
   env.service_token_file = absl::GetFlag(FLAGS_service_token_file);
+  if (!env.service_token_file.empty()) {
+    auto token = ReadSecretFile(env.service_token_file);
+    if (!token.ok())
+      FailStartup(name, absl::StrCat("--service_token_file: ", token.status().message()));
+    env.service_token = *token;
+    env.gateway = std::make_unique<GatewayClient>(env.gateway_target, env.service_token);
+  }
 
   env.server = ServerOptionsFromFlags(name, default_port);
   return env;
+}
+
+ServiceEnv::~ServiceEnv() {
+  if (relay) relay->Stop();
+}
+
+void StartOutboxRelay(ServiceEnv& env) {
+  if (!absl::GetFlag(FLAGS_relay_outbox)) return;
+  if (!env.gateway) {
+    LogWarning("no --service_token_file: audit events stay in the outbox until a relay ships them",
+               {{"service", env.server.name}});
+    return;
+  }
+  env.audit_sink = std::make_unique<GatewayAuditSink>(*env.gateway);
+  env.relay = std::make_unique<OutboxRelay>(*env.pool, *env.audit_sink);
+  env.relay->Start();
 }
 
 }  // namespace tuopin::common

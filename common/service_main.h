@@ -7,13 +7,20 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/audit_sink.h"
 #include "common/db.h"
+#include "common/gateway_client.h"
 #include "common/migrate.h"
+#include "common/outbox.h"
 #include "common/server.h"
 
 namespace tuopin::common {
 
 struct ServiceEnv {
+  ServiceEnv() = default;
+  ServiceEnv(ServiceEnv&&) = default;
+  ServiceEnv& operator=(ServiceEnv&&) = default;
+  ~ServiceEnv();
   ServerOptions server;
   std::unique_ptr<ConnectionPool> pool;
   // Shared with the gateway: authenticates the forwarded principal.
@@ -23,7 +30,18 @@ struct ServiceEnv {
   // How to reach the gateway, for calls to other services and the outbox relay.
   std::string gateway_target;
   std::string service_token_file;
+  // The token read from service_token_file (empty without one), and the client and the
+  // outbox relay built on it: StartOutboxRelay ships this service's audit events to the
+  // log through the gateway.
+  std::string service_token;
+  std::unique_ptr<GatewayClient> gateway;
+  std::unique_ptr<GatewayAuditSink> audit_sink;
+  std::unique_ptr<OutboxRelay> relay;
 };
+
+// Starts the outbox relay when the service has a token (and --relay_outbox is on); logs
+// a warning otherwise, since its audit events then stay in its outbox.
+void StartOutboxRelay(ServiceEnv& env);
 
 // Parses flags and prepares the service. With --migrate_only it applies migrations and
 // exits. Exits with status 2 on bad configuration, with a message naming what is wrong.

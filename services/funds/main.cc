@@ -32,5 +32,6 @@ int main(int argc, char** argv) {
   env.server.services = {&service};
   env.server.service_names = {descriptor->full_name()};
   env.server.on_stopping = [&sweeper] { sweeper.Stop(); };
+  common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }

@@ -33,5 +33,6 @@ int main(int argc, char** argv) {
   personnel::PersonnelServiceImpl service(logic, handler);
   env.server.services = {&service};
   env.server.service_names = {descriptor->full_name()};
+  common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }

@@ -1,7 +1,6 @@
 // tuopin-tasks: the three-stage campaign, tasks in ten sectors, progress, verification, lag.
 
 #include "absl/flags/flag.h"
-#include "common/config.h"
 #include "common/gateway_client.h"
 #include "common/handler.h"
 #include "common/periodic.h"
@@ -21,14 +20,11 @@ int main(int argc, char** argv) {
   using namespace tuopin;
   common::ServiceEnv env =
       common::InitService(argc, argv, "tasks", 50063, generated::TasksMigrations());
-  if (env.service_token_file.empty()) {
+  if (!env.gateway) {
     common::FailStartup(
         "tasks", "--service_token_file is required: tasks asks personnel through the gateway");
   }
-  auto token = common::ReadSecretFile(env.service_token_file);
-  if (!token.ok()) common::FailStartup("tasks", std::string(token.status().message()));
-  common::GatewayClient gateway(env.gateway_target, *token);
-  tasks::GatewayPersonnelDirectory personnel(gateway);
+  tasks::GatewayPersonnelDirectory personnel(*env.gateway);
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens(env.page_token_key);
   tasks::MysqlTasksStore store(*env.pool, ids);
@@ -44,5 +40,6 @@ int main(int argc, char** argv) {
   env.server.services = {&service};
   env.server.service_names = {descriptor->full_name()};
   env.server.on_stopping = [&indicators] { indicators.Stop(); };
+  common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }
