@@ -8,7 +8,7 @@ packages=(
   libabsl-dev libmysqlcppconn-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client sysbench
-  python3 python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf python3-cryptography
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""An independent verifier of the audit log, written from RFC 6962/9162 and the C2SP
+signed-note and tlog-checkpoint specifications, against the real tuopin-accountability
+binary on the test MariaDB. It shares no code with the service: its own hashing, its own
+proof checks, `cryptography` for Ed25519, and its own parsing of the notes.
+
+Run by CTest: --binary <tuopin-accountability> --pyout <generated python modules>;
+TUOPIN_TEST_DSN names the MariaDB (root)."""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+import grpc
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+ARGS = None
+
+
+# --- RFC 6962 / RFC 9162, independently -------------------------------------------------
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def mth(hashes):
+    """Merkle tree hash over leaf hashes, by the RFC's recursive definition."""
+    n = len(hashes)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return node_hash(mth(hashes[:k]), mth(hashes[k:]))
+
+
+def verify_inclusion(leaf, index, size, proof, root):
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(first, second, first_root, second_root, proof):
+    if first == second:
+        return not proof and first_root == second_root
+    path = list(proof)
+    if first & (first - 1) == 0:
+        path.insert(0, first_root)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return fr == first_root and sr == second_root and sn == 0
+
+
+# --- C2SP signed note and tlog-checkpoint ------------------------------------------------
+def verify_note(note, verifier_key):
+    """Returns the note's text when a signature line verifies under the verifier key."""
+    name, key_id_hex, key_b64 = verifier_key.split("+", 2)
+    key = base64.b64decode(key_b64)
+    assert key[0] == 1, "not an Ed25519 verifier key"
+    key_id = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
+    assert key_id.hex() == key_id_hex
+    text, _, signatures = note.partition("\n\n")
+    text += "\n"
+    public = Ed25519PublicKey.from_public_bytes(key[1:])
+    for line in signatures.splitlines():
+        if not line.startswith("\u2014 " + name + " "):
+            continue
+        sig = base64.b64decode(line.split(" ")[2])
+        if sig[:4] != key_id:
+            continue
+        try:
+            public.verify(sig[4:], text.encode())
+            return text
+        except Exception:
+            pass
+    return None
+
+
+def parse_checkpoint(text):
+    lines = text.split("\n")
+    return lines[0], int(lines[1]), base64.b64decode(lines[2])
+
+
+# --- the test ------------------------------------------------------------------------------
+def wait_for(predicate, timeout, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+class AuditLogVerifierTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, ARGS.pyout)
+        global av1, cv1
+        from tuopin.accountability.v1 import accountability_pb2 as av1  # noqa: E402
+        from tuopin.common.v1 import common_pb2 as cv1  # noqa: E402
+
+        dsn = urllib.parse.urlparse(os.environ["TUOPIN_TEST_DSN"])
+        cls.socket = urllib.parse.parse_qs(dsn.query)["socket"][0]
+        cls.database = "py_" + secrets.token_hex(6)
+        cls.sql(f"CREATE DATABASE {cls.database}")
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.internal_key = secrets.token_hex(32).encode()
+        with open(f"{d}/internal.key", "wb") as f:
+            f.write(cls.internal_key)
+        with open(f"{d}/signing.pem", "wb") as f:
+            f.write(Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        port_file = f"{d}/ports"
+        cls.proc = subprocess.Popen([
+            ARGS.binary, "--port=0", "--metrics_port=0", f"--port_file={port_file}", "--host=127.0.0.1",
+            f"--db_dsn=mysql://root@127.0.0.1:{dsn.port}/{cls.database}?socket={cls.socket}",
+            f"--internal_key_file={d}/internal.key", f"--signing_key_file={d}/signing.pem",
+            "--checkpoint_interval=100ms", "--shutdown_grace=0s", "--log_origin=tuopin.test/python"],
+            stderr=subprocess.DEVNULL)
+        assert wait_for(lambda: os.path.exists(port_file), 20), "the log never listened"
+        with open(port_file) as f:
+            port = int(f.read().split()[0])
+        cls.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        cls.proc.send_signal(signal.SIGTERM)
+        cls.proc.wait(20)
+        cls.sql(f"DROP DATABASE {cls.database}")
+        cls.tmp.cleanup()
+
+    @classmethod
+    def sql(cls, statement):
+        subprocess.run(["mariadb", "--no-defaults", f"--socket={cls.socket}", "-uroot", "-e", statement], check=True)
+
+    def call(self, method, request, response_type, role="auditor"):
+        """Calls as the gateway would: a principal signed with the internal key."""
+        principal = cv1.Principal(subject=f"py-{role}", roles=[getattr(cv1, "ROLE_" + role.upper())],
+                                  region_scopes=["*"])
+        principal.expires_at.FromSeconds(int(time.time()) + 60)
+        raw = principal.SerializeToString()
+        metadata = (("x-tuopin-principal-bin", raw),
+                    ("x-tuopin-principal-sig-bin", hmac.new(self.internal_key, raw, hashlib.sha256).digest()))
+        rpc = self.channel.unary_unary(f"/tuopin.accountability.v1.AuditLog/{method}",
+                                       request_serializer=lambda m: m.SerializeToString(),
+                                       response_deserializer=response_type.FromString)
+        return rpc(request, metadata=metadata, timeout=10)
+
+    def append(self, first, last):
+        events = [cv1.AuditEvent(event_id=f"py-{i}", service="tasks", method="/tuopin.tasks.v1.TaskService/VerifyTask",
+                                 actor_subject="inspector-3") for i in range(first, last)]
+        return self.call("AppendEvents", av1.AppendEventsRequest(events=events), av1.AppendEventsResponse, "service")
+
+    def checkpoint(self, size):
+        key = self.call("GetPublicKey", av1.GetPublicKeyRequest(), av1.PublicKey).verifier_key
+        cp = wait_for(lambda: (lambda c: c if c.tree_size == size else None)(
+            self.call("GetCheckpoint", av1.GetCheckpointRequest(), av1.Checkpoint)), 10)
+        self.assertIsNotNone(cp, "no checkpoint of the new size")
+        text = verify_note(cp.signed_note, key)
+        self.assertIsNotNone(text, "the checkpoint's signature does not verify")
+        origin, tree_size, root = parse_checkpoint(text)
+        self.assertEqual((origin, tree_size), ("tuopin.test/python", size))
+        return root
+
+    def test_independent_verification(self):
+        self.assertEqual(list(self.append(0, 37).leaf_indexes), list(range(37)))
+        root = self.checkpoint(37)
+        leaves = self.call("GetLeavesByRange", av1.GetLeavesByRangeRequest(start=0, count=37),
+                           av1.GetLeavesByRangeResponse).leaves
+        hashes = [leaf_hash(l.leaf_value) for l in leaves]
+        # The event each leaf carries is the deterministic serialization of the event.
+        self.assertEqual(leaves[5].event.event_id, "py-5")
+        self.assertEqual(mth(hashes), root, "the root recomputed from the leaves differs")
+        for i in range(37):
+            proof = self.call("GetInclusionProof", av1.GetInclusionProofRequest(leaf_index=i, tree_size=37),
+                              av1.InclusionProof)
+            self.assertTrue(verify_inclusion(hashes[i], i, 37, list(proof.hashes), root), f"leaf {i}")
+            self.assertFalse(verify_inclusion(leaf_hash(b"rewritten"), i, 37, list(proof.hashes), root))
+
+        self.append(30, 64)  # 30..36 again (ignored), 37..63 new
+        new_root = self.checkpoint(64)
+        proof = self.call("GetConsistencyProof", av1.GetConsistencyProofRequest(first_size=37, second_size=64),
+                          av1.ConsistencyProof)
+        self.assertTrue(verify_consistency(37, 64, root, new_root, list(proof.hashes)))
+        self.assertFalse(verify_consistency(37, 64, mth(hashes[:36] + [leaf_hash(b"x")]), new_root,
+                                            list(proof.hashes)))
+
+        with self.assertRaises(grpc.RpcError) as err:
+            self.call("AppendEvents", av1.AppendEventsRequest(events=[cv1.AuditEvent(event_id="z")]),
+                      av1.AppendEventsResponse, "auditor")
+        self.assertEqual(err.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--pyout", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
