@@ -1,6 +1,5 @@
-// tuopin-accountability: the tamper-evident audit log (AuditLog). The inspection,
-// finding, rectification and action records of AccountabilityService are registered but
-// not implemented yet: they answer UNIMPLEMENTED (issue 7).
+// tuopin-accountability: inspections, findings, rectification orders and actions
+// (AccountabilityService), and the tamper-evident audit log (AuditLog).
 
 #include "absl/flags/flag.h"
 #include "common/config.h"
@@ -9,6 +8,7 @@
 #include "common/server_flags.h"
 #include "common/service_main.h"
 #include "services/accountability/audit_log_service.h"
+#include "services/accountability/records_service.h"
 
 ABSL_FLAG(std::string, signing_key_file, "", "Ed25519 private key (PEM) that signs checkpoints.");
 ABSL_FLAG(std::string, log_origin, "tuopin.local/audit-log", "The checkpoints' origin line.");
@@ -38,12 +38,30 @@ int main(int argc, char** argv) {
   common::Authorizer authorizer(env.internal_key, log_descriptor);
   common::Handler handler("accountability", authorizer, *common::SystemClock::Get());
   accountability::AuditLogServiceImpl log(logic, handler);
-  accountability::v1::AccountabilityService::Service records_not_implemented;
+  if (!env.gateway) {
+    common::FailStartup(
+        "accountability",
+        "--service_token_file is required: records ask personnel and tasks through the gateway");
+  }
+  common::GatewayPersonnelDirectory personnel(*env.gateway);
+  accountability::GatewayTaskDirectory tasks(*env.gateway);
+  common::RandomIdGenerator ids;
+  common::PageTokenCodec tokens(env.page_token_key);
+  accountability::MysqlRecordsStore records_store(*env.pool, ids);
+  accountability::RecordsLogic records_logic(records_store, personnel, tasks,
+                                             *common::SystemClock::Get(), tokens);
+  const auto* records_descriptor =
+      common::FindService(accountability::v1::AccountabilityService::service_full_name());
+  common::Authorizer records_authorizer(env.internal_key, records_descriptor);
+  common::Handler records_handler("accountability", records_authorizer,
+                                  *common::SystemClock::Get());
+  accountability::RecordsServiceImpl records(records_logic, records_handler);
   common::PeriodicTask sequencer("checkpoint sequencer", absl::GetFlag(FLAGS_checkpoint_interval),
                                  [&] { return logic.PublishCheckpoint(); });
   sequencer.Start();
-  env.server.services = {&log, &records_not_implemented};
-  env.server.service_names = {log_descriptor->full_name()};
+  env.server.services = {&log, &records};
+  env.server.service_names = {log_descriptor->full_name(), records_descriptor->full_name()};
   env.server.on_stopping = [&sequencer] { sequencer.Stop(); };
+  common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }

@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     common::FailStartup(
         "tasks", "--service_token_file is required: tasks asks personnel through the gateway");
   }
-  tasks::GatewayPersonnelDirectory personnel(*env.gateway);
+  common::GatewayPersonnelDirectory personnel(*env.gateway);
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens(env.page_token_key);
   tasks::MysqlTasksStore store(*env.pool, ids);

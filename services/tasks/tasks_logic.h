@@ -9,7 +9,7 @@
 #include "common/auth.h"
 #include "common/clock.h"
 #include "common/page_token.h"
-#include "services/tasks/personnel_directory.h"
+#include "common/personnel_client.h"
 #include "services/tasks/tasks_store.h"
 
 namespace tuopin::tasks {
@@ -42,7 +42,7 @@ size_t ChildLength(size_t region_length);
 
 class TasksLogic {
  public:
-  TasksLogic(TasksStore& store, PersonnelDirectory& personnel, const common::Clock& clock,
+  TasksLogic(TasksStore& store, common::PersonnelDirectory& personnel, const common::Clock& clock,
              const common::PageTokenCodec& tokens)
       : store_(store), personnel_(personnel), clock_(clock), tokens_(tokens) {}
 
@@ -88,7 +88,7 @@ class TasksLogic {
   absl::CivilDay Today() const;
 
   TasksStore& store_;
-  PersonnelDirectory& personnel_;
+  common::PersonnelDirectory& personnel_;
   const common::Clock& clock_;
   const common::PageTokenCodec& tokens_;
 };

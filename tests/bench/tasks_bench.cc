@@ -29,7 +29,7 @@ namespace v1 = tuopin::tasks::v1;
 constexpr int kTasks = 100000, kVillages = 200;
 
 // Lookups are never needed: the benchmark reads only.
-class NoPersonnel final : public tasks::PersonnelDirectory {
+class NoPersonnel final : public common::PersonnelDirectory {
  public:
   absl::Status CheckVillage(const std::string&) override { return absl::OkStatus(); }
   absl::StatusOr<std::string> HouseholdVillage(const std::string&) override {
@@ -38,6 +38,9 @@ class NoPersonnel final : public tasks::PersonnelDirectory {
   absl::Status CheckCadre(const std::string&) override { return absl::OkStatus(); }
   absl::Status SetIndicator(const std::string&, const std::string&, const std::string&) override {
     return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(const std::string&) override {
+    return std::vector<std::string>{};
   }
 };
 

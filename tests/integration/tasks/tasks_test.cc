@@ -98,7 +98,7 @@ class TasksTest : public ::testing::Test {
     claims.expires = absl::Now() + absl::Hours(1);
     gateway_client_ = std::make_unique<common::GatewayClient>(
         gateway_server_->channel(), common::SignJwtHs256(claims, kSecret));
-    directory_ = std::make_unique<GatewayPersonnelDirectory>(*gateway_client_);
+    directory_ = std::make_unique<common::GatewayPersonnelDirectory>(*gateway_client_);
     tasks_logic_ = std::make_unique<TasksLogic>(tasks_store_, *directory_, clock_, tokens_);
     tasks_service_ = std::make_unique<TasksServiceImpl>(*tasks_logic_, tasks_handler_);
     tasks_server_ =
@@ -239,7 +239,7 @@ class TasksTest : public ::testing::Test {
   std::unique_ptr<gateway::Gateway> gateway_;
   std::unique_ptr<gateway::ProxyService> proxy_;
   std::unique_ptr<common::GatewayClient> gateway_client_;
-  std::unique_ptr<GatewayPersonnelDirectory> directory_;
+  std::unique_ptr<common::GatewayPersonnelDirectory> directory_;
   std::unique_ptr<TasksLogic> tasks_logic_;
   std::unique_ptr<TasksServiceImpl> tasks_service_;
   std::unique_ptr<v1::TaskService::Stub> stub_;

@@ -1,14 +1,15 @@
 #pragma once
-// What the tasks service needs to know from personnel, asked through the gateway with
-// the service's own token (never by reading personnel's schema). An interface, so the
-// logic's unit tests use a fake.
+// What other services need to know from personnel, asked through the gateway with the
+// calling service's own token (never by reading personnel's schema). An interface, so
+// logic can be unit-tested with a fake.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/gateway_client.h"
 
-namespace tuopin::tasks {
+namespace tuopin::common {
 
 class PersonnelDirectory {
  public:
@@ -21,19 +22,24 @@ class PersonnelDirectory {
   // Sets one indicator of a household to true; idempotent by request_id.
   virtual absl::Status SetIndicator(const std::string& household_id, const std::string& indicator,
                                     const std::string& request_id) = 0;
+  // Ids of the registered poor households in a region's subtree, sorted.
+  virtual absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(
+      const std::string& region_code) = 0;
 };
 
 class GatewayPersonnelDirectory final : public PersonnelDirectory {
  public:
-  explicit GatewayPersonnelDirectory(const common::GatewayClient& client) : client_(client) {}
+  explicit GatewayPersonnelDirectory(const GatewayClient& client) : client_(client) {}
   absl::Status CheckVillage(const std::string& code) override;
   absl::StatusOr<std::string> HouseholdVillage(const std::string& household_id) override;
   absl::Status CheckCadre(const std::string& cadre_id) override;
   absl::Status SetIndicator(const std::string& household_id, const std::string& indicator,
                             const std::string& request_id) override;
+  absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(
+      const std::string& region_code) override;
 
  private:
-  const common::GatewayClient& client_;
+  const GatewayClient& client_;
 };
 
-}  // namespace tuopin::tasks
+}  // namespace tuopin::common

@@ -1,10 +1,12 @@
-#include "services/tasks/personnel_directory.h"
+#include "common/personnel_client.h"
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "tuopin/personnel/v1/personnel.grpc.pb.h"
 
-namespace tuopin::tasks {
+namespace tuopin::common {
 namespace {
 
 namespace pv1 = tuopin::personnel::v1;
@@ -15,9 +17,9 @@ absl::Status AsArgument(const grpc::Status& st, absl::string_view field, absl::s
   if (st.error_code() == grpc::StatusCode::NOT_FOUND ||
       st.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
       st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-    return common::InvalidField(field, absl::StrCat("is not a known ", what));
+    return InvalidField(field, absl::StrCat("is not a known ", what));
   }
-  return common::FromGrpcStatus(st);
+  return FromGrpcStatus(st);
 }
 
 }  // namespace
@@ -30,7 +32,7 @@ absl::Status GatewayPersonnelDirectory::CheckVillage(const std::string& code) {
                         ->GetRegion(client_.Context().get(), req, &region);
   if (!st.ok()) return AsArgument(st, "task.village_code", "village");
   if (region.level() != pv1::REGION_LEVEL_VILLAGE)
-    return common::InvalidField("task.village_code", "is not a village");
+    return InvalidField("task.village_code", "is not a village");
   return absl::OkStatus();
 }
 
@@ -67,8 +69,28 @@ absl::Status GatewayPersonnelDirectory::SetIndicator(const std::string& househol
   ind->GetReflection()->SetBool(ind, field, true);
   req.mutable_update_mask()->add_paths(absl::StrCat("indicators.", indicator));
   pv1::Household h;
-  return common::FromGrpcStatus(pv1::PersonnelService::NewStub(client_.channel())
-                                    ->UpdateHousehold(client_.Context().get(), req, &h));
+  return FromGrpcStatus(pv1::PersonnelService::NewStub(client_.channel())
+                            ->UpdateHousehold(client_.Context().get(), req, &h));
 }
 
-}  // namespace tuopin::tasks
+absl::StatusOr<std::vector<std::string>> GatewayPersonnelDirectory::RegisteredHouseholds(
+    const std::string& region_code) {
+  pv1::ListHouseholdsRequest req;
+  req.set_region_code(region_code);
+  req.set_status(pv1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  req.set_page_size(1000);
+  std::vector<std::string> ids;
+  auto stub = pv1::PersonnelService::NewStub(client_.channel());
+  for (int page = 0; page < 10000; ++page) {
+    pv1::ListHouseholdsResponse resp;
+    grpc::Status st = stub->ListHouseholds(client_.Context(absl::Seconds(30)).get(), req, &resp);
+    if (!st.ok()) return AsArgument(st, "inspection.target_region_codes", "region");
+    for (const auto& h : resp.households()) ids.push_back(h.id());
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace tuopin::common

@@ -1,0 +1,121 @@
+#pragma once
+// Accountability records: inspections with a committed sampling seed (commit before the
+// visit, reveal after, anyone can recompute the draw), visits, findings in the seed's
+// categories, rectification orders that create tasks in task tracking, and actions.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/auth.h"
+#include "common/clock.h"
+#include "common/gateway_client.h"
+#include "common/page_token.h"
+#include "common/personnel_client.h"
+#include "services/accountability/records_store.h"
+
+namespace tuopin::accountability {
+
+using common::Principal;
+
+// The draw: Fisher-Yates over the sorted population; step i takes
+// h = SHA-256(seed || uint64be(i)) and swaps position i with i + (uint64be(h[0..8]) mod
+// (N - i)). The first k positions are the sample, in draw order.
+std::vector<std::string> DrawSample(const std::string& seed,
+                                    std::vector<std::string> sorted_population, int k);
+// Hex SHA-256 of the sorted ids joined by newlines: the population's fingerprint.
+std::string PopulationDigest(const std::vector<std::string>& sorted_ids);
+
+// What accountability needs from task tracking, through the gateway.
+class TaskDirectory {
+ public:
+  virtual ~TaskDirectory() = default;
+  // The campaign's current stage (1-3).
+  virtual absl::StatusOr<int> CurrentStage(const std::string& campaign_id) = 0;
+  // Creates one rectification task; idempotent by request_id. Returns the task id.
+  virtual absl::StatusOr<std::string> CreateRectificationTask(
+      const std::string& request_id, const std::string& campaign_id, int stage,
+      const v1::Finding& finding, const v1::RectificationOrder& order) = 0;
+};
+
+class GatewayTaskDirectory final : public TaskDirectory {
+ public:
+  explicit GatewayTaskDirectory(const common::GatewayClient& client) : client_(client) {}
+  absl::StatusOr<int> CurrentStage(const std::string& campaign_id) override;
+  absl::StatusOr<std::string> CreateRectificationTask(const std::string& request_id,
+                                                      const std::string& campaign_id, int stage,
+                                                      const v1::Finding& finding,
+                                                      const v1::RectificationOrder& order) override;
+
+ private:
+  const common::GatewayClient& client_;
+};
+
+absl::Status Validate(const v1::CreateInspectionRequest& r);
+absl::Status Validate(const v1::GetInspectionRequest& r);
+absl::Status Validate(const v1::RevealSampleRequest& r);
+absl::Status Validate(const v1::RecordVisitRequest& r);
+absl::Status Validate(const v1::CreateFindingRequest& r);
+absl::Status Validate(const v1::ListFindingsRequest& r);
+absl::Status Validate(const v1::IssueRectificationOrderRequest& r);
+absl::Status Validate(const v1::SubmitRectificationRequest& r);
+absl::Status Validate(const v1::VerifyRectificationRequest& r);
+absl::Status Validate(const v1::RejectRectificationRequest& r);
+absl::Status Validate(const v1::ListRectificationOrdersRequest& r);
+absl::Status Validate(const v1::RecordAccountabilityActionRequest& r);
+absl::Status Validate(const v1::ListAccountabilityActionsRequest& r);
+
+class RecordsLogic {
+ public:
+  RecordsLogic(RecordsStore& store, common::PersonnelDirectory& personnel, TaskDirectory& tasks,
+               const common::Clock& clock, const common::PageTokenCodec& tokens)
+      : store_(store), personnel_(personnel), tasks_(tasks), clock_(clock), tokens_(tokens) {}
+
+  absl::Status CreateInspection(const MutationContext& ctx, const v1::CreateInspectionRequest& req,
+                                v1::Inspection& out);
+  absl::Status GetInspection(const Principal& p, const v1::GetInspectionRequest& req,
+                             v1::Inspection& out);
+  absl::Status RevealSample(const MutationContext& ctx, const v1::RevealSampleRequest& req,
+                            v1::Sample& out);
+  absl::Status RecordVisit(const MutationContext& ctx, const v1::RecordVisitRequest& req,
+                           v1::Visit& out);
+  absl::Status CreateFinding(const MutationContext& ctx, const v1::CreateFindingRequest& req,
+                             v1::Finding& out);
+  absl::Status ListFindings(const Principal& p, const v1::ListFindingsRequest& req,
+                            v1::ListFindingsResponse& out);
+  absl::Status IssueRectificationOrder(const MutationContext& ctx,
+                                       const v1::IssueRectificationOrderRequest& req,
+                                       v1::RectificationOrder& out);
+  absl::Status SubmitRectification(const MutationContext& ctx,
+                                   const v1::SubmitRectificationRequest& req,
+                                   v1::RectificationOrder& out);
+  absl::Status VerifyRectification(const MutationContext& ctx,
+                                   const v1::VerifyRectificationRequest& req,
+                                   v1::RectificationOrder& out);
+  absl::Status RejectRectification(const MutationContext& ctx,
+                                   const v1::RejectRectificationRequest& req,
+                                   v1::RectificationOrder& out);
+  absl::Status ListRectificationOrders(const Principal& p,
+                                       const v1::ListRectificationOrdersRequest& req,
+                                       v1::ListRectificationOrdersResponse& out);
+  absl::Status RecordAccountabilityAction(const MutationContext& ctx,
+                                          const v1::RecordAccountabilityActionRequest& req,
+                                          v1::AccountabilityAction& out);
+  absl::Status ListAccountabilityActions(const Principal& p,
+                                         const v1::ListAccountabilityActionsRequest& req,
+                                         v1::ListAccountabilityActionsResponse& out);
+
+ private:
+  absl::StatusOr<v1::Inspection> LoadInspection(const Principal& p, const std::string& id);
+  absl::StatusOr<std::vector<v1::Finding>> LoadFindings(
+      const Principal& p, const google::protobuf::RepeatedPtrField<std::string>& ids);
+  absl::StatusOr<v1::RectificationOrder> LoadOrder(const Principal& p, const std::string& id);
+
+  RecordsStore& store_;
+  common::PersonnelDirectory& personnel_;
+  TaskDirectory& tasks_;
+  const common::Clock& clock_;
+  const common::PageTokenCodec& tokens_;
+};
+
+}  // namespace tuopin::accountability
