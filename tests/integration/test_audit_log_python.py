@@ -155,11 +155,16 @@ class AuditLogVerifierTest(unittest.TestCase):
         with open(f"{d}/signing.pem", "wb") as f:
             f.write(Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        # The records half of the service calls others through the gateway with this
+        # token; the log half, under test here, does not.
+        with open(f"{d}/service.jwt", "w") as f:
+            f.write("unused-by-the-log")
         port_file = f"{d}/ports"
         cls.proc = subprocess.Popen([
             ARGS.binary, "--port=0", "--metrics_port=0", f"--port_file={port_file}", "--host=127.0.0.1",
             f"--db_dsn=mysql://root@127.0.0.1:{dsn.port}/{cls.database}?socket={cls.socket}",
             f"--internal_key_file={d}/internal.key", f"--signing_key_file={d}/signing.pem",
+            f"--service_token_file={d}/service.jwt", "--relay_outbox=false",
             "--checkpoint_interval=100ms", "--shutdown_grace=0s", "--log_origin=tuopin.test/python"],
             stderr=subprocess.DEVNULL)
         assert wait_for(lambda: os.path.exists(port_file), 20), "the log never listened"
