@@ -2,8 +2,11 @@
 
 #include <atomic>
 #include <cstdio>
+#include <deque>
+#include <thread>
 
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -46,8 +49,10 @@ std::string JsonQuote(absl::string_view s) {
   return out;
 }
 
-void Log(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields) {
-  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+namespace {
+
+std::string FormatLine(LogLevel level, absl::string_view message,
+                       std::initializer_list<LogField> fields) {
   std::string line =
       absl::StrFormat("{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":%s",
                       absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()),
@@ -56,8 +61,69 @@ void Log(LogLevel level, absl::string_view message, std::initializer_list<LogFie
     line += absl::StrFormat(",%s:%s", JsonQuote(key), JsonQuote(value));
   }
   line += "}\n";
+  return line;
+}
+
+// One writer thread drains queued lines in batches.
+class AsyncWriter {
+ public:
+  static AsyncWriter& Get() {
+    static AsyncWriter* w = new AsyncWriter();  // lives for the process
+    return *w;
+  }
+  void Push(std::string line) {
+    absl::MutexLock lock(&mu_);
+    if (queue_.size() >= kMaxQueued) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    queue_.push_back(std::move(line));
+  }
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr size_t kMaxQueued = 65536;
+  AsyncWriter() {
+    std::thread([this] {
+      std::deque<std::string> batch;
+      while (true) {
+        {
+          absl::MutexLock lock(&mu_);
+          mu_.AwaitWithTimeout(
+              absl::Condition(
+                  +[](std::deque<std::string>* q) { return !q->empty(); }, &queue_),
+              absl::Milliseconds(200));
+          batch.swap(queue_);
+        }
+        std::string out;
+        for (auto& l : batch) out += l;
+        if (!out.empty()) {
+          std::fwrite(out.data(), 1, out.size(), stderr);
+          std::fflush(stderr);
+        }
+        batch.clear();
+      }
+    }).detach();
+  }
+  absl::Mutex mu_;
+  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> dropped_{0};
+};
+
+}  // namespace
+
+void Log(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields) {
+  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+  std::string line = FormatLine(level, message, fields);
   // One fwrite per line keeps lines whole when threads log at once.
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
+
+void LogAsync(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields) {
+  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+  AsyncWriter::Get().Push(FormatLine(level, message, fields));
+}
+
+uint64_t DroppedAsyncLogLines() { return AsyncWriter::Get().dropped(); }
 
 }  // namespace tuopin::common

@@ -2,6 +2,7 @@
 // Structured logging: one JSON object per line on stderr, so that Kubernetes log
 // collectors parse it without configuration.
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -15,6 +16,12 @@ enum class LogLevel { kDebug, kInfo, kWarning, kError };
 using LogField = std::pair<absl::string_view, std::string>;
 
 void Log(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields = {});
+// The same line, handed to a background writer instead of written on the caller's
+// thread (per-call logs such as the gateway's access log). Never blocks: past 64k
+// queued lines a line is dropped and counted (DroppedAsyncLogLines).
+void LogAsync(LogLevel level, absl::string_view message,
+              std::initializer_list<LogField> fields = {});
+uint64_t DroppedAsyncLogLines();
 void SetMinLogLevel(LogLevel level);
 // Quotes and escapes a string as a JSON string literal.
 std::string JsonQuote(absl::string_view s);

@@ -206,13 +206,14 @@ void Gateway::AccessLog(const Admission* a, absl::string_view method, absl::stri
             {"code", std::to_string(code)}})
       .Increment();
   if (!access_log_) return;
-  common::Log(common::LogLevel::kInfo, "access",
-              {{"method", std::string(method)},
-               {"subject", std::string(subject)},
-               {"code", std::to_string(code)},
-               {"latency_us", std::to_string(absl::ToInt64Microseconds(latency))},
-               {"request_id", std::string(request_id)},
-               {"backend", a != nullptr && a->backend != nullptr ? a->backend->name : ""}});
+  // Written by a background thread: the call does not wait for stderr.
+  common::LogAsync(common::LogLevel::kInfo, "access",
+                   {{"method", std::string(method)},
+                    {"subject", std::string(subject)},
+                    {"code", std::to_string(code)},
+                    {"latency_us", std::to_string(absl::ToInt64Microseconds(latency))},
+                    {"request_id", std::string(request_id)},
+                    {"backend", a != nullptr && a->backend != nullptr ? a->backend->name : ""}});
 }
 
 }  // namespace tuopin::gateway

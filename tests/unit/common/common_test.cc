@@ -1,8 +1,14 @@
 // Unit tests of common's pure logic: encodings, statuses, page tokens, validators and
 // the forwarded principal.
 
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/time/clock.h"
 #include "common/auth.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "common/page_token.h"
 #include "common/status.h"
 #include "common/validate.h"
@@ -221,8 +227,7 @@ TEST(AuthTest, RegionScopesAndRoles) {
 
 TEST(AuthTest, PoliciesComeFromTheContract) {
   MethodPolicies policies;
-  policies.AddService(FindService(
-      "tuopin.personnel.v1.PersonnelService"));
+  policies.AddService(FindService("tuopin.personnel.v1.PersonnelService"));
   const auto* create = policies.Find("/tuopin.personnel.v1.PersonnelService/CreateHousehold");
   ASSERT_NE(create, nullptr);
   EXPECT_TRUE(create->mutating());
@@ -230,6 +235,35 @@ TEST(AuthTest, PoliciesComeFromTheContract) {
   ASSERT_NE(get, nullptr);
   EXPECT_FALSE(get->mutating());
   EXPECT_EQ(policies.Find("/tuopin.personnel.v1.PersonnelService/Nope"), nullptr);
+}
+
+}  // namespace
+}  // namespace tuopin::common
+
+namespace tuopin::common {
+namespace {
+
+TEST(LogTest, AsyncLinesArriveWholeAndNoneAreDropped) {
+  std::string path = ::testing::TempDir() + "/async-log.txt";
+  fflush(stderr);
+  int saved = dup(fileno(stderr));
+  ASSERT_NE(freopen(path.c_str(), "w", stderr), nullptr);
+  for (int i = 0; i < 200; ++i) LogAsync(LogLevel::kInfo, "access", {{"n", std::to_string(i)}});
+  int lines = 0;
+  for (int attempt = 0; attempt < 100 && lines < 200; ++attempt) {
+    absl::SleepFor(absl::Milliseconds(20));
+    std::ifstream in(path);
+    std::string line;
+    lines = 0;
+    while (std::getline(in, line)) {
+      if (line.find("\"msg\":\"access\"") != std::string::npos && line.back() == '}') ++lines;
+    }
+  }
+  fflush(stderr);
+  dup2(saved, fileno(stderr));
+  close(saved);
+  EXPECT_EQ(lines, 200);
+  EXPECT_EQ(DroppedAsyncLogLines(), 0u);
 }
 
 }  // namespace
