@@ -3,7 +3,7 @@
 # Uses sudo when not root. Safe to run again: it does nothing when all are present.
 set -euo pipefail
 packages=(
-  g++ cmake ninja-build ccache pkg-config git curl
+  g++ cmake ninja-build ccache pkg-config git curl openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libmysqlcppconn-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
