@@ -21,6 +21,7 @@
 #include "common/jwt.h"
 #include "services/accountability/checkpoint.h"
 #include "services/accountability/merkle.h"
+#include "tools/tuopinctl/rpc_command.h"
 #include "tuopin/accountability/v1/accountability.grpc.pb.h"
 
 namespace {
@@ -29,6 +30,8 @@ constexpr char kUsage[] =
     "tuopinctl: the command-line client of Tuopin.\n"
     "\n"
     "Commands:\n"
+    "  personnel | funds | tasks | accountability | log | auditquery <method> [flags]\n"
+    "               Call any RPC of that service ('tuopinctl personnel --help' lists them).\n"
     "  token mint   Mint a development token (HS256 with the local secret).\n"
     "  log verify   Verify the audit log: checkpoint signature, inclusion, consistency.\n"
     "\n"
@@ -288,14 +291,13 @@ int main(int argc, char** argv) {
     if (!args.error.empty()) return Fail(args.error);
     return TokenMint(args);
   }
-  if (command == "log") {
-    if (argc < 3 || std::string(argv[2]) != "verify") {
-      std::fputs(kVerifyUsage, stderr);
-      return 2;
-    }
+  if (command == "log" && argc >= 3 && std::string(argv[2]) == "verify") {
     Args args = Args::Parse(argc, argv, 3);
     if (!args.error.empty()) return Fail(args.error);
     return LogVerify(args);
+  }
+  for (const auto& [name, full] : tuopin::ctl::Services()) {
+    if (command == name) return tuopin::ctl::RunRpcCommand(name, argc, argv, 2);
   }
   return Fail(absl::StrCat("unknown command '", command, "'\n\n", kUsage));
 }

@@ -1,0 +1,387 @@
+#include "tools/tuopinctl/rpc_command.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/auth.h"
+#include "common/config.h"
+#include "common/crypto.h"
+#include "common/gateway_client.h"
+#include "common/status.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "tuopin/common/v1/common.pb.h"
+
+namespace tuopin::ctl {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::MethodDescriptor;
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "tuopinctl: %s\n", message.c_str());
+  return 2;
+}
+
+std::string Env(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? fallback : v;
+}
+
+std::string Roles(const MethodDescriptor* m) {
+  if (!m->options().HasExtension(tuopin::common::v1::policy)) return "nobody";
+  std::vector<std::string> names;
+  for (int r : m->options().GetExtension(tuopin::common::v1::policy).roles()) {
+    names.push_back(common::RoleName(static_cast<common::Role>(r)));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+bool Mutating(const MethodDescriptor* m) {
+  return m->options().HasExtension(tuopin::common::v1::policy) &&
+         m->options().GetExtension(tuopin::common::v1::policy).mutating();
+}
+
+void PrintServiceHelp(const std::string& name, const google::protobuf::ServiceDescriptor* s) {
+  std::printf("tuopinctl %s <method> [flags]: the %s service (%s).\n\nMethods:\n", name.c_str(),
+              name.c_str(), s->full_name().c_str());
+  for (int i = 0; i < s->method_count(); ++i) {
+    std::printf("  %-30s %s; roles: %s\n", KebabCase(s->method(i)->name()).c_str(),
+                Mutating(s->method(i)) ? "changes state" : "reads", Roles(s->method(i)).c_str());
+  }
+  std::printf("\nRun 'tuopinctl %s <method> --help' for its flags.\n", name.c_str());
+}
+
+void PrintMethodHelp(const std::string& service, const MethodDescriptor* m) {
+  std::printf(
+      "tuopinctl %s %s [flags]: calls %s.%s (roles: %s).\n\nRequest fields (%s), as flags:\n",
+      service.c_str(), KebabCase(m->name()).c_str(), m->service()->full_name().c_str(),
+      m->name().c_str(), Roles(m).c_str(), m->input_type()->full_name().c_str());
+  for (int i = 0; i < m->input_type()->field_count(); ++i) {
+    const FieldDescriptor* f = m->input_type()->field(i);
+    std::string kind = f->type() == FieldDescriptor::TYPE_MESSAGE
+                           ? "JSON " + f->message_type()->name()
+                       : f->type() == FieldDescriptor::TYPE_ENUM ? "enum " + f->enum_type()->name()
+                                                                 : f->type_name();
+    std::printf("  --%-28s %s%s\n", f->name().c_str(), kind.c_str(),
+                f->is_repeated() ? " (repeatable)" : "");
+  }
+  std::printf(
+      "\nOther flags:\n"
+      "  --request JSON                the whole request in the protobuf JSON mapping (flags "
+      "override)\n"
+      "  --json                        print the answer as JSON\n"
+      "  --gateway HOST:PORT           default $TUOPIN_GATEWAY or 127.0.0.1:50051\n"
+      "  --token TOKEN                 default $TUOPIN_TOKEN (or --token_file F)\n");
+  if (Mutating(m))
+    std::printf("A request_id is generated when none is given; it is printed for retries.\n");
+}
+
+// Sets one field from a flag's text.
+bool SetField(Message& msg, const FieldDescriptor* f, const std::string& value,
+              std::string* error) {
+  const auto* r = msg.GetReflection();
+  if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+    std::unique_ptr<Message> sub(
+        msg.GetReflection()->GetMessageFactory()->GetPrototype(f->message_type())->New());
+    if (!google::protobuf::util::JsonStringToMessage(value, sub.get()).ok()) {
+      *error = absl::StrCat("--", f->name(), " needs JSON of ", f->message_type()->full_name());
+      return false;
+    }
+    if (f->is_repeated()) {
+      r->AddMessage(&msg, f)->CopyFrom(*sub);
+    } else {
+      r->MutableMessage(&msg, f)->CopyFrom(*sub);
+    }
+    return true;
+  }
+  auto bad = [&]() {
+    *error = absl::StrCat("--", f->name(), ": '", value, "' is not a ", f->type_name());
+    return false;
+  };
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      f->is_repeated() ? r->AddString(&msg, f, value) : r->SetString(&msg, f, value);
+      return true;
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t v;
+      if (!absl::SimpleAtoi(value, &v)) return bad();
+      f->is_repeated() ? r->AddInt32(&msg, f, v) : r->SetInt32(&msg, f, v);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_INT64: {
+      int64_t v;
+      if (!absl::SimpleAtoi(value, &v)) return bad();
+      f->is_repeated() ? r->AddInt64(&msg, f, v) : r->SetInt64(&msg, f, v);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool v;
+      if (!absl::SimpleAtob(value, &v)) return bad();
+      f->is_repeated() ? r->AddBool(&msg, f, v) : r->SetBool(&msg, f, v);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      // Full names, or short ones without the enum's prefix: registered_poor.
+      const auto* ev = f->enum_type()->FindValueByName(value);
+      if (ev == nullptr) ev = f->enum_type()->FindValueByName(absl::AsciiStrToUpper(value));
+      std::string unspecified =
+          f->enum_type()->value(0)->name();  // e.g. HOUSEHOLD_STATUS_UNSPECIFIED
+      std::string prefix = unspecified.substr(0, unspecified.rfind("UNSPECIFIED"));
+      if (ev == nullptr)
+        ev = f->enum_type()->FindValueByName(prefix + absl::AsciiStrToUpper(value));
+      if (ev == nullptr) {
+        *error = absl::StrCat("--", f->name(), ": '", value, "' is not a value of ",
+                              f->enum_type()->name());
+        return false;
+      }
+      f->is_repeated() ? r->AddEnum(&msg, f, ev) : r->SetEnum(&msg, f, ev);
+      return true;
+    }
+    default:
+      *error = absl::StrCat("--", f->name(), " cannot be set as a flag; use --request");
+      return false;
+  }
+}
+
+std::string Cell(const Message& m, const FieldDescriptor* f) {
+  const auto* r = m.GetReflection();
+  if (f->is_repeated()) return absl::StrCat("[", r->FieldSize(m, f), "]");
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return f->type() == FieldDescriptor::TYPE_BYTES
+                 ? common::HexEncode(r->GetString(m, f)).substr(0, 16)
+                 : r->GetString(m, f);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return std::to_string(r->GetInt32(m, f));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return std::to_string(r->GetInt64(m, f));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return r->GetBool(m, f) ? "yes" : "no";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return r->GetEnum(m, f)->name();
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      if (!r->HasField(m, f)) return "";
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(r->GetMessage(m, f), &json);
+      return json;
+    }
+    default:
+      return "";
+  }
+}
+
+// A table for the first repeated message field (the list), key: value lines otherwise.
+void PrintTable(const Message& m) {
+  const Descriptor* d = m.GetDescriptor();
+  const auto* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (!f->is_repeated() || f->type() != FieldDescriptor::TYPE_MESSAGE) continue;
+    const Descriptor* row = f->message_type();
+    std::vector<const FieldDescriptor*> cols;
+    for (int c = 0; c < row->field_count() && cols.size() < 7; ++c) {
+      if (!row->field(c)->is_repeated()) cols.push_back(row->field(c));
+    }
+    std::vector<std::vector<std::string>> cells;
+    std::vector<size_t> width(cols.size());
+    for (size_t c = 0; c < cols.size(); ++c) width[c] = cols[c]->name().size();
+    for (int k = 0; k < r->FieldSize(m, f); ++k) {
+      auto& line = cells.emplace_back();
+      for (size_t c = 0; c < cols.size(); ++c) {
+        std::string v = Cell(r->GetRepeatedMessage(m, f, k), cols[c]).substr(0, 60);
+        width[c] = std::max(width[c], v.size());
+        line.push_back(v);
+      }
+    }
+    for (size_t c = 0; c < cols.size(); ++c)
+      std::printf("%-*s  ", static_cast<int>(width[c]),
+                  absl::AsciiStrToUpper(cols[c]->name()).c_str());
+    std::printf("\n");
+    for (const auto& line : cells) {
+      for (size_t c = 0; c < line.size(); ++c)
+        std::printf("%-*s  ", static_cast<int>(width[c]), line[c].c_str());
+      std::printf("\n");
+    }
+    for (int j = 0; j < d->field_count(); ++j) {
+      if (d->field(j) != f && !d->field(j)->is_repeated() && !Cell(m, d->field(j)).empty()) {
+        std::printf("%s: %s\n", d->field(j)->name().c_str(), Cell(m, d->field(j)).c_str());
+      }
+    }
+    return;
+  }
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    std::string v;
+    if (f->is_repeated()) {
+      std::vector<std::string> items;
+      for (int k = 0; k < r->FieldSize(m, f) && k < 50; ++k) {
+        items.push_back(
+            f->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? r->GetRepeatedString(m, f, k)
+            : f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM ? r->GetRepeatedEnum(m, f, k)->name()
+                                                             : "...");
+      }
+      v = absl::StrJoin(items, ", ");
+    } else {
+      v = Cell(m, f);
+    }
+    if (!v.empty()) std::printf("%-26s %s\n", (f->name() + ":").c_str(), v.c_str());
+  }
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& Services() {
+  static const auto* s = new std::vector<std::pair<std::string, std::string>>{
+      {"personnel", "tuopin.personnel.v1.PersonnelService"},
+      {"funds", "tuopin.funds.v1.FundsService"},
+      {"tasks", "tuopin.tasks.v1.TaskService"},
+      {"accountability", "tuopin.accountability.v1.AccountabilityService"},
+      {"log", "tuopin.accountability.v1.AuditLog"},
+      {"auditquery", "tuopin.auditquery.v1.AuditQueryService"},
+  };
+  return *s;
+}
+
+std::string KebabCase(const std::string& method) {
+  std::string out;
+  for (char c : method) {
+    if (absl::ascii_isupper(c) && !out.empty()) out += '-';
+    out += absl::ascii_tolower(c);
+  }
+  return out;
+}
+
+int RunRpcCommand(const std::string& service_name, int argc, char** argv, int first) {
+  std::string full;
+  for (const auto& [name, f] : Services()) {
+    if (name == service_name) full = f;
+  }
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full);
+  if (service == nullptr) return Usage(absl::StrCat("unknown service '", service_name, "'"));
+  if (first >= argc || std::string(argv[first]) == "--help" || std::string(argv[first]) == "-h") {
+    PrintServiceHelp(service_name, service);
+    return first >= argc ? 2 : 0;
+  }
+  const MethodDescriptor* method = nullptr;
+  for (int i = 0; i < service->method_count(); ++i) {
+    if (KebabCase(service->method(i)->name()) == argv[first] ||
+        service->method(i)->name() == argv[first]) {
+      method = service->method(i);
+    }
+  }
+  if (method == nullptr) {
+    return Usage(
+        absl::StrCat("'", argv[first], "' is not a method of ", service_name, " (see --help)"));
+  }
+  auto* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type());
+  std::unique_ptr<Message> request(prototype->New());
+  bool json = false;
+  std::string gateway = Env("TUOPIN_GATEWAY", "127.0.0.1:50051"), token = Env("TUOPIN_TOKEN", "");
+  std::vector<std::pair<std::string, std::string>> field_flags;
+  for (int i = first + 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      PrintMethodHelp(service_name, method);
+      return 0;
+    }
+    if (arg == "--json") {
+      json = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) return Usage(absl::StrCat("unexpected argument '", arg, "'"));
+    std::string name = arg.substr(2), value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return Usage(absl::StrCat("flag --", name, " needs a value"));
+    }
+    if (name == "gateway") {
+      gateway = value;
+    } else if (name == "token") {
+      token = value;
+    } else if (name == "token_file") {
+      auto t = common::ReadSecretFile(value);
+      if (!t.ok()) return Usage(std::string(t.status().message()));
+      token = *t;
+    } else if (name == "request") {
+      if (!google::protobuf::util::JsonStringToMessage(value, request.get()).ok()) {
+        return Usage(absl::StrCat("--request is not JSON of ", method->input_type()->full_name()));
+      }
+    } else {
+      field_flags.emplace_back(name, value);
+    }
+  }
+  for (const auto& [name, value] : field_flags) {
+    const FieldDescriptor* f = method->input_type()->FindFieldByName(name);
+    if (f == nullptr) return Usage(absl::StrCat("unknown flag --", name, " (see --help)"));
+    std::string error;
+    if (!SetField(*request, f, value, &error)) return Usage(error);
+  }
+  if (Mutating(method)) {
+    const FieldDescriptor* rid = method->input_type()->FindFieldByName("request_id");
+    if (rid != nullptr && request->GetReflection()->GetString(*request, rid).empty()) {
+      std::string id = absl::StrCat("ctl-", common::HexEncode(common::RandomBytes(8)));
+      request->GetReflection()->SetString(request.get(), rid, id);
+      std::fprintf(stderr, "request_id: %s (repeat it to retry safely)\n", id.c_str());
+    }
+  }
+  if (token.empty())
+    return Usage(
+        "no token: set --token, --token_file or TUOPIN_TOKEN (see 'tuopinctl token mint')");
+
+  common::GatewayClient client(gateway, token);
+  grpc::GenericStub stub(client.channel());
+  std::string bytes = request->SerializeAsString();
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer in(&slice, 1), out;
+  auto ctx = client.Context(absl::Seconds(30));
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(ctx.get(), absl::StrCat("/", service->full_name(), "/", method->name()),
+                 grpc::StubOptions(), &in, &out,
+                 [&](grpc::Status s) { done.set_value(std::move(s)); });
+  grpc::Status st = done.get_future().get();
+  if (!st.ok()) {
+    std::fprintf(stderr, "error: %s: %s\n",
+                 absl::StatusCodeToString(static_cast<absl::StatusCode>(st.error_code())).c_str(),
+                 st.error_message().c_str());
+    for (const auto& [field, description] : common::FieldViolationsOf(st)) {
+      std::fprintf(stderr, "  %s: %s\n", field.c_str(), description.c_str());
+    }
+    return 1;
+  }
+  std::unique_ptr<Message> response(google::protobuf::MessageFactory::generated_factory()
+                                        ->GetPrototype(method->output_type())
+                                        ->New());
+  grpc::Slice response_slice;
+  if (!out.DumpToSingleSlice(&response_slice).ok() ||
+      !response->ParseFromArray(response_slice.begin(), static_cast<int>(response_slice.size()))) {
+    return Usage("the answer does not parse");
+  }
+  if (json) {
+    std::string text;
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    (void)google::protobuf::util::MessageToJsonString(*response, &text, options);
+    std::printf("%s", text.c_str());
+  } else {
+    PrintTable(*response);
+  }
+  return 0;
+}
+
+}  // namespace tuopin::ctl
