@@ -33,6 +33,25 @@ std::vector<char*> ParseFlags(int argc, char** argv, const char* usage) {
       std::exit(2);
     }
   }
+  // Unknown flags are a configuration error like any other: exit 2 with the name (absl
+  // itself would exit 1).
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 3 || arg.substr(0, 2) != "--") continue;
+    absl::string_view name = arg.substr(
+        2, arg.find('=') == absl::string_view::npos ? absl::string_view::npos : arg.find('=') - 2);
+    bool known =
+        absl::FindCommandLineFlag(name) != nullptr ||
+        (absl::StartsWith(name, "no") && absl::FindCommandLineFlag(name.substr(2)) != nullptr) ||
+        name == "help" || name == "helpfull" || name == "helpshort" || name == "helppackage" ||
+        name == "helpmatch" || name == "version" || name == "only_check_args";
+    if (!known) {
+      std::fprintf(stderr, "%s: unknown flag --%s (see --help)\n", argv[0],
+                   std::string(name).c_str());
+      std::exit(2);
+    }
+  }
   return absl::ParseCommandLine(argc, argv);
 }
 

@@ -26,10 +26,10 @@ namespace tuopin::common {
 
 ServiceEnv InitService(int argc, char** argv, const std::string& name, int default_port,
                        const std::vector<Migration>& migrations) {
-  ParseFlags(argc, argv,
-             absl::StrCat("tuopin-", name, ": the ", name,
-                          " service of Tuopin. Every flag --x can also be set as TUOPIN_X.")
-                 .c_str());
+  ParseFlags(
+      argc, argv,
+      absl::StrCat("the ", name, " service of Tuopin. Every flag --x can also be set as TUOPIN_X.")
+          .c_str());
   ServiceEnv env;
   std::string dsn = absl::GetFlag(FLAGS_db_dsn);
   if (!absl::GetFlag(FLAGS_db_dsn_file).empty()) {

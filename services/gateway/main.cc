@@ -48,7 +48,7 @@ std::string ReadOrFail(const std::string& flag, const std::string& path, bool se
 int main(int argc, char** argv) {
   using namespace tuopin;
   common::ParseFlags(argc, argv,
-                     "tuopin-gateway: authentication, policy, limits and routing for the Tuopin "
+                     "authentication, policy, limits and routing for the Tuopin "
                      "suite. Every flag --x can also be set as TUOPIN_X.");
   common::ServerOptions server = common::ServerOptionsFromFlags("gateway", 50051);
 
