@@ -68,37 +68,59 @@ void WriteOutboxEvent(DbSession& s, const AuditEvent& event) {
 absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
                          const MutationBody& body, google::protobuf::Message& response,
                          bool* replayed) {
+  // Request ids are new almost always: the first attempt runs the mutation straight away
+  // and records the id at the end. If the id was already recorded, that insert fails on
+  // the key, the attempt rolls back, and the next one reads the recorded call first.
+  bool seen = false;
   return RunInTransaction(pool, [&](DbSession& s) -> absl::Status {
     response.Clear();
     if (replayed != nullptr) *replayed = false;
-    // A committed call with this id answers for the retry.
-    auto rs = Query(s,
-                    "SELECT method, request_sha256, response FROM idempotency"
-                    " WHERE subject = ? AND request_id = ?")
-                  .Arg(ctx.principal.subject())
-                  .Arg(ctx.request_id)
-                  .Rows();
-    if (rs->next()) {
-      if (rs->getString(1).asStdString() != ctx.method ||
-          rs->getString(2).asStdString() != ctx.request_sha256) {
-        return WithReason(InvalidField("request_id",
-                                       "was already used for a different request; use a new "
-                                       "request_id for a new request"),
-                          "REQUEST_ID_REUSED");
+    if (seen) {
+      auto rs = Query(s,
+                      "SELECT method, request_sha256, response FROM idempotency"
+                      " WHERE subject = ? AND request_id = ?")
+                    .Arg(ctx.principal.subject())
+                    .Arg(ctx.request_id)
+                    .Rows();
+      if (rs->next()) {
+        if (rs->getString(1).asStdString() != ctx.method ||
+            rs->getString(2).asStdString() != ctx.request_sha256) {
+          return WithReason(InvalidField("request_id",
+                                         "was already used for a different request; use a new "
+                                         "request_id for a new request"),
+                            "REQUEST_ID_REUSED");
+        }
+        if (!response.ParseFromString(rs->getString(3).asStdString())) {
+          return absl::InternalError("stored response does not parse");
+        }
+        if (replayed != nullptr) *replayed = true;
+        return absl::OkStatus();
       }
-      if (!response.ParseFromString(rs->getString(3).asStdString())) {
-        return absl::InternalError("stored response does not parse");
-      }
-      if (replayed != nullptr) *replayed = true;
-      return absl::OkStatus();
     }
-    auto entities = body(s, response);
-    if (!entities.ok()) return entities.status();
+    absl::StatusOr<EntityRefs> entities;
+    try {
+      entities = body(s, response);
+    } catch (const sql::SQLException& e) {
+      // A duplicate key may be this very request's earlier write: checked below.
+      if (seen || e.getErrorCode() != kErDupEntry) throw;
+      entities = SqlErrorToStatus(e);
+    }
+    if (!entities.ok()) {
+      // A failed mutation under a recorded id is still a replay of the recorded call.
+      if (!seen && entities.status().code() != absl::StatusCode::kAborted) {
+        auto rs = Query(s, "SELECT 1 FROM idempotency WHERE subject = ? AND request_id = ?")
+                      .Arg(ctx.principal.subject())
+                      .Arg(ctx.request_id)
+                      .Rows();
+        if (rs->next()) {
+          seen = true;
+          return RetryTransaction("the request id was recorded before");
+        }
+      }
+      return entities.status();
+    }
     std::string response_bytes = DeterministicBytes(response);
     try {
-      // Recorded last, in one statement with the response. A concurrent call with the
-      // same id waits here for the first to commit, fails on the key, rolls back its
-      // work and, on the next attempt, replays the first call's response.
       Query(s,
             "INSERT INTO idempotency (subject, request_id, method, request_sha256, response,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?)")
@@ -111,7 +133,8 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
           .Exec();
     } catch (const sql::SQLException& e) {
       if (e.getErrorCode() != kErDupEntry) throw;
-      return RetryTransaction("the request id was recorded by a concurrent call");
+      seen = true;
+      return RetryTransaction("the request id was recorded by an earlier or concurrent call");
     }
     WriteOutboxEvent(s, MakeAuditEvent(ids, ctx, *entities, Sha256(response_bytes)));
     return absl::OkStatus();
