@@ -7,7 +7,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libmysqlcppconn-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  mariadb-server mariadb-client sysbench
+  mariadb-server mariadb-client sysbench clang-14 libclang-rt-14-dev
   python3 python3-grpcio python3-protobuf python3-cryptography
 )
 missing=()

@@ -13,7 +13,6 @@
 
 namespace tuopin::accountability {
 
-namespace v1 = tuopin::accountability::v1;
 using common::Principal;
 
 absl::Status Validate(const v1::AppendEventsRequest& r);

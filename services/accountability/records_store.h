@@ -14,7 +14,6 @@
 
 namespace tuopin::accountability {
 
-namespace v1 = tuopin::accountability::v1;
 using common::MutationContext;
 using common::PageRequest;
 

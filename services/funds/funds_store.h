@@ -18,7 +18,6 @@
 
 namespace tuopin::funds {
 
-namespace v1 = tuopin::funds::v1;
 using common::MutationContext;
 
 using AccountMap = absl::flat_hash_map<std::string, v1::Account>;

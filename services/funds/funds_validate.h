@@ -6,7 +6,6 @@
 
 namespace tuopin::funds {
 
-namespace v1 = tuopin::funds::v1;
 
 absl::Status Validate(const v1::CreateAccountRequest& r);
 absl::Status Validate(const v1::GetAccountRequest& r);

@@ -16,7 +16,6 @@
 
 namespace tuopin::personnel {
 
-namespace v1 = tuopin::personnel::v1;
 using common::MutationContext;
 
 using common::PageRequest;

@@ -7,7 +7,6 @@
 
 namespace tuopin::personnel {
 
-namespace v1 = tuopin::personnel::v1;
 
 absl::Status Validate(const v1::ImportRegionsRequest& r);
 absl::Status Validate(const v1::GetRegionRequest& r);

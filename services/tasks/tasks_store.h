@@ -15,7 +15,6 @@
 
 namespace tuopin::tasks {
 
-namespace v1 = tuopin::tasks::v1;
 using common::MutationContext;
 using common::PageRequest;
 

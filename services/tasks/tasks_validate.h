@@ -6,7 +6,6 @@
 
 namespace tuopin::tasks {
 
-namespace v1 = tuopin::tasks::v1;
 
 absl::Status Validate(const v1::CreateCampaignRequest& r);
 absl::Status Validate(const v1::GetCampaignRequest& r);
