@@ -12,9 +12,7 @@
 #include "common/page_token.h"
 #include "services/accountability/checkpoint.h"
 #include "services/accountability/merkle.h"
-#include "services/funds/funds_validate.h"
-#include "services/personnel/personnel_validate.h"
-#include "services/tasks/tasks_validate.h"
+#include "tests/fuzz/validators_table.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -32,6 +30,22 @@ void Expect(bool ok, const char* what) {
     std::fprintf(stderr, "seed is not well formed: %s\n", what);
     ++failures;
   }
+}
+
+// The selector byte of a request type in fuzz_validators.
+char Selector(const google::protobuf::Message& m) {
+#define TUOPIN_NAME(ns, Req) ns::v1::Req::descriptor()->full_name(),
+  static const std::string kNames[] = {TUOPIN_VALIDATED_REQUESTS(TUOPIN_NAME)};
+#undef TUOPIN_NAME
+  for (size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) {
+    if (kNames[i] == m.GetDescriptor()->full_name()) return static_cast<char>(i);
+  }
+  std::fprintf(stderr, "not in validators_table.h: %s\n", m.GetDescriptor()->full_name().c_str());
+  std::exit(1);
+}
+
+std::string Seed(const google::protobuf::Message& m) {
+  return std::string(1, Selector(m)) + m.SerializeAsString();
 }
 
 std::string Le32(uint32_t v) {
@@ -110,7 +124,7 @@ int main(int argc, char** argv) {
     tr->set_amount_fen(1250000);
     tr->set_kind(static_cast<funds::v1::TransferKind>(1));
     Expect(funds::Validate(t).ok(), "CreateTransfersRequest");
-    Write(out / "validators", "transfers", std::string(1, '\0') + t.SerializeAsString());
+    Write(out / "validators", "transfers", Seed(t));
 
     personnel::v1::CreateHouseholdRequest h;
     h.set_request_id("req-20180905-0002");
@@ -120,7 +134,7 @@ int main(int argc, char** argv) {
     h.mutable_household()->set_status(static_cast<personnel::v1::HouseholdStatus>(1));
     h.mutable_household()->set_income_per_head_fen(320000);
     Expect(personnel::Validate(h).ok(), "CreateHouseholdRequest");
-    Write(out / "validators", "household", std::string(1, '\1') + h.SerializeAsString());
+    Write(out / "validators", "household", Seed(h));
 
     tasks::v1::CreateTaskRequest k;
     k.set_request_id("req-20180905-0003");
@@ -129,11 +143,16 @@ int main(int argc, char** argv) {
     k.mutable_task()->set_village_code("520221100001");
     k.mutable_task()->set_title("补齐饮水安全设施");
     k.mutable_task()->set_assignee_department("水务局");
-    Write(out / "validators", "task", std::string(1, '\2') + k.SerializeAsString());
+    Write(out / "validators", "task", Seed(k));
+
+    // An empty message of every request type, so the fuzzer starts from each.
+#define TUOPIN_EMPTY(ns, Req) Write(out / "validators", "empty_" #Req, Seed(ns::v1::Req()));
+    TUOPIN_VALIDATED_REQUESTS(TUOPIN_EMPTY)
+#undef TUOPIN_EMPTY
 
     personnel::v1::GetAttendanceRequest a;
     a.set_cadre_id("cadre-0001");
-    Write(out / "validators", "attendance", std::string(1, '\3') + a.SerializeAsString());
+    Write(out / "validators", "attendance", Seed(a));
   }
   return failures == 0 ? 0 : 1;
 }
