@@ -115,9 +115,16 @@ void MethodPolicies::AddService(const google::protobuf::ServiceDescriptor* servi
   for (int i = 0; i < service->method_count(); ++i) {
     const auto* m = service->method(i);
     if (!m->options().HasExtension(tuopin::common::v1::policy)) continue;
-    policies_[absl::StrCat("/", service->full_name(), "/", m->name())] =
-        m->options().GetExtension(tuopin::common::v1::policy);
+    std::string key = absl::StrCat("/", service->full_name(), "/", m->name());
+    policies_[key] = m->options().GetExtension(tuopin::common::v1::policy);
+    inputs_[key] = m->input_type();
   }
+}
+
+const google::protobuf::Descriptor* MethodPolicies::InputType(
+    absl::string_view full_method) const {
+  auto it = inputs_.find(full_method);
+  return it == inputs_.end() ? nullptr : it->second;
 }
 
 const tuopin::common::v1::MethodPolicy* MethodPolicies::Find(absl::string_view full_method) const {

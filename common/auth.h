@@ -65,11 +65,14 @@ class MethodPolicies {
   const absl::flat_hash_map<std::string, tuopin::common::v1::MethodPolicy>& all() const {
     return policies_;
   }
+  // The request type of a method with a policy; nullptr otherwise.
+  const google::protobuf::Descriptor* InputType(absl::string_view full_method) const;
   // Registers the methods of one service ("/pkg.Service/Method" keys).
   void AddService(const google::protobuf::ServiceDescriptor* service);
 
  private:
   absl::flat_hash_map<std::string, tuopin::common::v1::MethodPolicy> policies_;
+  absl::flat_hash_map<std::string, const google::protobuf::Descriptor*> inputs_;
 };
 
 // What a service handler calls first: verifies the forwarded principal, then checks the

@@ -1,9 +1,12 @@
 #include "common/validate.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/time_util.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace tuopin::common {
 
@@ -190,6 +193,59 @@ absl::CivilDay FromDate(const tuopin::common::v1::Date& date) {
 absl::CivilDay ChinaDay(absl::Time t) {
   static const absl::TimeZone kChina = absl::FixedTimeZone(8 * 3600);
   return absl::ToCivilDay(t, kChina);
+}
+
+namespace {
+
+constexpr int kMaxNesting = 64;
+
+// false when the bytes are malformed; *found set to the first bad field's path.
+bool ScanUtf8(const google::protobuf::Descriptor* type, absl::string_view wire, int depth,
+              const std::string& prefix, std::optional<std::string>* found) {
+  using google::protobuf::FieldDescriptor;
+  using google::protobuf::internal::WireFormatLite;
+  if (depth > kMaxNesting) return false;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(wire.data()),
+                                            static_cast<int>(wire.size()));
+  absl::flat_hash_map<int, int> seen;  // occurrences of each repeated field so far
+  while (uint32_t tag = in.ReadTag()) {
+    const int number = static_cast<int>(WireFormatLite::GetTagFieldNumber(tag));
+    const FieldDescriptor* field = type->FindFieldByNumber(number);
+    const bool delimited =
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+    if (field == nullptr || !delimited ||
+        (field->type() != FieldDescriptor::TYPE_STRING &&
+         field->type() != FieldDescriptor::TYPE_MESSAGE)) {
+      if (!WireFormatLite::SkipField(&in, tag)) return false;
+      continue;
+    }
+    uint32_t length = 0;
+    std::string bytes;
+    if (!in.ReadVarint32(&length) || !in.ReadString(&bytes, static_cast<int>(length))) {
+      return false;
+    }
+    std::string path = absl::StrCat(prefix, field->name());
+    if (field->is_repeated()) absl::StrAppend(&path, "[", seen[number]++, "]");
+    if (field->type() == FieldDescriptor::TYPE_STRING) {
+      if (!IsValidUtf8(bytes)) {
+        *found = std::move(path);
+        return true;
+      }
+    } else {
+      if (!ScanUtf8(field->message_type(), bytes, depth + 1, path + ".", found)) return false;
+      if (found->has_value()) return true;
+    }
+  }
+  return in.ConsumedEntireMessage();
+}
+
+}  // namespace
+
+std::optional<std::string> FindInvalidUtf8(const google::protobuf::Descriptor* type,
+                                           absl::string_view wire) {
+  std::optional<std::string> found;
+  if (!ScanUtf8(type, wire, 0, "", &found)) return std::nullopt;
+  return found;
 }
 
 }  // namespace tuopin::common

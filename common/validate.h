@@ -19,6 +19,14 @@ inline constexpr int64_t kMaxAmountFen = 1'000'000'000'000'000;  // 10^15 fen
 
 bool IsValidUtf8(absl::string_view s);
 
+// Scans the wire form of a message of `type` for a string field (at any depth) that is
+// not valid UTF-8, and returns its path, e.g. "transfers[2].memo". The gateway runs it
+// before forwarding, so such a request is INVALID_ARGUMENT naming the field instead of
+// the backend parser's INTERNAL. nullopt when every string is valid, and also when the
+// bytes are not a well-formed message (the backend then refuses them itself).
+std::optional<std::string> FindInvalidUtf8(const google::protobuf::Descriptor* type,
+                                           absl::string_view wire);
+
 // 1-64 characters of [A-Za-z0-9._:-].
 void ValidateRequestId(absl::string_view value, FieldViolations& v);
 // An id as the services issue them or clients choose them: 1-64 of [A-Za-z0-9._:-].

@@ -164,6 +164,7 @@ absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMet
     return Exhausted("rate limit exceeded for this principal; retry later", "RATE_LIMITED");
   }
   a.backend = backend->second;
+  a.input = policies_.InputType(method);
   if (a.backend->in_flight.fetch_add(1, std::memory_order_relaxed) >=
       config_.max_in_flight_per_backend) {
     a.backend->in_flight.fetch_sub(1, std::memory_order_relaxed);

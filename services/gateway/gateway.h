@@ -74,6 +74,7 @@ class RateLimiter {
 // One admitted call: who, where to, until when.
 struct Admission {
   std::string method;
+  const google::protobuf::Descriptor* input = nullptr;  // the request message type
   Backend* backend = nullptr;
   // The verified caller and the principal as signed for the backend.
   std::shared_ptr<const void> token;

@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "common/status.h"
+#include "common/validate.h"
 
 namespace tuopin::gateway {
 namespace {
@@ -42,6 +43,14 @@ class ProxyReactor final : public grpc::ServerGenericBidiReactor {
           grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the call carried no request message"));
       return;
     }
+    // Protobuf refuses a string that is not UTF-8 while parsing, which the backend could
+    // only answer as INTERNAL; name the field here instead.
+    if (auto bad = InvalidUtf8Field(); bad.has_value()) {
+      common::FieldViolations v;
+      v.Add(*bad, "must be valid UTF-8");
+      Complete(common::ToGrpcStatus(v.ToStatus()));
+      return;
+    }
     gateway_.PrepareBackendContext(*admission_, md_, backend_ctx_);
     admission_->backend->stub->UnaryCall(&backend_ctx_, ctx_->method(), grpc::StubOptions(),
                                          &request_, &response_,
@@ -52,6 +61,20 @@ class ProxyReactor final : public grpc::ServerGenericBidiReactor {
   void OnDone() override { delete this; }
 
  private:
+  std::optional<std::string> InvalidUtf8Field() {
+    if (admission_->input == nullptr) return std::nullopt;
+    std::vector<grpc::Slice> slices;
+    if (!request_.Dump(&slices).ok()) return std::nullopt;
+    if (slices.size() == 1) {
+      return common::FindInvalidUtf8(
+          admission_->input,
+          absl::string_view(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size()));
+    }
+    std::string wire;
+    for (const auto& s : slices) wire.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    return common::FindInvalidUtf8(admission_->input, wire);
+  }
+
   void OnBackendDone(grpc::Status status) {
     if (status.ok()) {
       Log(status);

@@ -21,6 +21,7 @@
 #include "common/jwt.h"
 #include "common/migrate.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "services/gateway/http_front.h"
 #include "services/gateway/proxy.h"
@@ -546,6 +547,33 @@ TEST_F(GatewayTest, RealPersonnelServiceBehindTheGateway) {
   grpc::Status st = stub_->CreateHousehold(WithToken(Official()).get(), bad, &read);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(testing::ViolatedField(st), "household.village_code");
+
+  // A string that is not UTF-8 (sent as raw bytes, which a generated stub cannot do) is
+  // INVALID_ARGUMENT naming the field, not the parser's INTERNAL, and writes nothing.
+  pv1::CreateHouseholdRequest raw;
+  raw.set_request_id("hh-3");
+  raw.mutable_household()->set_village_code("520221104001");
+  raw.mutable_household()->set_head_name("NAME");
+  raw.mutable_household()->set_member_count(3);
+  raw.mutable_household()->set_status(pv1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  std::string wire = raw.SerializeAsString();
+  wire.replace(wire.find("NAME"), 4, "N\xff\xfe" "E");  // same length
+  grpc::Slice slice(wire);
+  grpc::ByteBuffer request(&slice, 1), response;
+  grpc::GenericStub generic(gateway_server_->channel());
+  auto ctx = WithToken(Official());
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(ctx.get(), "/tuopin.personnel.v1.PersonnelService/CreateHousehold",
+                    grpc::StubOptions(), &request, &response,
+                    [&](grpc::Status s) { done.set_value(std::move(s)); });
+  st = done.get_future().get();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
+  EXPECT_EQ(testing::ViolatedField(st), "household.head_name");
+  pv1::ListHouseholdsRequest list;
+  list.set_region_code("520221");
+  pv1::ListHouseholdsResponse listed;
+  ASSERT_TRUE(stub_->ListHouseholds(WithToken(Official()).get(), list, &listed).ok());
+  EXPECT_EQ(listed.households_size(), 1);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "common/validate.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "tuopin/funds/v1/funds.pb.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
 
 namespace tuopin::common {
@@ -127,6 +128,37 @@ TEST(ValidateTest, Utf8) {
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xff"));
   EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));  // emoji
+}
+
+// Replaces the first occurrence of `marker` in `wire` by bytes of the same length.
+std::string Patch(std::string wire, const std::string& marker, const std::string& bytes) {
+  EXPECT_EQ(marker.size(), bytes.size());  // the length prefixes stay right
+  size_t at = wire.find(marker);
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos) wire.replace(at, marker.size(), bytes);
+  return wire;
+}
+
+TEST(ValidateTest, FindInvalidUtf8NamesTheFieldAtAnyDepth) {
+  tuopin::funds::v1::CreateTransfersRequest t;
+  t.set_request_id("req-1");
+  t.add_transfers()->set_memo("fine 水城");
+  t.add_transfers()->set_memo("MEMO");
+  t.mutable_transfers(1)->set_amount_fen(100);
+  const auto* type = t.GetDescriptor();
+  std::string wire = t.SerializeAsString();
+  EXPECT_EQ(FindInvalidUtf8(type, wire), std::nullopt);
+  EXPECT_EQ(FindInvalidUtf8(type, Patch(wire, "MEMO", "\xff\xfeMO")), "transfers[1].memo");
+  EXPECT_EQ(FindInvalidUtf8(type, Patch(wire, "req-1", "req\xc0\xaf")), "request_id");
+
+  tuopin::personnel::v1::CreateHouseholdRequest h;
+  h.mutable_household()->set_head_name("NAME");
+  h.mutable_household()->set_village_code("520221100001");
+  EXPECT_EQ(FindInvalidUtf8(h.GetDescriptor(), Patch(h.SerializeAsString(), "NAME", "N\xed\xa0\x80")),
+            "household.head_name");
+  // Malformed bytes are left to the parser; an empty message is fine.
+  EXPECT_EQ(FindInvalidUtf8(type, std::string("\x0a\xff\xff\xff\xff\x0f", 6)), std::nullopt);
+  EXPECT_EQ(FindInvalidUtf8(type, ""), std::nullopt);
 }
 
 TEST(ValidateTest, TextRegionIdEnumDate) {
