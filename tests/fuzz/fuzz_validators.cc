@@ -1,6 +1,6 @@
 // libFuzzer target: every request validator on arbitrary protobuf bytes. The first byte
 // picks the request type (tests/fuzz/validators_table.h), the rest is its wire form.
-// For every validator: a refusal is INVALID_ARGUMENT naming at least one field, and the
+// For every validator: the gateway's UTF-8 scan never flags what protobuf parses, a refusal is INVALID_ARGUMENT naming at least one field, and the
 // verdict is the same twice. For the requests that carry money, households and tasks:
 // whatever is accepted respects the limits the contracts document.
 #include <cstdint>
@@ -54,13 +54,24 @@ void CheckAccepted(const personnel::v1::GetAttendanceRequest& r) {
 }
 
 using Fuzzer = void (*)(const uint8_t*, int);
-#define TUOPIN_FUZZ_ONE(ns, Req)                           \
-  [](const uint8_t* body, int len) {                       \
-    ns::v1::Req r;                                         \
-    if (!r.ParseFromArray(body, len)) return;              \
-    absl::Status st = ns::Validate(r);                     \
-    CheckVerdict(st, ns::Validate(r));                     \
-    if (st.ok()) CheckAccepted(r);                         \
+// The gateway's UTF-8 scan never refuses what protobuf's parser (and so the backend)
+// would accept.
+void CheckUtf8Scan(const google::protobuf::Descriptor* type, const uint8_t* body, int len,
+                   bool parsed) {
+  auto bad = common::FindInvalidUtf8(
+      type, absl::string_view(reinterpret_cast<const char*>(body), static_cast<size_t>(len)));
+  if (parsed && bad.has_value()) std::abort();
+}
+
+#define TUOPIN_FUZZ_ONE(ns, Req)                                          \
+  [](const uint8_t* body, int len) {                                      \
+    ns::v1::Req r;                                                        \
+    const bool parsed = r.ParseFromArray(body, len);                      \
+    CheckUtf8Scan(ns::v1::Req::descriptor(), body, len, parsed);          \
+    if (!parsed) return;                                                  \
+    absl::Status st = ns::Validate(r);                                    \
+    CheckVerdict(st, ns::Validate(r));                                    \
+    if (st.ok()) CheckAccepted(r);                                        \
   },
 constexpr Fuzzer kFuzzers[] = {TUOPIN_VALIDATED_REQUESTS(TUOPIN_FUZZ_ONE)};
 constexpr size_t kCount = sizeof(kFuzzers) / sizeof(kFuzzers[0]);
