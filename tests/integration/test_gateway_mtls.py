@@ -6,19 +6,17 @@ without a certificate, with one from another CA, or speaking plaintext does not.
 Run by CTest: --gateway <tuopin-gateway>."""
 
 import argparse
-import base64
-import hashlib
-import hmac
-import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 import grpc
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tuopin_testing import hs256_token, start_gateway  # noqa: E402
 
 ARGS = None
 
@@ -46,15 +44,6 @@ def read(d, name):
         return f.read()
 
 
-def token(secret):
-    b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
-    header = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = b(json.dumps({"sub": "cadre-1", "iss": "tuopin-local", "aud": "tuopin", "exp": int(time.time()) + 600,
-                            "roles": ["cadre"], "regions": ["520221"]}).encode())
-    sig = b(hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
-    return f"{header}.{payload}.{sig}"
-
-
 class GatewayMtlsTest(unittest.TestCase):
     def test_only_clients_of_the_trusted_ca_get_in(self):
         with tempfile.TemporaryDirectory() as d:
@@ -63,22 +52,10 @@ class GatewayMtlsTest(unittest.TestCase):
             make_cert(d, "ca", "gateway", "DNS:localhost,IP:127.0.0.1")
             make_cert(d, "ca", "client", "DNS:tuopin-app")
             make_cert(d, "other-ca", "intruder", "DNS:intruder")
-            secret = os.urandom(32).hex().encode()
-            with open(f"{d}/jwt.secret", "wb") as f:
-                f.write(secret)
-            with open(f"{d}/internal.key", "w") as f:
-                f.write(os.urandom(32).hex())
-            proc = subprocess.Popen([
-                ARGS.gateway, "--port=0", "--metrics_port=0", "--http_port=-1", "--host=127.0.0.1",
-                f"--port_file={d}/ports", f"--internal_key_file={d}/internal.key",
-                f"--jwt_hs256_secret_file={d}/jwt.secret", f"--tls_cert_file={d}/gateway.crt",
-                f"--tls_key_file={d}/gateway.key", f"--tls_client_ca_file={d}/ca.crt", "--shutdown_grace=0s",
-                "--access_log=false"], stderr=subprocess.DEVNULL)
+            proc, port, secret = start_gateway(
+                ARGS.gateway, d, f"--tls_cert_file={d}/gateway.crt", f"--tls_key_file={d}/gateway.key",
+                f"--tls_client_ca_file={d}/ca.crt")
             try:
-                deadline = time.monotonic() + 20
-                while not os.path.exists(f"{d}/ports") and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                port = int(open(f"{d}/ports").read().split()[0])
                 # A cadre may not import regions: a PERMISSION_DENIED proves the gateway
                 # itself answered over an established TLS session.
                 def call(creds):
@@ -86,7 +63,7 @@ class GatewayMtlsTest(unittest.TestCase):
                         grpc.insecure_channel(f"127.0.0.1:{port}")
                     try:
                         rpc = channel.unary_unary("/tuopin.personnel.v1.PersonnelService/ImportRegions")
-                        rpc(b"", metadata=(("authorization", "Bearer " + token(secret)),), timeout=5)
+                        rpc(b"", metadata=(("authorization", "Bearer " + hs256_token(secret)),), timeout=5)
                     except grpc.RpcError as e:
                         return e.code()
                     finally:
