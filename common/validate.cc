@@ -1,6 +1,8 @@
 #include "common/validate.h"
 
-#include "absl/container/flat_hash_map.h"
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -201,13 +203,13 @@ constexpr int kMaxNesting = 64;
 
 // false when the bytes are malformed; *found set to the first bad field's path.
 bool ScanUtf8(const google::protobuf::Descriptor* type, absl::string_view wire, int depth,
-              const std::string& prefix, std::optional<std::string>* found) {
+              std::optional<std::string>* found) {
   using google::protobuf::FieldDescriptor;
   using google::protobuf::internal::WireFormatLite;
   if (depth > kMaxNesting) return false;
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(wire.data()),
                                             static_cast<int>(wire.size()));
-  absl::flat_hash_map<int, int> seen;  // occurrences of each repeated field so far
+  std::vector<std::pair<int, int>> seen;  // occurrences of each repeated field so far
   while (uint32_t tag = in.ReadTag()) {
     const int number = static_cast<int>(WireFormatLite::GetTagFieldNumber(tag));
     const FieldDescriptor* field = type->FindFieldByNumber(number);
@@ -220,20 +222,31 @@ bool ScanUtf8(const google::protobuf::Descriptor* type, absl::string_view wire, 
       continue;
     }
     uint32_t length = 0;
-    std::string bytes;
-    if (!in.ReadVarint32(&length) || !in.ReadString(&bytes, static_cast<int>(length))) {
-      return false;
+    if (!in.ReadVarint32(&length)) return false;
+    const size_t at = static_cast<size_t>(in.CurrentPosition());
+    if (length > wire.size() - at || !in.Skip(static_cast<int>(length))) return false;
+    const absl::string_view bytes = wire.substr(at, length);
+    // The index of this occurrence of a repeated field; paths are built only when needed.
+    int index = 0;
+    if (field->is_repeated()) {
+      auto it = std::find_if(seen.begin(), seen.end(), [&](auto& p) { return p.first == number; });
+      if (it == seen.end()) it = seen.insert(seen.end(), {number, 0});
+      index = it->second++;
     }
-    std::string path = absl::StrCat(prefix, field->name());
-    if (field->is_repeated()) absl::StrAppend(&path, "[", seen[number]++, "]");
+    auto path = [&] {
+      return field->is_repeated() ? absl::StrCat(field->name(), "[", index, "]") : field->name();
+    };
     if (field->type() == FieldDescriptor::TYPE_STRING) {
       if (!IsValidUtf8(bytes)) {
-        *found = std::move(path);
+        *found = path();
         return true;
       }
     } else {
-      if (!ScanUtf8(field->message_type(), bytes, depth + 1, path + ".", found)) return false;
-      if (found->has_value()) return true;
+      if (!ScanUtf8(field->message_type(), bytes, depth + 1, found)) return false;
+      if (found->has_value()) {  // the path below this field, prefixed on the way out
+        *found = absl::StrCat(path(), ".", **found);
+        return true;
+      }
     }
   }
   return in.ConsumedEntireMessage();
@@ -244,7 +257,7 @@ bool ScanUtf8(const google::protobuf::Descriptor* type, absl::string_view wire, 
 std::optional<std::string> FindInvalidUtf8(const google::protobuf::Descriptor* type,
                                            absl::string_view wire) {
   std::optional<std::string> found;
-  if (!ScanUtf8(type, wire, 0, "", &found)) return std::nullopt;
+  if (!ScanUtf8(type, wire, 0, &found)) return std::nullopt;
   return found;
 }
 

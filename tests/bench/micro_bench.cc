@@ -10,6 +10,7 @@
 #include "benchmark/benchmark.h"
 #include "common/jwt.h"
 #include "common/page_token.h"
+#include "common/validate.h"
 #include "services/accountability/merkle.h"
 #include "services/funds/funds_validate.h"
 #include "services/personnel/personnel_validate.h"
@@ -106,18 +107,17 @@ void BM_PageTokenRoundTrip(benchmark::State& state) {
 }
 BENCHMARK(BM_PageTokenRoundTrip);
 
-void BM_ValidateCreateHousehold(benchmark::State& state) {
+personnel::v1::CreateHouseholdRequest HouseholdRequest() {
   personnel::v1::CreateHouseholdRequest r;
   r.set_request_id("req-0001");
   r.mutable_household()->set_village_code("520221104001");
   r.mutable_household()->set_head_name("Long Xiuying 龙秀英");
   r.mutable_household()->set_member_count(5);
   r.mutable_household()->set_status(personnel::v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
-  for (auto _ : state) benchmark::DoNotOptimize(personnel::Validate(r));
+  return r;
 }
-BENCHMARK(BM_ValidateCreateHousehold);
 
-void BM_ValidateCreateTransfers100(benchmark::State& state) {
+funds::v1::CreateTransfersRequest Transfers100() {
   funds::v1::CreateTransfersRequest r;
   r.set_request_id("req-0001");
   for (int i = 0; i < 100; ++i) {
@@ -127,10 +127,37 @@ void BM_ValidateCreateTransfers100(benchmark::State& state) {
     t->set_credit_account_id("01a21d83b86a768ba8f2c6cc3d52fd95");
     t->set_amount_fen(12345);
     t->set_kind(funds::v1::TRANSFER_KIND_ALLOCATION);
+    t->set_memo("东西部协作资金 counterpart aid");
   }
+  return r;
+}
+
+void BM_ValidateCreateHousehold(benchmark::State& state) {
+  auto r = HouseholdRequest();
+  for (auto _ : state) benchmark::DoNotOptimize(personnel::Validate(r));
+}
+BENCHMARK(BM_ValidateCreateHousehold);
+
+void BM_ValidateCreateTransfers100(benchmark::State& state) {
+  auto r = Transfers100();
   for (auto _ : state) benchmark::DoNotOptimize(funds::Validate(r));
 }
 BENCHMARK(BM_ValidateCreateTransfers100);
+
+// The gateway's scan of a request's wire form for strings that are not UTF-8.
+void BM_Utf8ScanCreateHousehold(benchmark::State& state) {
+  auto r = HouseholdRequest();
+  std::string wire = r.SerializeAsString();
+  for (auto _ : state) benchmark::DoNotOptimize(common::FindInvalidUtf8(r.GetDescriptor(), wire));
+}
+BENCHMARK(BM_Utf8ScanCreateHousehold);
+
+void BM_Utf8ScanCreateTransfers100(benchmark::State& state) {
+  auto r = Transfers100();
+  std::string wire = r.SerializeAsString();
+  for (auto _ : state) benchmark::DoNotOptimize(common::FindInvalidUtf8(r.GetDescriptor(), wire));
+}
+BENCHMARK(BM_Utf8ScanCreateTransfers100);
 
 }  // namespace
 
