@@ -22,11 +22,16 @@ def hs256_token(secret, sub="cadre-1", roles=("cadre",), regions=("520221",), tt
 def wait_for_ports(path, timeout=20):
     """The ports a binary wrote to its --port_file: [grpc, metrics]."""
     deadline = time.monotonic() + timeout
-    while not os.path.exists(path) or not open(path).read().strip():
+    def read():
+        if not os.path.exists(path):
+            return ""
+        with open(path) as f:
+            return f.read().strip()
+    while not read():
         if time.monotonic() > deadline:
             raise TimeoutError(f"no port file {path}")
         time.sleep(0.05)
-    return [int(p) for p in open(path).read().split()]
+    return [int(p) for p in read().split()]
 
 
 def rss_kib(pid):
@@ -55,3 +60,41 @@ def start_gateway(gateway, d, *flags):
         proc.kill()
         raise
     return proc, port, secret
+
+
+class TestDatabase:
+    """A fresh database on the test MariaDB (TUOPIN_TEST_DSN), dropped by drop()."""
+
+    def __init__(self, prefix="py"):
+        import secrets
+        import urllib.parse
+        dsn = urllib.parse.urlparse(os.environ["TUOPIN_TEST_DSN"])
+        self.socket = urllib.parse.parse_qs(dsn.query)["socket"][0]
+        self.port = dsn.port
+        self.name = f"{prefix}_{secrets.token_hex(6)}"
+        self.sql(f"CREATE DATABASE {self.name}")
+
+    def dsn(self, pool=8):
+        return f"mysql://root@127.0.0.1:{self.port}/{self.name}?socket={self.socket}&pool={pool}"
+
+    def sql(self, statement):
+        """Runs statements; returns the rows as lists of strings (tab-separated output)."""
+        out = subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "-N", "-B",
+                              "-e", statement], check=True, capture_output=True, text=True).stdout
+        return [line.split("\t") for line in out.splitlines()]
+
+    def scalar(self, query):
+        return int(self.sql(f"USE {self.name}; {query}")[0][0])
+
+    def drop(self):
+        self.sql(f"DROP DATABASE IF EXISTS {self.name}")
+
+
+def principal_metadata(cv1, internal_key, subject, roles, regions, ttl=600):
+    """The principal headers the gateway sends a service, signed with the internal key."""
+    principal = cv1.Principal(subject=subject, roles=[getattr(cv1, "ROLE_" + r.upper()) for r in roles],
+                              region_scopes=list(regions))
+    principal.expires_at.FromSeconds(int(time.time()) + ttl)
+    raw = principal.SerializeToString()
+    return (("x-tuopin-principal-bin", raw),
+            ("x-tuopin-principal-sig-bin", hmac.new(internal_key, raw, hashlib.sha256).digest()))
