@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Chaos for the ledger: the real tuopin-funds binary is killed with SIGKILL at random
-moments, several rounds, while clients move money and retry every unanswered request
+"""Chaos for the ledger: the real tuopin-funds binary, and in the second test also its
+own MariaDB server, are killed with SIGKILL at random moments, several rounds, while clients move money and retry every unanswered request
 with the same request_id. Afterwards, against the database itself: every acknowledged
 transfer is stored exactly once, nothing unacknowledged is half-written, money is
 conserved, the guarded pool is not overdrawn, and there is exactly one audit event per
@@ -23,7 +23,7 @@ import unittest
 import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from tuopin_testing import TestDatabase, principal_metadata, wait_for_ports  # noqa: E402
+from tuopin_testing import PrivateMariaDB, TestDatabase, principal_metadata, wait_for_ports  # noqa: E402
 
 ARGS = None
 CLIENTS, REQUESTS, ROUNDS = 4, 400, 5
@@ -57,7 +57,19 @@ class Funds:
 
 
 class FundsChaosTest(unittest.TestCase):
-    def test_sigkill_rounds_lose_and_double_nothing(self):
+    def test_sigkill_of_the_service_loses_and_doubles_nothing(self):
+        self.chaos(TestDatabase("chaos"), with_database=False)
+
+    def test_sigkill_of_the_database_and_the_service_loses_and_doubles_nothing(self):
+        with tempfile.TemporaryDirectory() as state:
+            mariadb = PrivateMariaDB(state)
+            mariadb.start()
+            try:
+                self.chaos(TestDatabase("chaos", mariadb.dsn()), with_database=mariadb)
+            finally:
+                mariadb.stop()
+
+    def chaos(self, db, with_database):
         sys.path.insert(0, ARGS.pyout)
         from tuopin.common.v1 import common_pb2 as cv1
         from tuopin.funds.v1 import funds_pb2 as fv1
@@ -65,7 +77,6 @@ class FundsChaosTest(unittest.TestCase):
         seed = ARGS.seed if ARGS.seed is not None else random.randrange(1 << 30)
         print(f"seed {seed}")
         rng = random.Random(seed)
-        db = TestDatabase("chaos")
         with tempfile.TemporaryDirectory() as d:
             internal_key = os.urandom(32).hex().encode()
             with open(f"{d}/internal.key", "wb") as f:
@@ -130,15 +141,22 @@ class FundsChaosTest(unittest.TestCase):
             threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
             for t in threads:
                 t.start()
-            kills = 0
-            for _ in range(ROUNDS):
+            kills = db_kills = 0
+            for round_ in range(ROUNDS):
                 time.sleep(rng.uniform(0.05, 0.4))
                 if not any(t.is_alive() for t in threads):
                     break
-                funds.kill()
-                kills += 1
-                time.sleep(rng.uniform(0.0, 0.2))
-                funds.start()
+                if with_database and round_ % 2 == 0:  # the database in rounds 0, 2, 4
+                    with_database.kill()
+                    kills += 1
+                    db_kills += 1
+                    time.sleep(rng.uniform(0.0, 0.2))
+                    with_database.start()
+                else:
+                    funds.kill()
+                    kills += 1
+                    time.sleep(rng.uniform(0.0, 0.2))
+                    funds.start()
             for t in threads:
                 t.join(120)
             funds.proc.send_signal(signal.SIGTERM)
@@ -160,9 +178,11 @@ class FundsChaosTest(unittest.TestCase):
             self.assertEqual(db.scalar("SELECT COUNT(*) FROM outbox"), len(ids) + 2,
                              "one audit event per mutation (transfers and the two accounts)")
             self.assertEqual(db.scalar("SELECT COUNT(DISTINCT event_id) FROM outbox"), len(ids) + 2)
-            print(f"{kills} SIGKILLs, {retries[0]} retried calls; {len(ids)} transfers acknowledged, "
+            print(f"{kills} SIGKILLs ({db_kills} of MariaDB), {retries[0]} retried calls; {len(ids)} transfers acknowledged, "
                   "each stored and audited once")
             self.assertGreater(kills, 0)
+            if with_database:
+                self.assertGreater(db_kills, 0)
         finally:
             db.drop()
 

@@ -65,10 +65,10 @@ def start_gateway(gateway, d, *flags):
 class TestDatabase:
     """A fresh database on the test MariaDB (TUOPIN_TEST_DSN), dropped by drop()."""
 
-    def __init__(self, prefix="py"):
+    def __init__(self, prefix="py", server_dsn=None):
         import secrets
         import urllib.parse
-        dsn = urllib.parse.urlparse(os.environ["TUOPIN_TEST_DSN"])
+        dsn = urllib.parse.urlparse(server_dsn or os.environ["TUOPIN_TEST_DSN"])
         self.socket = urllib.parse.parse_qs(dsn.query)["socket"][0]
         self.port = dsn.port
         self.name = f"{prefix}_{secrets.token_hex(6)}"
@@ -98,3 +98,46 @@ def principal_metadata(cv1, internal_key, subject, roles, regions, ttl=600):
     raw = principal.SerializeToString()
     return (("x-tuopin-principal-bin", raw),
             ("x-tuopin-principal-sig-bin", hmac.new(internal_key, raw, hashlib.sha256).digest()))
+
+
+class PrivateMariaDB:
+    """A MariaDB server of its own (deploy/local/mariadb.sh) in state_dir on a free
+    loopback port, for tests that kill the database itself."""
+
+    def __init__(self, state_dir):
+        import socket
+        repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        self.script = os.path.join(repo, "deploy", "local", "mariadb.sh")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.env = dict(os.environ, TUOPIN_STATE_DIR=state_dir, TUOPIN_DB_NAME="chaos-mariadb",
+                        TUOPIN_DB_PORT=str(port), TUOPIN_DB_BUFFER_POOL="64M")
+        self.pid_file = os.path.join(state_dir, "chaos-mariadb", "mysqld.pid")
+
+    def _run(self, command):
+        return subprocess.run([self.script, command], env=self.env, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    def start(self):
+        self._run("start")
+
+    def stop(self):
+        self._run("stop")
+
+    def dsn(self):
+        return self._run("dsn")
+
+    def kill(self):
+        """SIGKILL, as a crash or an OOM kill would."""
+        import signal
+        with open(self.pid_file) as f:
+            pid = int(f.read().strip())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
