@@ -10,6 +10,7 @@ Bounded: 4 clients x 400 requests, at most 5 kill rounds. The seed is printed; p
 replay a run. Run by CTest: --funds <tuopin-funds> --pyout <python modules>."""
 
 import argparse
+import collections
 import os
 import random
 import signal
@@ -164,6 +165,11 @@ class FundsChaosTest(unittest.TestCase):
 
         try:
             self.assertEqual(errors, [])
+            results = collections.Counter(fv1.TransferResult.Name(r) for acks in acknowledged
+                                          for _, resp in acks for r in resp.results)
+            print(f"per-transfer results: {dict(results)}")
+            # OK, or EXISTS when the first attempt committed but its answer was lost.
+            self.assertLessEqual(set(results), {"TRANSFER_RESULT_OK", "TRANSFER_RESULT_EXISTS"}, results)
             ids = [tid for acks in acknowledged for tid, _ in acks]
             self.assertEqual(len(ids), CLIENTS * REQUESTS, "every request was eventually acknowledged")
             stored = {row[0]: int(row[1]) for row in db.sql(
