@@ -10,7 +10,6 @@ TUOPIN_TEST_DSN names the MariaDB (root)."""
 import argparse
 import base64
 import hashlib
-import hmac
 import os
 import secrets
 import signal
@@ -19,11 +18,13 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.parse
 
 import grpc
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tuopin_testing import TestDatabase, principal_metadata  # noqa: E402
 
 ARGS = None
 
@@ -143,10 +144,7 @@ class AuditLogVerifierTest(unittest.TestCase):
         from tuopin.accountability.v1 import accountability_pb2 as av1  # noqa: E402
         from tuopin.common.v1 import common_pb2 as cv1  # noqa: E402
 
-        dsn = urllib.parse.urlparse(os.environ["TUOPIN_TEST_DSN"])
-        cls.socket = urllib.parse.parse_qs(dsn.query)["socket"][0]
-        cls.database = "py_" + secrets.token_hex(6)
-        cls.sql(f"CREATE DATABASE {cls.database}")
+        cls.db = TestDatabase("py")
         cls.tmp = tempfile.TemporaryDirectory()
         d = cls.tmp.name
         cls.internal_key = secrets.token_hex(32).encode()
@@ -162,7 +160,7 @@ class AuditLogVerifierTest(unittest.TestCase):
         port_file = f"{d}/ports"
         cls.proc = subprocess.Popen([
             ARGS.binary, "--port=0", "--metrics_port=0", f"--port_file={port_file}", "--host=127.0.0.1",
-            f"--db_dsn=mysql://root@127.0.0.1:{dsn.port}/{cls.database}?socket={cls.socket}",
+            f"--db_dsn={cls.db.dsn()}",
             f"--internal_key_file={d}/internal.key", f"--signing_key_file={d}/signing.pem",
             f"--service_token_file={d}/service.jwt", "--relay_outbox=false",
             "--checkpoint_interval=100ms", "--shutdown_grace=0s", "--log_origin=tuopin.test/python"],
@@ -177,21 +175,12 @@ class AuditLogVerifierTest(unittest.TestCase):
         cls.channel.close()
         cls.proc.send_signal(signal.SIGTERM)
         cls.proc.wait(20)
-        cls.sql(f"DROP DATABASE {cls.database}")
+        cls.db.drop()
         cls.tmp.cleanup()
-
-    @classmethod
-    def sql(cls, statement):
-        subprocess.run(["mariadb", "--no-defaults", f"--socket={cls.socket}", "-uroot", "-e", statement], check=True)
 
     def call(self, method, request, response_type, role="auditor"):
         """Calls as the gateway would: a principal signed with the internal key."""
-        principal = cv1.Principal(subject=f"py-{role}", roles=[getattr(cv1, "ROLE_" + role.upper())],
-                                  region_scopes=["*"])
-        principal.expires_at.FromSeconds(int(time.time()) + 60)
-        raw = principal.SerializeToString()
-        metadata = (("x-tuopin-principal-bin", raw),
-                    ("x-tuopin-principal-sig-bin", hmac.new(self.internal_key, raw, hashlib.sha256).digest()))
+        metadata = principal_metadata(cv1, self.internal_key, f"py-{role}", [role], ["*"], ttl=60)
         rpc = self.channel.unary_unary(f"/tuopin.accountability.v1.AuditLog/{method}",
                                        request_serializer=lambda m: m.SerializeToString(),
                                        response_deserializer=response_type.FromString)
