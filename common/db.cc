@@ -317,11 +317,14 @@ absl::Status RunInTransaction(ConnectionPool& pool,
       s.ExecuteRaw(options.read_only ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
       began = true;
       absl::Status st = fn(s);
+      // COMMIT and ROLLBACK as statements: Connector/C++ 1.1.12's Connection::commit()
+      // ignores the server's answer, so a commit on a connection that died (server
+      // crash, KILL) looked successful and an acknowledged write could be lost.
       if (st.ok()) {
-        s.raw().commit();
+        s.ExecuteRaw("COMMIT");
         return absl::OkStatus();
       }
-      s.raw().rollback();
+      s.ExecuteRaw("ROLLBACK");
       // A retryable error raised inside fn (already converted) is retried too.
       if (!IsRetryable(st) || SqlErrorCode(st) == 0) return st;
       last = st;
@@ -331,7 +334,7 @@ absl::Status RunInTransaction(ConnectionPool& pool,
         lease->Discard();
       } else if (began) {
         try {
-          s.raw().rollback();
+          s.ExecuteRaw("ROLLBACK");
         } catch (const sql::SQLException&) {
           lease->Discard();
         }

@@ -1,5 +1,6 @@
 #include "services/accountability/audit_log_logic.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/mutation.h"
 #include "common/status.h"
@@ -52,6 +53,97 @@ absl::Status Validate(const v1::GetConsistencyProofRequest& r) {
   return v.ToStatus();
 }
 
+absl::Status Validate(const v1::ListEntityEventsRequest& r) {
+  common::FieldViolations v;
+  common::ValidateText("entity_type", r.entity_type(), 1, 32, v);
+  common::ValidateId("entity_id", r.entity_id(), v);
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
+  return v.ToStatus();
+}
+absl::Status Validate(const v1::ListRegionEventsRequest& r) {
+  common::FieldViolations v;
+  common::ValidateRegionCode("region_code", r.region_code(), v);
+  auto from = common::ValidateTimestamp("from_time", r.from_time(), v);
+  auto to = common::ValidateTimestamp("to_time", r.to_time(), v);
+  if (from.has_value() && to.has_value() && *to <= *from)
+    v.Add("to_time", "must be after from_time");
+  common::ValidatePageFields(r.page_size(), r.page_token(), v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::GetInclusionProofsRequest& r) {
+  common::FieldViolations v;
+  if (r.leaf_indexes().empty() || r.leaf_indexes_size() > 1000)
+    v.Add("leaf_indexes", "must hold 1-1000 indexes");
+  for (int i = 0; i < r.leaf_indexes_size() && i < 1000; ++i) {
+    common::ValidateRange(absl::StrCat("leaf_indexes[", i, "]"), r.leaf_indexes(i), 0,
+                          std::numeric_limits<int64_t>::max() / 2, v);
+  }
+  common::ValidateRange("tree_size", r.tree_size(), 0, std::numeric_limits<int64_t>::max() / 2, v);
+  return v.ToStatus();
+}
+
+namespace {
+
+// Fills a page of leaves (the store returned one more row than the page holds when
+// another page follows).
+absl::Status FillLeaves(std::vector<std::pair<int64_t, std::string>>& rows,
+                        const common::PageRequest& page, const common::PageTokenCodec& tokens,
+                        const google::protobuf::Message& req, v1::ListEventsResponse& out) {
+  std::vector<v1::Leaf> leaves;
+  leaves.reserve(rows.size());
+  for (auto& [index, value] : rows) {
+    v1::Leaf leaf;
+    leaf.set_index(index);
+    if (!leaf.mutable_event()->ParseFromString(value))
+      return absl::DataLossError("a stored leaf does not parse");
+    leaf.set_leaf_value(std::move(value));
+    leaves.push_back(std::move(leaf));
+  }
+  common::FinishPage(
+      leaves, page, tokens, req,
+      [](const v1::Leaf& l) { return std::vector<std::string>{absl::StrCat(l.index())}; },
+      out.mutable_leaves(), out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> AfterIndex(const common::PageRequest& page) {
+  int64_t after = -1;
+  if (!page.after.empty() && !absl::SimpleAtoi(page.after[0], &after))
+    return common::InvalidField("page_token", "is not a token of this list");
+  return after;
+}
+
+}  // namespace
+
+absl::Status AuditLogLogic::ListEntityEvents(const Principal&,
+                                             const v1::ListEntityEventsRequest& req,
+                                             v1::ListEventsResponse& out) {
+  TUOPIN_ASSIGN_OR_RETURN(auto page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(int64_t after, AfterIndex(page));
+  TUOPIN_ASSIGN_OR_RETURN(int64_t published, PublishedSize(0, "tree_size"));
+  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.EntityLeaves(req.entity_type(), req.entity_id(), after,
+                                                         published, page.limit));
+  return FillLeaves(rows, page, tokens_, req, out);
+}
+
+absl::Status AuditLogLogic::ListRegionEvents(const Principal& p,
+                                             const v1::ListRegionEventsRequest& req,
+                                             v1::ListEventsResponse& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      common::RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_ASSIGN_OR_RETURN(auto page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
+  TUOPIN_ASSIGN_OR_RETURN(int64_t after, AfterIndex(page));
+  TUOPIN_ASSIGN_OR_RETURN(int64_t published, PublishedSize(0, "tree_size"));
+  TUOPIN_ASSIGN_OR_RETURN(
+      auto rows, store_.RegionLeaves(req.region_code(), common::FromTimestamp(req.from_time()),
+                                     common::FromTimestamp(req.to_time()), after, published,
+                                     page.limit));
+  return FillLeaves(rows, page, tokens_, req, out);
+}
+
 absl::Status AuditLogLogic::AppendEvents(const Principal&, const v1::AppendEventsRequest& req,
                                          v1::AppendEventsResponse& out) {
   std::vector<std::pair<std::string, std::string>> leaves;
@@ -63,6 +155,8 @@ absl::Status AuditLogLogic::AppendEvents(const Principal&, const v1::AppendEvent
 }
 
 absl::Status AuditLogLogic::PublishCheckpoint() {
+  // A log older than the entity index is indexed a bounded slice per tick.
+  TUOPIN_RETURN_IF_ERROR(store_.IndexBacklog(10000).status());
   TUOPIN_ASSIGN_OR_RETURN(int64_t size, store_.TreeSize());
   TUOPIN_ASSIGN_OR_RETURN(auto latest, store_.LatestCheckpoint());
   if (latest.has_value() && latest->tree_size == size) return absl::OkStatus();
@@ -134,6 +228,33 @@ absl::Status AuditLogLogic::GetInclusionProof(const Principal&,
   for (auto& h :
        InclusionProof(req.leaf_index(), size, [&](const NodeId& id) { return nodes.at(id); })) {
     out.add_hashes(h);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuditLogLogic::GetInclusionProofs(const Principal&,
+                                               const v1::GetInclusionProofsRequest& req,
+                                               v1::GetInclusionProofsResponse& out) {
+  TUOPIN_ASSIGN_OR_RETURN(int64_t size, PublishedSize(req.tree_size(), "tree_size"));
+  std::set<NodeId> ids;
+  for (int i = 0; i < req.leaf_indexes_size(); ++i) {
+    int64_t index = req.leaf_indexes(i);
+    if (index >= size) {
+      return common::InvalidField(absl::StrCat("leaf_indexes[", i, "]"),
+                                  absl::StrCat("is not below the tree size ", size));
+    }
+    ids.merge(NodesForInclusion(index, size));
+    ids.insert({0, index});
+  }
+  // One read of every node the proofs need.
+  TUOPIN_ASSIGN_OR_RETURN(auto nodes, store_.ReadNodes(ids));
+  auto node = [&](const NodeId& id) { return nodes.at(id); };
+  for (int64_t index : req.leaf_indexes()) {
+    auto* proof = out.add_proofs();
+    proof->set_leaf_index(index);
+    proof->set_tree_size(size);
+    proof->set_leaf_hash(nodes.at({0, index}));
+    for (auto& h : InclusionProof(index, size, node)) proof->add_hashes(h);
   }
   return absl::OkStatus();
 }

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "common/auth.h"
 #include "common/clock.h"
+#include "common/page_token.h"
 #include "services/accountability/audit_log_store.h"
 #include "services/accountability/checkpoint.h"
 #include "tuopin/accountability/v1/accountability.pb.h"
@@ -22,12 +23,16 @@ absl::Status Validate(const v1::GetLeavesByRangeRequest& r);
 absl::Status Validate(const v1::GetInclusionProofRequest& r);
 absl::Status Validate(const v1::GetInclusionProofByEventIdRequest& r);
 absl::Status Validate(const v1::GetConsistencyProofRequest& r);
+absl::Status Validate(const v1::ListEntityEventsRequest& r);
+absl::Status Validate(const v1::GetInclusionProofsRequest& r);
+absl::Status Validate(const v1::ListRegionEventsRequest& r);
 
 class AuditLogLogic {
  public:
   AuditLogLogic(AuditLogStore& store, const NoteSigner& signer, std::string origin,
-                const common::Clock& clock)
-      : store_(store), signer_(signer), origin_(std::move(origin)), clock_(clock) {}
+                const common::Clock& clock, const common::PageTokenCodec& tokens)
+      : store_(store), signer_(signer), origin_(std::move(origin)), clock_(clock),
+        tokens_(tokens) {}
 
   absl::Status AppendEvents(const Principal& p, const v1::AppendEventsRequest& req,
                             v1::AppendEventsResponse& out);
@@ -45,6 +50,14 @@ class AuditLogLogic {
   absl::Status GetConsistencyProof(const Principal& p, const v1::GetConsistencyProofRequest& req,
                                    v1::ConsistencyProof& out);
 
+  absl::Status GetInclusionProofs(const Principal& p, const v1::GetInclusionProofsRequest& req,
+                                  v1::GetInclusionProofsResponse& out);
+  // Only leaves within the latest checkpoint are listed, so each can be proven.
+  absl::Status ListEntityEvents(const Principal& p, const v1::ListEntityEventsRequest& req,
+                                v1::ListEventsResponse& out);
+  absl::Status ListRegionEvents(const Principal& p, const v1::ListRegionEventsRequest& req,
+                                v1::ListEventsResponse& out);
+
   // Signs a checkpoint of the current tree when it grew (the sequencer's tick).
   absl::Status PublishCheckpoint();
 
@@ -55,6 +68,7 @@ class AuditLogLogic {
   const NoteSigner& signer_;
   std::string origin_;
   const common::Clock& clock_;
+  const common::PageTokenCodec& tokens_;
 };
 
 }  // namespace tuopin::accountability

@@ -59,4 +59,28 @@ grpc::Status AuditLogServiceImpl::GetConsistencyProof(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status AuditLogServiceImpl::GetInclusionProofs(grpc::ServerContext* ctx,
+                                                     const v1::GetInclusionProofsRequest* req,
+                                                     v1::GetInclusionProofsResponse* resp) {
+  return handler_.Read(ctx, "GetInclusionProofs", *req, Validate, [&](const common::Principal& p) {
+    return logic_.GetInclusionProofs(p, *req, *resp);
+  });
+}
+
+grpc::Status AuditLogServiceImpl::ListEntityEvents(grpc::ServerContext* ctx,
+                                                   const v1::ListEntityEventsRequest* req,
+                                                   v1::ListEventsResponse* resp) {
+  return handler_.Read(ctx, "ListEntityEvents", *req, Validate, [&](const common::Principal& p) {
+    return logic_.ListEntityEvents(p, *req, *resp);
+  });
+}
+
+grpc::Status AuditLogServiceImpl::ListRegionEvents(grpc::ServerContext* ctx,
+                                                   const v1::ListRegionEventsRequest* req,
+                                                   v1::ListEventsResponse* resp) {
+  return handler_.Read(ctx, "ListRegionEvents", *req, Validate, [&](const common::Principal& p) {
+    return logic_.ListRegionEvents(p, *req, *resp);
+  });
+}
+
 }  // namespace tuopin::accountability

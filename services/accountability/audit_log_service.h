@@ -29,6 +29,13 @@ class AuditLogServiceImpl final : public v1::AuditLog::Service {
   grpc::Status GetConsistencyProof(grpc::ServerContext* ctx,
                                    const v1::GetConsistencyProofRequest* req,
                                    v1::ConsistencyProof* resp) override;
+  grpc::Status GetInclusionProofs(grpc::ServerContext* ctx,
+                                  const v1::GetInclusionProofsRequest* req,
+                                  v1::GetInclusionProofsResponse* resp) override;
+  grpc::Status ListEntityEvents(grpc::ServerContext* ctx, const v1::ListEntityEventsRequest* req,
+                                v1::ListEventsResponse* resp) override;
+  grpc::Status ListRegionEvents(grpc::ServerContext* ctx, const v1::ListRegionEventsRequest* req,
+                                v1::ListEventsResponse* resp) override;
 
  private:
   AuditLogLogic& logic_;

@@ -5,6 +5,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "common/validate.h"
+#include "tuopin/common/v1/common.pb.h"
 
 namespace tuopin::accountability {
 namespace {
@@ -47,7 +49,45 @@ std::map<NodeId, std::string> FetchNodes(DbSession& s, const std::vector<NodeId>
   return out;
 }
 
+struct IndexRow {
+  const EntityKey* key;
+  int64_t leaf_index;
+  std::string occurred_at;
+};
+
+void InsertIndexRows(DbSession& s, const std::vector<IndexRow>& rows) {
+  InsertRows(s,
+             "INSERT IGNORE INTO leaf_entities (entity_type, entity_id, leaf_index, region_code,"
+             " occurred_at) VALUES ",
+             "(?, ?, ?, ?, ?)", rows, [](Query& q, const IndexRow& r) {
+               q.Arg(r.key->type).Arg(r.key->id).Arg(r.leaf_index).Arg(r.key->region_code).Arg(
+                   r.occurred_at);
+             });
+}
+
+std::vector<std::pair<int64_t, std::string>> ReadLeafRows(Query& q) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  auto rs = q.Rows();
+  while (rs->next()) out.emplace_back(rs->getInt64(1), rs->getString(2).asStdString());
+  return out;
+}
+
 }  // namespace
+
+absl::StatusOr<LeafKeys> KeysOfLeaf(const std::string& leaf_value) {
+  tuopin::common::v1::AuditEvent event;
+  if (!event.ParseFromString(leaf_value)) return absl::DataLossError("a leaf does not parse");
+  LeafKeys keys;
+  keys.occurred_at = common::FromTimestamp(event.occurred_at());
+  for (const auto& e : event.entities()) {
+    if (e.type().empty() || e.type().size() > 32 || e.id().empty() || e.id().size() > 64 ||
+        e.region_code().size() > 12) {
+      continue;
+    }
+    keys.entities.push_back({e.type(), e.id(), e.region_code()});
+  }
+  return keys;
+}
 
 absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
     const std::vector<std::pair<std::string, std::string>>& leaves, absl::Time now) {
@@ -76,6 +116,7 @@ absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
       const std::string* value;
     };
     std::vector<LeafRow> new_leaves;
+    std::vector<LeafKeys> new_keys;
     std::vector<std::pair<NodeId, std::string>> new_nodes;
     std::map<NodeId, std::string> cache;
     auto node = [&](const NodeId& id) -> std::string {
@@ -94,6 +135,8 @@ absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
       known[leaves[i].first] = index;
       indexes[i] = index;
       new_leaves.push_back({index, &leaves[i].first, &leaves[i].second});
+      TUOPIN_ASSIGN_OR_RETURN(LeafKeys keys, KeysOfLeaf(leaves[i].second));
+      new_keys.push_back(std::move(keys));
       for (const NodeId& id : NodesCompletedBy(index)) {
         std::string hash = id.level == 0 ? LeafHash(leaves[i].second)
                                          : NodeHash(node({id.level - 1, 2 * id.index}),
@@ -113,7 +156,21 @@ absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
                [](Query& q, const std::pair<NodeId, std::string>& n) {
                  q.Arg(static_cast<int64_t>(n.first.level)).Arg(n.first.index).Arg(n.second);
                });
-    Query(s, "UPDATE log_state SET tree_size = ? WHERE id = 1").Arg(size).Exec();
+    std::vector<IndexRow> index_rows;
+    for (size_t k = 0; k < new_leaves.size(); ++k) {
+      std::string at = common::ToSqlTime(new_keys[k].occurred_at);
+      for (const auto& key : new_keys[k].entities)
+        index_rows.push_back({&key, new_leaves[k].index, at});
+    }
+    InsertIndexRows(s, index_rows);
+    // The index reaches the new size only if it reached the old one (otherwise a backlog
+    // from before the index is still to be indexed).
+    Query(s,
+          "UPDATE log_state SET indexed_size = IF(indexed_size = tree_size, ?, indexed_size),"
+          " tree_size = ? WHERE id = 1")
+        .Arg(size)
+        .Arg(size)
+        .Exec();
     return absl::OkStatus();
   }));
   return indexes;
@@ -165,6 +222,79 @@ absl::StatusOr<std::optional<int64_t>> AuditLogStore::LeafIndex(const std::strin
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> AuditLogStore::EntityLeaves(
+    const std::string& type, const std::string& id, int64_t after, int64_t below, int limit) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    Query q(s,
+            "SELECT l.leaf_index, l.leaf_value FROM leaf_entities e"
+            " JOIN leaves l ON l.leaf_index = e.leaf_index"
+            " WHERE e.entity_type = ? AND e.entity_id = ? AND e.leaf_index > ? AND e.leaf_index < ?"
+            " ORDER BY e.leaf_index LIMIT ?");
+    q.Arg(type).Arg(id).Arg(after).Arg(below).Arg(static_cast<int64_t>(limit));
+    out = ReadLeafRows(q);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> AuditLogStore::RegionLeaves(
+    const std::string& region_prefix, absl::Time from, absl::Time to, int64_t after,
+    int64_t below, int limit) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    Query q(s,
+            "SELECT l.leaf_index, l.leaf_value FROM leaves l WHERE l.leaf_index IN ("
+            "SELECT e.leaf_index FROM leaf_entities e WHERE e.region_code >= ?"
+            " AND e.region_code < ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+            " AND e.leaf_index > ? AND e.leaf_index < ?) ORDER BY l.leaf_index LIMIT ?");
+    q.Arg(region_prefix)
+        .Arg(common::RegionRangeEnd(region_prefix))
+        .Arg(common::ToSqlTime(from))
+        .Arg(common::ToSqlTime(to))
+        .Arg(after)
+        .Arg(below)
+        .Arg(static_cast<int64_t>(limit));
+    out = ReadLeafRows(q);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<int> AuditLogStore::IndexBacklog(int max_leaves) {
+  int indexed = 0;
+  TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(pool_, [&](DbSession& s) -> absl::Status {
+    indexed = 0;
+    auto state =
+        Query(s, "SELECT tree_size, indexed_size FROM log_state WHERE id = 1 FOR UPDATE").Rows();
+    if (!state->next()) return absl::DataLossError("log_state is missing");
+    int64_t size = state->getInt64(1), done = state->getInt64(2);
+    if (done >= size) return absl::OkStatus();
+    int64_t end = std::min(size, done + max_leaves);
+    Query q(s,
+            "SELECT leaf_index, leaf_value FROM leaves WHERE leaf_index >= ? AND leaf_index < ?"
+            " ORDER BY leaf_index");
+    q.Arg(done).Arg(end);
+    auto rows = ReadLeafRows(q);
+    std::vector<LeafKeys> keys;
+    std::vector<IndexRow> index_rows;
+    keys.reserve(rows.size());
+    for (const auto& [index, value] : rows) {
+      TUOPIN_ASSIGN_OR_RETURN(LeafKeys k, KeysOfLeaf(value));
+      keys.push_back(std::move(k));
+    }
+    for (size_t k = 0; k < rows.size(); ++k) {
+      std::string at = common::ToSqlTime(keys[k].occurred_at);
+      for (const auto& key : keys[k].entities) index_rows.push_back({&key, rows[k].first, at});
+    }
+    InsertIndexRows(s, index_rows);
+    Query(s, "UPDATE log_state SET indexed_size = ? WHERE id = 1").Arg(end).Exec();
+    indexed = static_cast<int>(end - done);
+    return absl::OkStatus();
+  }));
+  return indexed;
 }
 
 absl::Status AuditLogStore::SaveCheckpoint(const StoredCheckpoint& c) {

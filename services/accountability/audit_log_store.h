@@ -14,6 +14,21 @@
 
 namespace tuopin::accountability {
 
+// One entity an event names, as the index holds it.
+struct EntityKey {
+  std::string type;
+  std::string id;
+  std::string region_code;
+};
+
+// The index keys of a leaf (a serialized AuditEvent): its entities with ids, types and
+// regions short enough for the index (longer ones are not indexed), and its time.
+struct LeafKeys {
+  std::vector<EntityKey> entities;
+  absl::Time occurred_at;
+};
+absl::StatusOr<LeafKeys> KeysOfLeaf(const std::string& leaf_value);
+
 struct StoredCheckpoint {
   int64_t tree_size = 0;
   std::string root_hash;
@@ -34,6 +49,17 @@ class AuditLogStore {
   absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> Leaves(int64_t start, int count);
   absl::StatusOr<std::optional<int64_t>> LeafIndex(const std::string& event_id);
   absl::Status SaveCheckpoint(const StoredCheckpoint& c);
+  // Leaves naming an entity, with index in (after, below), in index order, at most limit.
+  absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> EntityLeaves(
+      const std::string& type, const std::string& id, int64_t after, int64_t below, int limit);
+  // Leaves naming an entity of the region's subtree, occurred in [from, to), with index in
+  // (after, below), in index order, at most limit.
+  absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> RegionLeaves(
+      const std::string& region_prefix, absl::Time from, absl::Time to, int64_t after,
+      int64_t below, int limit);
+  // Indexes leaves appended before the index existed, up to `max_leaves` of them per call;
+  // returns how many it indexed (0 when the index is complete).
+  absl::StatusOr<int> IndexBacklog(int max_leaves);
   absl::StatusOr<std::optional<StoredCheckpoint>> LatestCheckpoint();
 
  private:

@@ -30,9 +30,10 @@ int main(int argc, char** argv) {
   if (!pem.ok()) common::FailStartup("accountability", std::string(pem.status().message()));
   auto signer = accountability::NoteSigner::FromPem(absl::GetFlag(FLAGS_key_name), *pem);
   if (!signer.ok()) common::FailStartup("accountability", std::string(signer.status().message()));
+  common::PageTokenCodec tokens(env.page_token_key);
   accountability::AuditLogStore store(*env.pool);
   accountability::AuditLogLogic logic(store, **signer, absl::GetFlag(FLAGS_log_origin),
-                                      *common::SystemClock::Get());
+                                      *common::SystemClock::Get(), tokens);
   const auto* log_descriptor =
       common::FindService(accountability::v1::AuditLog::service_full_name());
   common::Authorizer authorizer(env.internal_key, log_descriptor);
@@ -46,7 +47,6 @@ int main(int argc, char** argv) {
   common::GatewayPersonnelDirectory personnel(*env.gateway);
   accountability::GatewayTaskDirectory tasks(*env.gateway);
   common::RandomIdGenerator ids;
-  common::PageTokenCodec tokens(env.page_token_key);
   accountability::MysqlRecordsStore records_store(*env.pool, ids);
   accountability::RecordsLogic records_logic(records_store, personnel, tasks,
                                              *common::SystemClock::Get(), tokens);

@@ -450,7 +450,11 @@ absl::Status RecordsLogic::IssueRectificationOrder(const MutationContext& ctx,
     if (f.region_code().size() != 12) continue;  // tasks target villages
     TUOPIN_ASSIGN_OR_RETURN(
         std::string task_id,
-        tasks_.CreateRectificationTask(absl::StrCat("rectify-", order.id(), "-", f.id()),
+        // Bounded to the 64 characters a request id may have, whatever the ids' lengths.
+        tasks_.CreateRectificationTask(
+            absl::StrCat("rectify-", common::HexEncode(common::Sha256(
+                                         absl::StrCat(order.id(), "\n", f.id())))
+                                         .substr(0, 48)),
                                        req.campaign_id(), stage, f, order));
     order.add_task_ids(task_id);
   }

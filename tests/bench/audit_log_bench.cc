@@ -124,7 +124,9 @@ int main() {
   auto signer = std::move(*NoteSigner::FromPem("tuopin.bench", Pem()));
   auto serve = [&](common::ConnectionPool& pool, auto&& body) {
     AuditLogStore store(pool);
-    AuditLogLogic logic(store, *signer, "tuopin.bench/audit-log", *common::SystemClock::Get());
+    common::PageTokenCodec tokens("bench-page-key");
+    AuditLogLogic logic(store, *signer, "tuopin.bench/audit-log", *common::SystemClock::Get(),
+                        tokens);
     common::Authorizer auth(testing::kTestInternalKey,
                             common::FindService(v1::AuditLog::service_full_name()));
     common::Handler handler("accountability", auth, *common::SystemClock::Get());

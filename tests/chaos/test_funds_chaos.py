@@ -174,6 +174,16 @@ class FundsChaosTest(unittest.TestCase):
             self.assertEqual(len(ids), CLIENTS * REQUESTS, "every request was eventually acknowledged")
             stored = {row[0]: int(row[1]) for row in db.sql(
                 f"USE {db.name}; SELECT id, COUNT(*) FROM transfers GROUP BY id")}
+            missing = sorted(set(ids) - set(stored))
+            if missing:
+                # Which part of the acknowledged transaction is gone: the transfer alone, or
+                # also its idempotency record and audit event (the whole commit)?
+                for tid in missing[:5]:
+                    rid = "chaos-" + tid[len("tr-"):]
+                    resp = next(r for acks in acknowledged for t, r in acks if t == tid)
+                    recorded = db.scalar(f"SELECT COUNT(*) FROM idempotency WHERE request_id = '{rid}'")
+                    print(f"missing {tid}: answered {[fv1.TransferResult.Name(r) for r in resp.results]}, "
+                          f"idempotency rows {recorded}")
             self.assertEqual(sorted(stored), sorted(ids), "exactly the acknowledged transfers are stored")
             self.assertEqual(set(stored.values()), {1})
             self.assertEqual(db.scalar("SELECT SUM(debits_pending + debits_posted) - "

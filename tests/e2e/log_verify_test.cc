@@ -48,7 +48,7 @@ class LogVerifyTest : public ::testing::Test {
     signer_ = std::move(*NoteSigner::FromPem("tuopin.test", Pem()));
     store_ = std::make_unique<AuditLogStore>(*pool_);
     logic_ = std::make_unique<AuditLogLogic>(*store_, *signer_, "tuopin.test/log",
-                                             *common::SystemClock::Get());
+                                             *common::SystemClock::Get(), tokens_);
     auth_ = std::make_unique<common::Authorizer>(
         testing::kTestInternalKey, common::FindService(v1::AuditLog::service_full_name()));
     handler_ =
@@ -111,6 +111,7 @@ class LogVerifyTest : public ::testing::Test {
   std::unique_ptr<common::ConnectionPool> pool_;
   std::unique_ptr<NoteSigner> signer_;
   std::unique_ptr<AuditLogStore> store_;
+  common::PageTokenCodec tokens_{"log-verify-test-page-key"};
   std::unique_ptr<AuditLogLogic> logic_;
   std::unique_ptr<common::Authorizer> auth_;
   std::unique_ptr<common::Handler> handler_;

@@ -75,8 +75,9 @@ TEST(RelayTest, EveryAcknowledgedMutationReachesTheLogExactlyOnce) {
 
   auto signer = std::move(*accountability::NoteSigner::FromPem("tuopin.test", Ed25519Pem()));
   accountability::AuditLogStore log_store(*log_pool);
+  common::PageTokenCodec log_tokens("relay-test-page-key");
   accountability::AuditLogLogic log_logic(log_store, *signer, "tuopin.test/audit-log",
-                                          *common::SystemClock::Get());
+                                          *common::SystemClock::Get(), log_tokens);
   common::Authorizer lauth(testing::kTestInternalKey,
                            common::FindService(accountability::v1::AuditLog::service_full_name()));
   common::Handler lhandler("accountability", lauth, *common::SystemClock::Get());

@@ -1,22 +1,19 @@
 """Helpers shared by the Python tests that drive the real binaries."""
 
-import base64
 import hashlib
 import hmac
-import json
 import os
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "demo"))
+from dev_token import hs256  # noqa: E402
 
 
 def hs256_token(secret, sub="cadre-1", roles=("cadre",), regions=("520221",), ttl=600):
     """A development JWT as tuopinctl mints it (issuer tuopin-local, audience tuopin)."""
-    b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
-    header = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = b(json.dumps({"sub": sub, "iss": "tuopin-local", "aud": "tuopin", "exp": int(time.time()) + ttl,
-                            "roles": list(roles), "regions": list(regions)}).encode())
-    sig = b(hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
-    return f"{header}.{payload}.{sig}"
+    return hs256(secret, sub, roles, regions, ttl)
 
 
 def wait_for_ports(path, timeout=20):
@@ -141,3 +138,86 @@ class PrivateMariaDB:
             except ProcessLookupError:
                 return
             time.sleep(0.02)
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Suite:
+    """The whole suite from the real binaries in `build`: every service on its own fresh
+    database of the test MariaDB (TUOPIN_TEST_DSN), audit-query, and the gateway in front,
+    all on loopback ports, with keys and logs in directory d. token(role, ...) mints a
+    JWT the gateway accepts; stop() stops every process and drops the databases."""
+
+    SERVICES = ("personnel", "funds", "tasks", "accountability")
+
+    def __init__(self, build, d, server_dsn=None, gateway_flags=()):
+        self.build, self.d = build, d
+        self.procs, self.dbs = {}, {}
+        self.secret = os.urandom(32).hex().encode()
+        with open(f"{d}/jwt.secret", "wb") as f:
+            f.write(self.secret)
+        with open(f"{d}/internal.key", "w") as f:
+            f.write(os.urandom(32).hex())
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{d}/checkpoint.pem"], check=True,
+                       capture_output=True)
+        self.gateway_port = free_port()
+        common = [f"--internal_key_file={d}/internal.key", f"--gateway=127.0.0.1:{self.gateway_port}",
+                  "--host=127.0.0.1", "--port=0", "--metrics_port=0", "--shutdown_grace=0s"]
+        try:
+            ports = {}
+            for s in self.SERVICES:
+                self.dbs[s] = TestDatabase(s[:5], server_dsn)
+                extra = [f"--signing_key_file={d}/checkpoint.pem", "--checkpoint_interval=200ms"] \
+                    if s == "accountability" else []
+                ports[s] = self._start(s, f"{build}/services/{s}/tuopin-{s}", f"--db_dsn={self.dbs[s].dsn()}",
+                                       f"--service_token_file={self._service_token(s)}", *common, *extra)
+            ports["auditquery"] = self._start("auditquery", f"{build}/services/auditquery/tuopin-auditquery",
+                                              f"--service_token_file={self._service_token('auditquery')}",
+                                              *common)
+            self._start("gateway", f"{build}/services/gateway/tuopin-gateway", f"--port={self.gateway_port}",
+                        "--metrics_port=0", "--http_port=-1", "--host=127.0.0.1",
+                        f"--internal_key_file={d}/internal.key", f"--jwt_hs256_secret_file={d}/jwt.secret",
+                        "--shutdown_grace=0s", "--access_log=false",
+                        *[f"--{s}_target=127.0.0.1:{p}" for s, p in ports.items()], *gateway_flags)
+        except Exception:
+            self.stop()
+            raise
+        self.target = f"127.0.0.1:{self.gateway_port}"
+
+    def _service_token(self, name):
+        path = f"{self.d}/{name}.jwt"
+        with open(path, "w") as f:
+            f.write(hs256_token(self.secret, sub=f"service:{name}", roles=["service"], regions=["*"], ttl=3600))
+        return path
+
+    def _start(self, name, binary, *flags):
+        port_file = f"{self.d}/{name}.ports"
+        log = open(f"{self.d}/{name}.log", "wb")
+        self.procs[name] = subprocess.Popen([binary, f"--port_file={port_file}", *flags], stderr=log,
+                                            stdout=subprocess.DEVNULL)
+        try:
+            return wait_for_ports(port_file)[0]
+        except TimeoutError:
+            with open(f"{self.d}/{name}.log") as f:
+                raise RuntimeError(f"{name} did not start: {f.read()[-2000:]}")
+
+    def token(self, role, sub=None, regions=("*",), ttl=600):
+        return hs256_token(self.secret, sub=sub or f"{role}-test", roles=[role], regions=list(regions), ttl=ttl)
+
+    def stop(self):
+        import signal
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs.values():
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for db in self.dbs.values():
+            db.drop()

@@ -2,8 +2,8 @@
 //
 //   tuopinctl token mint --role admin --region '*' [--subject S] [--ttl 8h]
 //   tuopinctl log verify --verifier_key KEY [--event ID]... [--since FILE] [--save FILE]
-//
-// Issue 8 adds a subcommand for every public RPC and `bundle verify`.
+//   tuopinctl bundle verify FILE --verifier_key KEY
+//   tuopinctl <service> <method> [flags]   (every public RPC; see --help)
 
 #include <cstdio>
 #include <cstring>
@@ -22,7 +22,10 @@
 #include "services/accountability/checkpoint.h"
 #include "services/accountability/merkle.h"
 #include "tools/tuopinctl/rpc_command.h"
+#include "common/mutation.h"
+#include "google/protobuf/util/json_util.h"
 #include "tuopin/accountability/v1/accountability.grpc.pb.h"
+#include "tuopin/auditquery/v1/auditquery.pb.h"
 
 namespace {
 
@@ -34,6 +37,8 @@ constexpr char kUsage[] =
     "               Call any RPC of that service ('tuopinctl personnel --help' lists them).\n"
     "  token mint   Mint a development token (HS256 with the local secret).\n"
     "  log verify   Verify the audit log: checkpoint signature, inclusion, consistency.\n"
+    "  bundle verify FILE\n"
+    "               Verify an exported audit bundle offline (no access to the suite).\n"
     "\n"
     "Run 'tuopinctl <command> --help' for a command's flags.\n";
 
@@ -113,6 +118,19 @@ constexpr char kVerifyUsage[] =
     "  --save FILE            save the verified checkpoint note for a later --since\n"
     "  --gateway HOST:PORT    default $TUOPIN_GATEWAY or 127.0.0.1:50051\n"
     "  --token TOKEN          default $TUOPIN_TOKEN (or --token_file F)\n";
+
+constexpr char kBundleUsage[] =
+    "tuopinctl bundle verify FILE: check an audit bundle offline.\n"
+    "\n"
+    "FILE is the answer of ExportAuditBundle, as JSON (tuopinctl auditquery\n"
+    "export-audit-bundle ... --json > FILE) or as binary protobuf. Checks the checkpoint's\n"
+    "Ed25519 signature under the key you trust, that each event's shown fields are exactly\n"
+    "its signed leaf bytes, and each event's inclusion proof against the signed root. Needs\n"
+    "no network. Exits 1 on any mismatch, 2 on usage errors.\n"
+    "\n"
+    "Flags:\n"
+    "  --verifier_key KEY     the log's C2SP verifier key (or --verifier_key_file F); it must\n"
+    "                         come from a source you trust, not from the bundle itself\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "tuopinctl: %s\n", message.c_str());
@@ -274,6 +292,76 @@ int LogVerify(const Args& args) {
   return failures == 0 ? 0 : 1;
 }
 
+int BundleVerify(const Args& args, const std::string& file) {
+  namespace acc = tuopin::accountability;
+  if (args.help) {
+    std::fputs(kBundleUsage, stdout);
+    return 0;
+  }
+  for (const auto& [k, v] : args.flags) {
+    if (k != "verifier_key" && k != "verifier_key_file")
+      return Fail(absl::StrCat("unknown flag --", k, " (see --help)"));
+  }
+  std::string key = args.One("verifier_key", "");
+  if (key.empty() && !args.One("verifier_key_file", "").empty()) {
+    auto k = tuopin::common::ReadSecretFile(args.One("verifier_key_file", ""));
+    if (!k.ok()) return Fail(std::string(k.status().message()));
+    key = *k;
+  }
+  if (key.empty()) return Fail("--verifier_key is required: trust a key you obtained yourself");
+  auto content = tuopin::common::ReadFile(file);
+  if (!content.ok()) return Fail(std::string(content.status().message()));
+  tuopin::auditquery::v1::AuditBundle bundle;
+  size_t first = content->find_first_not_of(" \t\r\n");
+  bool parsed_ok = first != std::string::npos && (*content)[first] == '{'
+                       ? google::protobuf::util::JsonStringToMessage(*content, &bundle).ok()
+                       : bundle.ParseFromString(*content);
+  if (!parsed_ok) return Fail(absl::StrCat(file, " is not an audit bundle (JSON or binary)"));
+
+  int failures = 0;
+  auto fail = [&](const std::string& what) {
+    std::printf("FAIL  %s\n", what.c_str());
+    ++failures;
+  };
+  if (!bundle.verifier_key().empty() && bundle.verifier_key() != key) {
+    fail("the bundle names a different verifier key than the one you trust");
+  }
+  auto body = acc::VerifyNote(bundle.checkpoint().signed_note(), key);
+  auto cp = body ? acc::ParseCheckpointBody(*body) : std::nullopt;
+  if (!cp) {
+    fail("the checkpoint's signature does not verify under the verifier key");
+    return 1;
+  }
+  if (cp->tree_size != bundle.checkpoint().tree_size() ||
+      cp->root_hash != bundle.checkpoint().root_hash()) {
+    fail("the checkpoint's fields differ from its signed note");
+  }
+  std::printf("ok    checkpoint %s size %lld root %s (signature verified)\n", cp->origin.c_str(),
+              static_cast<long long>(cp->tree_size),
+              tuopin::common::Base64Encode(cp->root_hash).c_str());
+  int proven = 0;
+  for (const auto& e : bundle.events()) {
+    const auto& leaf = e.leaf();
+    std::string what = absl::StrCat("event ", leaf.event().event_id(), " (leaf ", leaf.index(), ")");
+    // What the bundle shows must be exactly what was signed: the leaf's bytes.
+    if (tuopin::common::DeterministicBytes(leaf.event()) != leaf.leaf_value()) {
+      fail(absl::StrCat(what, ": the shown event differs from its leaf bytes"));
+      continue;
+    }
+    std::vector<std::string> hashes(e.proof().hashes().begin(), e.proof().hashes().end());
+    if (e.proof().leaf_index() != leaf.index() || e.proof().tree_size() != cp->tree_size ||
+        !acc::VerifyInclusion(acc::LeafHash(leaf.leaf_value()), leaf.index(), cp->tree_size,
+                              hashes, cp->root_hash)) {
+      fail(absl::StrCat(what, ": not included under the signed root"));
+      continue;
+    }
+    ++proven;
+  }
+  std::printf("%s  %d of %d events proven included\n", failures == 0 ? "ok  " : "FAIL", proven,
+              bundle.events_size());
+  return failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -295,6 +383,23 @@ int main(int argc, char** argv) {
     Args args = Args::Parse(argc, argv, 3);
     if (!args.error.empty()) return Fail(args.error);
     return LogVerify(args);
+  }
+  if (command == "bundle") {
+    if (argc >= 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
+      std::fputs(kBundleUsage, stdout);
+      return 0;
+    }
+    if (argc < 4 || std::string(argv[2]) != "verify" || std::string(argv[3]).rfind("--", 0) == 0) {
+      if (argc >= 4 && std::string(argv[3]) == "--help") {
+        std::fputs(kBundleUsage, stdout);
+        return 0;
+      }
+      std::fputs(kBundleUsage, stderr);
+      return 2;
+    }
+    Args args = Args::Parse(argc, argv, 4);
+    if (!args.error.empty()) return Fail(args.error);
+    return BundleVerify(args, argv[3]);
   }
   for (const auto& [name, full] : tuopin::ctl::Services()) {
     if (command == name) return tuopin::ctl::RunRpcCommand(name, argc, argv, 2);

@@ -212,6 +212,47 @@ TEST(TransactionTest, ErrorFromBodyRollsBack) {
   EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM r"), 0);
 }
 
+// Connector/C++ 1.1.12's Connection::commit() ignores the server's answer: a COMMIT
+// whose connection died (the server crashed or killed it) returned as if it committed,
+// and the service acknowledged a write that was rolled back. Found by the MariaDB-kill
+// chaos test; RunInTransaction must report such a commit as failed and run it again.
+TEST(TransactionTest, ACommitOnADeadConnectionIsAFailureNotASuccess) {
+  TestDatabase db;
+  auto pool = db.NewPool(4);
+  Exec(*pool, "CREATE TABLE c (id INT PRIMARY KEY) ENGINE=InnoDB");
+  auto kill_own_connection = [&](DbSession& s) {
+    auto rs = Query(s, "SELECT CONNECTION_ID()").Rows();
+    EXPECT_TRUE(rs->next());
+    int64_t id = rs->getInt64(1);
+    // From another connection, as a server crash or an operator's KILL would.
+    auto other = common::ConnectionPool::Create(db.config());
+    EXPECT_TRUE(other.ok());
+    Exec(**other, absl::StrCat("KILL CONNECTION ", id));
+  };
+  TxOptions once;
+  once.max_attempts = 1;
+  absl::Status st = RunInTransaction(
+      *pool,
+      [&](DbSession& s) {
+        Query(s, "INSERT INTO c VALUES (1)").Exec();
+        kill_own_connection(s);
+        return absl::OkStatus();
+      },
+      once);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM c"), 0);
+  // With retries, the next attempt (on a fresh connection) commits it, once.
+  int attempts = 0;
+  st = RunInTransaction(*pool, [&](DbSession& s) {
+    Query(s, "INSERT INTO c VALUES (2)").Exec();
+    if (++attempts == 1) kill_own_connection(s);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM c WHERE id = 2"), 1);
+}
+
 class MutationTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -1,0 +1,70 @@
+#include "services/auditquery/auditquery_service.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tuopin::auditquery {
+
+template <typename Req, typename Fn>
+grpc::Status AuditQueryServiceImpl::Query(grpc::ServerContext* ctx, absl::string_view method,
+                                          const Req& req, Fn&& fn) {
+  return handler_.Read(ctx, method, req, Validate, [&](const common::Principal& p) {
+    MutationContext m;
+    m.service = "auditquery";
+    m.method = absl::StrCat("/", v1::AuditQueryService::service_full_name(), "/", method);
+    m.principal = p;
+    auto id = ctx->client_metadata().find("x-request-id");
+    if (id != ctx->client_metadata().end())
+      m.request_id = std::string(id->second.data(), std::min<size_t>(id->second.size(), 64));
+    m.request_sha256 = common::MessageSha256(req);
+    m.now = handler_.clock().Now();
+    return fn(m);
+  });
+}
+
+grpc::Status AuditQueryServiceImpl::GetEntityHistory(grpc::ServerContext* ctx,
+                                                     const v1::GetEntityHistoryRequest* req,
+                                                     v1::EntityHistory* resp) {
+  return Query(ctx, "GetEntityHistory", *req, [&](const MutationContext& m) {
+    return logic_.GetEntityHistory(m, *req, *resp);
+  });
+}
+
+grpc::Status AuditQueryServiceImpl::GetCadreDossier(grpc::ServerContext* ctx,
+                                                    const v1::GetCadreDossierRequest* req,
+                                                    v1::CadreDossier* resp) {
+  return Query(ctx, "GetCadreDossier", *req, [&](const MutationContext& m) {
+    return logic_.GetCadreDossier(m, *req, *resp);
+  });
+}
+
+grpc::Status AuditQueryServiceImpl::TraceFunds(grpc::ServerContext* ctx,
+                                               const v1::TraceFundsRequest* req,
+                                               v1::FundTraceWithEvents* resp) {
+  return Query(ctx, "TraceFunds", *req,
+               [&](const MutationContext& m) { return logic_.TraceFunds(m, *req, *resp); });
+}
+
+grpc::Status AuditQueryServiceImpl::GetRectificationStatus(
+    grpc::ServerContext* ctx, const v1::GetRectificationStatusRequest* req,
+    v1::RectificationStatusReport* resp) {
+  return Query(ctx, "GetRectificationStatus", *req, [&](const MutationContext& m) {
+    return logic_.GetRectificationStatus(m, *req, *resp);
+  });
+}
+
+grpc::Status AuditQueryServiceImpl::GetScorecard(grpc::ServerContext* ctx,
+                                                 const v1::GetScorecardRequest* req,
+                                                 v1::Scorecard* resp) {
+  return Query(ctx, "GetScorecard", *req,
+               [&](const MutationContext& m) { return logic_.GetScorecard(m, *req, *resp); });
+}
+
+grpc::Status AuditQueryServiceImpl::ExportAuditBundle(grpc::ServerContext* ctx,
+                                                      const v1::ExportAuditBundleRequest* req,
+                                                      v1::AuditBundle* resp) {
+  return Query(ctx, "ExportAuditBundle", *req, [&](const MutationContext& m) {
+    return logic_.ExportAuditBundle(m, *req, *resp);
+  });
+}
+
+}  // namespace tuopin::auditquery

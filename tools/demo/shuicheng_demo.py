@@ -1,0 +1,504 @@
+#!/usr/bin/python3
+"""The Shuicheng demo county, loaded through the suite's public gRPC API (the gateway).
+
+The domain is the 2018 Liupanshui symposium (../shared/seed): Guizhou > Liupanshui >
+Shuicheng County with its townships and villages; registered households; cadres with
+first secretaries sent by the central, provincial, municipal and county governments,
+posted to villages and paired with households; a campaign of three 150-day stages, now in
+its second ("address shortcomings"), with tasks in all ten work areas, some areas lagging;
+money from central, provincial, municipal, county and counterpart-aid sources through the
+county and township pools to village projects, some disbursed and some left idle; and six
+investigation groups from August 21 to September 3 with unannounced visits and random
+household surveys, findings in the seed's categories, rectification orders (some
+verified, some rejected and reopened) and accountability actions.
+
+Deterministic from --seed: the same seed gives the same county, and every call carries a
+request id derived from it, so loading again is a replay (nothing is created twice).
+
+  shuicheng_demo.py --target 127.0.0.1:50051 --secret_file .tuopin/keys/jwt-hs256.secret \\
+      --pyout build/python [--size demo|small|tiny] [--times N] [--seed 2018]
+
+Prints a JSON summary (ids of the campaign, a cadre with findings, a project account, ...)
+on stdout; progress goes to stderr.
+"""
+
+import argparse
+import concurrent.futures
+import datetime
+import hashlib
+import json
+import os
+import random
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dev_token import hs256  # noqa: E402
+
+SIZES = {
+    # townships, villages per township, households per village, cadres per village
+    "demo": (20, 10, 250, 10),
+    "small": (4, 5, 40, 5),
+    "tiny": (2, 2, 12, 3),
+}
+
+TOWNSHIPS = ["Dongdi", "Shuangshui", "Laoyingshan", "Bide", "Aga", "Panlong", "Douqing", "Huajia",
+             "Yangmei", "Xinjie", "Shunchang", "Faer", "Baohua", "Huale", "Mugang", "Yushe", "Shaomi",
+             "Miluo", "Yezhong", "Jinpen"]
+VILLAGE_WORDS = ["Gao", "Shui", "Tang", "Yu", "Hong", "Qing", "Shi", "Ma", "Long", "Zhu", "Lin", "He", "Shan",
+                 "Ping", "Xin", "Dong", "Nan", "Bei", "Xi", "Zhong"]
+SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Xu", "Sun", "Ma",
+            "Zhu", "Hu", "Guo", "He", "Gao", "Lin", "Luo", "Long", "Yu", "Wei", "Tao"]
+GIVEN = ["Wei", "Fang", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yong", "Yan", "Jie", "Tao",
+         "Ming", "Chao", "Xia", "Ping", "Gang", "Hua", "Hong", "Fei", "Bin", "Ling", "Kun"]
+SECTORS = ["HOUSING_SAFETY", "DRINKING_WATER", "SCHOOL_DROPOUT_PREVENTION", "MEDICAL_CARE",
+           "RURAL_LIVING_ENVIRONMENT", "ENVIRONMENTAL_REMEDIATION", "RELOCATION", "RURAL_ROADS",
+           "INDUSTRY_SUPPORT", "BASIC_INFORMATION"]
+TASK_TITLES = {
+    "HOUSING_SAFETY": "Renovate dilapidated houses",
+    "DRINKING_WATER": "Connect piped drinking water",
+    "SCHOOL_DROPOUT_PREVENTION": "Return dropouts to compulsory school",
+    "MEDICAL_CARE": "Enrol households in rural medical insurance",
+    "RURAL_LIVING_ENVIRONMENT": "Clean up the village living environment",
+    "ENVIRONMENTAL_REMEDIATION": "Remediate the slope and river banks",
+    "RELOCATION": "Move households to the relocation site",
+    "RURAL_ROADS": "Harden the road to the village group",
+    "INDUSTRY_SUPPORT": "Set up the kiwifruit cooperative",
+    "BASIC_INFORMATION": "Correct the household registry data",
+}
+# The areas the symposium found lagging worst: their tasks are rarely verified.
+LAGGING = {"HOUSING_SAFETY", "DRINKING_WATER", "RELOCATION", "RURAL_ROADS"}
+# The problems the symposium named, as finding categories.
+CATEGORIES = ["PERSONNEL_NOT_SENSITIZED", "WEAK_ADMINISTRATION", "TASKS_NOT_CLEARLY_ASSIGNED",
+              "PROBLEMS_NOT_SPECIFIED", "POOR_COMMUNICATION", "INACCURATE_BASIC_DATA",
+              "CADRES_NOT_DOWN_TO_EARTH", "EXCESSIVE_WORKLOAD", "UNFINISHED_AGENDA", "SLOW_PROGRESS",
+              "LACK_OF_ORDER", "SECTOR_LAGGING", "ABSENCE_FROM_POST"]
+SOURCES = [("CENTRAL", "Central special poverty-alleviation fund", 60), ("PROVINCIAL", "Guizhou provincial fund", 20),
+           ("MUNICIPAL", "Liupanshui municipal fund", 8), ("COUNTY", "Shuicheng county fund", 7),
+           ("COUNTERPART_AID", "East-west counterpart aid (Dalian)", 5)]
+GROUP_KINDS = ["UNANNOUNCED_VISIT", "UNANNOUNCED_VISIT", "RANDOM_HOUSEHOLD_SURVEY", "UNANNOUNCED_VISIT",
+               "RANDOM_HOUSEHOLD_SURVEY", "UNANNOUNCED_VISIT"]
+RETRYABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
+
+
+class Api:
+    """Calls through the gateway, each retried (same request) while the suite is busy.
+    The caller's subject is chosen from the request id, so a replay of a request comes
+    from the same subject (idempotency is per subject) while load spreads over 16
+    principals (the gateway's rate limit is per principal)."""
+
+    def __init__(self, target, secret, pyout, workers=16):
+        import grpc
+        sys.path.insert(0, pyout)
+        self.grpc = grpc
+        self.channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20)])
+        self.secret = secret
+        self.tokens = {}
+        self.pool = concurrent.futures.ThreadPoolExecutor(workers)
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def token(self, role, shard):
+        key = (role, shard)
+        if key not in self.tokens:
+            self.tokens[key] = hs256(self.secret, f"demo-{role}-{shard}", [role])
+        return self.tokens[key]
+
+    def call(self, service, method, request, response_type, role="admin", shard=None):
+        rid = getattr(request, "request_id", "") or method
+        if shard is None:
+            shard = int(hashlib.sha256(rid.encode()).hexdigest()[:4], 16) % 16
+        rpc = self.channel.unary_unary(f"/{service}/{method}", request_serializer=lambda m: m.SerializeToString(),
+                                       response_deserializer=response_type.FromString)
+        md = (("authorization", f"Bearer {self.token(role, shard)}"),)
+        for attempt in range(60):
+            try:
+                resp = rpc(request, metadata=md, timeout=30)
+                with self.lock:
+                    self.calls += 1
+                return resp
+            except self.grpc.RpcError as e:
+                if e.code().name not in RETRYABLE or attempt == 59:
+                    raise RuntimeError(f"{method} {rid}: {e.code().name}: {e.details()}") from None
+                time.sleep(min(2.0, 0.02 * (attempt + 1)))
+
+    def each(self, label, items, fn):
+        """fn(item) for every item, concurrently, with a progress bar; results in order."""
+        items = list(items)
+        results = [None] * len(items)
+        done = 0
+        futures = {self.pool.submit(fn, it): i for i, it in enumerate(items)}
+        width = 30
+        for f in concurrent.futures.as_completed(futures):
+            results[futures[f]] = f.result()
+            done += 1
+            step = max(1, len(items) // (100 if sys.stderr.isatty() else 4))
+            if done == len(items) or done % step == 0:
+                filled = width * done // max(1, len(items))
+                sys.stderr.write(f"{chr(13) if sys.stderr.isatty() else chr(10)}  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{len(items)}")
+                sys.stderr.flush()
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        return results
+
+
+def date(pb, d):
+    return pb(year=d.year, month=d.month, day=d.day)
+
+
+def load(api, size="demo", seed=2018, times=1, today=None):
+    from tuopin.accountability.v1 import accountability_pb2 as av1
+    from tuopin.common.v1 import common_pb2 as cv1
+    from tuopin.funds.v1 import funds_pb2 as fv1
+    from tuopin.personnel.v1 import personnel_pb2 as pv1
+    from tuopin.tasks.v1 import tasks_pb2 as tv1
+    P, F, T = "tuopin.personnel.v1.PersonnelService", "tuopin.funds.v1.FundsService", "tuopin.tasks.v1.TaskService"
+    A = "tuopin.accountability.v1.AccountabilityService"
+    rng = random.Random(seed)
+    n_town, n_vil, n_hh, n_cad = SIZES[size]
+    n_town *= times  # ten times the county: ten times the townships
+    today = today or datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+    def rid(*parts):
+        """A request (and transfer) id from the seed: 1-64 characters, stable across runs."""
+        raw = "demo-" + "-".join(str(p) for p in (seed, size, times) + parts)
+        return raw if len(raw) <= 64 else raw[:43] + "-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
+    summary = {"seed": seed, "size": size, "times": times, "county": "520221"}
+    t0 = time.monotonic()
+    sys.stderr.write(f"Loading the Shuicheng demo ({size}, x{times}, seed {seed})\n")
+
+    # Regions.
+    regions = [pv1.Region(code="52", name="Guizhou Province"), pv1.Region(code="5202", name="Liupanshui"),
+               pv1.Region(code="520221", name="Shuicheng County")]
+    villages = []
+    for t in range(n_town):
+        tcode = f"520221{100 + t:03d}"
+        tname = TOWNSHIPS[t % len(TOWNSHIPS)] + ("" if t < len(TOWNSHIPS) else f" {t // len(TOWNSHIPS) + 1}")
+        regions.append(pv1.Region(code=tcode, name=f"{tname} Town"))
+        for v in range(n_vil):
+            vcode = f"{tcode}{v + 1:03d}"
+            name = rng.choice(VILLAGE_WORDS) + rng.choice(VILLAGE_WORDS).lower()
+            regions.append(pv1.Region(code=vcode, name=f"{name} Village"))
+            villages.append(vcode)
+    chunks = [regions[i:i + 500] for i in range(0, len(regions), 500)]
+    api.each("regions", enumerate(chunks), lambda c: api.call(
+        P, "ImportRegions", pv1.ImportRegionsRequest(request_id=rid("regions", c[0]), regions=c[1]),
+        pv1.ImportRegionsResponse if hasattr(pv1, "ImportRegionsResponse") else pv1.Region))
+    summary["villages"] = len(villages)
+
+    # The campaign: started 200 days ago, so it is in its second stage.
+    start = today - datetime.timedelta(days=200)
+    campaign = api.call(T, "CreateCampaign", tv1.CreateCampaignRequest(
+        request_id=rid("campaign"), campaign=tv1.Campaign(
+            region_code="520221", name="Shuicheng: implement, fix shortcomings, win a resounding victory",
+            start_date=date(cv1.Date, start), stage_days=[150, 150, 150])), tv1.Campaign)
+    summary["campaign_id"] = campaign.id
+
+    # Cadres: per village a first secretary sent by the central, provincial, municipal or
+    # county government, a team leader and members from the county and townships.
+    cadre_plan = []
+    for i, v in enumerate(villages):
+        for k in range(n_cad):
+            if k == 0:
+                origin = rng.choices(["CENTRAL", "PROVINCIAL", "MUNICIPAL", "COUNTY"], [5, 15, 30, 50])[0]
+                role = "FIRST_SECRETARY"
+            else:
+                origin = rng.choice(["COUNTY", "TOWNSHIP", "TOWNSHIP"])
+                role = "TEAM_LEADER" if k == 1 else "TEAM_MEMBER"
+            # From another township (a posting in one's home area needs a waiver).
+            others = [x for x in villages if x[:9] != v[:9]] or ["520201100"]
+            home = others[(i * 7 + k) % len(others)]
+            cadre_plan.append((v, k, origin, role, home))
+    unit = {"CENTRAL": "State Council Leading Group Office of Poverty Alleviation",
+            "PROVINCIAL": "Guizhou Provincial Poverty Alleviation Office", "MUNICIPAL": "Liupanshui Municipal Government",
+            "COUNTY": "Shuicheng County Government", "TOWNSHIP": "Township Government"}
+
+    def create_cadre(p):
+        v, k, origin, role, home = p
+        name = rng_name(seed, v, k)
+        c = api.call(P, "CreateCadre", pv1.CreateCadreRequest(request_id=rid("cadre", v, k), cadre=pv1.Cadre(
+            employee_number=f"SC{v[-6:]}{k:02d}", name=name, origin_level=getattr(pv1, "ORIGIN_LEVEL_" + origin),
+            dispatching_unit=unit[origin], home_region_code=home,
+            managing_region_code="520221")), pv1.Cadre)
+        api.call(P, "PostCadre", pv1.PostCadreRequest(
+            request_id=rid("post", v, k), cadre_id=c.id, village_code=v, role=getattr(pv1, "POSTING_ROLE_" + role),
+            start_date=date(cv1.Date, start)), pv1.Posting)
+        return c.id
+    cadre_ids = api.each("cadres and postings", cadre_plan, create_cadre)
+    by_village = {}
+    for (v, k, *_), cid in zip(cadre_plan, cadre_ids):
+        by_village.setdefault(v, []).append(cid)
+    summary["cadres"] = len(cadre_ids)
+
+    # Leaders of the six investigation groups: municipal cadres.
+    leaders = api.each("group leaders", range(6), lambda g: api.call(
+        P, "CreateCadre", pv1.CreateCadreRequest(request_id=rid("leader", g), cadre=pv1.Cadre(
+            employee_number=f"LPS-LEADER-{g + 1}", name=f"Investigation group {g + 1} leader",
+            origin_level=pv1.ORIGIN_LEVEL_MUNICIPAL, dispatching_unit="Liupanshui Municipal Party Committee",
+            home_region_code="520201100", managing_region_code="520221")), pv1.Cadre).id)
+
+    # Households: 35 % registered poor, 10 % at risk of returning to poverty, the rest
+    # lifted out.
+    hh_plan = []
+    for v in villages:
+        for h in range(n_hh):
+            r = rng.random()
+            status = "REGISTERED_POOR" if r < 0.35 else "AT_RISK_OF_RETURN" if r < 0.45 else "LIFTED_OUT"
+            ind = [rng.random() < (0.6 if status != "LIFTED_OUT" else 0.98) for _ in range(6)]
+            hh_plan.append((v, h, status, ind, rng.randint(1, 7), rng.randint(1500, 9000) * 100))
+
+    def create_household(p):
+        v, h, status, ind, members, income = p
+        return api.call(P, "CreateHousehold", pv1.CreateHouseholdRequest(
+            request_id=rid("hh", v, h), household=pv1.Household(
+                village_code=v, head_name=rng_name(seed, v, 100 + h), member_count=members,
+                status=getattr(pv1, "HOUSEHOLD_STATUS_" + status), income_per_head_fen=income,
+                indicators=pv1.Indicators(food=ind[0], clothing=ind[1], compulsory_education=ind[2],
+                                          basic_medical_care=ind[3], housing_safety=ind[4],
+                                          drinking_water_safety=ind[5]))), pv1.Household).id
+    hh_ids = api.each("households", hh_plan, create_household)
+    summary["households"] = len(hh_ids)
+
+    # Pairings: every poor or at-risk household with a cadre of its village (at most 10
+    # each), except about 3 % left without one (a coverage gap for the inspectors).
+    pair_plan = []
+    slots = {}
+    for (v, h, status, *_), hid in zip(hh_plan, hh_ids):
+        if status == "LIFTED_OUT" or rng.random() < 0.03:
+            continue
+        cadres = by_village[v]
+        k = slots.get(v, 0)
+        if k >= 10 * len(cadres):
+            continue
+        slots[v] = k + 1
+        pair_plan.append((v, h, cadres[k % len(cadres)], hid))
+    api.each("pairings", pair_plan, lambda p: api.call(P, "PairCadreWithHousehold", pv1.PairCadreWithHouseholdRequest(
+        request_id=rid("pair", p[0], p[1]), cadre_id=p[2], household_id=p[3]), pv1.Pairing))
+
+    # Check-ins over the last 30 days (the most a check-in may be back-dated); about one
+    # cadre in eight is rarely on post.
+    checkins = []
+    for (v, k, *_), cid in zip(cadre_plan, cadre_ids):
+        days = 1 if rng.random() < 0.12 else 6
+        for d in sorted(rng.sample(range(1, 30), days)):
+            checkins.append((v, k, d, cid))
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def check_in(p):
+        v, k, d, cid = p
+        t = now - datetime.timedelta(days=d, hours=rng_hours(seed, v, k, d))
+        req = pv1.RecordCheckInRequest(request_id=rid("in", v, k, d), cadre_id=cid, village_code=v,
+                                       method=pv1.CHECK_IN_METHOD_SELF_REPORT)
+        req.time.FromDatetime(t.replace(tzinfo=None))
+        return api.call(P, "RecordCheckIn", req, pv1.CheckIn if hasattr(pv1, "CheckIn") else pv1.Attendance)
+    api.each("check-ins", checkins, check_in)
+
+    # Tasks: in every village, one or two per work area, assigned to the village's cadres,
+    # due across the first two stages. Lagging areas are rarely finished; others mostly.
+    task_plan = []
+    for v in villages:
+        for s in SECTORS:
+            for n in range(rng.choice([1, 1, 2])):
+                due = start + datetime.timedelta(days=rng.randint(60, 290))
+                lag = s in LAGGING
+                fate = rng.choices(["verified", "completed", "progress", "open"],
+                                   [15, 10, 35, 40] if lag else [70, 10, 15, 5])[0]
+                task_plan.append((v, s, n, due, fate, rng.choice(by_village[v]), rng.randint(10, 90)))
+
+    def task(p):
+        v, s, n, due, fate, cid, pct = p
+        t = api.call(T, "CreateTask", tv1.CreateTaskRequest(request_id=rid("task", v, s, n), task=tv1.Task(
+            campaign_id=campaign.id, stage=tv1.STAGE_FIX_SHORTCOMINGS if due > start + datetime.timedelta(days=150)
+            else tv1.STAGE_IMPLEMENT, sector=getattr(cv1, "SECTOR_" + s), village_code=v,
+            title=TASK_TITLES[s], description=f"{TASK_TITLES[s]} in village {v}", assignee_cadre_id=cid,
+            deadline=date(cv1.Date, due), priority=tv1.PRIORITY_HIGH if s in LAGGING else tv1.PRIORITY_NORMAL)),
+            tv1.Task)
+        if fate != "open":
+            api.call(T, "ReportProgress", tv1.ReportProgressRequest(
+                request_id=rid("progress", v, s, n), task_id=t.id, percent=pct, note="Work under way"), tv1.Task)
+        if fate in ("completed", "verified"):
+            api.call(T, "CompleteTask", tv1.CompleteTaskRequest(
+                request_id=rid("complete", v, s, n), task_id=t.id,
+                evidence=[tv1.Evidence(uri=f"https://evidence.example/{t.id}.jpg",
+                                       sha256_hex=hashlib.sha256(t.id.encode()).hexdigest())]), tv1.Task)
+        if fate == "verified":
+            api.call(T, "VerifyTask", tv1.VerifyTaskRequest(
+                request_id=rid("verify", v, s, n), task_id=t.id, note="Checked on site"), tv1.Task,
+                role="county_official")
+        return t.id
+    task_ids = api.each("tasks", task_plan, task)
+    summary["tasks"] = len(task_ids)
+
+    # Funds: sources appropriate to the county pool, the county allocates to township
+    # pools, townships to village projects; most projects pay contractors, some sit idle.
+    def account(code, kind, name, region, level=None, sector=None, task_id=""):
+        a = fv1.Account(code=code, kind=getattr(fv1, "ACCOUNT_KIND_" + kind), name=name, region_code=region)
+        if level:
+            a.source_level = getattr(fv1, "SOURCE_LEVEL_" + level)
+        if sector:
+            a.sector = getattr(cv1, "SECTOR_" + sector)
+            a.task_id = task_id
+        return api.call(F, "CreateAccount", fv1.CreateAccountRequest(
+            request_id=rid("acct", code), account=a, allow_overdraft=kind == "PAYEE"), fv1.Account).id
+    sources = api.each("fund sources", SOURCES, lambda s: account(f"SRC-{s[0]}", "SOURCE", s[1], "520221", s[0]))
+    county_pool = account("POOL-520221", "POOL", "Shuicheng county poverty-alleviation pool", "520221")
+    towns = sorted({v[:9] for v in villages})
+    town_pools = dict(zip(towns, api.each("township pools", towns, lambda t: account(
+        f"POOL-{t}", "POOL", f"Township pool {t}", t))))
+    project_plan = [(v, s, tid) for (v, s, n, *_), tid in zip(task_plan, task_ids) if n == 0 and s in (
+        "HOUSING_SAFETY", "DRINKING_WATER", "RURAL_ROADS", "INDUSTRY_SUPPORT")]
+    project_ids = api.each("village projects", project_plan, lambda p: account(
+        f"PRJ-{p[0]}-{p[1][:8]}", "PROJECT", f"{TASK_TITLES[p[1]]} ({p[0]})", p[0], sector=p[1], task_id=p[2]))
+    payee = account("PAYEE-CONTRACTORS", "PAYEE", "Contractors and suppliers", "520221")
+    amounts = [rng.randint(20, 120) * 10_000_00 for _ in project_plan]  # 200,000-1,200,000 yuan
+    total = sum(amounts)
+    transfers = []
+    for (lvl, _, share), src in zip(SOURCES, sources):
+        transfers.append(fv1.Transfer(id=f"{rid('tr', 'approp', lvl)}", debit_account_id=src,
+                                      credit_account_id=county_pool, amount_fen=total * share // 100 + 100_000_00,
+                                      kind=fv1.TRANSFER_KIND_APPROPRIATION, memo=f"{lvl.lower()} appropriation"))
+    by_town = {}
+    for (v, *_), amt in zip(project_plan, amounts):
+        by_town[v[:9]] = by_town.get(v[:9], 0) + amt
+    for t, amt in sorted(by_town.items()):
+        transfers.append(fv1.Transfer(id=rid("tr", "alloc", t), debit_account_id=county_pool,
+                                      credit_account_id=town_pools[t], amount_fen=amt,
+                                      kind=fv1.TRANSFER_KIND_ALLOCATION, memo="county to township"))
+    idle = 0
+    for (v, s, _), pid, amt in zip(project_plan, project_ids, amounts):
+        transfers.append(fv1.Transfer(id=rid("tr", "proj", v, s), debit_account_id=town_pools[v[:9]],
+                                      credit_account_id=pid, amount_fen=amt, kind=fv1.TRANSFER_KIND_ALLOCATION,
+                                      memo="township to village project"))
+        if rng.random() < 0.25:
+            idle += 1
+            continue  # allocated, nothing disbursed: idle money
+        paid = amt * rng.randint(40, 100) // 100
+        transfers.append(fv1.Transfer(id=rid("tr", "pay", v, s), debit_account_id=pid, credit_account_id=payee,
+                                      amount_fen=paid, kind=fv1.TRANSFER_KIND_DISBURSEMENT, memo="contractor payment"))
+    batches = [transfers[i:i + 100] for i in range(0, len(transfers), 100)]
+    # In order: a project is paid only after its money arrived.
+    for b, batch in enumerate(batches):
+        resp = api.call(F, "CreateTransfers", fv1.CreateTransfersRequest(request_id=rid("batch", b), transfers=batch),
+                        fv1.CreateTransfersResponse, role="finance_officer", shard=0)
+        bad = [fv1.TransferResult.Name(r) for r in resp.results
+               if r not in (fv1.TRANSFER_RESULT_OK, fv1.TRANSFER_RESULT_EXISTS)]
+        if bad:
+            raise RuntimeError(f"transfer batch {b}: {bad[:3]}")
+    sys.stderr.write(f"  {'transfers':<28} {len(transfers)} in {len(batches)} batches\n")
+    summary.update(projects=len(project_ids), idle_projects=idle, project_account_id=project_ids[0] if project_ids
+                   else "", county_pool_id=county_pool)
+
+    # Six investigation groups, August 21 to September 3, each visiting a few townships
+    # unannounced or surveying random households; findings in the seed's categories.
+    year = today.year if (today.month, today.day) >= (9, 4) else today.year - 1
+    g_start, g_end = datetime.date(year, 8, 21), datetime.date(year, 9, 3)
+    cadre_of_village = {v: cs for v, cs in by_village.items()}
+    findings_total, orders = 0, []
+    finding_subjects = []
+    for g in range(6):
+        targets = towns[g::6] or towns[:1]
+        secret = hashlib.sha256(f"{seed}-{size}-{times}-group-{g}".encode()).digest()
+        kind = GROUP_KINDS[g]
+        insp = api.call(A, "CreateInspection", av1.CreateInspectionRequest(
+            request_id=rid("insp", g), inspection=av1.Inspection(
+                kind=getattr(av1, "INSPECTION_KIND_" + kind), group_name=f"Investigation group {g + 1}",
+                leader_cadre_ids=[leaders[g]], target_region_codes=targets[:50],
+                start_date=date(cv1.Date, g_start), end_date=date(cv1.Date, g_end),
+                sample_size=min(20, max(1, n_hh // 4)), seed_commitment=hashlib.sha256(secret).hexdigest())),
+            av1.Inspection, role="inspector")
+        sample = api.call(A, "RevealSample", av1.RevealSampleRequest(
+            request_id=rid("reveal", g), inspection_id=insp.id, seed_hex=secret.hex()), av1.Sample, role="inspector")
+        visited = list(sample.household_ids)[:10]
+
+        def visit(p):
+            i, hid = p
+            req = av1.RecordVisitRequest(request_id=rid("visit", g, i), inspection_id=insp.id, household_id=hid,
+                                         observations="Household visited unannounced; registry data checked")
+            req.visit_time.FromDatetime(datetime.datetime(g_start.year, 8, 21 + i % 12, 10))
+            return api.call(A, "RecordVisit", req, av1.Visit, role="inspector")
+        api.each(f"group {g + 1} visits", enumerate(visited), visit)
+        group_findings = []
+        for k in range(max(2, len(targets) * 3 // 2)):
+            town = targets[k % len(targets)]
+            vil = rng.choice([v for v in villages if v.startswith(town)])
+            cat = CATEGORIES[(g * 5 + k) % len(CATEGORIES)]
+            sector = rng.choice(sorted(LAGGING)) if cat == "SECTOR_LAGGING" or rng.random() < 0.5 else \
+                rng.choice(SECTORS)
+            subject_cadre = rng.choice(cadre_of_village[vil])
+            f = api.call(A, "CreateFinding", av1.CreateFindingRequest(request_id=rid("finding", g, k), finding=av1.Finding(
+                inspection_id=insp.id, category=getattr(av1, "FINDING_CATEGORY_" + cat),
+                sector=getattr(cv1, "SECTOR_" + sector), region_code=vil,
+                subject=av1.Subject(cadre_id=subject_cadre), severity=rng.choice(
+                    [av1.SEVERITY_MINOR, av1.SEVERITY_MODERATE, av1.SEVERITY_MODERATE] +
+                    ([av1.SEVERITY_SERIOUS] if hasattr(av1, "SEVERITY_SERIOUS") else [])),
+                description=f"{cat.replace('_', ' ').capitalize()} found in village {vil} ({sector.lower()})",
+                evidence_uris=[f"https://inspection.example/{g + 1}/{k}.jpg"])), av1.Finding, role="inspector")
+            group_findings.append(f)
+            finding_subjects.append(subject_cadre)
+        findings_total += len(group_findings)
+        # One rectification order per finding's village, due within 30 to 90 days.
+        for k, f in enumerate(group_findings):
+            o = api.call(A, "IssueRectificationOrder", av1.IssueRectificationOrderRequest(
+                request_id=rid("order", g, k), finding_ids=[f.id], responsible=f.subject,
+                deadline=date(cv1.Date, g_end + datetime.timedelta(days=rng.choice([30, 60, 90]))),
+                campaign_id=campaign.id), av1.RectificationOrder, role="inspector")
+            orders.append((g, k, o, f))
+    # Most orders are worked on: submitted, verified or rejected (reopened) by inspectors.
+    for g, k, o, f in orders:
+        fate = rng.choices(["open", "submitted", "verified", "reopened"], [25, 20, 40, 15])[0]
+        if fate == "open":
+            continue
+        api.call(A, "SubmitRectification", av1.SubmitRectificationRequest(
+            request_id=rid("submit", g, k), order_id=o.id, note="Rectified; see the attached records"),
+            av1.RectificationOrder, role="county_official")
+        if fate == "verified":
+            api.call(A, "VerifyRectification", av1.VerifyRectificationRequest(
+                request_id=rid("verify-order", g, k), order_id=o.id), av1.RectificationOrder, role="inspector")
+        elif fate == "reopened":
+            api.call(A, "RejectRectification", av1.RejectRectificationRequest(
+                request_id=rid("reject", g, k), order_id=o.id, reason="Not rectified on site"),
+                av1.RectificationOrder, role="inspector")
+    # Actions against the cadres of serious findings: a reminder, criticism or warning.
+    actioned = orders[::4]
+    for g, k, o, f in actioned:
+        api.call(A, "RecordAccountabilityAction", av1.RecordAccountabilityActionRequest(
+            request_id=rid("action", g, k), action=av1.AccountabilityAction(
+                subject=f.subject, kind=rng.choice([av1.ACTION_KIND_REMINDER, av1.ACTION_KIND_CRITICISM,
+                                                    av1.ACTION_KIND_WARNING]),
+                finding_ids=[f.id], decided_by="Liupanshui Municipal Commission for Discipline Inspection",
+                decision_date=date(cv1.Date, g_end + datetime.timedelta(days=2)), region_code=f.region_code)),
+            av1.AccountabilityAction, role="inspector")
+    summary.update(findings=findings_total, rectification_orders=len(orders), actions=len(actioned),
+                   cadre_with_findings=finding_subjects[0] if finding_subjects else "", calls=api.calls,
+                   seconds=round(time.monotonic() - t0, 1))
+    sys.stderr.write(f"Loaded in {summary['seconds']} s ({api.calls} calls)\n")
+    return summary
+
+
+def rng_name(seed, *key):
+    r = random.Random(f"{seed}-{key}")
+    return f"{r.choice(SURNAMES)} {r.choice(GIVEN)}{r.choice(GIVEN).lower()}"
+
+
+def rng_hours(seed, *key):
+    return random.Random(f"{seed}-{key}").randint(0, 10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default=os.environ.get("TUOPIN_GATEWAY", "127.0.0.1:50051"))
+    parser.add_argument("--secret_file", required=True, help="the gateway's HS256 secret (local development)")
+    parser.add_argument("--pyout", required=True, help="the generated Python modules (build/python)")
+    parser.add_argument("--size", choices=sorted(SIZES), default="demo")
+    parser.add_argument("--times", type=int, default=1, help="multiply the county (benchmarks: 10)")
+    parser.add_argument("--seed", type=int, default=2018)
+    parser.add_argument("--workers", type=int, default=16)
+    args = parser.parse_args()
+    with open(args.secret_file, "rb") as f:
+        secret = f.read().strip()
+    api = Api(args.target, secret, args.pyout, args.workers)
+    print(json.dumps(load(api, args.size, args.seed, args.times), indent=2))
+
+
+if __name__ == "__main__":
+    main()
