@@ -163,7 +163,7 @@ def load(api, size="demo", seed=2018, times=1, today=None):
         """A request (and transfer) id from the seed: 1-64 characters, stable across runs."""
         raw = "demo-" + "-".join(str(p) for p in (seed, size, times) + parts)
         return raw if len(raw) <= 64 else raw[:43] + "-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
-    summary = {"seed": seed, "size": size, "times": times, "county": "520221"}
+    summary = {"seed": seed, "size": size, "times": times, "county": "520221", "anchor": today.isoformat()}
     t0 = time.monotonic()
     sys.stderr.write(f"Loading the Shuicheng demo ({size}, x{times}, seed {seed})\n")
 
@@ -282,15 +282,21 @@ def load(api, size="demo", seed=2018, times=1, today=None):
         days = 1 if rng.random() < 0.12 else 6
         for d in sorted(rng.sample(range(1, 30), days)):
             checkins.append((v, k, d, cid))
-    now = datetime.datetime.now(datetime.timezone.utc)
+    # On the anchor day minus d, at a fixed hour (China Standard Time), so a reload makes
+    # the same requests; days more than 30 days before the real today are skipped (a
+    # check-in may be back-dated at most 31 days).
+    real_today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+    checkins = [c for c in checkins if (real_today - (today - datetime.timedelta(days=c[2]))).days <= 30]
 
     def check_in(p):
         v, k, d, cid = p
-        t = now - datetime.timedelta(days=d, hours=rng_hours(seed, v, k, d))
-        req = pv1.RecordCheckInRequest(request_id=rid("in", v, k, d), cadre_id=cid, village_code=v,
+        day = today - datetime.timedelta(days=d)
+        t = datetime.datetime(day.year, day.month, day.day, 8 + rng_hours(seed, v, k, d)) - \
+            datetime.timedelta(hours=8)
+        req = pv1.RecordCheckInRequest(request_id=rid("in", v, k, day.isoformat()), cadre_id=cid, village_code=v,
                                        method=pv1.CHECK_IN_METHOD_SELF_REPORT)
-        req.time.FromDatetime(t.replace(tzinfo=None))
-        return api.call(P, "RecordCheckIn", req, pv1.CheckIn if hasattr(pv1, "CheckIn") else pv1.Attendance)
+        req.time.FromDatetime(t)
+        return api.call(P, "RecordCheckIn", req, pv1.CheckIn)
     api.each("check-ins", checkins, check_in)
 
     # Tasks: in every village, one or two per work area, assigned to the village's cadres,
@@ -338,8 +344,22 @@ def load(api, size="demo", seed=2018, times=1, today=None):
         if sector:
             a.sector = getattr(cv1, "SECTOR_" + sector)
             a.task_id = task_id
-        return api.call(F, "CreateAccount", fv1.CreateAccountRequest(
-            request_id=rid("acct", code), account=a, allow_overdraft=kind == "PAYEE"), fv1.Account).id
+        try:
+            return api.call(F, "CreateAccount", fv1.CreateAccountRequest(
+                request_id=rid("acct", code), account=a, allow_overdraft=kind == "PAYEE"), fv1.Account).id
+        except RuntimeError as e:
+            if "ALREADY_EXISTS" not in str(e):
+                raise
+            # Made earlier under another request id (an older demo): use that account.
+            req = fv1.ListAccountsRequest(region_code=region, kind=a.kind, page_size=1000)
+            while True:
+                page = api.call(F, "ListAccounts", req, fv1.ListAccountsResponse)
+                for found in page.accounts:
+                    if found.code == code:
+                        return found.id
+                if not page.next_page_token:
+                    raise
+                req.page_token = page.next_page_token
     sources = api.each("fund sources", SOURCES, lambda s: account(f"SRC-{s[0]}", "SOURCE", s[1], "520221", s[0]))
     county_pool = account("POOL-520221", "POOL", "Shuicheng county poverty-alleviation pool", "520221")
     towns = sorted({v[:9] for v in villages})
@@ -493,11 +513,14 @@ def main():
     parser.add_argument("--times", type=int, default=1, help="multiply the county (benchmarks: 10)")
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--anchor", help="the demo's 'today' (YYYY-MM-DD, China time; default today): the "
+                        "campaign started 200 days before it. Pass the same anchor to reload the same demo.")
     args = parser.parse_args()
     with open(args.secret_file, "rb") as f:
         secret = f.read().strip()
     api = Api(args.target, secret, args.pyout, args.workers)
-    print(json.dumps(load(api, args.size, args.seed, args.times), indent=2))
+    anchor = datetime.date.fromisoformat(args.anchor) if args.anchor else None
+    print(json.dumps(load(api, args.size, args.seed, args.times, today=anchor), indent=2))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/auth.h"
 #include "common/config.h"
@@ -16,7 +17,9 @@
 #include "common/status.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "tuopin/common/v1/common.pb.h"
 
@@ -154,6 +157,21 @@ bool SetField(Message& msg, const FieldDescriptor* f, const std::string& value,
   }
 }
 
+// A Timestamp as RFC 3339, a tuopin Date as YYYY-MM-DD; "" for other messages.
+std::string WellKnown(const Message& m) {
+  const std::string& type = m.GetDescriptor()->full_name();
+  if (type == "google.protobuf.Timestamp") {
+    google::protobuf::Timestamp ts;
+    ts.CopyFrom(m);
+    return google::protobuf::util::TimeUtil::ToString(ts);
+  }
+  if (type == "tuopin.common.v1.Date") {
+    const auto& d = static_cast<const tuopin::common::v1::Date&>(m);
+    return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+  }
+  return "";
+}
+
 std::string Cell(const Message& m, const FieldDescriptor* f) {
   const auto* r = m.GetReflection();
   if (f->is_repeated()) return absl::StrCat("[", r->FieldSize(m, f), "]");
@@ -171,13 +189,55 @@ std::string Cell(const Message& m, const FieldDescriptor* f) {
     case FieldDescriptor::CPPTYPE_ENUM:
       return r->GetEnum(m, f)->name();
     case FieldDescriptor::CPPTYPE_MESSAGE: {
+      // A nested message in a cell: a time or date as such, otherwise its set scalar
+      // fields, "name=value ...".
       if (!r->HasField(m, f)) return "";
-      std::string json;
-      (void)google::protobuf::util::MessageToJsonString(r->GetMessage(m, f), &json);
-      return json;
+      const Message& sub = r->GetMessage(m, f);
+      if (std::string when = WellKnown(sub); !when.empty()) return when;
+      std::vector<std::string> parts;
+      for (int i = 0; i < sub.GetDescriptor()->field_count(); ++i) {
+        const FieldDescriptor* sf = sub.GetDescriptor()->field(i);
+        if (sf->is_repeated() || sf->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) continue;
+        std::string v = Cell(sub, sf);
+        if (!v.empty() && v != "0" && v != "no") parts.push_back(absl::StrCat(sf->name(), "=", v));
+      }
+      return absl::StrJoin(parts, " ");
     }
     default:
       return "";
+  }
+}
+
+// "name: value" lines for the fields of m (nested messages as prefix.name; long repeated
+// fields summarised by their count: --json shows everything).
+void PrintFields(const Message& m, const std::string& prefix, const FieldDescriptor* skip) {
+  const Descriptor* d = m.GetDescriptor();
+  const auto* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f == skip) continue;
+    std::string name = prefix + f->name();
+    if (f->is_repeated()) {
+      int n = r->FieldSize(m, f);
+      if (n == 0) continue;
+      std::vector<std::string> items;
+      bool simple = f->cpp_type() == FieldDescriptor::CPPTYPE_STRING ||
+                    f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM;
+      for (int k = 0; simple && k < n && k < 5; ++k) {
+        items.push_back(f->cpp_type() == FieldDescriptor::CPPTYPE_STRING
+                            ? r->GetRepeatedString(m, f, k)
+                            : r->GetRepeatedEnum(m, f, k)->name());
+      }
+      std::string v = simple ? absl::StrJoin(items, ", ") : "";
+      if (!simple || n > 5) v += absl::StrCat(simple ? " ... (" : "(", n, " in all; --json lists them)");
+      std::printf("%-34s %s\n", (name + ":").c_str(), v.c_str());
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+               WellKnown(r->GetMessage(m, f)).empty()) {
+      if (r->HasField(m, f)) PrintFields(r->GetMessage(m, f), name + ".", nullptr);
+    } else {
+      std::string v = Cell(m, f);
+      if (!v.empty()) std::printf("%-34s %s\n", (name + ":").c_str(), v.c_str());
+    }
   }
 }
 
@@ -213,30 +273,10 @@ void PrintTable(const Message& m) {
         std::printf("%-*s  ", static_cast<int>(width[c]), line[c].c_str());
       std::printf("\n");
     }
-    for (int j = 0; j < d->field_count(); ++j) {
-      if (d->field(j) != f && !d->field(j)->is_repeated() && !Cell(m, d->field(j)).empty()) {
-        std::printf("%s: %s\n", d->field(j)->name().c_str(), Cell(m, d->field(j)).c_str());
-      }
-    }
+    PrintFields(m, "", f);
     return;
   }
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
-    std::string v;
-    if (f->is_repeated()) {
-      std::vector<std::string> items;
-      for (int k = 0; k < r->FieldSize(m, f) && k < 50; ++k) {
-        items.push_back(
-            f->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? r->GetRepeatedString(m, f, k)
-            : f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM ? r->GetRepeatedEnum(m, f, k)->name()
-                                                             : "...");
-      }
-      v = absl::StrJoin(items, ", ");
-    } else {
-      v = Cell(m, f);
-    }
-    if (!v.empty()) std::printf("%-26s %s\n", (f->name() + ":").c_str(), v.c_str());
-  }
+  PrintFields(m, "", nullptr);
 }
 
 }  // namespace

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Writes the development overlay's secret files into secrets/ (git-ignored), once: random
+# keys and passwords, an Ed25519 checkpoint key, the services' DSNs for the in-cluster
+# MariaDB, its init.sql, and HS256 service tokens valid for a year. Existing files are
+# kept, so running it again changes nothing. Development only: production Secrets come
+# from your secret store (overlays/prod/secrets.template.yaml).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../../.." && pwd)
+out=$here/secrets
+mkdir -p "$out"
+chmod 700 "$out"
+rand() { head -c 32 /dev/urandom | base64 -w0 | tr -d '/+='; }
+[ -s "$out/internal.key" ] || rand >"$out/internal.key"
+[ -s "$out/jwt-hs256.secret" ] || rand >"$out/jwt-hs256.secret"
+[ -s "$out/jwks.json" ] || echo '{"keys": []}' >"$out/jwks.json"
+[ -s "$out/checkpoint.pem" ] || openssl genpkey -algorithm ed25519 -out "$out/checkpoint.pem" 2>/dev/null
+[ -s "$out/mariadb-root.password" ] || rand >"$out/mariadb-root.password"
+if [ ! -s "$out/init.sql" ]; then
+  : >"$out/init.sql"
+  for s in personnel funds tasks accountability; do
+    pw=$(rand)
+    echo "mysql://tuopin_$s:$pw@tuopin-mariadb:3306/tuopin_$s?pool=16" >"$out/dsn-$s"
+    cat >>"$out/init.sql" <<SQL
+CREATE DATABASE IF NOT EXISTS tuopin_$s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'tuopin_$s'@'%' IDENTIFIED BY '$pw';
+GRANT ALL ON tuopin_$s.* TO 'tuopin_$s'@'%';
+SQL
+  done
+fi
+for s in personnel funds tasks accountability auditquery; do
+  [ -s "$out/token-$s.jwt" ] && continue
+  /usr/bin/python3 - "$out/jwt-hs256.secret" "$s" >"$out/token-$s.jwt" <<PY
+import sys
+sys.path.insert(0, "$repo/tools/demo")
+from dev_token import hs256
+secret = open(sys.argv[1], "rb").read().strip()
+print(hs256(secret, "service:" + sys.argv[2], ["service"], ["*"], ttl=365 * 86400))
+PY
+done
+chmod 600 "$out"/*
+echo "dev secrets in $out"
