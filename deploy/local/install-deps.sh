@@ -8,8 +8,16 @@ packages=(
   libabsl-dev libmysqlcppconn-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client sysbench clang-14 libclang-rt-14-dev
-  python3 python3-grpcio python3-protobuf python3-cryptography
+  python3 python3-grpcio python3-protobuf python3-cryptography python3-yaml
 )
+# Node.js and npm validate the manifests offline (kubernetes-models); a Node.js that
+# brings its own npm (NodeSource) does as well as Debian's packages.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+# kubectl (with kustomize v5) renders the Kubernetes manifests in the tests; Debian's own
+# kubernetes-client is too old, so it comes from the kubectl package of Google's Cloud
+# SDK repository where that is configured.
+command -v kubectl >/dev/null 2>&1 || packages+=(kubectl)
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

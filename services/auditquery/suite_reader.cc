@@ -105,6 +105,7 @@ absl::StatusOr<pv1::Attendance> GatewaySuiteReader::Attendance(const std::string
 absl::StatusOr<pv1::Coverage> GatewaySuiteReader::Coverage(const std::string& region) {
   pv1::GetCoverageRequest req;
   req.set_region_code(region);
+  req.set_counts_only(true);
   auto stub = pv1::PersonnelService::NewStub(client_.channel());
   return One<pv1::Coverage>(client_, [&](grpc::ClientContext* c, pv1::Coverage* r) {
     return stub->GetCoverage(c, req, r);

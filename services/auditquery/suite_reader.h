@@ -35,6 +35,7 @@ class SuiteReader {
   virtual absl::StatusOr<std::vector<pv1::Pairing>> CadrePairings(const std::string& cadre_id) = 0;
   virtual absl::StatusOr<pv1::Attendance> Attendance(const std::string& cadre_id,
                                                      absl::CivilDay from, absl::CivilDay to) = 0;
+  // Coverage counts from personnel's per-village summary (no lists; see its as_of).
   virtual absl::StatusOr<pv1::Coverage> Coverage(const std::string& region) = 0;
 
   virtual absl::StatusOr<tv1::Campaign> GetCampaign(const std::string& id) = 0;

@@ -160,7 +160,9 @@ absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMet
                                                  "': the caller's roles may not call it")),
         "ROLE_NOT_ALLOWED");
   }
-  if (!limiter_.Allow(a.subject, clock_->Now())) {
+  RateLimiter& limiter =
+      common::HasRole(principal, tuopin::common::v1::ROLE_SERVICE) ? service_limiter_ : limiter_;
+  if (!limiter.Allow(a.subject, clock_->Now())) {
     return Exhausted("rate limit exceeded for this principal; retry later", "RATE_LIMITED");
   }
   a.backend = backend->second;

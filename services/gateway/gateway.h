@@ -41,6 +41,10 @@ struct GatewayConfig {
   absl::Duration max_deadline = absl::Seconds(60);
   double rate_per_second = 200;
   double burst = 400;
+  // Principals with role service (the suite's own services calling each other, the
+  // outbox relays, audit-query's fan-out) get their own, larger bucket.
+  double service_rate_per_second = 5000;
+  double service_burst = 10000;
   int max_in_flight_per_backend = 512;
   // How long a forwarded principal's signature is valid.
   absl::Duration principal_ttl = absl::Minutes(2);
@@ -119,7 +123,8 @@ class Gateway {
       : config_(std::move(config)),
         jwt_(std::move(jwt)),
         clock_(clock),
-        limiter_(config_.rate_per_second, config_.burst) {}
+        limiter_(config_.rate_per_second, config_.burst),
+        service_limiter_(config_.service_rate_per_second, config_.service_burst) {}
   struct CachedToken {
     common::Principal principal;
     common::SignedPrincipal signed_principal;
@@ -131,6 +136,7 @@ class Gateway {
   std::unique_ptr<common::JwtVerifier> jwt_;
   const common::Clock* clock_;
   RateLimiter limiter_;
+  RateLimiter service_limiter_;
   common::MethodPolicies policies_;
   std::map<std::string, std::unique_ptr<Backend>> backends_;
   absl::flat_hash_map<std::string, Backend*> service_backend_;

@@ -28,6 +28,9 @@ ABSL_FLAG(absl::Duration, default_deadline, absl::Seconds(10), "Deadline of call
 ABSL_FLAG(absl::Duration, max_deadline, absl::Seconds(60), "Longest deadline passed on.");
 ABSL_FLAG(double, rate_limit_rps, 200, "Calls per second per principal (token bucket rate).");
 ABSL_FLAG(double, rate_limit_burst, 400, "Token bucket size per principal.");
+ABSL_FLAG(double, service_rate_limit_rps, 5000,
+          "Calls per second per principal with role service (the suite's own services).");
+ABSL_FLAG(double, service_rate_limit_burst, 10000, "Token bucket size of a service principal.");
 ABSL_FLAG(int, max_inflight_per_backend, 512, "Calls in flight per backend before refusing.");
 ABSL_FLAG(bool, access_log, true, "One JSON line per call on stderr.");
 ABSL_FLAG(std::string, tls_cert_file, "", "Server certificate (PEM): serve gRPC over TLS.");
@@ -86,8 +89,11 @@ int main(int argc, char** argv) {
   config.max_deadline = absl::GetFlag(FLAGS_max_deadline);
   config.rate_per_second = absl::GetFlag(FLAGS_rate_limit_rps);
   config.burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  config.service_rate_per_second = absl::GetFlag(FLAGS_service_rate_limit_rps);
+  config.service_burst = absl::GetFlag(FLAGS_service_rate_limit_burst);
   config.max_in_flight_per_backend = absl::GetFlag(FLAGS_max_inflight_per_backend);
-  if (config.rate_per_second <= 0 || config.burst < 1) {
+  if (config.rate_per_second <= 0 || config.burst < 1 || config.service_rate_per_second <= 0 ||
+      config.service_burst < 1) {
     common::FailStartup("gateway", "--rate_limit_rps must be > 0 and --rate_limit_burst >= 1");
   }
   if (config.default_deadline <= absl::ZeroDuration() ||

@@ -2,11 +2,14 @@
 
 #include "absl/flags/flag.h"
 #include "common/handler.h"
+#include "common/periodic.h"
 #include "common/service_main.h"
 #include "services/personnel/mysql_personnel_store.h"
 #include "services/personnel/personnel_service.h"
 
 ABSL_FLAG(int, pairing_limit, 10, "Most households one cadre may answer for (1-100).");
+ABSL_FLAG(absl::Duration, coverage_refresh_interval, absl::Seconds(30),
+          "How often the per-village coverage summary (counts_only answers) is recomputed.");
 
 namespace tuopin::generated {
 const std::vector<tuopin::common::Migration>& PersonnelMigrations();
@@ -31,8 +34,12 @@ int main(int argc, char** argv) {
   common::Authorizer authorizer(env.internal_key, descriptor);
   common::Handler handler("personnel", authorizer, *common::SystemClock::Get());
   personnel::PersonnelServiceImpl service(logic, handler);
+  common::PeriodicTask coverage("coverage summary", absl::GetFlag(FLAGS_coverage_refresh_interval),
+                               [&] { return logic.RefreshCoverageSummary(); });
+  coverage.Start();
   env.server.services = {&service};
   env.server.service_names = {descriptor->full_name()};
+  env.server.on_stopping = [&coverage] { coverage.Stop(); };
   common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }

@@ -3,6 +3,9 @@
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
+#include <map>
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -748,63 +751,135 @@ absl::StatusOr<std::vector<CheckInDay>> MysqlPersonnelStore::ListCheckInDays(
   return out;
 }
 
+namespace {
+
+// One village's coverage counts.
+struct VillageCoverage {
+  int64_t registered_poor = 0, unpaired_poor = 0, cadres_over_limit = 0,
+          home_village_postings = 0, stale_cadres = 0;
+  bool first_secretary = false;
+};
+
+// Every village of [lo, hi) with its counts: a handful of grouped passes over the region.
+std::map<std::string, VillageCoverage> ComputeVillageCoverage(DbSession& s, const std::string& lo,
+                                                              const std::string& hi,
+                                                              absl::Time stale_before,
+                                                              int pairing_limit) {
+  std::map<std::string, VillageCoverage> v;
+  {
+    auto rs = Query(s, "SELECT code FROM regions WHERE level = 5 AND code >= ? AND code < ?")
+                  .Arg(lo)
+                  .Arg(hi)
+                  .Rows();
+    while (rs->next()) v[rs->getString(1).asStdString()];
+  }
+  auto grouped = [&](const std::string& sql_text, std::initializer_list<std::string> before,
+                     int64_t VillageCoverage::*field, std::optional<int64_t> after = {}) {
+    Query q(s, sql_text);
+    for (const auto& b : before) q.Arg(b);
+    q.Arg(lo).Arg(hi);
+    if (after) q.Arg(*after);
+    auto rs = q.Rows();
+    while (rs->next()) {
+      auto it = v.find(rs->getString(1).asStdString());
+      if (it != v.end()) it->second.*field += rs->getInt64(2);
+    }
+  };
+  grouped(
+      "SELECT village_code, COUNT(*) FROM households WHERE status = 1 AND village_code >= ?"
+      " AND village_code < ? GROUP BY village_code",
+      {}, &VillageCoverage::registered_poor);
+  grouped(
+      "SELECT h.village_code, COUNT(*) FROM households h LEFT JOIN pairings p"
+      " ON p.active_household_key = h.id WHERE h.status = 1 AND h.village_code >= ?"
+      " AND h.village_code < ? AND p.id IS NULL GROUP BY h.village_code",
+      {}, &VillageCoverage::unpaired_poor);
+  grouped(
+      "SELECT village_code, COUNT(*) FROM (SELECT MIN(village_code) AS village_code FROM pairings"
+      " WHERE active = 1 AND village_code >= ? AND village_code < ? GROUP BY cadre_id"
+      " HAVING COUNT(*) > ?) t GROUP BY village_code",
+      {}, &VillageCoverage::cadres_over_limit, pairing_limit);
+  grouped(
+      "SELECT village_code, COUNT(*) FROM postings WHERE active = 1 AND home_village = 1"
+      " AND village_code >= ? AND village_code < ? GROUP BY village_code",
+      {}, &VillageCoverage::home_village_postings);
+  grouped(
+      "SELECT p.village_code, COUNT(*) FROM postings p WHERE p.active = 1 AND NOT EXISTS"
+      " (SELECT 1 FROM checkins c WHERE c.cadre_id = p.cadre_id AND c.checkin_time >= ?)"
+      " AND p.village_code >= ? AND p.village_code < ? GROUP BY p.village_code",
+      {ToSqlTime(stale_before)}, &VillageCoverage::stale_cadres);
+  {
+    auto rs = Query(s,
+                    "SELECT active_first_secretary_key FROM postings WHERE"
+                    " active_first_secretary_key >= ? AND active_first_secretary_key < ?")
+                  .Arg(lo)
+                  .Arg(hi)
+                  .Rows();
+    while (rs->next()) {
+      auto it = v.find(rs->getString(1).asStdString());
+      if (it != v.end()) it->second.first_secretary = true;
+    }
+  }
+  return v;
+}
+
+void SetCounts(v1::Coverage& c, int64_t villages, int64_t registered, int64_t unpaired,
+               int64_t without_first_secretary, int64_t over_limit, int64_t home, int64_t stale) {
+  c.set_villages(static_cast<int32_t>(villages));
+  c.set_registered_poor_households(static_cast<int32_t>(registered));
+  c.set_households_without_cadre_count(static_cast<int32_t>(unpaired));
+  c.set_villages_without_first_secretary_count(static_cast<int32_t>(without_first_secretary));
+  c.set_cadres_over_pairing_limit_count(static_cast<int32_t>(over_limit));
+  c.set_home_village_postings_count(static_cast<int32_t>(home));
+  c.set_cadres_without_recent_check_in_count(static_cast<int32_t>(stale));
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Coverage> MysqlPersonnelStore::GetCoverage(const CoverageQuery& q) {
   v1::Coverage c;
-  c.set_region_code(q.region_code);
   const std::string lo = q.region_code, hi = common::RegionRangeEnd(q.region_code);
   TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(
       pool_,
       [&](DbSession& s) -> absl::Status {
         c.Clear();
         c.set_region_code(q.region_code);
-        auto count = [&](const char* sql_text, std::initializer_list<int64_t> before) {
-          Query query(s, sql_text);
-          for (int64_t v : before) query.Arg(v);
-          auto rs = query.Arg(lo).Arg(hi).Rows();
-          rs->next();
-          return rs->getInt(1);
-        };
+        auto villages = ComputeVillageCoverage(s, lo, hi, q.stale_before, q.pairing_limit);
+        int64_t registered = 0, unpaired = 0, no_fs = 0, over = 0, home = 0, stale = 0;
+        for (const auto& [code, v] : villages) {
+          registered += v.registered_poor;
+          unpaired += v.unpaired_poor;
+          no_fs += v.first_secretary ? 0 : 1;
+          over += v.cadres_over_limit;
+          home += v.home_village_postings;
+          stale += v.stale_cadres;
+        }
+        SetCounts(c, static_cast<int64_t>(villages.size()), registered, unpaired, no_fs, over,
+                  home, stale);
         auto list = [&](const std::string& sql_text, std::initializer_list<std::string> extra,
-                        auto* field) {
+                        auto* field, std::optional<int64_t> limit = {}) {
           Query query(s, sql_text);
           for (const auto& v : extra) query.Arg(v);
-          auto rs = query.Arg(lo).Arg(hi).Arg(q.max_listed).Rows();
+          query.Arg(lo).Arg(hi);
+          if (limit) query.Arg(*limit);
+          auto rs = query.Arg(q.max_listed).Rows();
           while (rs->next()) *field->Add() = rs->getString(1).asStdString();
         };
-        c.set_villages(
-            count("SELECT COUNT(*) FROM regions WHERE level = 5 AND code >= ? AND code < ?", {}));
         list(
             "SELECT r.code FROM regions r LEFT JOIN postings p ON p.active_first_secretary_key = "
-            "r.code"
-            " WHERE r.level = 5 AND r.code >= ? AND r.code < ? AND p.id IS NULL ORDER BY r.code "
-            "LIMIT ?",
+            "r.code WHERE r.level = 5 AND r.code >= ? AND r.code < ? AND p.id IS NULL"
+            " ORDER BY r.code LIMIT ?",
             {}, c.mutable_villages_without_first_secretary());
-        c.set_registered_poor_households(
-            count("SELECT COUNT(*) FROM households WHERE status = ? AND village_code >= ? AND "
-                  "village_code < ?",
-                  {v1::HOUSEHOLD_STATUS_REGISTERED_POOR}));
-        const std::string unpaired =
-            " FROM households h LEFT JOIN pairings p ON p.active_household_key = h.id"
-            " WHERE h.status = 1 AND h.village_code >= ? AND h.village_code < ? AND p.id IS NULL";
-        list(absl::StrCat("SELECT h.id", unpaired, " ORDER BY h.id LIMIT ?"), {},
-             c.mutable_households_without_cadre());
-        {
-          auto rs = Query(s, absl::StrCat("SELECT COUNT(*)", unpaired)).Arg(lo).Arg(hi).Rows();
-          rs->next();
-          c.set_households_without_cadre_count(rs->getInt(1));
-        }
-        {
-          auto rs = Query(s,
-                          "SELECT cadre_id FROM pairings WHERE active = 1 AND village_code >= ?"
-                          " AND village_code < ? GROUP BY cadre_id HAVING COUNT(*) > ?"
-                          " ORDER BY cadre_id LIMIT ?")
-                        .Arg(lo)
-                        .Arg(hi)
-                        .Arg(q.pairing_limit)
-                        .Arg(q.max_listed)
-                        .Rows();
-          while (rs->next()) c.add_cadres_over_pairing_limit(rs->getString(1).asStdString());
-        }
+        // In the status index's order, so the scan stops at the first max_listed.
+        list(
+            "SELECT h.id FROM households h LEFT JOIN pairings p ON p.active_household_key = h.id"
+            " WHERE h.status = 1 AND h.village_code >= ? AND h.village_code < ? AND p.id IS NULL"
+            " ORDER BY h.village_code, h.id LIMIT ?",
+            {}, c.mutable_households_without_cadre());
+        list(
+            "SELECT cadre_id FROM pairings WHERE active = 1 AND village_code >= ?"
+            " AND village_code < ? GROUP BY cadre_id HAVING COUNT(*) > ? ORDER BY cadre_id LIMIT ?",
+            {}, c.mutable_cadres_over_pairing_limit(), q.pairing_limit);
         list(
             "SELECT id FROM postings WHERE active = 1 AND home_village = 1 AND village_code >= ?"
             " AND village_code < ? ORDER BY id LIMIT ?",
@@ -817,6 +892,63 @@ absl::StatusOr<v1::Coverage> MysqlPersonnelStore::GetCoverage(const CoverageQuer
         return absl::OkStatus();
       },
       common::TxOptions{.read_only = true}));
+  return c;
+}
+
+absl::Status MysqlPersonnelStore::RefreshCoverageSummary(absl::Time stale_before,
+                                                         int pairing_limit, absl::Time now) {
+  return common::RunInTransaction(pool_, [&](DbSession& s) -> absl::Status {
+    auto villages = ComputeVillageCoverage(s, "", common::RegionRangeEnd(""), stale_before,
+                                           pairing_limit);
+    s.ExecuteRaw("DELETE FROM coverage_summary");
+    std::vector<std::pair<const std::string*, const VillageCoverage*>> rows;
+    for (const auto& [code, v] : villages) rows.emplace_back(&code, &v);
+    std::string when = ToSqlTime(now);
+    for (size_t start = 0; start < rows.size(); start += 256) {
+      size_t n = std::min<size_t>(256, rows.size() - start);
+      std::string sql =
+          "INSERT INTO coverage_summary (village_code, registered_poor, unpaired_poor,"
+          " first_secretary, cadres_over_limit, home_village_postings, stale_cadres,"
+          " computed_at) VALUES ";
+      for (size_t k = 0; k < n; ++k) absl::StrAppend(&sql, k ? ", " : "", "(?, ?, ?, ?, ?, ?, ?, ?)");
+      Query q(s, sql);
+      for (size_t k = start; k < start + n; ++k) {
+        const VillageCoverage& v = *rows[k].second;
+        q.Arg(*rows[k].first)
+            .Arg(v.registered_poor)
+            .Arg(v.unpaired_poor)
+            .Arg(static_cast<int64_t>(v.first_secretary))
+            .Arg(v.cadres_over_limit)
+            .Arg(v.home_village_postings)
+            .Arg(v.stale_cadres)
+            .Arg(when);
+      }
+      q.Exec();
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::Coverage> MysqlPersonnelStore::GetCoverageCounts(const CoverageQuery& q) {
+  v1::Coverage c;
+  c.set_region_code(q.region_code);
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) -> absl::Status {
+    auto rs = Query(s,
+                    "SELECT COUNT(*), SUM(registered_poor), SUM(unpaired_poor),"
+                    " SUM(1 - first_secretary), SUM(cadres_over_limit),"
+                    " SUM(home_village_postings), SUM(stale_cadres), MIN(computed_at)"
+                    " FROM coverage_summary WHERE village_code >= ? AND village_code < ?")
+                  .Arg(q.region_code)
+                  .Arg(common::RegionRangeEnd(q.region_code))
+                  .Rows();
+    rs->next();
+    SetCounts(c, rs->getInt64(1), rs->getInt64(2), rs->getInt64(3), rs->getInt64(4),
+              rs->getInt64(5), rs->getInt64(6), rs->getInt64(7));
+    // No row: the summary was never computed (as_of stays unset).
+    if (!rs->isNull(8))
+      *c.mutable_as_of() = common::ToTimestamp(common::FromSqlTime(rs->getString(8).asStdString()));
+    return absl::OkStatus();
+  }));
   return c;
 }
 

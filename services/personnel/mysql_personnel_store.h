@@ -63,6 +63,9 @@ class MysqlPersonnelStore final : public PersonnelStore {
                                                           absl::CivilDay from,
                                                           absl::CivilDay to) override;
   absl::StatusOr<v1::Coverage> GetCoverage(const CoverageQuery& query) override;
+  absl::StatusOr<v1::Coverage> GetCoverageCounts(const CoverageQuery& query) override;
+  absl::Status RefreshCoverageSummary(absl::Time stale_before, int pairing_limit,
+                                      absl::Time now) override;
 
  private:
   common::ConnectionPool& pool_;

@@ -432,8 +432,22 @@ absl::Status PersonnelLogic::GetCoverage(const Principal& p, const v1::GetCovera
   q.region_code = req.region_code();
   q.stale_before = clock_.Now() - absl::Hours(24) * stale_days;
   q.pairing_limit = config_.pairing_limit;
-  TUOPIN_ASSIGN_OR_RETURN(out, store_.GetCoverage(q));
+  if (!req.counts_only()) {
+    TUOPIN_ASSIGN_OR_RETURN(out, store_.GetCoverage(q));
+    return absl::OkStatus();
+  }
+  TUOPIN_ASSIGN_OR_RETURN(out, store_.GetCoverageCounts(q));
+  if (!out.has_as_of()) {
+    // Never computed (a new database): compute it now, once.
+    TUOPIN_RETURN_IF_ERROR(RefreshCoverageSummary());
+    TUOPIN_ASSIGN_OR_RETURN(out, store_.GetCoverageCounts(q));
+  }
   return absl::OkStatus();
+}
+
+absl::Status PersonnelLogic::RefreshCoverageSummary() {
+  absl::Time now = clock_.Now();
+  return store_.RefreshCoverageSummary(now - absl::Hours(24) * 14, config_.pairing_limit, now);
 }
 
 }  // namespace tuopin::personnel

@@ -95,6 +95,9 @@ class PersonnelLogic {
                              v1::Attendance& out);
   absl::Status GetCoverage(const Principal& p, const v1::GetCoverageRequest& req,
                            v1::Coverage& out);
+  // Recomputes the per-village coverage summary behind counts_only answers (the
+  // service's periodic task; also run once when a counts_only call finds none).
+  absl::Status RefreshCoverageSummary();
 
  private:
   absl::StatusOr<v1::Household> LoadHousehold(const Principal& p, const std::string& id);

@@ -104,6 +104,11 @@ class PersonnelStore {
                                                                   absl::CivilDay to) = 0;
 
   virtual absl::StatusOr<v1::Coverage> GetCoverage(const CoverageQuery& query) = 0;
+  // Counts only, summed from the per-village summary (computed now if there is none).
+  virtual absl::StatusOr<v1::Coverage> GetCoverageCounts(const CoverageQuery& query) = 0;
+  // Recomputes every village's summary row as of `now`.
+  virtual absl::Status RefreshCoverageSummary(absl::Time stale_before, int pairing_limit,
+                                              absl::Time now) = 0;
 };
 
 }  // namespace tuopin::personnel

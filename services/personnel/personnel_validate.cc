@@ -253,6 +253,8 @@ absl::Status Validate(const v1::GetCoverageRequest& r) {
   FieldViolations v;
   ValidateRegionCode("region_code", r.region_code(), v);
   ValidateRange("stale_check_in_days", r.stale_check_in_days(), 0, 90, v);
+  if (r.counts_only() && r.stale_check_in_days() != 0 && r.stale_check_in_days() != 14)
+    v.Add("stale_check_in_days", "must be 0 (14 days) with counts_only");
   return v.ToStatus();
 }
 

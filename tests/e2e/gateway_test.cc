@@ -150,7 +150,8 @@ class GatewayTest : public ::testing::Test {
   }
 
   void StartGateway(double rate = 1000, double burst = 1000, int in_flight = 64,
-                    std::vector<grpc::Service*> backend_services = {}) {
+                    std::vector<grpc::Service*> backend_services = {},
+                    double service_burst = 10000) {
     if (backend_services.empty()) backend_services = {&backend_};
     backend_server_ = std::make_unique<testing::TestServer>(backend_services);
     common::JwtConfig jwt;
@@ -167,6 +168,8 @@ class GatewayTest : public ::testing::Test {
     config.internal_key = kTestInternalKey;
     config.rate_per_second = rate;
     config.burst = burst;
+    config.service_rate_per_second = rate;
+    config.service_burst = service_burst;
     config.max_in_flight_per_backend = in_flight;
     auto gw = Gateway::Create(config, std::move(*verifier), common::SystemClock::Get());
     ASSERT_TRUE(gw.ok()) << gw.status();
@@ -410,6 +413,19 @@ TEST_F(GatewayTest, RateLimitAnswersResourceExhausted) {
       GetRegion(
           common::SignJwtHs256(Claims("official-2", {"county_official"}, {"520221"}), kSecret), &r)
           .ok());
+}
+
+TEST_F(GatewayTest, ServicePrincipalsHaveTheirOwnLargerBucket) {
+  StartGateway(/*rate=*/0.01, /*burst=*/2, 64, {}, /*service_burst=*/6);
+  pv1::Region r;
+  std::string service =
+      common::SignJwtHs256(Claims("service:auditquery", {"service"}, {"*"}), kSecret);
+  std::string official = Official();
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(GetRegion(official, &r).ok()) << i;
+  EXPECT_EQ(GetRegion(official, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // A service's fan-out is not held to a person's limit, but it is limited too.
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(GetRegion(service, &r).ok()) << i;
+  EXPECT_EQ(GetRegion(service, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 TEST_F(GatewayTest, InFlightBoundRefusesInsteadOfQueueing) {

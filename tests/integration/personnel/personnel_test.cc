@@ -695,6 +695,42 @@ TEST_F(PersonnelTest, CoverageFindsTheGaps) {
   ASSERT_EQ(cov.cadres_without_recent_check_in_size(), 1);
   EXPECT_EQ(cov.cadres_without_recent_check_in(0), local.id());
   EXPECT_EQ(cov.cadres_over_pairing_limit_size(), 0);
+  EXPECT_EQ(cov.villages_without_first_secretary_count(), 1);
+  EXPECT_EQ(cov.home_village_postings_count(), 1);
+  EXPECT_EQ(cov.cadres_without_recent_check_in_count(), 1);
+  EXPECT_FALSE(cov.has_as_of());
+
+  // counts_only: the same counts from the per-village summary (computed on first use),
+  // without lists; a later change shows once the summary is refreshed.
+  req.set_counts_only(true);
+  v1::Coverage counts;
+  ASSERT_TRUE(stub_->GetCoverage(ContextAs(inspector_).get(), req, &counts).ok());
+  EXPECT_TRUE(counts.has_as_of());
+  EXPECT_EQ(counts.households_without_cadre_size(), 0);
+  using Count = int32_t (v1::Coverage::*)() const;
+  const std::vector<Count> count_fields = {&v1::Coverage::villages,
+                                           &v1::Coverage::registered_poor_households,
+                                           &v1::Coverage::households_without_cadre_count,
+                                           &v1::Coverage::villages_without_first_secretary_count,
+                                           &v1::Coverage::home_village_postings_count,
+                                           &v1::Coverage::cadres_without_recent_check_in_count,
+                                           &v1::Coverage::cadres_over_pairing_limit_count};
+  for (Count f : count_fields) {
+    EXPECT_EQ((counts.*f)(), (cov.*f)());
+  }
+  v1::Household another;
+  ASSERT_TRUE(CreateHousehold(official_, kVillageB, "Another", &another).ok());
+  ASSERT_TRUE(stub_->GetCoverage(ContextAs(inspector_).get(), req, &counts).ok());
+  EXPECT_EQ(counts.households_without_cadre_count(), 1) << "not refreshed yet";
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
+  ASSERT_TRUE(stub_->GetCoverage(ContextAs(inspector_).get(), req, &counts).ok());
+  EXPECT_EQ(counts.households_without_cadre_count(), 2);
+  EXPECT_EQ(counts.registered_poor_households(), 3);
+  req.set_stale_check_in_days(30);
+  EXPECT_EQ(ViolatedField(stub_->GetCoverage(ContextAs(admin_).get(), req, &counts)),
+            "stale_check_in_days");
+  req.set_stale_check_in_days(0);
+  req.set_counts_only(false);
 
   req.set_region_code("520203");
   EXPECT_EQ(stub_->GetCoverage(ContextAs(official_).get(), req, &cov).error_code(),

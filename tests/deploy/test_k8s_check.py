@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""deploy/k8s/check.py passes on the repository's manifests and fails, naming the
+problem, on copies broken in the ways that would hurt in a cluster: a probe on the wrong
+port, a flag the binary does not have, an object the schema refuses, a Dockerfile that
+exposes other ports than its Deployment, a Secret that does not exist."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+CHECK = os.path.join(REPO, "deploy", "k8s", "check.py")
+
+
+def run(root):
+    return subprocess.run([sys.executable, CHECK, "--root", root], capture_output=True, text=True)
+
+
+class K8sCheckTest(unittest.TestCase):
+    def test_the_repository_passes(self):
+        out = run(REPO)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("manifests agree with the binaries", out.stdout)
+
+    def broken(self, path, old, new, expect):
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copytree(os.path.join(REPO, "deploy"), os.path.join(d, "deploy"), symlinks=True)
+            os.makedirs(os.path.join(d, "docs"))
+            shutil.copy(os.path.join(REPO, "docs", "FLAGS.md"), os.path.join(d, "docs"))
+            for s in os.listdir(os.path.join(REPO, "services")):
+                df = os.path.join(REPO, "services", s, "Dockerfile")
+                if os.path.exists(df):
+                    os.makedirs(os.path.join(d, "services", s))
+                    shutil.copy(df, os.path.join(d, "services", s))
+            target = os.path.join(d, path)
+            with open(target) as f:
+                text = f.read()
+            self.assertIn(old, text, f"{path} changed; update this test")
+            with open(target, "w") as f:
+                f.write(text.replace(old, new, 1))
+            out = run(d)
+            self.assertEqual(out.returncode, 1, out.stdout)
+            self.assertRegex(out.stdout, expect)
+
+    def test_a_probe_on_the_wrong_port_fails(self):
+        self.broken("deploy/k8s/base/funds.yaml", "            grpc:\n              port: 50062",
+                    "            grpc:\n              port: 50063", r"readinessProbe on port 50063 but --port 50062")
+
+    def test_an_unknown_flag_fails(self):
+        self.broken("deploy/k8s/base/tasks.yaml", "- --drain_timeout=20s", "- --drain_timeout_s=20",
+                    r"--drain_timeout_s is not a flag of tuopin-tasks")
+
+    def test_a_schema_violation_fails(self):
+        self.broken("deploy/k8s/base/personnel.yaml", "  replicas: 1", "  replicas: one",
+                    r"schema \(\w+\): Deployment/tuopin-personnel")
+
+    def test_a_dockerfile_exposing_other_ports_fails(self):
+        self.broken("services/auditquery/Dockerfile", "EXPOSE 50065 51065", "EXPOSE 50065",
+                    r"Dockerfile of tuopin-auditquery exposes \[50065\]")
+
+    def test_a_missing_secret_fails(self):
+        self.broken("deploy/k8s/base/gateway.yaml", "secretName: tuopin-jwt", "secretName: tuopin-jwks",
+                    r"mounts Secret tuopin-jwks, which does not exist")
+
+    def test_a_grace_period_shorter_than_the_drain_fails(self):
+        self.broken("deploy/k8s/base/accountability.yaml", "terminationGracePeriodSeconds: 40",
+                    "terminationGracePeriodSeconds: 20", r"does not outlast the drain")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
