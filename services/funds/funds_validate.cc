@@ -34,8 +34,9 @@ absl::Status Validate(const v1::CreateAccountRequest& r) {
     common::ValidateEnum("account.sector", a.sector(), tuopin::common::v1::Sector_descriptor(), v);
     common::ValidateRegionCode("account.region_code", a.region_code(), v, 12, 12);
     common::ValidateId("account.task_id", a.task_id(), v, /*required=*/false);
-  } else if (a.sector() != 0 || !a.task_id().empty()) {
-    v.Add("account.sector", "sector and task_id are for projects only");
+  } else {
+    if (a.sector() != 0) v.Add("account.sector", "is for project accounts only");
+    if (!a.task_id().empty()) v.Add("account.task_id", "is for project accounts only");
   }
   if (r.allow_overdraft() && a.kind() != v1::ACCOUNT_KIND_PAYEE) {
     v.Add("allow_overdraft", "only payee accounts may be created without the overdraft guard");

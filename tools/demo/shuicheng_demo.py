@@ -98,6 +98,9 @@ class Api:
         self.pool = concurrent.futures.ThreadPoolExecutor(workers)
         self.calls = 0
         self.lock = threading.Lock()
+        # The first successful request of each method, with the role that made it (tests
+        # use them as valid baselines to break field by field).
+        self.first = {}
 
     def token(self, role, shard):
         key = (role, shard)
@@ -117,6 +120,7 @@ class Api:
                 resp = rpc(request, metadata=md, timeout=30)
                 with self.lock:
                     self.calls += 1
+                    self.first.setdefault(f"/{service}/{method}", (request, response_type, role))
                 return resp
             except self.grpc.RpcError as e:
                 if e.code().name not in RETRYABLE or attempt == 59:
