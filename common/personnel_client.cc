@@ -25,6 +25,10 @@ absl::Status AsArgument(const grpc::Status& st, absl::string_view field, absl::s
 }  // namespace
 
 absl::Status GatewayPersonnelDirectory::CheckVillage(const std::string& code) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (known_villages_.contains(code)) return absl::OkStatus();
+  }
   pv1::GetRegionRequest req;
   req.set_code(code);
   pv1::Region region;
@@ -33,6 +37,9 @@ absl::Status GatewayPersonnelDirectory::CheckVillage(const std::string& code) {
   if (!st.ok()) return AsArgument(st, "task.village_code", "village");
   if (region.level() != pv1::REGION_LEVEL_VILLAGE)
     return InvalidField("task.village_code", "is not a village");
+  absl::MutexLock lock(&mu_);
+  if (known_villages_.size() >= kMaxKnownVillages) known_villages_.clear();
+  known_villages_.insert(code);
   return absl::OkStatus();
 }
 

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/gateway_client.h"
 
 namespace tuopin::common {
@@ -40,6 +42,12 @@ class GatewayPersonnelDirectory final : public PersonnelDirectory {
 
  private:
   const GatewayClient& client_;
+  // Villages personnel confirmed. Regions are reference data that is only ever added to
+  // (no RPC removes or re-levels one), so a confirmed village stays one: every replica
+  // that remembers it agrees with personnel. Bounded; cleared when full.
+  static constexpr size_t kMaxKnownVillages = 1 << 17;
+  absl::Mutex mu_;
+  absl::flat_hash_set<std::string> known_villages_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tuopin::common

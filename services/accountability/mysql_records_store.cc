@@ -334,6 +334,49 @@ absl::StatusOr<std::vector<v1::Finding>> MysqlRecordsStore::GetFindings(
   return out;
 }
 
+absl::StatusOr<v1::RegionSummary> MysqlRecordsStore::Summarize(const std::string& region_prefix,
+                                                                absl::CivilDay today) {
+  v1::RegionSummary out;
+  out.set_region_code(region_prefix);
+  TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(
+      pool_,
+      [&](DbSession& s) -> absl::Status {
+        out.Clear();
+        out.set_region_code(region_prefix);
+        auto findings = Query(s,
+                              "SELECT sector, COUNT(*) FROM findings WHERE region_code >= ?"
+                              " AND region_code < ? GROUP BY sector ORDER BY sector")
+                            .Arg(region_prefix)
+                            .Arg(common::RegionRangeEnd(region_prefix))
+                            .Rows();
+        while (findings->next()) {
+          auto* c = out.add_findings_by_sector();
+          c->set_sector(static_cast<tuopin::common::v1::Sector>(findings->getInt(1)));
+          c->set_count(findings->getInt(2));
+          out.set_findings(out.findings() + c->count());
+        }
+        auto orders = Query(s,
+                            "SELECT COUNT(*), COALESCE(SUM(status = 1), 0), COALESCE(SUM(status = 2), 0),"
+                            " COALESCE(SUM(status = 3), 0), COALESCE(SUM(reopen_count > 0), 0),"
+                            " COALESCE(SUM(status <> 3 AND deadline < ?), 0) FROM rectification_orders"
+                            " WHERE region_code >= ? AND region_code < ?")
+                          .Arg(common::ToSqlDate(today))
+                          .Arg(region_prefix)
+                          .Arg(common::RegionRangeEnd(region_prefix))
+                          .Rows();
+        orders->next();
+        out.set_orders(orders->getInt(1));
+        out.set_orders_open(orders->getInt(2));
+        out.set_orders_submitted(orders->getInt(3));
+        out.set_orders_verified(orders->getInt(4));
+        out.set_orders_reopened(orders->getInt(5));
+        out.set_orders_overdue(orders->getInt(6));
+        return absl::OkStatus();
+      },
+      common::TxOptions{.read_only = true}));
+  return out;
+}
+
 absl::StatusOr<std::vector<v1::Finding>> MysqlRecordsStore::ListFindings(
     const std::string& region_prefix, const std::string& inspection_id, const std::string& cadre_id,
     const PageRequest& page) {

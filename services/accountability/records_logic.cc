@@ -226,6 +226,12 @@ absl::Status Validate(const v1::CreateFindingRequest& r) {
   return v.ToStatus();
 }
 
+absl::Status Validate(const v1::SummarizeRegionRequest& r) {
+  FieldViolations v;
+  common::ValidateRegionCode("region_code", r.region_code(), v);
+  return v.ToStatus();
+}
+
 absl::Status Validate(const v1::ListFindingsRequest& r) {
   FieldViolations v;
   common::ValidateRegionCode("region_code", r.region_code(), v);
@@ -403,6 +409,15 @@ absl::Status RecordsLogic::CreateFinding(const MutationContext& ctx,
   v1::Finding finding = f;
   finding.clear_id();
   return store_.CreateFinding(ctx, finding, out);
+}
+
+absl::Status RecordsLogic::SummarizeRegion(const Principal& p,
+                                           const v1::SummarizeRegionRequest& req,
+                                           v1::RegionSummary& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_ASSIGN_OR_RETURN(out, store_.Summarize(req.region_code(), common::ChinaDay(clock_.Now())));
+  return absl::OkStatus();
 }
 
 absl::Status RecordsLogic::ListFindings(const Principal& p, const v1::ListFindingsRequest& req,

@@ -62,6 +62,7 @@ absl::Status Validate(const v1::SubmitRectificationRequest& r);
 absl::Status Validate(const v1::VerifyRectificationRequest& r);
 absl::Status Validate(const v1::RejectRectificationRequest& r);
 absl::Status Validate(const v1::ListRectificationOrdersRequest& r);
+absl::Status Validate(const v1::SummarizeRegionRequest& r);
 absl::Status Validate(const v1::RecordAccountabilityActionRequest& r);
 absl::Status Validate(const v1::ListAccountabilityActionsRequest& r);
 
@@ -83,6 +84,8 @@ class RecordsLogic {
                              v1::Finding& out);
   absl::Status ListFindings(const Principal& p, const v1::ListFindingsRequest& req,
                             v1::ListFindingsResponse& out);
+  absl::Status SummarizeRegion(const Principal& p, const v1::SummarizeRegionRequest& req,
+                               v1::RegionSummary& out);
   absl::Status IssueRectificationOrder(const MutationContext& ctx,
                                        const v1::IssueRectificationOrderRequest& req,
                                        v1::RectificationOrder& out);

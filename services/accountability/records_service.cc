@@ -41,6 +41,14 @@ grpc::Status RecordsServiceImpl::CreateFinding(grpc::ServerContext* ctx,
       [&](const common::MutationContext& m) { return logic_.CreateFinding(m, *req, *resp); });
 }
 
+grpc::Status RecordsServiceImpl::SummarizeRegion(grpc::ServerContext* ctx,
+                                                 const v1::SummarizeRegionRequest* req,
+                                                 v1::RegionSummary* resp) {
+  return handler_.Read(ctx, "SummarizeRegion", *req, Validate, [&](const common::Principal& p) {
+    return logic_.SummarizeRegion(p, *req, *resp);
+  });
+}
+
 grpc::Status RecordsServiceImpl::ListFindings(grpc::ServerContext* ctx,
                                               const v1::ListFindingsRequest* req,
                                               v1::ListFindingsResponse* resp) {

@@ -24,6 +24,8 @@ class RecordsServiceImpl final : public v1::AccountabilityService::Service {
                              v1::Finding* resp) override;
   grpc::Status ListFindings(grpc::ServerContext* ctx, const v1::ListFindingsRequest* req,
                             v1::ListFindingsResponse* resp) override;
+  grpc::Status SummarizeRegion(grpc::ServerContext* ctx, const v1::SummarizeRegionRequest* req,
+                               v1::RegionSummary* resp) override;
   grpc::Status IssueRectificationOrder(grpc::ServerContext* ctx,
                                        const v1::IssueRectificationOrderRequest* req,
                                        v1::RectificationOrder* resp) override;

@@ -40,6 +40,10 @@ class RecordsStore {
                                                                 const std::string& inspection_id,
                                                                 const std::string& cadre_id,
                                                                 const PageRequest& page) = 0;
+  // Counts of the region's findings by sector and orders by state; `today` decides
+  // which orders are overdue.
+  virtual absl::StatusOr<v1::RegionSummary> Summarize(const std::string& region_prefix,
+                                                      absl::CivilDay today) = 0;
   // The order carries its id (chosen by the logic), findings and tasks.
   virtual absl::Status CreateOrder(const MutationContext& ctx, const v1::RectificationOrder& order,
                                    v1::RectificationOrder& out) = 0;
@@ -74,6 +78,8 @@ class MysqlRecordsStore final : public RecordsStore {
                              v1::Finding& out) override;
   absl::StatusOr<std::vector<v1::Finding>> GetFindings(
       const std::vector<std::string>& ids) override;
+  absl::StatusOr<v1::RegionSummary> Summarize(const std::string& region_prefix,
+                                              absl::CivilDay today) override;
   absl::StatusOr<std::vector<v1::Finding>> ListFindings(const std::string& region_prefix,
                                                         const std::string& inspection_id,
                                                         const std::string& cadre_id,

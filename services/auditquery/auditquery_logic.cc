@@ -254,38 +254,28 @@ absl::Status AuditQueryLogic::GetScorecard(const MutationContext& ctx,
   const std::string& region = req.region_code();
   TUOPIN_RETURN_IF_ERROR(
       common::RequireRegion(ctx.principal, region, absl::StrCat("regions/", region)));
+  // Five reads, each an aggregate its service computes in the database.
   auto campaign = Async([&] { return suite_.GetCampaign(req.campaign_id()); });
   auto progress = Async([&] { return suite_.SectorProgress(region, req.campaign_id()); });
   auto coverage = Async([&] { return suite_.Coverage(region); });
-  auto idle = Async([&] { return suite_.IdleFunds(region, kIdleAfterDays); });
-  auto findings = Async([&] { return suite_.Findings(region, ""); });
-  auto orders = Async([&] { return suite_.Orders(region); });
-  // Utilisation per sector: the funds service answers one sector per call.
-  std::vector<std::future<absl::StatusOr<fv1::Utilization>>> utilization;
-  for (int s = tuopin::common::v1::Sector_MIN + 1; s <= tuopin::common::v1::Sector_MAX; ++s) {
-    utilization.push_back(
-        Async([&, s] { return suite_.Utilization(region, static_cast<Sector>(s)); }));
-  }
+  auto money = Async([&] { return suite_.UtilizationBySector(region, kIdleAfterDays); });
+  auto summary = Async([&] { return suite_.Summary(region); });
   auto c = campaign.get();
   auto pr = progress.get();
   auto cov = coverage.get();
-  auto id = idle.get();
-  auto fi = findings.get();
-  auto o = orders.get();
-  std::vector<absl::StatusOr<fv1::Utilization>> u;
-  for (auto& f : utilization) u.push_back(f.get());
-  for (const absl::Status& st : {c.status(), pr.status(), cov.status(), id.status(), fi.status(),
-                                 o.status()}) {
+  auto u = money.get();
+  auto sm = summary.get();
+  for (const absl::Status& st : {c.status(), pr.status(), cov.status(), u.status(), sm.status()}) {
     TUOPIN_RETURN_IF_ERROR(st);
   }
-  for (const auto& x : u) TUOPIN_RETURN_IF_ERROR(x.status());
 
   out.set_region_code(region);
   out.set_campaign_id(req.campaign_id());
   out.set_stage(c->current_stage());
   struct Totals {
-    int64_t tasks = 0, verified = 0, overdue = 0, idle_fen = 0, findings = 0;
+    int64_t tasks = 0, verified = 0, overdue = 0, findings = 0;
     int elapsed_bp = 0;
+    fv1::SectorUtilization money;
   };
   std::map<int, Totals> by_sector;
   for (const auto& row : pr->rows()) {
@@ -295,8 +285,8 @@ absl::Status AuditQueryLogic::GetScorecard(const MutationContext& ctx,
     t.overdue += row.overdue();
     t.elapsed_bp = std::max(t.elapsed_bp, row.elapsed_share_bp());
   }
-  for (const auto& f : *id) by_sector[f.sector()].idle_fen += f.idle_fen();
-  for (const auto& f : *fi) by_sector[f.sector()].findings += 1;
+  for (const auto& m : u->sectors()) by_sector[m.sector()].money = m;
+  for (const auto& f : sm->findings_by_sector()) by_sector[f.sector()].findings += f.count();
   for (int s = tuopin::common::v1::Sector_MIN + 1; s <= tuopin::common::v1::Sector_MAX; ++s) {
     const Totals& t = by_sector[s];
     auto* score = out.add_sectors();
@@ -306,20 +296,19 @@ absl::Status AuditQueryLogic::GetScorecard(const MutationContext& ctx,
     score->set_overdue(static_cast<int32_t>(t.overdue));
     score->set_verified_share_bp(Bp(t.verified, t.tasks));
     score->set_lagging(t.tasks > 0 && t.elapsed_bp - score->verified_share_bp() > kLagToleranceBp);
-    *score->mutable_utilization() = std::move(*u[s - 1]);
-    score->set_idle_fen(t.idle_fen);
+    auto* util = score->mutable_utilization();
+    util->set_appropriated_fen(u->appropriated_fen());
+    util->set_allocated_fen(t.money.allocated_fen());
+    util->set_disbursed_fen(t.money.disbursed_fen());
+    util->set_disbursement_rate_bp(t.money.disbursement_rate_bp());
+    score->set_idle_fen(t.money.idle_fen());
     score->set_findings(static_cast<int32_t>(t.findings));
   }
   *out.mutable_coverage() = std::move(*cov);
-  out.set_findings(static_cast<int32_t>(fi->size()));
-  int verified = 0, reopened = 0;
-  for (const auto& order : *o) {
-    verified += order.status() == av1::RECTIFICATION_STATUS_VERIFIED ? 1 : 0;
-    reopened += order.reopen_count() > 0 ? 1 : 0;
-  }
-  out.set_rectification_orders(static_cast<int32_t>(o->size()));
-  out.set_rectifications_verified(verified);
-  out.set_rectification_reopen_rate_bp(Bp(reopened, static_cast<int64_t>(o->size())));
+  out.set_findings(sm->findings());
+  out.set_rectification_orders(sm->orders());
+  out.set_rectifications_verified(sm->orders_verified());
+  out.set_rectification_reopen_rate_bp(Bp(sm->orders_reopened(), sm->orders()));
   return RecordAccess(ctx,
                       {common::Entity("region", region, region),
                        common::Entity("campaign", req.campaign_id(), c->region_code())},

@@ -165,29 +165,25 @@ absl::StatusOr<fv1::FundTrace> GatewaySuiteReader::TraceFunds(const std::string&
   });
 }
 
-absl::StatusOr<fv1::Utilization> GatewaySuiteReader::Utilization(
-    const std::string& region, tuopin::common::v1::Sector sector) {
+absl::StatusOr<fv1::Utilization> GatewaySuiteReader::UtilizationBySector(
+    const std::string& region, int idle_older_than_days) {
   fv1::GetUtilizationRequest req;
   req.set_region_code(region);
-  req.set_sector(sector);
+  req.set_by_sector(true);
+  req.set_idle_older_than_days(idle_older_than_days);
   auto stub = fv1::FundsService::NewStub(client_.channel());
   return One<fv1::Utilization>(client_, [&](grpc::ClientContext* c, fv1::Utilization* r) {
     return stub->GetUtilization(c, req, r);
   });
 }
 
-absl::StatusOr<std::vector<fv1::IdleFund>> GatewaySuiteReader::IdleFunds(const std::string& region,
-                                                                         int older_than_days) {
-  fv1::ListIdleFundsRequest req;
+absl::StatusOr<av1::RegionSummary> GatewaySuiteReader::Summary(const std::string& region) {
+  av1::SummarizeRegionRequest req;
   req.set_region_code(region);
-  req.set_older_than_days(older_than_days);
-  auto stub = fv1::FundsService::NewStub(client_.channel());
-  return ReadAll<fv1::ListIdleFundsRequest, fv1::ListIdleFundsResponse>(
-      client_, req,
-      [&](grpc::ClientContext* c, const fv1::ListIdleFundsRequest& q,
-          fv1::ListIdleFundsResponse* r) { return stub->ListIdleFunds(c, q, r); },
-      [](fv1::ListIdleFundsResponse& r) { return r.mutable_idle_funds(); }, kMaxListRows,
-      "the region's idle funds");
+  auto stub = av1::AccountabilityService::NewStub(client_.channel());
+  return One<av1::RegionSummary>(client_, [&](grpc::ClientContext* c, av1::RegionSummary* r) {
+    return stub->SummarizeRegion(c, req, r);
+  });
 }
 
 absl::StatusOr<std::vector<av1::Finding>> GatewaySuiteReader::Findings(

@@ -46,10 +46,9 @@ class SuiteReader {
 
   virtual absl::StatusOr<fv1::Account> GetAccount(const std::string& id) = 0;
   virtual absl::StatusOr<fv1::FundTrace> TraceFunds(const std::string& account_id) = 0;
-  virtual absl::StatusOr<fv1::Utilization> Utilization(const std::string& region,
-                                                       tuopin::common::v1::Sector sector) = 0;
-  virtual absl::StatusOr<std::vector<fv1::IdleFund>> IdleFunds(const std::string& region,
-                                                               int older_than_days) = 0;
+  // The region's utilisation in total and per sector, with the money idle this long.
+  virtual absl::StatusOr<fv1::Utilization> UtilizationBySector(const std::string& region,
+                                                               int idle_older_than_days) = 0;
 
   // Findings and actions of a region, or (with a cadre id) about one cadre.
   virtual absl::StatusOr<std::vector<av1::Finding>> Findings(const std::string& region,
@@ -58,6 +57,8 @@ class SuiteReader {
       const std::string& region, const std::string& cadre_id) = 0;
   virtual absl::StatusOr<std::vector<av1::RectificationOrder>> Orders(
       const std::string& region) = 0;
+  // Counts of the region's findings by sector and orders by state.
+  virtual absl::StatusOr<av1::RegionSummary> Summary(const std::string& region) = 0;
 
   virtual absl::StatusOr<av1::Checkpoint> Checkpoint() = 0;
   virtual absl::StatusOr<std::string> VerifierKey() = 0;
@@ -92,15 +93,14 @@ class GatewaySuiteReader final : public SuiteReader {
                                                      const std::string& campaign_id) override;
   absl::StatusOr<fv1::Account> GetAccount(const std::string& id) override;
   absl::StatusOr<fv1::FundTrace> TraceFunds(const std::string& account_id) override;
-  absl::StatusOr<fv1::Utilization> Utilization(const std::string& region,
-                                               tuopin::common::v1::Sector sector) override;
-  absl::StatusOr<std::vector<fv1::IdleFund>> IdleFunds(const std::string& region,
-                                                       int older_than_days) override;
+  absl::StatusOr<fv1::Utilization> UtilizationBySector(const std::string& region,
+                                                       int idle_older_than_days) override;
   absl::StatusOr<std::vector<av1::Finding>> Findings(const std::string& region,
                                                      const std::string& cadre_id) override;
   absl::StatusOr<std::vector<av1::AccountabilityAction>> Actions(
       const std::string& region, const std::string& cadre_id) override;
   absl::StatusOr<std::vector<av1::RectificationOrder>> Orders(const std::string& region) override;
+  absl::StatusOr<av1::RegionSummary> Summary(const std::string& region) override;
   absl::StatusOr<av1::Checkpoint> Checkpoint() override;
   absl::StatusOr<std::string> VerifierKey() override;
   absl::StatusOr<std::vector<av1::Leaf>> EntityEvents(const std::string& type,

@@ -417,11 +417,19 @@ absl::Status FundsLogic::GetUtilization(const Principal& p, const v1::GetUtiliza
                                         v1::Utilization& out) {
   TUOPIN_RETURN_IF_ERROR(
       RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
-  TUOPIN_ASSIGN_OR_RETURN(out, store_.Utilization(req.region_code(), req.sector()));
-  out.set_disbursement_rate_bp(
-      out.allocated_fen() == 0 ? 0
-                               : static_cast<int32_t>(static_cast<__int128>(out.disbursed_fen()) *
-                                                      10000 / out.allocated_fen()));
+  std::optional<absl::Time> idle_before;
+  if (req.idle_older_than_days() > 0)
+    idle_before = clock_.Now() - absl::Hours(24) * req.idle_older_than_days();
+  TUOPIN_ASSIGN_OR_RETURN(out, store_.Utilization(req.region_code(), req.sector(),
+                                                  req.by_sector(), idle_before));
+  auto rate = [](int64_t disbursed, int64_t allocated) {
+    return allocated == 0 ? 0
+                          : static_cast<int32_t>(static_cast<__int128>(disbursed) * 10000 /
+                                                 allocated);
+  };
+  out.set_disbursement_rate_bp(rate(out.disbursed_fen(), out.allocated_fen()));
+  for (auto& s : *out.mutable_sectors())
+    s.set_disbursement_rate_bp(rate(s.disbursed_fen(), s.allocated_fen()));
   return absl::OkStatus();
 }
 

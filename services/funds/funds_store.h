@@ -88,8 +88,12 @@ class FundsStore {
   // (from, to) pair.
   virtual absl::StatusOr<std::vector<FundingEdge>> IncomingFunding(
       const std::vector<std::string>& to_accounts) = 0;
-  virtual absl::StatusOr<v1::Utilization> Utilization(const std::string& region_prefix,
-                                                      int sector) = 0;
+  // Appropriated, allocated and disbursed in the region (of one sector, or all); with
+  // by_sector also per sector; with idle_before set, the idle money of projects whose last
+  // credit and debit are older (as IdleFunds counts it). Rates are the logic's.
+  virtual absl::StatusOr<v1::Utilization> Utilization(const std::string& region_prefix, int sector,
+                                                      bool by_sector,
+                                                      std::optional<absl::Time> idle_before) = 0;
   // Projects in the region holding money whose last credit is older than `credited_before`.
   virtual absl::StatusOr<std::vector<v1::IdleFund>> IdleFunds(const std::string& region_prefix,
                                                               absl::Time credited_before,

@@ -125,6 +125,9 @@ absl::Status Validate(const v1::GetUtilizationRequest& r) {
   common::ValidateRegionCode("region_code", r.region_code(), v);
   if (r.sector() != 0)
     common::ValidateEnum("sector", r.sector(), tuopin::common::v1::Sector_descriptor(), v);
+  if (r.by_sector() && r.sector() != 0) v.Add("sector", "must be unspecified with by_sector");
+  if (r.idle_older_than_days() != 0)
+    common::ValidateRange("idle_older_than_days", r.idle_older_than_days(), 1, 3650, v);
   return v.ToStatus();
 }
 

@@ -543,8 +543,9 @@ absl::StatusOr<std::vector<FundingEdge>> MysqlFundsStore::IncomingFunding(
   return out;
 }
 
-absl::StatusOr<v1::Utilization> MysqlFundsStore::Utilization(const std::string& region_prefix,
-                                                             int sector) {
+absl::StatusOr<v1::Utilization> MysqlFundsStore::Utilization(
+    const std::string& region_prefix, int sector, bool by_sector,
+    std::optional<absl::Time> idle_before) {
   v1::Utilization u;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
     auto pools = Query(s,
@@ -556,16 +557,37 @@ absl::StatusOr<v1::Utilization> MysqlFundsStore::Utilization(const std::string& 
                      .Rows();
     pools->next();
     u.set_appropriated_fen(pools->getInt64(1));
-    Query q(s, absl::StrCat("SELECT COALESCE(SUM(allocated_in), 0), COALESCE(SUM(disbursed_out), 0)"
-                            " FROM accounts WHERE kind = ? AND ",
-                            sector != 0 ? "sector = ? AND " : "",
-                            "region_code >= ? AND region_code < ?"));
-    q.Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_PROJECT));
+    // One pass over the region's projects, grouped by sector; idle money as IdleFunds
+    // counts it (a positive balance, nothing credited or debited since the cut-off).
+    Query q(s, absl::StrCat(
+                   "SELECT sector, COALESCE(SUM(allocated_in), 0), COALESCE(SUM(disbursed_out), 0),"
+                   " COALESCE(SUM(CASE WHEN credits_posted - debits_posted - debits_pending > 0"
+                   " AND last_credit_at < ? AND (last_debit_at IS NULL OR last_debit_at < ?)"
+                   " THEN credits_posted - debits_posted - debits_pending ELSE 0 END), 0)"
+                   " FROM accounts WHERE kind = ? AND ",
+                   sector != 0 ? "sector = ? AND " : "",
+                   "region_code >= ? AND region_code < ? GROUP BY sector ORDER BY sector"));
+    // Without a cut-off nothing counts as idle: a time before every account.
+    std::string cutoff = ToSqlTime(idle_before.value_or(absl::UnixEpoch()));
+    q.Arg(cutoff).Arg(cutoff).Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_PROJECT));
     if (sector != 0) q.Arg(sector);
-    auto projects = q.Arg(region_prefix).Arg(common::RegionRangeEnd(region_prefix)).Rows();
-    projects->next();
-    u.set_allocated_fen(projects->getInt64(1));
-    u.set_disbursed_fen(projects->getInt64(2));
+    auto rows = q.Arg(region_prefix).Arg(common::RegionRangeEnd(region_prefix)).Rows();
+    int64_t allocated = 0, disbursed = 0, idle = 0;
+    while (rows->next()) {
+      allocated += rows->getInt64(2);
+      disbursed += rows->getInt64(3);
+      idle += rows->getInt64(4);
+      if (by_sector) {
+        auto* e = u.add_sectors();
+        e->set_sector(static_cast<tuopin::common::v1::Sector>(rows->getInt(1)));
+        e->set_allocated_fen(rows->getInt64(2));
+        e->set_disbursed_fen(rows->getInt64(3));
+        e->set_idle_fen(rows->getInt64(4));
+      }
+    }
+    u.set_allocated_fen(allocated);
+    u.set_disbursed_fen(disbursed);
+    u.set_idle_fen(idle);
     return absl::OkStatus();
   }));
   return u;

@@ -32,8 +32,9 @@ class MysqlFundsStore final : public FundsStore {
                                                           const PageRequest& page) override;
   absl::StatusOr<std::vector<FundingEdge>> IncomingFunding(
       const std::vector<std::string>& to_accounts) override;
-  absl::StatusOr<v1::Utilization> Utilization(const std::string& region_prefix,
-                                              int sector) override;
+  absl::StatusOr<v1::Utilization> Utilization(const std::string& region_prefix, int sector,
+                                              bool by_sector,
+                                              std::optional<absl::Time> idle_before) override;
   absl::StatusOr<std::vector<v1::IdleFund>> IdleFunds(const std::string& region_prefix,
                                                       absl::Time credited_before,
                                                       const PageRequest& page) override;

@@ -16,7 +16,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -26,8 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "demo"))
 from tlog_verify import leaf_hash, parse_checkpoint, verify_inclusion, verify_note  # noqa: E402
-from tuopin_testing import Suite  # noqa: E402
-import shuicheng_demo  # noqa: E402
+from tuopin_testing import demo_suite  # noqa: E402
 
 ARGS = None
 AQ = "tuopin.auditquery.v1.AuditQueryService"
@@ -37,11 +35,9 @@ class AuditQueryTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         sys.path.insert(0, f"{ARGS.build}/python")
-        cls.d = tempfile.mkdtemp(prefix="auditquery-")
-        cls.suite = Suite(ARGS.build, cls.d)
+        cls.suite, _, cls.demo = demo_suite(ARGS.build, "auditquery-", seed=7)
+        cls.d = cls.suite.d
         try:
-            api = shuicheng_demo.Api(cls.suite.target, cls.suite.secret, f"{ARGS.build}/python", workers=8)
-            cls.demo = shuicheng_demo.load(api, size="tiny", seed=7)
             cls.channel = grpc.insecure_channel(cls.suite.target)
             from tuopin.accountability.v1 import accountability_pb2
             cls.av1 = accountability_pb2

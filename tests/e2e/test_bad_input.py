@@ -24,7 +24,6 @@ import argparse
 import collections
 import os
 import sys
-import tempfile
 import unittest
 import uuid
 
@@ -33,8 +32,7 @@ import grpc
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "demo"))
-from tuopin_testing import Suite  # noqa: E402
-import shuicheng_demo  # noqa: E402
+from tuopin_testing import demo_suite  # noqa: E402
 
 ARGS = None
 MARK = "\u00e9" * 4  # 8 bytes of UTF-8 that become 8 bytes that are not UTF-8 on the wire
@@ -139,11 +137,8 @@ class BadInputTest(unittest.TestCase):
     def setUpClass(cls):
         sys.path.insert(0, f"{ARGS.build}/python")
         sys.path.insert(0, f"{ARGS.build}/python/third_party")
-        cls.d = tempfile.mkdtemp(prefix="bad-input-")
-        cls.suite = Suite(ARGS.build, cls.d)
+        cls.suite, cls.api, _ = demo_suite(ARGS.build, "bad-input-", seed=11)
         try:
-            cls.api = shuicheng_demo.Api(cls.suite.target, cls.suite.secret, f"{ARGS.build}/python", workers=8)
-            shuicheng_demo.load(cls.api, size="tiny", seed=11)
             cls.channel = grpc.insecure_channel(cls.suite.target,
                                                 options=[("grpc.max_send_message_length", 16 << 20)])
         except Exception:

@@ -155,7 +155,7 @@ class Suite:
 
     SERVICES = ("personnel", "funds", "tasks", "accountability")
 
-    def __init__(self, build, d, server_dsn=None, gateway_flags=()):
+    def __init__(self, build, d, server_dsn=None, gateway_flags=(), service_flags=()):
         self.build, self.d = build, d
         self.procs, self.dbs = {}, {}
         self.secret = os.urandom(32).hex().encode()
@@ -167,7 +167,7 @@ class Suite:
                        capture_output=True)
         self.gateway_port = free_port()
         common = [f"--internal_key_file={d}/internal.key", f"--gateway=127.0.0.1:{self.gateway_port}",
-                  "--host=127.0.0.1", "--port=0", "--metrics_port=0", "--shutdown_grace=0s"]
+                  "--host=127.0.0.1", "--port=0", "--metrics_port=0", "--shutdown_grace=0s", *service_flags]
         try:
             ports = {}
             for s in self.SERVICES:
@@ -197,14 +197,37 @@ class Suite:
 
     def _start(self, name, binary, *flags):
         port_file = f"{self.d}/{name}.ports"
-        log = open(f"{self.d}/{name}.log", "wb")
-        self.procs[name] = subprocess.Popen([binary, f"--port_file={port_file}", *flags], stderr=log,
-                                            stdout=subprocess.DEVNULL)
+        if os.path.exists(port_file):
+            os.remove(port_file)
+        with open(f"{self.d}/{name}.log", "ab") as log:
+            self.procs[name] = subprocess.Popen([binary, f"--port_file={port_file}", *flags], stderr=log,
+                                                stdout=subprocess.DEVNULL)
         try:
-            return wait_for_ports(port_file)[0]
+            port = wait_for_ports(port_file)[0]
         except TimeoutError:
             with open(f"{self.d}/{name}.log") as f:
                 raise RuntimeError(f"{name} did not start: {f.read()[-2000:]}")
+        # A restart listens where the others already look for it.
+        self.launch = getattr(self, "launch", {})
+        self.launch[name] = (binary, [f if f != "--port=0" else f"--port={port}" for f in flags])
+        return port
+
+    def kill(self, name):
+        """SIGKILL, as a crash or an OOM kill would; waits until it is gone."""
+        import signal
+        self.procs[name].send_signal(signal.SIGKILL)
+        self.procs[name].wait(20)
+
+    def restart(self, name):
+        binary, flags = self.launch[name]
+        deadline = time.monotonic() + 20
+        while True:  # the port may linger a moment after a kill
+            try:
+                return self._start(name, binary, *flags)
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def token(self, role, sub=None, regions=("*",), ttl=600):
         return hs256_token(self.secret, sub=sub or f"{role}-test", roles=[role], regions=list(regions), ttl=ttl)
@@ -221,3 +244,17 @@ class Suite:
                 p.kill()
         for db in self.dbs.values():
             db.drop()
+
+
+def demo_suite(build, prefix, seed, server_dsn=None):
+    """A Suite in a new directory with the tiny Shuicheng demo loaded through the API:
+    (suite, the loader's Api, the demo's summary). The caller stops the suite."""
+    import tempfile
+    import shuicheng_demo
+    suite = Suite(build, tempfile.mkdtemp(prefix=prefix), server_dsn)
+    try:
+        api = shuicheng_demo.Api(suite.target, suite.secret, f"{build}/python", workers=8)
+        return suite, api, shuicheng_demo.load(api, size="tiny", seed=seed)
+    except Exception:
+        suite.stop()
+        raise

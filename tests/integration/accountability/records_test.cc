@@ -445,6 +445,30 @@ TEST_F(RecordsTest, RectificationCreatesTasksAndFollowsItsStates) {
   ASSERT_TRUE(stub_->ListRectificationOrders(ContextAs(auditor_).get(), list, &listed).ok());
   EXPECT_EQ(listed.orders_size(), 1);
 
+  // The counts a dashboard reads, grouped in the database.
+  v1::SummarizeRegionRequest sum_req;
+  sum_req.set_region_code("520221");
+  v1::RegionSummary summary;
+  ASSERT_TRUE(stub_->SummarizeRegion(ContextAs(auditor_).get(), sum_req, &summary).ok());
+  EXPECT_EQ(summary.findings(), 2);
+  ASSERT_EQ(summary.findings_by_sector_size(), 1);
+  EXPECT_EQ(summary.findings_by_sector(0).sector(), tuopin::common::v1::SECTOR_HOUSING_SAFETY);
+  EXPECT_EQ(summary.findings_by_sector(0).count(), 2);
+  EXPECT_EQ(summary.orders(), 1);
+  EXPECT_EQ(summary.orders_verified(), 1);
+  EXPECT_EQ(summary.orders_open() + summary.orders_submitted(), 0);
+  EXPECT_EQ(summary.orders_overdue(), 0);
+  EXPECT_EQ(summary.orders_reopened(), out.reopen_count() > 0 ? 1 : 0);
+  sum_req.set_region_code("520222");
+  EXPECT_EQ(stub_->SummarizeRegion(ContextAs(MakePrincipal("auditor-9", {ROLE_AUDITOR}, {"520221"}))
+                                       .get(),
+                                   sum_req, &summary)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  sum_req.set_region_code("52x");
+  EXPECT_EQ(ViolatedField(stub_->SummarizeRegion(ContextAs(auditor_).get(), sum_req, &summary)),
+            "region_code");
+
   issue.set_request_id(NextId());
   issue.set_campaign_id("no-such-campaign");
   EXPECT_EQ(ViolatedField(stub_->IssueRectificationOrder(ContextAs(inspector_).get(), issue, &out)),

@@ -458,6 +458,29 @@ TEST_F(FundsTest, TraceReportsAndNoticesOnAThreeLevelFlow) {
   ASSERT_EQ(idle.idle_funds_size(), 2);
   int64_t idle_total = idle.idle_funds(0).idle_fen() + idle.idle_funds(1).idle_fen();
   EXPECT_EQ(idle_total, 1800 + 2000);
+  // The same in one aggregate, per sector: what the scorecard reads.
+  util_req.set_sector(tuopin::common::v1::SECTOR_UNSPECIFIED);
+  util_req.set_by_sector(true);
+  util_req.set_idle_older_than_days(30);
+  ASSERT_TRUE(stub_->GetUtilization(ContextAs(auditor_).get(), util_req, &util).ok());
+  EXPECT_EQ(util.allocated_fen(), 5000);
+  EXPECT_EQ(util.idle_fen(), idle_total);
+  ASSERT_EQ(util.sectors_size(), 2);
+  std::map<int, v1::SectorUtilization> sectors;
+  for (const auto& e : util.sectors()) sectors[e.sector()] = e;
+  const auto& w = sectors[tuopin::common::v1::SECTOR_DRINKING_WATER];
+  EXPECT_EQ(w.allocated_fen(), 3000);
+  EXPECT_EQ(w.disbursed_fen(), 1200);
+  EXPECT_EQ(w.disbursement_rate_bp(), 4000);
+  EXPECT_EQ(w.idle_fen(), 1800);
+  EXPECT_EQ(sectors[tuopin::common::v1::SECTOR_RURAL_ROADS].idle_fen(), 2000);
+  util_req.set_sector(tuopin::common::v1::SECTOR_RURAL_ROADS);
+  EXPECT_EQ(ViolatedField(stub_->GetUtilization(ContextAs(auditor_).get(), util_req, &util)),
+            "sector");
+  util_req.set_sector(tuopin::common::v1::SECTOR_UNSPECIFIED);
+  util_req.set_idle_older_than_days(4000);
+  EXPECT_EQ(ViolatedField(stub_->GetUtilization(ContextAs(auditor_).get(), util_req, &util)),
+            "idle_older_than_days");
 
   v1::ListPublicNoticesRequest notice_req;
   notice_req.set_village_code(kVillage);
