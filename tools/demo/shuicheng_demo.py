@@ -101,6 +101,7 @@ class Api:
         # The first successful request of each method, with the role that made it (tests
         # use them as valid baselines to break field by field).
         self.first = {}
+        self.answers = {}
 
     def token(self, role, shard):
         key = (role, shard)
@@ -121,6 +122,7 @@ class Api:
                 with self.lock:
                     self.calls += 1
                     self.first.setdefault(f"/{service}/{method}", (request, response_type, role))
+                    self.answers.setdefault(f"/{service}/{method}", resp)
                 return resp
             except self.grpc.RpcError as e:
                 if e.code().name not in RETRYABLE or attempt == 59:
