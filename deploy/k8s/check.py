@@ -45,7 +45,11 @@ def render(root, overlay):
 def validate_schema(root, label, text):
     check = os.path.join(root, "deploy/k8s/check")
     if not os.path.isdir(os.path.join(check, "node_modules")):
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=check, check=True)
+        installed = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=check,
+                                   capture_output=True, text=True)
+        if installed.returncode != 0:
+            fail(f"schema ({label}): npm ci failed: {installed.stderr.strip()[-300:]}")
+            return
     out = subprocess.run(["node", os.path.join(check, "validate.mjs")], input=text, capture_output=True, text=True)
     for line in out.stdout.splitlines():
         if line.startswith("FAIL"):
@@ -196,8 +200,11 @@ def main():
     if not shutil.which("kubectl"):
         print("FAIL kubectl is not installed")
         return 1
-    subprocess.run([os.path.join(root, "deploy/k8s/overlays/dev/make-secrets.sh")], check=True,
-                   capture_output=True)
+    made = subprocess.run([os.path.join(root, "deploy/k8s/overlays/dev/make-secrets.sh")], capture_output=True,
+                          text=True)
+    if made.returncode != 0:
+        print(f"FAIL overlays/dev/make-secrets.sh: {made.stderr.strip()[-400:]}")
+        return 1
     flags = binary_flags(root)
     default_ports = {"tuopin-gateway": 50051, "tuopin-personnel": 50061, "tuopin-funds": 50062,
                      "tuopin-tasks": 50063, "tuopin-accountability": 50064, "tuopin-auditquery": 50065}

@@ -141,6 +141,7 @@ absl::StatusOr<tv1::SectorProgress> GatewaySuiteReader::SectorProgress(
   tv1::GetSectorProgressRequest req;
   req.set_region_code(region);
   req.set_campaign_id(campaign_id);
+  req.set_totals_only(true);
   auto stub = tv1::TaskService::NewStub(client_.channel());
   return One<tv1::SectorProgress>(client_, [&](grpc::ClientContext* c, tv1::SectorProgress* r) {
     return stub->GetSectorProgress(c, req, r);

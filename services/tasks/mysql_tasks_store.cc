@@ -331,14 +331,21 @@ absl::StatusOr<std::vector<SectorCount>> MysqlTasksStore::CountBySector(
     absl::CivilDay today) {
   // Grouped by (sector, village) in the order of the covering index, so MariaDB needs
   // neither a temporary table nor a sort; villages are folded into child regions here.
+  // The region's own totals (child_len is its length) need one row per sector only.
+  bool per_village = child_len != region_prefix.size();
   std::map<std::pair<int, std::string>, SectorCount> folded;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
     auto rs =
         Query(s,
-              "SELECT sector, village_code, SUM(status <> 5), SUM(status = 4), SUM(status = 2),"
-              " SUM(status IN (1, 2, 3) AND deadline < ?) FROM tasks"
-              " WHERE campaign_id = ? AND stage = ? AND village_code >= ? AND village_code < ?"
-              " GROUP BY sector, village_code")
+              per_village
+                  ? "SELECT sector, village_code, SUM(status <> 5), SUM(status = 4),"
+                    " SUM(status = 2), SUM(status IN (1, 2, 3) AND deadline < ?) FROM tasks"
+                    " WHERE campaign_id = ? AND stage = ? AND village_code >= ?"
+                    " AND village_code < ? GROUP BY sector, village_code"
+                  : "SELECT sector, '', SUM(status <> 5), SUM(status = 4),"
+                    " SUM(status = 2), SUM(status IN (1, 2, 3) AND deadline < ?) FROM tasks"
+                    " WHERE campaign_id = ? AND stage = ? AND village_code >= ?"
+                    " AND village_code < ? GROUP BY sector")
             .Arg(common::ToSqlDate(today))
             .Arg(campaign_id)
             .Arg(stage)
@@ -347,7 +354,8 @@ absl::StatusOr<std::vector<SectorCount>> MysqlTasksStore::CountBySector(
             .Rows();
     while (rs->next()) {
       int sector = rs->getInt(1);
-      std::string child = rs->getString(2).asStdString().substr(0, child_len);
+      std::string child =
+          per_village ? rs->getString(2).asStdString().substr(0, child_len) : region_prefix;
       SectorCount& c = folded[{sector, child}];
       c.sector = sector;
       c.region_code = child;

@@ -467,7 +467,10 @@ absl::Status TasksLogic::GetSectorProgress(const Principal& p,
   int elapsed_bp = stage.day_of_stage * 10000 / stage.stage_days;
   TUOPIN_ASSIGN_OR_RETURN(auto counts,
                           store_.CountBySector(c.id(), stage.stage, req.region_code(),
-                                               ChildLength(req.region_code().size()), Today()));
+                                               req.totals_only()
+                                                   ? req.region_code().size()
+                                                   : ChildLength(req.region_code().size()),
+                                               Today()));
   for (const auto& k : counts) {
     auto* row = out.add_rows();
     row->set_sector(static_cast<tuopin::common::v1::Sector>(k.sector));

@@ -503,6 +503,19 @@ TEST_F(TasksTest, SectorProgressFindsLaggingSectorsAndStageGate) {
   req.set_tolerance_points(30);
   ASSERT_TRUE(stub_->GetSectorProgress(ContextAs(official_).get(), req, &progress).ok());
   for (const auto& r : progress.rows()) EXPECT_FALSE(r.lagging());
+  // The county's own totals, one row per sector (what the scorecard reads): the same
+  // counts, summed over the child regions.
+  req.set_tolerance_points(0);
+  req.set_totals_only(true);
+  ASSERT_TRUE(stub_->GetSectorProgress(ContextAs(official_).get(), req, &progress).ok());
+  ASSERT_EQ(progress.rows_size(), 2);
+  for (const auto& r : progress.rows()) {
+    EXPECT_EQ(r.region_code(), "520221");
+    EXPECT_EQ(r.total(), rows[r.sector()].total());
+    EXPECT_EQ(r.verified(), rows[r.sector()].verified());
+    EXPECT_EQ(r.overdue(), rows[r.sector()].overdue());
+    EXPECT_EQ(r.lagging(), rows[r.sector()].lagging());
+  }
 
   v1::GetStageGateRequest gate_req;
   gate_req.set_campaign_id(campaign);
