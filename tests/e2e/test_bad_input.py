@@ -207,7 +207,7 @@ class BadInputTest(unittest.TestCase):
                             failures.append(f"{method} {path} ({kind}): {e.code().name} naming {fields}: "
                                             f"{e.details()[:120]}")
                     checked += 1
-        self.assertGreaterEqual(len(methods), 20, sorted(methods))
+        self.assertGreaterEqual(len(methods), 31, sorted(methods))
         print(f"{checked} broken requests over {len(methods)} mutating RPCs")
         self.assertEqual(failures, [], "\n".join(failures))
         after = self.recorded()

@@ -146,7 +146,7 @@ class RegionMatrixTest(unittest.TestCase):
             if inside == grpc.StatusCode.PERMISSION_DENIED:
                 problems.append(f"{method} as {role} of {INSIDE}: refused inside its scope")
         print(f"{rows} RPCs x 2 regions")
-        self.assertGreaterEqual(rows, 45)
+        self.assertGreaterEqual(rows, 55)
         self.assertEqual(problems, [], "\n".join(problems))
 
 

@@ -220,6 +220,8 @@ def load(api, size="demo", seed=2018, times=1, today=None):
             "PROVINCIAL": "Guizhou Provincial Poverty Alleviation Office", "MUNICIPAL": "Liupanshui Municipal Government",
             "COUNTY": "Shuicheng County Government", "TOWNSHIP": "Township Government"}
 
+    postings = {}
+
     def create_cadre(p):
         v, k, origin, role, home = p
         name = rng_name(seed, v, k)
@@ -227,9 +229,10 @@ def load(api, size="demo", seed=2018, times=1, today=None):
             employee_number=f"SC{v[-6:]}{k:02d}", name=name, origin_level=getattr(pv1, "ORIGIN_LEVEL_" + origin),
             dispatching_unit=unit[origin], home_region_code=home,
             managing_region_code="520221")), pv1.Cadre)
-        api.call(P, "PostCadre", pv1.PostCadreRequest(
+        posting = api.call(P, "PostCadre", pv1.PostCadreRequest(
             request_id=rid("post", v, k), cadre_id=c.id, village_code=v, role=getattr(pv1, "POSTING_ROLE_" + role),
             start_date=date(cv1.Date, start)), pv1.Posting)
+        postings[c.id] = posting.id
         return c.id
     cadre_ids = api.each("cadres and postings", cadre_plan, create_cadre)
     by_village = {}
@@ -279,7 +282,7 @@ def load(api, size="demo", seed=2018, times=1, today=None):
             continue
         slots[v] = k + 1
         pair_plan.append((v, h, cadres[k % len(cadres)], hid))
-    api.each("pairings", pair_plan, lambda p: api.call(P, "PairCadreWithHousehold", pv1.PairCadreWithHouseholdRequest(
+    pairings = api.each("pairings", pair_plan, lambda p: api.call(P, "PairCadreWithHousehold", pv1.PairCadreWithHouseholdRequest(
         request_id=rid("pair", p[0], p[1]), cadre_id=p[2], household_id=p[3]), pv1.Pairing))
 
     # Check-ins over the last 30 days (the most a check-in may be back-dated); about one
@@ -495,6 +498,59 @@ def load(api, size="demo", seed=2018, times=1, today=None):
                 finding_ids=[f.id], decided_by="Liupanshui Municipal Commission for Discipline Inspection",
                 decision_date=date(cv1.Date, g_end + datetime.timedelta(days=2)), region_code=f.region_code)),
             av1.AccountabilityAction, role="inspector")
+    # What happens next in a county, once each: a household lifted out of poverty, a
+    # cadre's unit renamed, a posting ended and a pairing dissolved with it, a task's
+    # deadline moved, one cancelled, a verified task reopened after a survey, and two
+    # allocations approved in two phases (one posted, one voided).
+    hh0 = next(hid for (v, h, status, *_), hid in zip(hh_plan, hh_ids) if status == "REGISTERED_POOR")
+    got = api.call(P, "GetHousehold", pv1.GetHouseholdRequest(id=hh0), pv1.Household)
+    api.call(P, "UpdateHousehold", pv1.UpdateHouseholdRequest(
+        request_id=rid("lifted", hh0), household=pv1.Household(id=hh0, etag=got.etag,
+                                                               status=pv1.HOUSEHOLD_STATUS_LIFTED_OUT),
+        update_mask={"paths": ["status"]}), pv1.Household)
+    c0 = cadre_ids[0]
+    got = api.call(P, "GetCadre", pv1.GetCadreRequest(id=c0), pv1.Cadre)
+    api.call(P, "UpdateCadre", pv1.UpdateCadreRequest(
+        request_id=rid("unit", c0), cadre=pv1.Cadre(id=c0, etag=got.etag, dispatching_unit=got.dispatching_unit +
+                                                     " (Rural Revitalisation Bureau)"),
+        update_mask={"paths": ["dispatching_unit"]}), pv1.Cadre)
+    if len(pairings) > 0:
+        api.call(P, "UnpairCadre", pv1.UnpairCadreRequest(request_id=rid("unpair", pairings[0].id),
+                                                          pairing_id=pairings[0].id), pv1.Pairing)
+    member = cadre_ids[min(2, len(cadre_ids) - 1)]
+    api.call(P, "EndPosting", pv1.EndPostingRequest(
+        request_id=rid("end-post", member), posting_id=postings[member], reason="Recalled to the county office",
+        end_date=date(cv1.Date, today)), pv1.Posting)
+    open_tasks = [tid for (v, s, n, due, fate, *_), tid in zip(task_plan, task_ids) if fate == "open"]
+    verified = [tid for (v, s, n, due, fate, *_), tid in zip(task_plan, task_ids) if fate == "verified"]
+    if open_tasks:
+        task0 = api.call(T, "GetTask", tv1.GetTaskRequest(id=open_tasks[0]), tv1.Task)
+        api.call(T, "UpdateTask", tv1.UpdateTaskRequest(
+            request_id=rid("deadline", task0.id), task=tv1.Task(id=task0.id, etag=task0.etag,
+                                                             deadline=date(cv1.Date, today + datetime.timedelta(days=45))),
+            update_mask={"paths": ["deadline"]}), tv1.Task)
+    if len(open_tasks) > 1:
+        api.call(T, "CancelTask", tv1.CancelTaskRequest(request_id=rid("cancel", open_tasks[1]), task_id=open_tasks[1],
+                                                        reason="Merged into the relocation plan"), tv1.Task)
+    if verified:
+        api.call(T, "ReopenTask", tv1.ReopenTaskRequest(
+            request_id=rid("reopen", verified[0]), task_id=verified[0],
+            reason="A random household survey found the work not done"), tv1.Task, role="inspector")
+    if project_ids:
+        for i, (what, resolve) in enumerate((("post", "PostPendingTransfer"), ("void", "VoidPendingTransfer"))):
+            tid = rid("pending", what)
+            t = fv1.Transfer(id=tid, debit_account_id=county_pool, credit_account_id=project_ids[-1], amount_fen=50_000_00,
+                             kind=fv1.TRANSFER_KIND_ALLOCATION, pending=True, memo="awaiting the county's approval")
+            t.timeout.FromSeconds(7 * 86400)
+            resp = api.call(F, "CreateTransfers", fv1.CreateTransfersRequest(request_id=rid("pending-batch", what),
+                                                                             transfers=[t]),
+                            fv1.CreateTransfersResponse, role="finance_officer", shard=0)
+            if resp.results[0] not in (fv1.TRANSFER_RESULT_OK, fv1.TRANSFER_RESULT_EXISTS):
+                raise RuntimeError(f"pending transfer: {fv1.TransferResult.Name(resp.results[0])}")
+            req = (fv1.PostPendingTransferRequest(request_id=rid("resolve", what), transfer_id=tid) if what == "post"
+                   else fv1.VoidPendingTransferRequest(request_id=rid("resolve", what), transfer_id=tid,
+                                                       reason="Duplicate request from the township"))
+            api.call(F, resolve, req, fv1.Transfer, role="county_official")
     summary.update(findings=findings_total, rectification_orders=len(orders), actions=len(actioned),
                    cadre_with_findings=finding_subjects[0] if finding_subjects else "", calls=api.calls,
                    seconds=round(time.monotonic() - t0, 1))
