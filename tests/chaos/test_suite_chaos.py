@@ -2,8 +2,9 @@
 """Chaos for the whole suite: every binary (personnel, funds, tasks, accountability with
 the audit log, audit-query, the gateway) on its own MariaDB server, a mixed write load
 through the gateway (households, tasks, transfers) whose clients retry every unanswered
-request with the same request_id, and SIGKILL of each service, the gateway and the
-MariaDB server at random moments, one per round, each restarted.
+request with the same request_id, and SIGKILL of each service (audit-query too, which
+must come back answering), the gateway and the MariaDB server at random moments, one per
+round, each restarted.
 
 Afterwards, against the databases and the log itself:
 - every acknowledged mutation is stored exactly once, and nothing else the clients sent;
@@ -13,7 +14,7 @@ Afterwards, against the databases and the log itself:
   consistent with the final checkpoint (RFC 6962 consistency proofs, checked by the
   independent verifier in tests/support/tlog_verify.py).
 
-Bounded: 4 clients, each at most 3,000 requests, sending until the 6 rounds are over. The seed is printed; --seed replays the kill
+Bounded: 4 clients, each at most 3,000 requests, sending until the 7 rounds are over. The seed is printed; --seed replays the kill
 order and timing (not the exact interleaving).
 
 Run by CTest: --build <build dir>."""
@@ -39,7 +40,7 @@ import shuicheng_demo  # noqa: E402
 
 ARGS = None
 CLIENTS, MAX_REQUESTS = 4, 3000
-VICTIMS = ["personnel", "funds", "tasks", "accountability", "gateway", "mariadb"]
+VICTIMS = ["personnel", "funds", "tasks", "accountability", "auditquery", "gateway", "mariadb"]
 RETRY = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED", "ABORTED", "UNKNOWN", "INTERNAL", "RESOURCE_EXHAUSTED"}
 
 
@@ -215,6 +216,15 @@ class SuiteChaosTest(unittest.TestCase):
             every = {rid for v in acked.values() for rid in v}
             self.assertEqual(set(logged), every, "the log holds the acknowledged mutations and nothing else")
             self.assertEqual({c for c in logged.values()}, {1}, "each exactly once")
+
+            # Audit-query, killed and restarted too, answers again (and logs the look).
+            from tuopin.auditquery.v1 import auditquery_pb2 as qv1
+            auditor = suite.token("auditor", sub="chaos-auditor", regions=("520221",))
+            status = until_answered([grpc.insecure_channel(suite.target)],
+                                    "/tuopin.auditquery.v1.AuditQueryService/GetRectificationStatus",
+                                    qv1.GetRectificationStatusRequest(region_code="520221"),
+                                    qv1.RectificationStatusReport, auditor)
+            self.assertGreater(status.open + status.submitted + status.verified, 0)
 
             # Every checkpoint seen around a crash is signed and extended by the final one.
             proven = 0
