@@ -3,6 +3,8 @@
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 #include "common/status.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -139,6 +141,23 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
     WriteOutboxEvent(s, MakeAuditEvent(ids, ctx, *entities, Sha256(response_bytes)));
     return absl::OkStatus();
   });
+}
+
+std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
+
+absl::StatusOr<int64_t> NextVersion(absl::string_view given_etag, absl::string_view current_etag,
+                                    absl::string_view what) {
+  if (!given_etag.empty() && given_etag != current_etag) {
+    return WithReason(absl::AbortedError(absl::StrCat("the ", what,
+                                                      " changed since it was read (etag mismatch)")),
+                      "ETAG_MISMATCH");
+  }
+  int64_t version = 0;
+  if (current_etag.size() < 2 || current_etag[0] != 'v' ||
+      !absl::SimpleAtoi(current_etag.substr(1), &version)) {
+    return absl::DataLossError(absl::StrCat("a stored ", what, " has no valid version"));
+  }
+  return version + 1;
 }
 
 }  // namespace tuopin::common

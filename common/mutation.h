@@ -57,4 +57,13 @@ tuopin::common::v1::AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationCo
 // Writes one audit event into the outbox, inside the caller's transaction.
 void WriteOutboxEvent(DbSession& s, const tuopin::common::v1::AuditEvent& event);
 
+// Optimistic concurrency (AIP-154) of the stores' versioned rows: the etag of version n
+// is "v<n>".
+std::string EtagOf(int64_t version);
+// The version an update of a row at `current_etag` writes: current + 1, when the caller's
+// `given_etag` is empty (no precondition) or equals it; otherwise ABORTED with reason
+// ETAG_MISMATCH, naming `what` ("task", "household", ...).
+absl::StatusOr<int64_t> NextVersion(absl::string_view given_etag, absl::string_view current_etag,
+                                    absl::string_view what);
+
 }  // namespace tuopin::common

@@ -26,7 +26,6 @@ using google::protobuf::util::TimeUtil;
 google::protobuf::Timestamp SqlTimeToProto(const sql::SQLString& s) {
   return common::ToTimestamp(common::FromSqlTime(s.asStdString()));
 }
-std::string Etag(int64_t version) { return absl::StrCat("v", version); }
 v1::RegionLevel LevelOf(size_t len) {
   switch (len) {
     case 2:
@@ -77,7 +76,7 @@ v1::Household HouseholdFromRow(sql::ResultSet& rs) {
   ind->set_housing_safety(rs.getInt(10) != 0);
   ind->set_drinking_water_safety(rs.getInt(11) != 0);
   h.set_income_per_head_fen(rs.getInt64(12));
-  h.set_etag(Etag(rs.getInt64(13)));
+  h.set_etag(common::EtagOf(rs.getInt64(13)));
   *h.mutable_create_time() = SqlTimeToProto(rs.getString(14));
   *h.mutable_update_time() = SqlTimeToProto(rs.getString(15));
   return h;
@@ -96,7 +95,7 @@ v1::Cadre CadreFromRow(sql::ResultSet& rs) {
   c.set_dispatching_unit(rs.getString(5).asStdString());
   c.set_home_region_code(rs.getString(6).asStdString());
   c.set_managing_region_code(rs.getString(7).asStdString());
-  c.set_etag(Etag(rs.getInt64(8)));
+  c.set_etag(common::EtagOf(rs.getInt64(8)));
   *c.mutable_create_time() = SqlTimeToProto(rs.getString(9));
   return c;
 }
@@ -275,7 +274,7 @@ absl::Status MysqlPersonnelStore::CreateHousehold(const MutationContext& ctx,
         auto& resp = static_cast<v1::Household&>(m);
         resp = h;
         resp.set_id(id);
-        resp.set_etag(Etag(1));
+        resp.set_etag(common::EtagOf(1));
         *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
         *resp.mutable_update_time() = common::ToTimestamp(ctx.now);
         return EntityRefs{Entity("household", id, h.village_code())};
@@ -330,13 +329,8 @@ absl::Status MysqlPersonnelStore::UpdateHousehold(const MutationContext& ctx, co
                       .Rows();
         if (!rs->next()) return absl::NotFoundError(absl::StrCat("household ", id, " not found"));
         v1::Household h = HouseholdFromRow(*rs);
-        if (!etag.empty() && etag != h.etag()) {
-          return common::WithReason(
-              absl::AbortedError("the household changed since it was read (etag mismatch)"),
-              "ETAG_MISMATCH");
-        }
+        TUOPIN_ASSIGN_OR_RETURN(int64_t version, common::NextVersion(etag, h.etag(), "household"));
         TUOPIN_RETURN_IF_ERROR(apply(h));
-        int64_t version = std::stoll(h.etag().substr(1)) + 1;
         const auto& ind = h.indicators();
         Query(s,
               "UPDATE households SET head_name = ?, member_count = ?, status = ?, ind_food = ?,"
@@ -356,7 +350,7 @@ absl::Status MysqlPersonnelStore::UpdateHousehold(const MutationContext& ctx, co
             .Arg(ToSqlTime(ctx.now))
             .Arg(id)
             .Exec();
-        h.set_etag(Etag(version));
+        h.set_etag(common::EtagOf(version));
         *h.mutable_update_time() = common::ToTimestamp(ctx.now);
         static_cast<v1::Household&>(m) = h;
         return EntityRefs{Entity("household", id, h.village_code())};
@@ -392,7 +386,7 @@ absl::Status MysqlPersonnelStore::CreateCadre(const MutationContext& ctx, const 
         auto& resp = static_cast<v1::Cadre&>(m);
         resp = c;
         resp.set_id(id);
-        resp.set_etag(Etag(1));
+        resp.set_etag(common::EtagOf(1));
         *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
         return EntityRefs{Entity("cadre", id, c.managing_region_code())};
       },
@@ -441,13 +435,8 @@ absl::Status MysqlPersonnelStore::UpdateCadre(const MutationContext& ctx, const 
                 .Rows();
         if (!rs->next()) return absl::NotFoundError(absl::StrCat("cadre ", id, " not found"));
         v1::Cadre c = CadreFromRow(*rs);
-        if (!etag.empty() && etag != c.etag()) {
-          return common::WithReason(
-              absl::AbortedError("the cadre changed since it was read (etag mismatch)"),
-              "ETAG_MISMATCH");
-        }
+        TUOPIN_ASSIGN_OR_RETURN(int64_t version, common::NextVersion(etag, c.etag(), "cadre"));
         TUOPIN_RETURN_IF_ERROR(apply(c));
-        int64_t version = std::stoll(c.etag().substr(1)) + 1;
         Query(s,
               "UPDATE cadres SET name = ?, origin_level = ?, dispatching_unit = ?,"
               " home_region_code = ?, version = ? WHERE id = ?")
@@ -458,7 +447,7 @@ absl::Status MysqlPersonnelStore::UpdateCadre(const MutationContext& ctx, const 
             .Arg(version)
             .Arg(id)
             .Exec();
-        c.set_etag(Etag(version));
+        c.set_etag(common::EtagOf(version));
         static_cast<v1::Cadre&>(m) = c;
         return EntityRefs{Entity("cadre", id, c.managing_region_code())};
       },

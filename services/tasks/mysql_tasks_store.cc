@@ -18,7 +18,6 @@ using common::EntityRefs;
 using common::Query;
 using common::ToSqlTime;
 
-std::string Etag(int64_t version) { return absl::StrCat("v", version); }
 
 constexpr char kCampaignCols[] =
     "id, region_code, name, start_date, stage1_days, stage2_days, stage3_days";
@@ -60,7 +59,7 @@ v1::Task TaskFromRow(sql::ResultSet& rs) {
   t.set_percent(rs.getInt(15));
   t.set_verified_by(rs.getString(16).asStdString());
   t.set_reopen_count(rs.getInt(17));
-  t.set_etag(Etag(rs.getInt64(18)));
+  t.set_etag(common::EtagOf(rs.getInt64(18)));
   *t.mutable_create_time() =
       common::ToTimestamp(common::FromSqlTime(rs.getString(19).asStdString()));
   *t.mutable_update_time() =
@@ -148,7 +147,7 @@ absl::Status MysqlTasksStore::CreateTask(const MutationContext& ctx, const v1::T
         auto& resp = static_cast<v1::Task&>(m);
         resp = t;
         resp.set_id(id);
-        resp.set_etag(Etag(1));
+        resp.set_etag(common::EtagOf(1));
         *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
         *resp.mutable_update_time() = common::ToTimestamp(ctx.now);
         EntityRefs refs{Entity("task", id, t.village_code())};
@@ -236,14 +235,9 @@ absl::Status MysqlTasksStore::ChangeTask(const MutationContext& ctx, const std::
         }
         v1::Task t = TaskFromRow(*rs);
         LoadReporters(s, t);
-        if (!etag.empty() && etag != t.etag()) {
-          return common::WithReason(
-              absl::AbortedError("the task changed since it was read (etag mismatch)"),
-              "ETAG_MISMATCH");
-        }
+        TUOPIN_ASSIGN_OR_RETURN(int64_t version, common::NextVersion(etag, t.etag(), "task"));
         TaskEffects effects;
         TUOPIN_RETURN_IF_ERROR(change(t, effects));
-        int64_t version = std::stoll(t.etag().substr(1)) + 1;
         Query(s,
               "UPDATE tasks SET title = ?, description = ?, assignee_cadre_id = ?, "
               "assignee_department = ?,"
@@ -292,7 +286,7 @@ absl::Status MysqlTasksStore::ChangeTask(const MutationContext& ctx, const std::
               .Arg(ToSqlTime(ctx.now))
               .Exec();
         }
-        t.set_etag(Etag(version));
+        t.set_etag(common::EtagOf(version));
         *t.mutable_update_time() = common::ToTimestamp(ctx.now);
         static_cast<v1::Task&>(m) = t;
         EntityRefs refs{Entity("task", id, t.village_code())};

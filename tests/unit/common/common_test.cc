@@ -9,6 +9,7 @@
 #include "common/auth.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/mutation.h"
 #include "common/page_token.h"
 #include "common/status.h"
 #include "common/validate.h"
@@ -108,6 +109,17 @@ TEST_F(PageTokenTest, RejectsTamperedAndForeignTokens) {
   EXPECT_FALSE(other.Decode(req, token).ok());
   EXPECT_FALSE(codec_.Decode(req, "not base64 at all!").ok());
   EXPECT_FALSE(codec_.Decode(req, std::string(5000, 'A')).ok());
+}
+
+TEST(EtagTest, NextVersionChecksThePrecondition) {
+  EXPECT_EQ(EtagOf(7), "v7");
+  EXPECT_EQ(*NextVersion("", "v3", "task"), 4) << "no precondition";
+  EXPECT_EQ(*NextVersion("v3", "v3", "task"), 4);
+  auto stale = NextVersion("v2", "v3", "task");
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ReasonOf(ToGrpcStatus(stale.status())), "ETAG_MISMATCH");
+  EXPECT_NE(stale.status().message().find("task"), std::string::npos);
+  EXPECT_EQ(NextVersion("", "x9", "task").status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(PageSizeTest, DefaultsAndLimits) {
