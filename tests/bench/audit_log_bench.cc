@@ -6,9 +6,6 @@
 //
 //   TUOPIN_TEST_DSN=mysql://root@...?socket=... audit_log_bench
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -36,18 +33,6 @@ using namespace tuopin::accountability;
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kLeaves = 1'000'000;
-
-std::string Pem() {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data;
-  long len = BIO_get_mem_data(bio, &data);
-  std::string pem(data, len);
-  BIO_free(bio);
-  EVP_PKEY_free(key);
-  return pem;
-}
 
 tuopin::common::v1::AuditEvent Event(const std::string& id) {
   tuopin::common::v1::AuditEvent e;
@@ -121,7 +106,7 @@ int main() {
     std::fprintf(stderr, "set TUOPIN_TEST_DSN (tests/bench/run does)\n");
     return 2;
   }
-  auto signer = std::move(*NoteSigner::FromPem("tuopin.bench", Pem()));
+  auto signer = std::move(*NoteSigner::FromPem("tuopin.bench", testing::Ed25519PrivateKeyPem()));
   auto serve = [&](common::ConnectionPool& pool, auto&& body) {
     AuditLogStore store(pool);
     common::PageTokenCodec tokens("bench-page-key");

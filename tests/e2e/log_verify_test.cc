@@ -2,9 +2,6 @@
 // passes on an honest log, and exits 1 when a stored subtree hash was rewritten, when
 // the checkpoint is not signed by the trusted key, or when an event is missing.
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include <cstdlib>
 #include <fstream>
 
@@ -28,24 +25,12 @@ namespace {
 
 constexpr char kSecret[] = "log-verify-test-secret-0123456789abcdef";
 
-std::string Pem() {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data;
-  long len = BIO_get_mem_data(bio, &data);
-  std::string pem(data, len);
-  BIO_free(bio);
-  EVP_PKEY_free(key);
-  return pem;
-}
-
 class LogVerifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pool_ = db_.NewPool(4);
     ASSERT_TRUE(common::ApplyMigrations(*pool_, generated::AccountabilityMigrations()).ok());
-    signer_ = std::move(*NoteSigner::FromPem("tuopin.test", Pem()));
+    signer_ = std::move(*NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()));
     store_ = std::make_unique<AuditLogStore>(*pool_);
     logic_ = std::make_unique<AuditLogLogic>(*store_, *signer_, "tuopin.test/log",
                                              *common::SystemClock::Get(), tokens_);
@@ -129,7 +114,7 @@ TEST_F(LogVerifyTest, PassesOnAnHonestLogAndFailsOnTampering) {
   Append(20, 45);
   EXPECT_EQ(Verify(absl::StrCat("--event evt-40 --since ", saved)), 0);
   EXPECT_EQ(Verify("--event evt-999"), 1) << "an event that is not in the log";
-  auto other = std::move(*NoteSigner::FromPem("tuopin.test", Pem()));
+  auto other = std::move(*NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()));
   EXPECT_EQ(Verify("--event evt-3", other->VerifierKey()), 1)
       << "a checkpoint signed by another key";
   // Someone rewrites the stored hash of leaves 16-19 in the database. It is leaf 21's

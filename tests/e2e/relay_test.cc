@@ -3,8 +3,6 @@
 // when a batch is shipped again after a crash between shipping and marking.
 
 #include <cppconn/resultset.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/audit_sink.h"
@@ -30,18 +28,6 @@ namespace {
 
 namespace pv1 = tuopin::personnel::v1;
 constexpr char kSecret[] = "relay-test-hs256-secret-0123456789abcdef";
-
-std::string Ed25519Pem() {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data;
-  long len = BIO_get_mem_data(bio, &data);
-  std::string pem(data, len);
-  BIO_free(bio);
-  EVP_PKEY_free(key);
-  return pem;
-}
 
 // Ships, then fails as a crash before marking would: the relay ships the batch again.
 class CrashAfterShip final : public common::OutboxSink {
@@ -73,7 +59,8 @@ TEST(RelayTest, EveryAcknowledgedMutationReachesTheLogExactlyOnce) {
   personnel::PersonnelServiceImpl pservice(plogic, phandler);
   testing::TestServer personnel_server({&pservice});
 
-  auto signer = std::move(*accountability::NoteSigner::FromPem("tuopin.test", Ed25519Pem()));
+  auto signer = std::move(
+      *accountability::NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()));
   accountability::AuditLogStore log_store(*log_pool);
   common::PageTokenCodec log_tokens("relay-test-page-key");
   accountability::AuditLogLogic log_logic(log_store, *signer, "tuopin.test/audit-log",

@@ -1,5 +1,8 @@
 #include "tests/support/grpc_harness.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status.h"
@@ -50,6 +53,18 @@ std::unique_ptr<grpc::ClientContext> ContextAs(const common::Principal& principa
 std::string ViolatedField(const grpc::Status& status) {
   auto v = common::FieldViolationsOf(status);
   return v.empty() ? "" : v[0].first;
+}
+
+std::string Ed25519PrivateKeyPem() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, len);
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  return pem;
 }
 
 }  // namespace tuopin::testing

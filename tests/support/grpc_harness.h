@@ -40,6 +40,9 @@ common::Principal MakePrincipal(const std::string& subject,
 std::unique_ptr<grpc::ClientContext> ContextAs(const common::Principal& p,
                                                const std::string& key = kTestInternalKey);
 
+// A fresh Ed25519 private key in PEM, for checkpoint signers in tests.
+std::string Ed25519PrivateKeyPem();
+
 // The first field violation's field of a status, or "".
 std::string ViolatedField(const grpc::Status& status);
 

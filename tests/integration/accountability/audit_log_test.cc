@@ -2,9 +2,6 @@
 // checkpoints, inclusion and consistency proofs verified by the client against the
 // signed root, and tampering with stored leaves or subtree hashes detected.
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 #include "common/handler.h"
@@ -25,18 +22,6 @@ namespace {
 using testing::ContextAs;
 using testing::MakePrincipal;
 
-std::string Ed25519Pem() {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data;
-  long len = BIO_get_mem_data(bio, &data);
-  std::string pem(data, len);
-  BIO_free(bio);
-  EVP_PKEY_free(key);
-  return pem;
-}
-
 tuopin::common::v1::AuditEvent Event(int i) {
   tuopin::common::v1::AuditEvent e;
   e.set_event_id(absl::StrCat("evt-", i));
@@ -54,7 +39,7 @@ class AuditLogTest : public ::testing::Test {
  protected:
   AuditLogTest()
       : pool_(db_.NewPool(8)),
-        signer_(std::move(*NoteSigner::FromPem("tuopin.test", Ed25519Pem()))),
+        signer_(std::move(*NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()))),
         store_(*pool_),
         logic_(store_, *signer_, "tuopin.test/audit-log", *common::SystemClock::Get(), tokens_),
         authorizer_(testing::kTestInternalKey,
@@ -281,17 +266,17 @@ TEST_F(AuditLogTest, EntityAndRegionQueriesListTheCheckpointedEventsInLogOrder) 
     const auto& proof = proofs.proofs(k);
     EXPECT_EQ(proof.leaf_index(), seen[k]);
     std::vector<std::string> hashes(proof.hashes().begin(), proof.hashes().end());
-    EXPECT_TRUE(VerifyInclusion(LeafHash(EntityEvent(static_cast<int>(seen[k]), "h-a",
-                                                     "520221104001",
-                                                     day + absl::Hours(24 * seen[k]))
-                                             .SerializeAsString()),
-                                seen[k], cp.tree_size, hashes, cp.root_hash))
+    EXPECT_TRUE(
+        VerifyInclusion(LeafHash(EntityEvent(static_cast<int>(seen[k]), "h-a", "520221104001",
+                                             day + absl::Hours(24 * seen[k]))
+                                     .SerializeAsString()),
+                        seen[k], cp.tree_size, hashes, cp.root_hash))
         << k;
   }
   preq.add_leaf_indexes(10);
-  EXPECT_EQ(testing::ViolatedField(
-                stub_->GetInclusionProofs(ContextAs(auditor_).get(), preq, &proofs)),
-            "leaf_indexes[7]");
+  EXPECT_EQ(
+      testing::ViolatedField(stub_->GetInclusionProofs(ContextAs(auditor_).get(), preq, &proofs)),
+      "leaf_indexes[7]");
 
   // The county 520221 from Aug 22 to Aug 25: events 1, 2, 3 (not h-b's county).
   v1::ListRegionEventsRequest rreq;
@@ -306,25 +291,20 @@ TEST_F(AuditLogTest, EntityAndRegionQueriesListTheCheckpointedEventsInLogOrder) 
 
   // An auditor of county 520221 may not list another county's events.
   rreq.set_region_code("520222");
-  grpc::Status denied =
-      stub_->ListRegionEvents(ContextAs(MakePrincipal("auditor-2", {tuopin::common::v1::ROLE_AUDITOR},
-                                                      {"520221"}))
-                                  .get(),
-                              rreq, &resp);
+  grpc::Status denied = stub_->ListRegionEvents(
+      ContextAs(MakePrincipal("auditor-2", {tuopin::common::v1::ROLE_AUDITOR}, {"520221"})).get(),
+      rreq, &resp);
   EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   // Bad input names the field.
   rreq.set_region_code("52x");
-  EXPECT_EQ(testing::ViolatedField(
-                stub_->ListRegionEvents(ContextAs(auditor_).get(), rreq, &resp)),
+  EXPECT_EQ(testing::ViolatedField(stub_->ListRegionEvents(ContextAs(auditor_).get(), rreq, &resp)),
             "region_code");
   rreq.set_region_code("520221");
   *rreq.mutable_to_time() = rreq.from_time();
-  EXPECT_EQ(testing::ViolatedField(
-                stub_->ListRegionEvents(ContextAs(auditor_).get(), rreq, &resp)),
+  EXPECT_EQ(testing::ViolatedField(stub_->ListRegionEvents(ContextAs(auditor_).get(), rreq, &resp)),
             "to_time");
   ereq.set_entity_type("");
-  EXPECT_EQ(testing::ViolatedField(
-                stub_->ListEntityEvents(ContextAs(auditor_).get(), ereq, &resp)),
+  EXPECT_EQ(testing::ViolatedField(stub_->ListEntityEvents(ContextAs(auditor_).get(), ereq, &resp)),
             "entity_type");
 }
 
