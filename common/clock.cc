@@ -11,7 +11,7 @@ SystemClock* SystemClock::Get() {
 }
 
 std::string RandomIdGenerator::NewId() {
-  std::string bytes = RandomBytes(16);
+  std::string bytes = UniqueBytes(16);
   uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(clock_->Now()));
   for (int i = 0; i < 6; ++i) bytes[i] = static_cast<char>((ms >> (8 * (5 - i))) & 0xff);
   bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x70);  // version 7

@@ -8,6 +8,8 @@
 
 #include <stdexcept>
 
+#include "absl/random/random.h"
+
 namespace tuopin::common {
 
 std::string Sha256(absl::string_view data) {
@@ -132,6 +134,16 @@ std::string RandomBytes(size_t n) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
     // The CSPRNG failing is not recoverable: ids and keys would be predictable.
     std::abort();
+  }
+  return out;
+}
+
+std::string UniqueBytes(size_t n) {
+  thread_local absl::BitGen gen;
+  std::string out(n, '\0');
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t r = absl::Uniform<uint64_t>(gen);
+    for (size_t j = 0; j < 8 && i + j < n; ++j) out[i + j] = static_cast<char>(r >> (8 * j));
   }
   return out;
 }

@@ -25,7 +25,12 @@ std::optional<std::string> Base64Decode(absl::string_view text);
 std::string Base64UrlEncode(absl::string_view bytes);
 std::optional<std::string> Base64UrlDecode(absl::string_view text);
 
-// Cryptographically secure random bytes.
+// Cryptographically secure random bytes (keys, secrets).
 std::string RandomBytes(size_t n);
+
+// Random bytes for identifiers that must not collide but need not stay secret (request
+// and entity ids): a per-thread generator seeded from the OS, so an id costs no lock and
+// no system call (OpenSSL's RAND_bytes takes a lock and calls getpid on each use).
+std::string UniqueBytes(size_t n);
 
 }  // namespace tuopin::common

@@ -83,16 +83,20 @@ class AsyncWriter {
 
  private:
   static constexpr size_t kMaxQueued = 65536;
+  static constexpr size_t kBatch = 512;
+  static constexpr absl::Duration kFlushEvery = absl::Milliseconds(50);
   AsyncWriter() {
     std::thread([this] {
       std::deque<std::string> batch;
       while (true) {
         {
           absl::MutexLock lock(&mu_);
+          // Woken by a full batch or by time, never by each line: a wake-up per line
+          // costs a busy server a thread switch per call.
           mu_.AwaitWithTimeout(
               absl::Condition(
-                  +[](std::deque<std::string>* q) { return !q->empty(); }, &queue_),
-              absl::Milliseconds(200));
+                  +[](std::deque<std::string>* q) { return q->size() >= kBatch; }, &queue_),
+              kFlushEvery);
           batch.swap(queue_);
         }
         std::string out;

@@ -11,9 +11,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/health.h"
 #include "common/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/server.h"
 #include "grpcpp/support/server_interceptor.h"
@@ -132,8 +132,8 @@ int RunServer(ServerOptions options) {
   // updated on every lock, a debugging aid that costs every RPC. Off in servers.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   RpcMetrics::Get();
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  HealthService health;
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -143,9 +143,9 @@ int RunServer(ServerOptions options) {
   grpc::ResourceQuota quota(absl::StrCat("tuopin-", options.name));
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
+  builder.RegisterService(&health);
   for (grpc::Service* s : options.services) builder.RegisterService(s);
-  if (options.generic_service != nullptr)
-    builder.RegisterCallbackGenericService(options.generic_service);
+  if (options.async_service != nullptr) options.async_service->Register(builder);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<MetricsInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(factories));
@@ -155,6 +155,7 @@ int RunServer(ServerOptions options) {
     LogError("cannot listen", {{"address", absl::StrCat(options.host, ":", options.port)}});
     return 1;
   }
+  if (options.async_service != nullptr) options.async_service->Start();
 
   int metrics_port = options.metrics_port;
   if (metrics_port < 0) metrics_port = options.port == 0 ? 0 : options.port + 1000;
@@ -167,12 +168,12 @@ int RunServer(ServerOptions options) {
   } catch (const std::exception& e) {
     LogError("cannot serve metrics", {{"port", std::to_string(metrics_port)}, {"error", e.what()}});
     server->Shutdown();
+    if (options.async_service != nullptr) options.async_service->Stop();
     return 1;
   }
 
-  auto* health = server->GetHealthCheckService();
-  health->SetServingStatus("", true);
-  for (const auto& name : options.service_names) health->SetServingStatus(name, true);
+  health.SetServingStatus("", true);
+  for (const auto& name : options.service_names) health.SetServingStatus(name, true);
   if (!options.port_file.empty()) {
     std::string tmp = options.port_file + ".tmp";
     {
@@ -188,11 +189,13 @@ int RunServer(ServerOptions options) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LogInfo("stopping", {{"service", options.name}, {"signal", std::to_string(sig)}});
-  health->SetServingStatus(false);
+  health.SetServingStatus(false);
   if (options.on_stopping) options.on_stopping();
   absl::SleepFor(options.shutdown_grace);
+  health.Shutdown();  // ends Watch streams, which would otherwise hold the drain
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(options.drain_timeout));
+  if (options.async_service != nullptr) options.async_service->Stop();
   server->Wait();
   LogInfo("stopped", {{"service", options.name}});
   return 0;

@@ -17,6 +17,17 @@
 
 namespace tuopin::common {
 
+// A service driven by its own completion-queue threads (the gateway's proxy): registered
+// before the server starts, started after, stopped once the server has shut down.
+class AsyncService {
+ public:
+  virtual ~AsyncService() = default;
+  virtual void Register(grpc::ServerBuilder& builder) = 0;
+  virtual void Start() = 0;
+  // After grpc::Server::Shutdown returned: finishes what is left and joins the threads.
+  virtual void Stop() = 0;
+};
+
 struct ServerOptions {
   std::string name;
   std::string host = "0.0.0.0";
@@ -37,7 +48,7 @@ struct ServerOptions {
   // Full names of the services, for per-service health ("tuopin.funds.v1.FundsService").
   std::vector<std::string> service_names;
   // Serves every method no registered service has (the gateway's proxy).
-  grpc::CallbackGenericService* generic_service = nullptr;
+  AsyncService* async_service = nullptr;
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Called when the stop begins (health already NOT_SERVING), e.g. to stop a relay.
   std::function<void()> on_stopping;

@@ -2,8 +2,8 @@
 # The two images every service image is made from (deploy/docker/build-images.sh):
 #   --target builder  Debian bookworm with the toolchain and Debian's gRPC, protobuf,
 #                     Abseil and Connector/C++; builds every binary of the repository
-#                     into /out (binaries in /out/bin, the shared proto library in
-#                     /out/lib).
+#                     into /out (binaries in /out/bin, the shared proto libraries —
+#                     contracts, google.rpc, grpc.health — in /out/lib).
 #   --target runtime  bookworm-slim with only the shared libraries the binaries load.
 # Build from the repository root.
 
@@ -21,7 +21,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       tuopin-accountability tuopin-auditquery tuopinctl \
  && mkdir -p /out/bin /out/lib \
  && cp /build/services/*/tuopin-* /build/tools/tuopinctl /out/bin/ \
- && cp -P /build/proto/libtuopin_proto.so* /out/lib/
+ && find /build/proto -name 'libtuopin_*.so*' -exec cp -P {} /out/lib/ \;
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \

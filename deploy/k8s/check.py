@@ -17,6 +17,7 @@ Exits 1 with one line per problem. `--root` points at another checkout (the test
 a copy on purpose and expect a failure)."""
 
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -172,6 +173,28 @@ def check_objects(root, label, objects, flags, secret_names, default_ports):
                 fail(f"{label}: {name} mounts Secret {s}, which does not exist")
 
 
+def check_image_libraries(root, binary, base):
+    """Every shared library of the repository that the built binary loads (ldd of
+    build/services/<name>/<binary>, when built) is one the builder stage copies into the
+    runtime image: built under /build/proto and matched by the copied name pattern."""
+    built = os.path.join(root, "build", "services", binary[len("tuopin-"):], binary)
+    if not os.path.exists(built) or not shutil.which("ldd"):
+        return
+    m = re.search(r"find /build/proto -name '([^']+)' -exec cp -P \{\} /out/lib/", base)
+    if not m:
+        fail("deploy/docker/base.Dockerfile: does not copy the repository's shared libraries into /out/lib")
+        return
+    out = subprocess.run(["ldd", built], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        lib = re.match(r"\s*(libtuopin\S*) => (\S+)", line)
+        if not lib:
+            continue
+        name, path = lib.group(1), lib.group(2)
+        proto_dir = os.path.join(root, "build", "proto") + os.sep
+        if not fnmatch.fnmatch(name, m.group(1)) or not os.path.realpath(path).startswith(proto_dir):
+            fail(f"deploy/docker/base.Dockerfile: {binary} loads {name} ({path}), which the runtime image lacks")
+
+
 def dockerfile_ports(root, binary):
     path = os.path.join(root, "services", binary[len("tuopin-"):], "Dockerfile")
     if not os.path.exists(path):
@@ -186,6 +209,7 @@ def dockerfile_ports(root, binary):
     base = open(os.path.join(root, "deploy/docker/base.Dockerfile")).read()
     if "FROM debian:bookworm AS builder" not in base or "FROM debian:bookworm-slim AS runtime" not in base:
         fail("deploy/docker/base.Dockerfile: the stages are not from debian:bookworm")
+    check_image_libraries(root, binary, base)
     ports = set()
     for m in re.finditer(r"^EXPOSE (.*)$", text, re.M):
         ports |= {int(p) for p in m.group(1).split()}

@@ -20,6 +20,14 @@ namespace {
 constexpr size_t kMaxCachedTokens = 50000;
 constexpr size_t kMaxCachedTokenBytes = 2048;
 
+prometheus::Family<prometheus::Counter>& CallsCounter() {
+  static auto& calls = prometheus::BuildCounter()
+                           .Name("tuopin_gateway_calls_total")
+                           .Help("Calls through the gateway (gRPC and JSON), by backend and code")
+                           .Register(common::MetricsRegistry());
+  return calls;
+}
+
 absl::Status Exhausted(absl::string_view what, absl::string_view reason) {
   absl::Status st = common::WithReason(absl::ResourceExhaustedError(what), reason);
   google::rpc::RetryInfo retry;
@@ -91,7 +99,15 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
       backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
     }
     gw->service_backend_[service] = backend.get();
+    for (int code = 0; code < static_cast<int>(backend->calls.size()); ++code) {
+      backend->calls[code] = &CallsCounter().Add(
+          {{"backend", backend_name}, {"code", std::to_string(code)}});
+    }
     gw->policies_.AddService(common::FindService(service));
+  }
+  for (int code = 0; code < static_cast<int>(gw->unrouted_calls_.size()); ++code) {
+    gw->unrouted_calls_[code] =
+        &CallsCounter().Add({{"backend", "none"}, {"code", std::to_string(code)}});
   }
   return gw;
 }
@@ -173,7 +189,7 @@ absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMet
     return Exhausted(absl::StrCat("too many calls in flight to ", a.backend->name), "BACKEND_BUSY");
   }
   a.request_id = AcceptableRequestId(md.request_id) ? std::string(md.request_id)
-                                                    : common::HexEncode(common::RandomBytes(16));
+                                                    : common::HexEncode(common::UniqueBytes(16));
   auto now = std::chrono::system_clock::now();
   auto max = now + absl::ToChronoMilliseconds(config_.max_deadline);
   a.deadline = md.deadline == std::chrono::system_clock::time_point::max()
@@ -200,14 +216,9 @@ void Gateway::PrepareBackendContext(const Admission& a, const CallMetadata& md,
 void Gateway::AccessLog(const Admission* a, absl::string_view method, absl::string_view subject,
                         int code, absl::Duration latency, absl::string_view request_id) const {
   // Counted here as well as by the gRPC interceptor, so JSON/HTTP calls show too.
-  static auto& calls = prometheus::BuildCounter()
-                           .Name("tuopin_gateway_calls_total")
-                           .Help("Calls through the gateway (gRPC and JSON), by backend and code")
-                           .Register(common::MetricsRegistry());
-  calls
-      .Add({{"backend", a != nullptr && a->backend != nullptr ? a->backend->name : "none"},
-            {"code", std::to_string(code)}})
-      .Increment();
+  const auto& counters =
+      a != nullptr && a->backend != nullptr ? a->backend->calls : unrouted_calls_;
+  if (code >= 0 && code < static_cast<int>(counters.size())) counters[code]->Increment();
   if (!access_log_) return;
   // Written by a background thread: the call does not wait for stderr.
   common::LogAsync(common::LogLevel::kInfo, "access",

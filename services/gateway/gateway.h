@@ -5,6 +5,7 @@
 // backend call (signed principal, request id, trace context). Nothing here queues: past
 // a limit a call is refused with RESOURCE_EXHAUSTED at once.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -20,6 +21,7 @@
 #include "common/clock.h"
 #include "common/jwt.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "prometheus/counter.h"
 
 namespace tuopin::gateway {
 
@@ -29,6 +31,8 @@ struct Backend {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
   std::atomic<int> in_flight{0};
+  // tuopin_gateway_calls_total{backend, code}, one counter per gRPC code.
+  std::array<prometheus::Counter*, 17> calls{};
 };
 
 struct GatewayConfig {
@@ -141,6 +145,8 @@ class Gateway {
   std::map<std::string, std::unique_ptr<Backend>> backends_;
   absl::flat_hash_map<std::string, Backend*> service_backend_;
   bool access_log_ = true;
+  // Calls refused before a backend was chosen, by code.
+  std::array<prometheus::Counter*, 17> unrouted_calls_{};
 
   // Verified tokens, so that a client's repeated calls skip JWT verification and
   // principal signing until the signed principal nears its expiry.

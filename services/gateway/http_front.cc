@@ -141,10 +141,20 @@ HttpFront::HttpFront(Gateway& gateway)
     grpc::ByteBuffer request(&slice, 1), response;
     grpc::ClientContext ctx;
     gateway_.PrepareBackendContext(a, md, ctx);
-    std::promise<grpc::Status> done;
-    a.backend->stub->UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
-                               [&done](grpc::Status s) { done.set_value(std::move(s)); });
-    grpc::Status st = done.get_future().get();
+    // A blocking call on a queue of this thread's own (as a synchronous stub makes it):
+    // gRPC's callback API would start threads that take part in polling for the proxy's
+    // calls too, adding thread hand-offs to every one of them.
+    grpc::CompletionQueue cq;
+    grpc::Status st;
+    auto call = a.backend->stub->PrepareUnaryCall(&ctx, method, request, &cq);
+    call->StartCall();
+    call->Finish(&response, &st, &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    cq.Next(&tag, &ok);
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
     std::string json;
     if (st.ok()) {
       grpc::Slice out_slice;

@@ -32,6 +32,9 @@ ABSL_FLAG(double, service_rate_limit_rps, 5000,
           "Calls per second per principal with role service (the suite's own services).");
 ABSL_FLAG(double, service_rate_limit_burst, 10000, "Token bucket size of a service principal.");
 ABSL_FLAG(int, max_inflight_per_backend, 512, "Calls in flight per backend before refusing.");
+ABSL_FLAG(int, proxy_threads, 0,
+          "Threads forwarding gRPC calls (they poll one completion queue); 0: one per core, "
+          "at least 2.");
 ABSL_FLAG(bool, access_log, true, "One JSON line per call on stderr.");
 ABSL_FLAG(std::string, tls_cert_file, "", "Server certificate (PEM): serve gRPC over TLS.");
 ABSL_FLAG(std::string, tls_key_file, "", "Server private key (PEM).");
@@ -117,7 +120,8 @@ int main(int argc, char** argv) {
     server.credentials = grpc::SslServerCredentials(ssl);
   }
 
-  gateway::ProxyService proxy(**gw);
+  if (absl::GetFlag(FLAGS_proxy_threads) < 0) common::FailStartup("gateway", "--proxy_threads must be >= 0");
+  gateway::ProxyService proxy(**gw, absl::GetFlag(FLAGS_proxy_threads));
   gateway::HttpFront http(**gw);
   int http_port = absl::GetFlag(FLAGS_http_port);
   if (http_port >= 0) {
@@ -127,7 +131,7 @@ int main(int argc, char** argv) {
     common::LogInfo("serving JSON over HTTP", {{"http_port", std::to_string(bound)}});
     if (!server.port_file.empty()) server.port_file_extra = absl::StrCat(" ", bound);
   }
-  server.generic_service = &proxy;
+  server.async_service = &proxy;
   server.on_stopping = [&http] { http.Stop(); };
   return common::RunServer(std::move(server));
 }

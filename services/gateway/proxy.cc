@@ -1,13 +1,22 @@
 #include "services/gateway/proxy.h"
 
+#include <algorithm>
+#include <atomic>
 #include <optional>
 
 #include "absl/time/clock.h"
+#include "common/log.h"
 #include "common/status.h"
 #include "common/validate.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/server_builder.h"
 
 namespace tuopin::gateway {
 namespace {
+
+// Calls kept requested ahead of the clients, so a burst of new calls does not wait for
+// a request to be posted.
+constexpr int kRequestsAhead = 128;
 
 absl::string_view Header(const std::multimap<grpc::string_ref, grpc::string_ref>& md,
                          const char* key) {
@@ -16,28 +25,55 @@ absl::string_view Header(const std::multimap<grpc::string_ref, grpc::string_ref>
                         : absl::string_view(it->second.data(), it->second.size());
 }
 
-// One unary call: read the request, forward it, write the response.
-class ProxyReactor final : public grpc::ServerGenericBidiReactor {
+// One unary call, from the request being matched to its status being sent. Its steps
+// (request, read, backend answer, status sent) follow one another; only the "done"
+// notification, which gRPC delivers when the call ends and which says whether the
+// client cancelled, may arrive on another polling thread at the same time as a step.
+//
+// Lifetime: a call that never matched (the server shut down) is deleted at once. A
+// matched call is deleted after two events: its last step and the done notification.
+class ProxyCall {
  public:
-  ProxyReactor(Gateway& gateway, grpc::GenericCallbackServerContext* ctx)
-      : gateway_(gateway), ctx_(ctx), start_(absl::Now()) {
-    const auto& md = ctx->client_metadata();
+  ProxyCall(ProxyService& proxy, grpc::ServerCompletionQueue* cq)
+      : proxy_(proxy), gateway_(proxy.gateway()), cq_(cq), stream_(&ctx_) {
+    proxy_.live().fetch_add(1, std::memory_order_relaxed);
+    ctx_.AsyncNotifyWhenDone(&done_tag_);
+    proxy_.service().RequestCall(&ctx_, &stream_, cq_, cq_, &request_tag_);
+  }
+  ~ProxyCall() { proxy_.live().fetch_sub(1, std::memory_order_relaxed); }
+
+  // A tag names the call and the step that finished.
+  struct Tag {
+    ProxyCall* call;
+    void (ProxyCall::*step)(bool ok);
+  };
+
+ private:
+  void OnRequested(bool ok) {
+    if (!ok) {  // the server is shutting down; no done notification follows
+      delete this;
+      return;
+    }
+    new ProxyCall(proxy_, cq_);  // the next call
+    start_ = absl::Now();
+    pending_.store(2);  // this call's last step, and the done notification
+    const auto& md = ctx_.client_metadata();
     md_.authorization = Header(md, "authorization");
     md_.request_id = Header(md, "x-request-id");
     md_.traceparent = Header(md, "traceparent");
     md_.tracestate = Header(md, "tracestate");
-    md_.deadline = ctx->deadline();
-    auto admitted = gateway_.Admit(ctx->method(), md_, &subject_);
+    md_.deadline = ctx_.deadline();
+    auto admitted = gateway_.Admit(ctx_.method(), md_, &subject_);
     if (!admitted.ok()) {
       Complete(common::ToGrpcStatus(admitted.status()));
       return;
     }
     admission_ = std::move(*admitted);
-    ctx_->AddInitialMetadata("x-request-id", admission_->request_id);
-    StartRead(&request_);
+    ctx_.AddInitialMetadata("x-request-id", admission_->request_id);
+    stream_.Read(&request_, &read_tag_);
   }
 
-  void OnReadDone(bool ok) override {
+  void OnRead(bool ok) {
     if (!ok) {
       Complete(
           grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the call carried no request message"));
@@ -52,15 +88,34 @@ class ProxyReactor final : public grpc::ServerGenericBidiReactor {
       return;
     }
     gateway_.PrepareBackendContext(*admission_, md_, backend_ctx_);
-    admission_->backend->stub->UnaryCall(&backend_ctx_, ctx_->method(), grpc::StubOptions(),
-                                         &request_, &response_,
-                                         [this](grpc::Status s) { OnBackendDone(std::move(s)); });
+    backend_call_ = admission_->backend->stub->PrepareUnaryCall(&backend_ctx_, ctx_.method(),
+                                                                request_, cq_);
+    backend_call_->StartCall();
+    backend_call_->Finish(&response_, &backend_status_, &backend_tag_);
   }
 
-  void OnCancel() override { backend_ctx_.TryCancel(); }
-  void OnDone() override { delete this; }
+  void OnBackend(bool /*ok: always true for a client's Finish*/) {
+    if (backend_status_.ok()) {
+      Log(backend_status_);
+      stream_.WriteAndFinish(response_, grpc::WriteOptions(), backend_status_, &finish_tag_);
+    } else {
+      Complete(backend_status_);
+    }
+  }
 
- private:
+  void OnFinished(bool /*ok: false when the client was gone*/) { Unref(); }
+
+  void OnDone(bool /*ok*/) {
+    // Thread-safe at any point: a backend call not yet made is cancelled as it starts,
+    // one already answered is not affected.
+    if (ctx_.IsCancelled()) backend_ctx_.TryCancel();
+    Unref();
+  }
+
+  void Unref() {
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
   std::optional<std::string> InvalidUtf8Field() {
     if (admission_->input == nullptr) return std::nullopt;
     std::vector<grpc::Slice> slices;
@@ -75,42 +130,83 @@ class ProxyReactor final : public grpc::ServerGenericBidiReactor {
     return common::FindInvalidUtf8(admission_->input, wire);
   }
 
-  void OnBackendDone(grpc::Status status) {
-    if (status.ok()) {
-      Log(status);
-      StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
-    } else {
-      Complete(status);
-    }
-  }
-
   void Complete(const grpc::Status& status) {
     Log(status);
-    Finish(status);
+    stream_.Finish(status, &finish_tag_);
   }
 
   void Log(const grpc::Status& status) {
     if (admission_) gateway_.Release(*admission_);
-    gateway_.AccessLog(admission_ ? &*admission_ : nullptr, ctx_->method(), subject_,
+    gateway_.AccessLog(admission_ ? &*admission_ : nullptr, ctx_.method(), subject_,
                        status.error_code(), absl::Now() - start_,
                        admission_ ? admission_->request_id : std::string(md_.request_id));
   }
 
+  ProxyService& proxy_;
   Gateway& gateway_;
-  grpc::GenericCallbackServerContext* ctx_;
+  grpc::ServerCompletionQueue* cq_;
+  grpc::GenericServerContext ctx_;
+  grpc::GenericServerAsyncReaderWriter stream_;
+  Tag request_tag_{this, &ProxyCall::OnRequested};
+  Tag read_tag_{this, &ProxyCall::OnRead};
+  Tag backend_tag_{this, &ProxyCall::OnBackend};
+  Tag finish_tag_{this, &ProxyCall::OnFinished};
+  Tag done_tag_{this, &ProxyCall::OnDone};
+  std::atomic<int> pending_{0};
   absl::Time start_;
   CallMetadata md_;
   std::string subject_;
   std::optional<Admission> admission_;
   grpc::ClientContext backend_ctx_;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> backend_call_;
   grpc::ByteBuffer request_, response_;
+  grpc::Status backend_status_;
 };
+
+void Poll(grpc::ServerCompletionQueue* cq) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq->Next(&tag, &ok)) {
+    auto* t = static_cast<ProxyCall::Tag*>(tag);
+    (t->call->*(t->step))(ok);
+  }
+}
 
 }  // namespace
 
-grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(
-    grpc::GenericCallbackServerContext* ctx) {
-  return new ProxyReactor(gateway_, ctx);
+ProxyService::ProxyService(Gateway& gateway, int threads)
+    : gateway_(gateway),
+      threads_wanted_(threads > 0 ? threads
+                                  : std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {}
+
+ProxyService::~ProxyService() { Stop(); }
+
+void ProxyService::Register(grpc::ServerBuilder& builder) {
+  builder.RegisterAsyncGenericService(&service_);
+  cq_ = builder.AddCompletionQueue();
+}
+
+void ProxyService::Start() {
+  started_ = true;
+  for (int i = 0; i < kRequestsAhead; ++i) new ProxyCall(*this, cq_.get());
+  for (int i = 0; i < threads_wanted_; ++i) threads_.emplace_back(Poll, cq_.get());
+}
+
+void ProxyService::Stop() {
+  if (!started_) return;
+  started_ = false;
+  // The server has shut down: its calls ended (a call still waiting on its backend was
+  // cancelled, which cancels the backend call) and its requests came back unmatched.
+  // The queues may close only when no call is left to post work on them.
+  absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (live_.load() > 0 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(2));
+  if (live_.load() > 0) {
+    common::LogError("gateway: calls still alive after the drain; closing the queue anyway",
+                     {{"calls", std::to_string(live_.load())}});
+  }
+  cq_->Shutdown();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
 }
 
 }  // namespace tuopin::gateway

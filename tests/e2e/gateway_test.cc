@@ -153,6 +153,11 @@ class GatewayTest : public ::testing::Test {
                     std::vector<grpc::Service*> backend_services = {},
                     double service_burst = 10000) {
     if (backend_services.empty()) backend_services = {&backend_};
+    // A second start replaces the first: the old server stops (and with it its proxy)
+    // before the proxy and the gateway it uses go.
+    if (http_) http_->Stop();
+    gateway_server_.reset();
+    proxy_.reset();
     backend_server_ = std::make_unique<testing::TestServer>(backend_services);
     common::JwtConfig jwt;
     jwt.issuer = "tuopin-test";

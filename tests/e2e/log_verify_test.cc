@@ -101,9 +101,10 @@ class LogVerifyTest : public ::testing::Test {
   std::unique_ptr<common::Authorizer> auth_;
   std::unique_ptr<common::Handler> handler_;
   std::unique_ptr<AuditLogServiceImpl> service_;
+  // Before the servers: a gateway server stops its proxy when it is destroyed.
+  std::unique_ptr<gateway::ProxyService> proxy_;
   std::unique_ptr<testing::TestServer> log_server_, gateway_server_;
   std::unique_ptr<gateway::Gateway> gateway_;
-  std::unique_ptr<gateway::ProxyService> proxy_;
   std::string token_, dir_;
 };
 

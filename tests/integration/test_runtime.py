@@ -101,8 +101,22 @@ class RuntimeTest(unittest.TestCase):
         self.assertTrue(line[0].endswith(" 1"), line[0])
         self.assertIn("tuopin_grpc_server_handling_seconds_bucket", body)
 
+        # Watch streams the status: SERVING now, NOT_SERVING once the stop begins, and the
+        # stream ends with the server instead of holding its drain.
+        watch = self.channel.unary_stream(
+            "/grpc.health.v1.Health/Watch",
+            request_serializer=self.health.HealthCheckRequest.SerializeToString,
+            response_deserializer=self.health.HealthCheckResponse.FromString)
+        stream = watch(self.health.HealthCheckRequest(service=""), timeout=20)
+        self.assertEqual(next(stream).status, SERVING)
+        unknown = watch(self.health.HealthCheckRequest(service="no.such.Service"), timeout=5)
+        self.assertEqual(next(unknown).status, self.health.HealthCheckResponse.SERVICE_UNKNOWN)
+        unknown.cancel()
+
         # SIGTERM: NOT_SERVING during the grace period, then a clean exit.
+        started = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(next(stream).status, NOT_SERVING)
 
         def not_serving():
             try:
@@ -110,7 +124,10 @@ class RuntimeTest(unittest.TestCase):
             except grpc.RpcError:
                 return False
         self.assertTrue(wait_for(not_serving, 1.4), "health never said NOT_SERVING")
+        with self.assertRaises(grpc.RpcError):
+            next(stream)
         self.assertEqual(self.proc.wait(15), 0)
+        self.assertLess(time.monotonic() - started, 10, "an open Watch held the stop")
 
 
 if __name__ == "__main__":

@@ -14,18 +14,22 @@
 
 namespace tuopin::testing {
 
-TestServer::TestServer(std::vector<grpc::Service*> services,
-                       grpc::CallbackGenericService* generic) {
+TestServer::TestServer(std::vector<grpc::Service*> services, common::AsyncService* async)
+    : async_(async) {
   grpc::ServerBuilder builder;
-  if (generic != nullptr) builder.RegisterCallbackGenericService(generic);
+  if (async_ != nullptr) async_->Register(builder);
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
   for (auto* s : services) builder.RegisterService(s);
   server_ = builder.BuildAndStart();
+  if (async_ != nullptr) async_->Start();
   channel_ =
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
 }
 
-TestServer::~TestServer() { server_->Shutdown(std::chrono::system_clock::now()); }
+TestServer::~TestServer() {
+  server_->Shutdown(std::chrono::system_clock::now());
+  if (async_ != nullptr) async_->Stop();
+}
 
 common::Principal MakePrincipal(const std::string& subject,
                                 std::initializer_list<common::Role> roles,

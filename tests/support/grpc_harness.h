@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/auth.h"
+#include "common/server.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/async_generic_service.h"
@@ -19,14 +20,16 @@ inline constexpr char kTestInternalKey[] = "test-internal-key-0123456789abcdef01
 
 class TestServer {
  public:
+  // async: started with the server and stopped when it is destroyed (the gateway's proxy).
   explicit TestServer(std::vector<grpc::Service*> services,
-                      grpc::CallbackGenericService* generic = nullptr);
+                      common::AsyncService* async = nullptr);
   ~TestServer();
   int port() const { return port_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
  private:
   std::unique_ptr<grpc::Server> server_;
+  common::AsyncService* async_ = nullptr;
   std::shared_ptr<grpc::Channel> channel_;
   int port_ = 0;
 };

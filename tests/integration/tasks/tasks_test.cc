@@ -235,9 +235,10 @@ class TasksTest : public ::testing::Test {
   MysqlTasksStore tasks_store_;
   common::Authorizer tasks_authorizer_;
   common::Handler tasks_handler_;
+  // Before the servers: a gateway server stops its proxy when it is destroyed.
+  std::unique_ptr<gateway::ProxyService> proxy_;
   std::unique_ptr<testing::TestServer> personnel_server_, gateway_server_, tasks_server_;
   std::unique_ptr<gateway::Gateway> gateway_;
-  std::unique_ptr<gateway::ProxyService> proxy_;
   std::unique_ptr<common::GatewayClient> gateway_client_;
   std::unique_ptr<common::GatewayPersonnelDirectory> directory_;
   std::unique_ptr<TasksLogic> tasks_logic_;
