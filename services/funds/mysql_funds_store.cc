@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "google/protobuf/util/time_util.h"
@@ -188,39 +189,44 @@ void InsertResolution(DbSession& s, const std::string& id, v1::TransferState sta
       .Exec();
 }
 
-// Multi-row inserts in chunks of 64, 32, ... 1 rows: few statements per batch, and at
-// most seven statement texts to prepare.
+// One multi-row INSERT for the whole batch (up to 1,000 rows), sent as text rather than
+// as prepared statements in chunks: one round trip instead of up to five, and no
+// parameter buffers to allocate and free per value (the allocator was the funds
+// service's largest cost in the ledger benchmark). Strings travel as hex literals
+// (X'..'), which cannot end the literal whatever they contain; numbers and times are
+// formatted by the service.
 void InsertTransfers(DbSession& s, const std::vector<v1::Transfer>& transfers) {
-  constexpr char kRow[] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  size_t i = 0;
-  while (i < transfers.size()) {
-    size_t n = 64;
-    while (n > transfers.size() - i) n >>= 1;
-    std::string sql =
+  if (!transfers.empty()) {
+    auto hex = [](std::string* out, absl::string_view v) {
+      absl::StrAppend(out, "X'", common::HexEncode(v), "'");
+    };
+    std::string sql;
+    sql.reserve(256 + transfers.size() * 320);
+    sql =
         "INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, kind, linked,"
         " pending, timeout_seconds, timeout_at, memo, created_at) VALUES ";
-    for (size_t k = 0; k < n; ++k) absl::StrAppend(&sql, k == 0 ? "" : ", ", kRow);
-    Query q(s, sql);
-    for (size_t k = i; k < i + n; ++k) {
+    for (size_t k = 0; k < transfers.size(); ++k) {
       const v1::Transfer& t = transfers[k];
       absl::Time created = common::FromTimestamp(t.create_time());
-      q.Arg(t.id())
-          .Arg(t.debit_account_id())
-          .Arg(t.credit_account_id())
-          .Arg(t.amount_fen())
-          .Arg(static_cast<int32_t>(t.kind()))
-          .Arg(t.linked())
-          .Arg(t.pending())
-          .Arg(t.pending() ? t.timeout().seconds() : int64_t{0});
+      sql += k == 0 ? "(" : ",(";
+      hex(&sql, t.id());
+      sql += ',';
+      hex(&sql, t.debit_account_id());
+      sql += ',';
+      hex(&sql, t.credit_account_id());
+      absl::StrAppend(&sql, ",", t.amount_fen(), ",", static_cast<int>(t.kind()), ",",
+                      t.linked() ? 1 : 0, ",", t.pending() ? 1 : 0, ",",
+                      t.pending() ? t.timeout().seconds() : int64_t{0}, ",");
       if (t.pending()) {
-        q.Arg(ToSqlTime(created + absl::Seconds(t.timeout().seconds())));
+        absl::StrAppend(&sql, "'", ToSqlTime(created + absl::Seconds(t.timeout().seconds())),
+                        "',");
       } else {
-        q.Null();
+        sql += "NULL,";
       }
-      q.Arg(t.memo()).Arg(ToSqlTime(created));
+      hex(&sql, t.memo());
+      absl::StrAppend(&sql, ",'", ToSqlTime(created), "')");
     }
-    q.Exec();
-    i += n;
+    s.ExecuteRaw(sql);
   }
   for (const auto& t : transfers) {
     if (!t.pending()) continue;
