@@ -72,6 +72,15 @@ class RecordingBackend final : public pv1::PersonnelService::Service {
     return grpc::Status::OK;
   }
 
+  // Waits (at most 10 s) for its caller to cancel, and says whether it saw that.
+  grpc::Status ListCadres(grpc::ServerContext* ctx, const pv1::ListCadresRequest*,
+                          pv1::ListCadresResponse*) override {
+    listing++;
+    for (int i = 0; i < 2000 && !ctx->IsCancelled(); ++i) absl::SleepFor(absl::Milliseconds(5));
+    if (ctx->IsCancelled()) cancel_seen.Notify();
+    return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+  }
+
   // Holds calls until released, to fill the in-flight bound.
   grpc::Status GetCadre(grpc::ServerContext*, const pv1::GetCadreRequest*,
                         pv1::Cadre* resp) override {
@@ -83,6 +92,8 @@ class RecordingBackend final : public pv1::PersonnelService::Service {
 
   std::atomic<int> calls{0}, entered{0};
   absl::Notification release;
+  std::atomic<int> listing{0};
+  absl::Notification cancel_seen;
   absl::Mutex mu_;
   common::Principal last_principal;
   std::chrono::system_clock::duration last_deadline_left{};
@@ -460,6 +471,27 @@ TEST_F(GatewayTest, InFlightBoundRefusesInsteadOfQueueing) {
   for (auto& t : slow) t.join();
   for (auto& s : results) EXPECT_TRUE(s.ok());
   EXPECT_TRUE(GetRegion(token, &r).ok()) << "slots were not given back";
+}
+
+// A client that gives up cancels the backend call too, instead of leaving it running.
+TEST_F(GatewayTest, ClientCancellationCancelsTheBackendCall) {
+  StartGateway();
+  auto ctx = WithToken(Official());
+  grpc::Status status;
+  std::thread call([&] {
+    pv1::ListCadresRequest req;
+    pv1::ListCadresResponse resp;
+    status = stub_->ListCadres(ctx.get(), req, &resp);
+  });
+  for (int i = 0; i < 1000 && backend_.listing.load() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(backend_.listing.load(), 1) << "the call never reached the backend";
+  ctx->TryCancel();
+  call.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(backend_.cancel_seen.WaitForNotificationWithTimeout(absl::Seconds(10)))
+      << "the backend call kept running after the client cancelled";
 }
 
 TEST_F(GatewayTest, JsonRouteFollowsTheSameRules) {
