@@ -56,7 +56,6 @@ class ProxyCall {
     }
     new ProxyCall(proxy_, cq_);  // the next call
     start_ = absl::Now();
-    pending_.store(2);  // this call's last step, and the done notification
     const auto& md = ctx_.client_metadata();
     md_.authorization = Header(md, "authorization");
     md_.request_id = Header(md, "x-request-id");
@@ -152,7 +151,9 @@ class ProxyCall {
   Tag backend_tag_{this, &ProxyCall::OnBackend};
   Tag finish_tag_{this, &ProxyCall::OnFinished};
   Tag done_tag_{this, &ProxyCall::OnDone};
-  std::atomic<int> pending_{0};
+  // This call's last step and the done notification; set before the call is requested,
+  // since the done notification of a matched call may be polled before its request.
+  std::atomic<int> pending_{2};
   absl::Time start_;
   CallMetadata md_;
   std::string subject_;

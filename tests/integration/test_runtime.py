@@ -39,7 +39,7 @@ def wait_for(predicate, timeout, interval=0.02):
 class RuntimeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.health = load_module("health_pb2", os.path.join(ARGS.pyout, "grpc/health/v1/health_pb2.py"))
+        cls.health = load_module("health_pb2", os.path.join(ARGS.pyout, "third_party/grpc/health/v1/health_pb2.py"))
         cls.refl = load_module(
             "reflection_pb2", os.path.join(ARGS.pyout, "grpc/reflection/v1alpha/reflection_pb2.py"))
 
