@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 
-#include <future>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
