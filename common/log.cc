@@ -80,6 +80,9 @@ class AsyncWriter {
     queue_.push_back(std::move(line));
   }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // Writes what is queued now, on the caller's thread; returns once every line queued
+  // before the call is written (a batch the writer took is finished first).
+  void Flush() { TakeAndWrite(); }
 
  private:
   static constexpr size_t kMaxQueued = 65536;
@@ -87,7 +90,6 @@ class AsyncWriter {
   static constexpr absl::Duration kFlushEvery = absl::Milliseconds(50);
   AsyncWriter() {
     std::thread([this] {
-      std::deque<std::string> batch;
       while (true) {
         {
           absl::MutexLock lock(&mu_);
@@ -97,18 +99,26 @@ class AsyncWriter {
               absl::Condition(
                   +[](std::deque<std::string>* q) { return q->size() >= kBatch; }, &queue_),
               kFlushEvery);
-          batch.swap(queue_);
         }
-        std::string out;
-        for (auto& l : batch) out += l;
-        if (!out.empty()) {
-          std::fwrite(out.data(), 1, out.size(), stderr);
-          std::fflush(stderr);
-        }
-        batch.clear();
+        TakeAndWrite();
       }
     }).detach();
   }
+  void TakeAndWrite() {
+    absl::MutexLock writing(&write_mu_);
+    std::deque<std::string> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      batch.swap(queue_);
+    }
+    std::string out;
+    for (const auto& l : batch) out += l;
+    if (!out.empty()) {
+      std::fwrite(out.data(), 1, out.size(), stderr);
+      std::fflush(stderr);
+    }
+  }
+  absl::Mutex write_mu_;  // held while a batch is taken and written
   absl::Mutex mu_;
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> dropped_{0};
@@ -129,5 +139,7 @@ void LogAsync(LogLevel level, absl::string_view message, std::initializer_list<L
 }
 
 uint64_t DroppedAsyncLogLines() { return AsyncWriter::Get().dropped(); }
+
+void FlushAsyncLog() { AsyncWriter::Get().Flush(); }
 
 }  // namespace tuopin::common

@@ -17,11 +17,14 @@ using LogField = std::pair<absl::string_view, std::string>;
 
 void Log(LogLevel level, absl::string_view message, std::initializer_list<LogField> fields = {});
 // The same line, handed to a background writer instead of written on the caller's
-// thread (per-call logs such as the gateway's access log). Never blocks: past 64k
+// thread (per-call logs such as the gateway's access log), which writes every 512 lines
+// or 50 ms. Never blocks: past 64k
 // queued lines a line is dropped and counted (DroppedAsyncLogLines).
 void LogAsync(LogLevel level, absl::string_view message,
               std::initializer_list<LogField> fields = {});
 uint64_t DroppedAsyncLogLines();
+// Writes the queued lines now (a server's last step, so a stop loses none).
+void FlushAsyncLog();
 void SetMinLogLevel(LogLevel level);
 // Quotes and escapes a string as a JSON string literal.
 std::string JsonQuote(absl::string_view s);

@@ -197,6 +197,7 @@ int RunServer(ServerOptions options) {
                    absl::ToChronoMilliseconds(options.drain_timeout));
   if (options.async_service != nullptr) options.async_service->Stop();
   server->Wait();
+  FlushAsyncLog();
   LogInfo("stopped", {{"service", options.name}});
   return 0;
 }

@@ -190,7 +190,7 @@ def check_image_libraries(root, binary, base):
         if not lib:
             continue
         name, path = lib.group(1), lib.group(2)
-        proto_dir = os.path.join(root, "build", "proto") + os.sep
+        proto_dir = os.path.realpath(os.path.join(root, "build", "proto")) + os.sep
         if not fnmatch.fnmatch(name, m.group(1)) or not os.path.realpath(path).startswith(proto_dir):
             fail(f"deploy/docker/base.Dockerfile: {binary} loads {name} ({path}), which the runtime image lacks")
 

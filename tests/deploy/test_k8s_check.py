@@ -2,7 +2,8 @@
 """deploy/k8s/check.py passes on the repository's manifests and fails, naming the
 problem, on copies broken in the ways that would hurt in a cluster: a probe on the wrong
 port, a flag the binary does not have, an object the schema refuses, a Dockerfile that
-exposes other ports than its Deployment, a Secret that does not exist."""
+exposes other ports than its Deployment, a Secret that does not exist, a runtime image
+without a shared library the built binaries load."""
 
 import os
 import re
@@ -43,6 +44,9 @@ class K8sCheckTest(unittest.TestCase):
                 if os.path.exists(df):
                     os.makedirs(os.path.join(d, "services", s))
                     shutil.copy(df, os.path.join(d, "services", s))
+            # The built binaries, for the check of the runtime image's libraries.
+            if os.path.isdir(os.path.join(REPO, "build")):
+                os.symlink(os.path.join(REPO, "build"), os.path.join(d, "build"))
             target = os.path.join(d, path)
             with open(target) as f:
                 text = f.read()
@@ -52,6 +56,12 @@ class K8sCheckTest(unittest.TestCase):
             out = run(d)
             self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
             self.assertRegex(out.stdout, expect)
+
+    def test_a_runtime_image_without_a_library_the_binaries_load_fails(self):
+        if not os.path.exists(os.path.join(REPO, "build", "services", "gateway", "tuopin-gateway")):
+            self.skipTest("needs the binaries built in build/")
+        self.broken("deploy/docker/base.Dockerfile", "-name 'libtuopin_*.so*'", "-name 'libtuopin_proto.so*'",
+                    r"tuopin-\w+ loads libtuopin_(rpc|health)_proto\.so .*which the runtime image lacks")
 
     def test_a_probe_on_the_wrong_port_fails(self):
         self.broken("deploy/k8s/base/funds.yaml", "            grpc:\n              port: 50062",

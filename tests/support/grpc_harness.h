@@ -11,7 +11,6 @@
 #include "common/server.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/server.h"
 
 namespace tuopin::testing {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -383,6 +384,59 @@ TEST_F(FundsTest, ReplaysAndTransferIdsAreIdempotent) {
   grpc::Status st =
       Send({T("y", src, pool, 1, v1::TRANSFER_KIND_APPROPRIATION)}, &again, nullptr, "batch-1");
   EXPECT_EQ(ViolatedField(st), "request_id");
+}
+
+// A batch's transfers are written as one text statement with hex-literal strings: what a
+// memo holds (quotes, backslashes, SQL, any UTF-8) is stored and read back byte for byte,
+// and a pending transfer keeps its deadline.
+TEST_F(FundsTest, MemosAndDeadlinesSurviveTheBatchInsertExactly) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  const std::vector<std::string> memos = {
+      "",
+      "it's a \\'quote\\' and \"double\"",
+      "x'); DELETE FROM transfers; -- ",
+      "X'41' \\0 \\n %_",
+      "2018年第二季度 扶贫资金 水城县 🏔️",
+  };
+  std::vector<v1::Transfer> batch;
+  for (size_t i = 0; i < memos.size(); ++i) {
+    batch.push_back(T("memo-" + std::to_string(i), src, pool, 100 + static_cast<int64_t>(i),
+                      v1::TRANSFER_KIND_APPROPRIATION));
+    batch.back().set_memo(memos[i]);
+  }
+  batch.push_back(T("memo-pending", src, pool, 7, v1::TRANSFER_KIND_APPROPRIATION, false, 3600));
+  batch.back().set_memo("pending: 待审批");
+  v1::CreateTransfersResponse out;
+  grpc::Status st = Send(batch, &out);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  for (int i = 0; i < out.results_size(); ++i) EXPECT_EQ(out.results(i), v1::TRANSFER_RESULT_OK);
+
+  v1::ListTransfersRequest req;
+  req.set_account_id(pool);
+  req.set_page_size(100);
+  v1::ListTransfersResponse list;
+  st = stub_->ListTransfers(ContextAs(auditor_).get(), req, &list);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  std::map<std::string, v1::Transfer> by_id;
+  for (const auto& t : list.transfers()) by_id[t.id()] = t;
+  ASSERT_EQ(by_id.size(), memos.size() + 1);
+  for (size_t i = 0; i < memos.size(); ++i) {
+    const v1::Transfer& t = by_id["memo-" + std::to_string(i)];
+    EXPECT_EQ(t.memo(), memos[i]);
+    EXPECT_EQ(t.amount_fen(), 100 + static_cast<int64_t>(i));
+    EXPECT_EQ(t.debit_account_id(), src);
+    EXPECT_FALSE(t.pending());
+  }
+  const v1::Transfer& p = by_id["memo-pending"];
+  EXPECT_EQ(p.memo(), "pending: 待审批");
+  EXPECT_TRUE(p.pending());
+  EXPECT_EQ(p.timeout().seconds(), 3600);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM transfers"), static_cast<int64_t>(memos.size() + 1));
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM pending_transfers WHERE timeout_at = "
+                   "(SELECT timeout_at FROM transfers WHERE id = 'memo-pending')"),
+            1);
+  ExpectLedgerConsistent();
 }
 
 TEST_F(FundsTest, TraceReportsAndNoticesOnAThreeLevelFlow) {

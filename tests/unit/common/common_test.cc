@@ -4,9 +4,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "common/auth.h"
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/mutation.h"
@@ -42,6 +47,25 @@ TEST(CryptoTest, KnownAnswers) {
   EXPECT_EQ(*HexDecode("00ff10"), std::string("\x00\xff\x10", 3));
   EXPECT_FALSE(HexDecode("0g").has_value());
   EXPECT_FALSE(HexDecode("abc").has_value());
+}
+
+// Ids come from a per-thread generator: any length, no repeats within or across threads,
+// and the time-ordered id layout kept.
+TEST(CryptoTest, UniqueBytesDoNotRepeatAcrossThreads) {
+  for (size_t n : {0, 1, 7, 8, 9, 16, 33}) EXPECT_EQ(UniqueBytes(n).size(), n);
+  std::vector<std::string> a, b;
+  std::thread other([&b] {
+    for (int i = 0; i < 10000; ++i) b.push_back(UniqueBytes(16));
+  });
+  for (int i = 0; i < 10000; ++i) a.push_back(UniqueBytes(16));
+  other.join();
+  std::set<std::string> all(a.begin(), a.end());
+  all.insert(b.begin(), b.end());
+  EXPECT_EQ(all.size(), 20000u);
+  std::string id = RandomIdGenerator().NewId();
+  ASSERT_EQ(id.size(), 32u);
+  EXPECT_EQ(id[12], '7') << id;  // UUIDv7 version nibble
+  EXPECT_NE(id, RandomIdGenerator().NewId());
 }
 
 TEST(StatusTest, FieldViolationsTravelInGrpcDetails) {
@@ -287,27 +311,57 @@ TEST(AuthTest, PoliciesComeFromTheContract) {
 namespace tuopin::common {
 namespace {
 
+// Sends stderr to a file while alive, and counts whole log lines with a message there.
+class StderrToFile {
+ public:
+  explicit StderrToFile(const std::string& name) : path_(::testing::TempDir() + "/" + name) {
+    fflush(stderr);
+    saved_ = dup(fileno(stderr));
+    redirected_ = freopen(path_.c_str(), "w", stderr) != nullptr;
+  }
+  ~StderrToFile() {
+    fflush(stderr);
+    dup2(saved_, fileno(stderr));
+    close(saved_);
+  }
+  bool ok() const { return redirected_; }
+  int Lines(const std::string& msg) const {
+    std::ifstream in(path_);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      if (line.find("\"msg\":\"" + msg + "\"") != std::string::npos && line.back() == '}') ++n;
+    }
+    return n;
+  }
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+  bool redirected_ = false;
+};
+
 TEST(LogTest, AsyncLinesArriveWholeAndNoneAreDropped) {
-  std::string path = ::testing::TempDir() + "/async-log.txt";
-  fflush(stderr);
-  int saved = dup(fileno(stderr));
-  ASSERT_NE(freopen(path.c_str(), "w", stderr), nullptr);
+  StderrToFile err("async-log.txt");
+  ASSERT_TRUE(err.ok());
   for (int i = 0; i < 200; ++i) LogAsync(LogLevel::kInfo, "access", {{"n", std::to_string(i)}});
   int lines = 0;
   for (int attempt = 0; attempt < 100 && lines < 200; ++attempt) {
     absl::SleepFor(absl::Milliseconds(20));
-    std::ifstream in(path);
-    std::string line;
-    lines = 0;
-    while (std::getline(in, line)) {
-      if (line.find("\"msg\":\"access\"") != std::string::npos && line.back() == '}') ++lines;
-    }
+    lines = err.Lines("access");
   }
-  fflush(stderr);
-  dup2(saved, fileno(stderr));
-  close(saved);
   EXPECT_EQ(lines, 200);
   EXPECT_EQ(DroppedAsyncLogLines(), 0u);
+}
+
+// A stopping server flushes the access log: every line queued before the flush is written
+// when it returns, without waiting for the writer's next batch.
+TEST(LogTest, FlushWritesEveryQueuedLineAtOnce) {
+  StderrToFile err("async-log-flush.txt");
+  ASSERT_TRUE(err.ok());
+  for (int i = 0; i < 10; ++i) LogAsync(LogLevel::kInfo, "flushed", {{"n", std::to_string(i)}});
+  FlushAsyncLog();
+  EXPECT_EQ(err.Lines("flushed"), 10);
 }
 
 }  // namespace
