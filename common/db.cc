@@ -8,8 +8,10 @@
 #include <mysql_driver.h>
 
 #include <random>
+#include <stdexcept>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -131,6 +133,83 @@ size_t InListSize(size_t n) {
   return size;
 }
 
+std::string SqlHex(absl::string_view bytes) {
+  std::string out;
+  AppendSqlHex(&out, bytes);
+  return out;
+}
+
+void AppendSqlHex(std::string* out, absl::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  size_t at = out->size();
+  out->resize(at + 3 + 2 * bytes.size());
+  char* p = out->data() + at;
+  *p++ = 'X';
+  *p++ = '\'';
+  for (unsigned char c : bytes) {
+    *p++ = kDigits[c >> 4];
+    *p++ = kDigits[c & 15];
+  }
+  *p = '\'';
+}
+
+std::string SqlTime(absl::Time t) { return absl::StrCat("'", ToSqlTime(t), "'"); }
+
+void CheckTextSql(absl::string_view sql) {
+  auto refuse = [&](size_t at, absl::string_view why) {
+    throw std::invalid_argument(absl::StrCat("text SQL ", why, " at byte ", at, ": ",
+                                             sql.substr(0, std::min<size_t>(sql.size(), 120))));
+  };
+  auto is_ident = [](char c) { return absl::ascii_isalnum(c) || c == '_' || c == '$'; };
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    switch (c) {
+      case ';':
+        refuse(i, "holds a second statement");
+        break;
+      case '"':
+      case '`':
+      case '\\':
+        refuse(i, "holds a character outside the rule");
+        break;
+      case '#':
+        refuse(i, "holds a comment");
+        break;
+      case '-':
+      case '/':
+        if (i + 1 < sql.size() && sql[i + 1] == (c == '-' ? '-' : '*'))
+          refuse(i, "holds a comment");
+        break;
+      case '\'': {
+        size_t j = i + 1;
+        if (i > 0 && (sql[i - 1] == 'X' || sql[i - 1] == 'x') && (i < 2 || !is_ident(sql[i - 2]))) {
+          while (j < sql.size() && absl::ascii_isxdigit(sql[j])) ++j;
+        } else {
+          // Exactly YYYY-MM-DD hh:mm:ss[.ffffff], as SqlTime writes it.
+          static constexpr char kShape[] = "dddd-dd-dd dd:dd:dd";
+          for (const char* p = kShape; *p != '\0'; ++p, ++j) {
+            if (j >= sql.size() || (*p == 'd' ? !absl::ascii_isdigit(sql[j]) : sql[j] != *p)) {
+              refuse(i, "quotes a string that is not a literal of SqlHex or SqlTime");
+            }
+          }
+          if (j < sql.size() && sql[j] == '.') {
+            size_t digits = 0;
+            for (++j; j < sql.size() && absl::ascii_isdigit(sql[j]); ++j) ++digits;
+            if (digits == 0 || digits > 6) refuse(i, "quotes a time with bad fractions");
+          }
+        }
+        if (j >= sql.size() || sql[j] != '\'') {
+          refuse(i, "quotes a string that is not a literal of SqlHex or SqlTime");
+        }
+        i = j;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
 DbSession::DbSession(std::unique_ptr<sql::Connection> conn) : conn_(std::move(conn)) {}
 DbSession::~DbSession() {
   statements_.clear();
@@ -150,17 +229,102 @@ sql::PreparedStatement& DbSession::Prepare(absl::string_view sql_text) {
 }
 
 void DbSession::ExecuteRaw(absl::string_view sql_text) {
-  std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
-  // A statement that answers with rows (ANALYZE, SELECT GET_LOCK, ...) must have them
-  // read, or the connection refuses the next command ("commands out of sync").
-  if (stmt->execute(std::string(sql_text))) {
-    std::unique_ptr<sql::ResultSet> rows(stmt->getResultSet());
-    while (rows && rows->next()) {
-    }
-  }
+  Script script(*this);
+  script.AddConstant(std::string(sql_text));
+  script.Run();
 }
 
-Query::Query(DbSession& session, absl::string_view sql_text) : stmt_(session.Prepare(sql_text)) {
+void DbSession::BeginLazily(bool read_only) {
+  tx_ = Tx::kPending;
+  read_only_ = read_only;
+}
+
+void DbSession::SendPendingBegin() {
+  if (tx_ != Tx::kPending) return;
+  tx_ = Tx::kOpen;
+  ExecuteRaw(read_only_ ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
+}
+
+void DbSession::Commit() {
+  if (tx_ == Tx::kPending) tx_ = Tx::kNone;
+  // Open until the server confirms the COMMIT: a failed one is followed by a ROLLBACK.
+  if (tx_ == Tx::kOpen) Script(*this).RunAndCommit();
+}
+
+void DbSession::Rollback() {
+  Tx was = tx_;
+  tx_ = Tx::kNone;
+  if (was == Tx::kOpen) ExecuteRaw("ROLLBACK");
+}
+
+size_t Script::Add(std::string sql_text, RowsReader rows) {
+  CheckTextSql(sql_text);
+  statements_.emplace_back(std::move(sql_text), std::move(rows));
+  return statements_.size() - 1;
+}
+
+size_t Script::AddConstant(std::string sql_text) {
+  statements_.emplace_back(std::move(sql_text), nullptr);
+  return statements_.size() - 1;
+}
+
+void Script::Run() { Send(false); }
+void Script::RunAndCommit() { Send(true); }
+
+void Script::Send(bool commit) {
+  failed_ = -1;
+  std::vector<std::pair<std::string, RowsReader>> statements;
+  statements.swap(statements_);
+  // A pending BEGIN goes first (a failure there leaves failed() at -1).
+  int first = 0;
+  std::string text;
+  if (session_.tx_ == DbSession::Tx::kPending) {
+    text = session_.read_only_ ? "START TRANSACTION READ ONLY" : "START TRANSACTION";
+    first = -1;
+    // Open from here on: were the packet lost, a ROLLBACK is what the session needs.
+    session_.tx_ = DbSession::Tx::kOpen;
+  }
+  for (const auto& st : statements) {
+    if (!text.empty()) text += ";\n";
+    text += st.first;
+  }
+  if (commit) text += text.empty() ? "COMMIT" : ";\nCOMMIT";
+  if (text.empty()) return;
+  int last = static_cast<int>(statements.size()) - (commit ? 0 : 1);
+  std::unique_ptr<sql::Statement> stmt(session_.conn_->createStatement());
+  int at = first;
+  try {
+    // Multi-statements: execute() answers for the first statement, getMoreResults()
+    // moves to the next one. Connector/C++ 1.1 cannot tell "no more results" from "a
+    // statement without rows", so the loop counts the statements it sent.
+    bool has_rows = stmt->execute(text);
+    for (;;) {
+      if (has_rows) {
+        std::unique_ptr<sql::ResultSet> rows(stmt->getResultSet());
+        const RowsReader* reader =
+            at >= 0 && at < static_cast<int>(statements.size()) && statements[at].second
+                ? &statements[at].second
+                : nullptr;
+        if (reader != nullptr) {
+          (*reader)(*rows);
+        } else {
+          while (rows->next()) {
+          }
+        }
+      }
+      if (at == last) break;
+      ++at;
+      has_rows = stmt->getMoreResults();
+    }
+  } catch (const sql::SQLException&) {
+    failed_ = at;
+    throw;
+  }
+  if (commit) session_.tx_ = DbSession::Tx::kNone;
+}
+
+Query::Query(DbSession& session, absl::string_view sql_text)
+    : session_(session), stmt_(session.Prepare(sql_text)) {
   stmt_.clearParameters();
 }
 Query& Query::Arg(absl::string_view v) {
@@ -183,9 +347,13 @@ Query& Query::InList(const std::vector<std::string>& values) {
 }
 
 std::unique_ptr<sql::ResultSet> Query::Rows() {
+  session_.SendPendingBegin();
   return std::unique_ptr<sql::ResultSet>(stmt_.executeQuery());
 }
-int64_t Query::Exec() { return stmt_.executeUpdate(); }
+int64_t Query::Exec() {
+  session_.SendPendingBegin();
+  return stmt_.executeUpdate();
+}
 
 absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(const DbConfig& config) {
   if (config.pool_size < 1) return absl::InvalidArgumentError("pool size must be at least 1");
@@ -219,6 +387,9 @@ absl::StatusOr<std::unique_ptr<DbSession>> ConnectionPool::Connect() {
     opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
     opts["OPT_CONNECT_TIMEOUT"] = 5;
     opts["OPT_RECONNECT"] = false;
+    // Several statements per round trip (Script). Text SQL takes values only as
+    // SqlHex/SqlTime literals and numbers, so this opens no door to stacked injection.
+    opts["CLIENT_MULTI_STATEMENTS"] = true;
     std::unique_ptr<sql::Connection> conn(driver->connect(opts));
     auto session = std::make_unique<DbSession>(std::move(conn));
     // Strict mode: out-of-range or truncated values are errors, never silently changed.
@@ -312,19 +483,17 @@ absl::Status RunInTransaction(ConnectionPool& pool,
     auto lease = pool.Acquire();
     if (!lease.ok()) return lease.status();
     DbSession& s = **lease;
-    bool began = false;
     try {
-      s.ExecuteRaw(options.read_only ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
-      began = true;
+      s.BeginLazily(options.read_only);
       absl::Status st = fn(s);
       // COMMIT and ROLLBACK as statements: Connector/C++ 1.1.12's Connection::commit()
       // ignores the server's answer, so a commit on a connection that died (server
       // crash, KILL) looked successful and an acknowledged write could be lost.
       if (st.ok()) {
-        s.ExecuteRaw("COMMIT");
+        s.Commit();
         return absl::OkStatus();
       }
-      s.ExecuteRaw("ROLLBACK");
+      s.Rollback();
       // A retryable error raised inside fn (already converted) is retried too.
       if (!IsRetryable(st) || SqlErrorCode(st) == 0) return st;
       last = st;
@@ -332,9 +501,9 @@ absl::Status RunInTransaction(ConnectionPool& pool,
       last = SqlErrorToStatus(e);
       if (last.code() == absl::StatusCode::kUnavailable) {
         lease->Discard();
-      } else if (began) {
+      } else if (s.in_transaction()) {
         try {
-          s.ExecuteRaw("ROLLBACK");
+          s.Rollback();
         } catch (const sql::SQLException&) {
           lease->Discard();
         }

@@ -68,24 +68,90 @@ std::string Placeholders(size_t n);
 // its last value.
 size_t InListSize(size_t n);
 
-// One pooled connection and its prepared-statement cache.
+// Literals for SQL sent as text (Script, ExecuteRaw). Values enter text SQL only through
+// these and through numbers the code formats itself, never as quoted strings:
+// - a string or bytes as a hex literal, X'..', which no byte of the value can end;
+std::string SqlHex(absl::string_view bytes);
+void AppendSqlHex(std::string* out, absl::string_view bytes);
+// - a time as a quoted DATETIME(6) literal, UTC.
+std::string SqlTime(absl::Time t);
+
+// The rule above, checked: one statement, no comment, no double quote, backquote or
+// backslash, and every quoted literal a hex literal (X'0a1b') or a DATETIME literal
+// ('2026-11-27 21:00:00.000000'). Script::Add throws std::invalid_argument for text that
+// breaks it: a programming error, never a user's.
+void CheckTextSql(absl::string_view sql_text);
+
+// One pooled connection, its prepared-statement cache and its transaction state.
 class DbSession {
  public:
   explicit DbSession(std::unique_ptr<sql::Connection> conn);
   ~DbSession();
-  sql::Connection& raw() { return *conn_; }
   // A prepared statement for this exact SQL text, prepared once per connection.
   sql::PreparedStatement& Prepare(absl::string_view sql_text);
-  // Runs a statement without parameters (DDL, SET, locks).
+  // Runs one constant statement (DDL, SET, locks; not checked by CheckTextSql, so never
+  // built from values); rows it answers are skipped.
   void ExecuteRaw(absl::string_view sql_text);
 
+  // Transactions (used by RunInTransaction). BEGIN is not sent on its own: it travels
+  // with the first statement of the transaction (in the same packet when that statement
+  // is text), and a transaction that ran no statement costs no round trip at all.
+  void BeginLazily(bool read_only);
+  // Sends a BEGIN still pending (before a prepared statement).
+  void SendPendingBegin();
+  // COMMIT / ROLLBACK of the open transaction; nothing to send when none was begun.
+  void Commit();
+  void Rollback();
+  bool in_transaction() const { return tx_ != Tx::kNone; }
+
  private:
+  friend class Script;
+  enum class Tx { kNone, kPending, kOpen };
   std::unique_ptr<sql::Connection> conn_;
   absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+  Tx tx_ = Tx::kNone;
+  bool read_only_ = false;
+};
+
+// Text statements sent to the server in one packet (one round trip) and run in order:
+//   Script script(s);
+//   script.Add(absl::StrCat("INSERT INTO t (id) VALUES (", SqlHex(id), ")"));
+//   script.Add("SELECT ...", [&](sql::ResultSet& rows) { ... });
+//   script.Run();
+// The server stops at the first statement that fails: Run throws its SQLException and
+// failed() tells which statement it was. In a transaction whose BEGIN is pending, the
+// BEGIN goes first in the same packet. The connection is opened with multi-statements
+// on, so text SQL must follow the rule above (SqlHex, SqlTime, own numbers).
+class Script {
+ public:
+  using RowsReader = std::function<void(sql::ResultSet&)>;
+  explicit Script(DbSession& session) : session_(session) {}
+  // Appends one statement (without a terminating ';'; checked by CheckTextSql); `rows`,
+  // when given, reads the rows it answers (rows of a statement without a reader are
+  // skipped). Returns its index.
+  size_t Add(std::string sql_text, RowsReader rows = nullptr);
+  size_t size() const { return statements_.size(); }
+  // Runs the statements added since the last run.
+  void Run();
+  // Runs them followed by COMMIT, ending the session's transaction in the same round
+  // trip: the last step of a transaction body (RunInTransaction then commits nothing).
+  void RunAndCommit();
+  // The index of the statement that failed in the last run, or -1. The COMMIT of
+  // RunAndCommit counts as one past the last statement added.
+  int failed() const { return failed_; }
+
+ private:
+  friend class DbSession;
+  size_t AddConstant(std::string sql_text);
+  void Send(bool commit);
+  DbSession& session_;
+  std::vector<std::pair<std::string, RowsReader>> statements_;
+  int failed_ = -1;
 };
 
 // Binds parameters in order and runs a cached prepared statement:
 //   Query(s, "SELECT a FROM t WHERE id = ?").Arg(id).Rows();
+// A pending BEGIN of the session is sent first, on its own.
 class Query {
  public:
   Query(DbSession& session, absl::string_view sql_text);
@@ -106,6 +172,7 @@ class Query {
   int64_t Exec();
 
  private:
+  DbSession& session_;
   sql::PreparedStatement& stmt_;
   unsigned int next_ = 1;
 };
@@ -159,7 +226,8 @@ struct TxOptions {
   int* attempts = nullptr;
 };
 
-// Runs `fn` in one transaction and commits. Deadlocks, lock-wait timeouts and lost
+// Runs `fn` in one transaction and commits (unless `fn` committed it last, with
+// Script::RunAndCommit). Deadlocks, lock-wait timeouts and lost
 // connections roll back and run `fn` again (at most max_attempts, with jittered
 // backoff), so `fn` must have no effects outside the transaction. A non-OK status from
 // `fn` rolls back and is returned.

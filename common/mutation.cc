@@ -57,14 +57,17 @@ AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx, const En
   return event;
 }
 
-void WriteOutboxEvent(DbSession& s, const AuditEvent& event) {
-  std::string bytes = DeterministicBytes(event);
-  Query(s, "INSERT INTO outbox (event_id, event, created_at) VALUES (?, ?, ?)")
-      .Arg(event.event_id())
-      .Arg(bytes)
-      .Arg(ToSqlTime(absl::FromUnixMicros(
-          google::protobuf::util::TimeUtil::TimestampToMicroseconds(event.occurred_at()))))
-      .Exec();
+std::string OutboxInsert(const AuditEvent& event) {
+  std::string sql = "INSERT INTO outbox (event_id, event, created_at) VALUES (";
+  AppendSqlHex(&sql, event.event_id());
+  sql += ", ";
+  AppendSqlHex(&sql, DeterministicBytes(event));
+  absl::StrAppend(
+      &sql, ", ",
+      SqlTime(absl::FromUnixMicros(
+          google::protobuf::util::TimeUtil::TimestampToMicroseconds(event.occurred_at()))),
+      ")");
+  return sql;
 }
 
 absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
@@ -122,23 +125,28 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
       return entities.status();
     }
     std::string response_bytes = DeterministicBytes(response);
+    // The call's record, its audit event and the COMMIT travel in one round trip.
+    std::string record =
+        "INSERT INTO idempotency (subject, request_id, method, request_sha256, response,"
+        " created_at) VALUES (";
+    for (absl::string_view v :
+         {absl::string_view(ctx.principal.subject()), absl::string_view(ctx.request_id),
+          absl::string_view(ctx.method), absl::string_view(ctx.request_sha256),
+          absl::string_view(response_bytes)}) {
+      AppendSqlHex(&record, v);
+      record += ", ";
+    }
+    absl::StrAppend(&record, SqlTime(ctx.now), ")");
+    Script tail(s);
+    size_t record_at = tail.Add(std::move(record));
+    tail.Add(OutboxInsert(MakeAuditEvent(ids, ctx, *entities, Sha256(response_bytes))));
     try {
-      Query(s,
-            "INSERT INTO idempotency (subject, request_id, method, request_sha256, response,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)")
-          .Arg(ctx.principal.subject())
-          .Arg(ctx.request_id)
-          .Arg(ctx.method)
-          .Arg(ctx.request_sha256)
-          .Arg(response_bytes)
-          .Arg(ToSqlTime(ctx.now))
-          .Exec();
+      tail.RunAndCommit();
     } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() != kErDupEntry) throw;
+      if (e.getErrorCode() != kErDupEntry || tail.failed() != static_cast<int>(record_at)) throw;
       seen = true;
       return RetryTransaction("the request id was recorded by an earlier or concurrent call");
     }
-    WriteOutboxEvent(s, MakeAuditEvent(ids, ctx, *entities, Sha256(response_bytes)));
     return absl::OkStatus();
   });
 }
@@ -148,8 +156,8 @@ std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
 absl::StatusOr<int64_t> NextVersion(absl::string_view given_etag, absl::string_view current_etag,
                                     absl::string_view what) {
   if (!given_etag.empty() && given_etag != current_etag) {
-    return WithReason(absl::AbortedError(absl::StrCat("the ", what,
-                                                      " changed since it was read (etag mismatch)")),
+    return WithReason(absl::AbortedError(
+                          absl::StrCat("the ", what, " changed since it was read (etag mismatch)")),
                       "ETAG_MISMATCH");
   }
   int64_t version = 0;

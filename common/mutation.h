@@ -54,8 +54,8 @@ tuopin::common::v1::AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationCo
                                               const EntityRefs& entities,
                                               absl::string_view response_sha256);
 
-// Writes one audit event into the outbox, inside the caller's transaction.
-void WriteOutboxEvent(DbSession& s, const tuopin::common::v1::AuditEvent& event);
+// The statement that writes one audit event into the outbox (text, for a Script).
+std::string OutboxInsert(const tuopin::common::v1::AuditEvent& event);
 
 // Optimistic concurrency (AIP-154) of the stores' versioned rows: the etag of version n
 // is "v<n>".

@@ -78,24 +78,28 @@ v1::Transfer TransferFromRow(sql::ResultSet& rs) {
 }
 
 // Locks the accounts in id order (InnoDB walks an IN list on the primary key in key
-// order), so two batches never wait for each other in a cycle.
+// order), so two batches never wait for each other in a cycle. One round trip, which
+// also carries the transaction's BEGIN when this is its first statement.
 AccountMap LockAccounts(DbSession& s, std::vector<std::string> ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   AccountMap out;
+  common::Script script(s);
   for (size_t start = 0; start < ids.size(); start += 1024) {
-    std::vector<std::string> chunk(ids.begin() + start,
-                                   ids.begin() + std::min(ids.size(), start + 1024));
-    auto rs = Query(s, absl::StrCat("SELECT ", kAccountCols, " FROM accounts WHERE id IN (",
-                                    common::Placeholders(common::InListSize(chunk.size())),
-                                    ") ORDER BY id FOR UPDATE"))
-                  .InList(chunk)
-                  .Rows();
-    while (rs->next()) {
-      v1::Account a = AccountFromRow(*rs);
-      out[a.id()] = std::move(a);
+    std::string sql = absl::StrCat("SELECT ", kAccountCols, " FROM accounts WHERE id IN (");
+    for (size_t k = start; k < std::min(ids.size(), start + 1024); ++k) {
+      if (k > start) sql += ',';
+      common::AppendSqlHex(&sql, ids[k]);
     }
+    sql += ") ORDER BY id FOR UPDATE";
+    script.Add(std::move(sql), [&](sql::ResultSet& rs) {
+      while (rs.next()) {
+        v1::Account a = AccountFromRow(rs);
+        out[a.id()] = std::move(a);
+      }
+    });
   }
+  script.Run();
   return out;
 }
 
@@ -124,118 +128,104 @@ void Project(const v1::Transfer& t, absl::flat_hash_map<std::string, Projection>
   }
 }
 
-// Writes the new balances of the touched accounts: one UPDATE joined with a derived
-// table of the new values per 64 accounts, instead of a round trip per account. The
-// table is padded to a power of two with rows of an id no account has, so a connection
-// prepares at most seven variants.
-void WriteAccounts(DbSession& s, const AccountMap& accounts,
-                   const std::vector<std::string>& touched,
-                   const absl::flat_hash_map<std::string, Projection>& posted, absl::Time now) {
-  std::string when = ToSqlTime(now);
-  constexpr char kFirst[] =
-      "SELECT ? AS id, ? AS dpe, ? AS dpo, ? AS cpe, ? AS cpo, ? AS app, ? AS alo, ? AS dis,"
-      " ? AS cr, ? AS db";
-  constexpr char kNext[] = " UNION ALL SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
-  for (size_t i = 0; i < touched.size(); i += 64) {
-    size_t real = std::min<size_t>(64, touched.size() - i);
-    size_t n = common::InListSize(real);
-    std::string sql = absl::StrCat("UPDATE accounts a JOIN (", kFirst);
-    for (size_t k = 1; k < n; ++k) sql += kNext;
+// Adds to `script` the write of the new balances of the touched accounts: one UPDATE
+// joined with a derived table of the new values per 256 accounts, instead of a
+// statement per account.
+void AddAccountWrites(common::Script& script, const AccountMap& accounts,
+                      const std::vector<std::string>& touched,
+                      const absl::flat_hash_map<std::string, Projection>& posted, absl::Time now) {
+  std::string when = common::SqlTime(now);
+  Projection none;
+  for (size_t i = 0; i < touched.size(); i += 256) {
+    std::string sql = "UPDATE accounts a JOIN (";
+    for (size_t k = i; k < std::min(touched.size(), i + 256); ++k) {
+      const v1::Account& a = accounts.at(touched[k]);
+      auto p = posted.find(a.id());
+      const Projection& proj = p == posted.end() ? none : p->second;
+      // The first row of the derived table names its columns.
+      bool first = k == i;
+      auto value = [&](int64_t v, const char* name) {
+        absl::StrAppend(&sql, ",", v, first ? name : "");
+      };
+      sql += first ? "SELECT " : " UNION ALL SELECT ";
+      common::AppendSqlHex(&sql, a.id());
+      if (first) sql += " AS id";
+      value(a.debits_pending_fen(), " AS dpe");
+      value(a.debits_posted_fen(), " AS dpo");
+      value(a.credits_pending_fen(), " AS cpe");
+      value(a.credits_posted_fen(), " AS cpo");
+      value(proj.appropriated_in, " AS app");
+      value(proj.allocated_in, " AS alo");
+      value(proj.disbursed_out, " AS dis");
+      value(proj.credited ? 1 : 0, " AS cr");
+      value(proj.debited ? 1 : 0, " AS db");
+    }
     absl::StrAppend(
         &sql,
         ") v ON a.id = v.id SET a.debits_pending = v.dpe, a.debits_posted = v.dpo,"
         " a.credits_pending = v.cpe, a.credits_posted = v.cpo,"
         " a.appropriated_in = a.appropriated_in + v.app,"
         " a.allocated_in = a.allocated_in + v.alo, a.disbursed_out = a.disbursed_out + v.dis,"
-        " a.first_credit_at = IF(v.cr, COALESCE(a.first_credit_at, ?), a.first_credit_at),"
-        " a.last_credit_at = IF(v.cr, ?, a.last_credit_at),"
-        " a.last_debit_at = IF(v.db, ?, a.last_debit_at)");
-    Query q(s, sql);
-    for (size_t k = 0; k < n; ++k) {
-      if (k >= real) {  // padding: matches no account
-        q.Arg("").Arg(int64_t{0}).Arg(int64_t{0}).Arg(int64_t{0}).Arg(int64_t{0}).Arg(int64_t{0});
-        q.Arg(int64_t{0}).Arg(int64_t{0}).Arg(false).Arg(false);
-        continue;
-      }
-      const v1::Account& a = accounts.at(touched[i + k]);
-      auto p = posted.find(a.id());
-      Projection none;
-      const Projection& proj = p == posted.end() ? none : p->second;
-      q.Arg(a.id())
-          .Arg(a.debits_pending_fen())
-          .Arg(a.debits_posted_fen())
-          .Arg(a.credits_pending_fen())
-          .Arg(a.credits_posted_fen())
-          .Arg(proj.appropriated_in)
-          .Arg(proj.allocated_in)
-          .Arg(proj.disbursed_out)
-          .Arg(proj.credited)
-          .Arg(proj.debited);
-    }
-    q.Arg(when).Arg(when).Arg(when).Exec();
+        " a.first_credit_at = IF(v.cr, COALESCE(a.first_credit_at, ",
+        when, "), a.first_credit_at), a.last_credit_at = IF(v.cr, ", when,
+        ", a.last_credit_at), a.last_debit_at = IF(v.db, ", when, ", a.last_debit_at)");
+    script.Add(std::move(sql));
   }
 }
 
-void InsertResolution(DbSession& s, const std::string& id, v1::TransferState state,
-                      const std::string& reason, absl::Time now) {
-  Query(s, "DELETE FROM pending_transfers WHERE transfer_id = ?").Arg(id).Exec();
-  Query(s,
-        "INSERT INTO transfer_resolutions (transfer_id, state, reason, resolved_at) VALUES (?, ?, "
-        "?, ?)")
-      .Arg(id)
-      .Arg(static_cast<int32_t>(state))
-      .Arg(reason)
-      .Arg(ToSqlTime(now))
-      .Exec();
+// Adds to `script` the resolution of a pending transfer (its deadline leaves).
+void AddResolution(common::Script& script, const std::string& id, v1::TransferState state,
+                   const std::string& reason, absl::Time now) {
+  std::string hex_id = common::SqlHex(id);
+  script.Add(absl::StrCat("DELETE FROM pending_transfers WHERE transfer_id = ", hex_id));
+  script.Add(absl::StrCat(
+      "INSERT INTO transfer_resolutions (transfer_id, state, reason, resolved_at) VALUES (", hex_id,
+      ",", static_cast<int32_t>(state), ",", common::SqlHex(reason), ",", common::SqlTime(now),
+      ")"));
 }
 
-// One multi-row INSERT for the whole batch (up to 1,000 rows), sent as text rather than
-// as prepared statements in chunks: one round trip instead of up to five, and no
-// parameter buffers to allocate and free per value (the allocator was the funds
-// service's largest cost in the ledger benchmark). Strings travel as hex literals
-// (X'..'), which cannot end the literal whatever they contain; numbers and times are
-// formatted by the service.
-void InsertTransfers(DbSession& s, const std::vector<v1::Transfer>& transfers) {
-  if (!transfers.empty()) {
-    auto hex = [](std::string* out, absl::string_view v) {
-      absl::StrAppend(out, "X'", common::HexEncode(v), "'");
-    };
-    std::string sql;
-    sql.reserve(256 + transfers.size() * 320);
-    sql =
-        "INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, kind, linked,"
-        " pending, timeout_seconds, timeout_at, memo, created_at) VALUES ";
-    for (size_t k = 0; k < transfers.size(); ++k) {
-      const v1::Transfer& t = transfers[k];
-      absl::Time created = common::FromTimestamp(t.create_time());
-      sql += k == 0 ? "(" : ",(";
-      hex(&sql, t.id());
-      sql += ',';
-      hex(&sql, t.debit_account_id());
-      sql += ',';
-      hex(&sql, t.credit_account_id());
-      absl::StrAppend(&sql, ",", t.amount_fen(), ",", static_cast<int>(t.kind()), ",",
-                      t.linked() ? 1 : 0, ",", t.pending() ? 1 : 0, ",",
-                      t.pending() ? t.timeout().seconds() : int64_t{0}, ",");
-      if (t.pending()) {
-        absl::StrAppend(&sql, "'", ToSqlTime(created + absl::Seconds(t.timeout().seconds())),
-                        "',");
-      } else {
-        sql += "NULL,";
-      }
-      hex(&sql, t.memo());
-      absl::StrAppend(&sql, ",'", ToSqlTime(created), "')");
+// Adds to `script` the INSERT of a batch's transfers (up to 1,000 rows in one
+// statement, text rather than prepared: no parameter buffers to allocate and free per
+// value, the allocator was the funds service's largest cost in the ledger benchmark) and
+// of the deadlines of its pending ones. Returns the index of the transfers' INSERT in the
+// script, or -1 when there is nothing to insert.
+int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& transfers) {
+  if (transfers.empty()) return -1;
+  std::string sql;
+  sql.reserve(256 + transfers.size() * 320);
+  sql =
+      "INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, kind, linked,"
+      " pending, timeout_seconds, timeout_at, memo, created_at) VALUES ";
+  std::string pending;
+  for (size_t k = 0; k < transfers.size(); ++k) {
+    const v1::Transfer& t = transfers[k];
+    absl::Time created = common::FromTimestamp(t.create_time());
+    sql += k == 0 ? "(" : ",(";
+    common::AppendSqlHex(&sql, t.id());
+    sql += ',';
+    common::AppendSqlHex(&sql, t.debit_account_id());
+    sql += ',';
+    common::AppendSqlHex(&sql, t.credit_account_id());
+    absl::StrAppend(&sql, ",", t.amount_fen(), ",", static_cast<int>(t.kind()), ",",
+                    t.linked() ? 1 : 0, ",", t.pending() ? 1 : 0, ",",
+                    t.pending() ? t.timeout().seconds() : int64_t{0}, ",");
+    if (t.pending()) {
+      std::string timeout_at = common::SqlTime(created + absl::Seconds(t.timeout().seconds()));
+      absl::StrAppend(&sql, timeout_at, ",");
+      pending += pending.empty()
+                     ? "INSERT INTO pending_transfers (transfer_id, timeout_at) VALUES ("
+                     : ",(";
+      common::AppendSqlHex(&pending, t.id());
+      absl::StrAppend(&pending, ",", timeout_at, ")");
+    } else {
+      sql += "NULL,";
     }
-    s.ExecuteRaw(sql);
+    common::AppendSqlHex(&sql, t.memo());
+    absl::StrAppend(&sql, ",", common::SqlTime(created), ")");
   }
-  for (const auto& t : transfers) {
-    if (!t.pending()) continue;
-    Query(s, "INSERT INTO pending_transfers (transfer_id, timeout_at) VALUES (?, ?)")
-        .Arg(t.id())
-        .Arg(ToSqlTime(common::FromTimestamp(t.create_time()) +
-                       absl::Seconds(t.timeout().seconds())))
-        .Exec();
-  }
+  int at = static_cast<int>(script.Add(std::move(sql)));
+  if (!pending.empty()) script.Add(std::move(pending));
+  return at;
 }
 
 }  // namespace
@@ -353,20 +343,23 @@ absl::Status MysqlFundsStore::CreateTransfers(const MutationContext& ctx,
           }
         }
         BatchOutcome outcome = decide(accounts, existing);
+        absl::flat_hash_map<std::string, Projection> posted;
+        for (const auto& t : outcome.accepted) {
+          if (!t.pending()) Project(t, posted);
+        }
+        // The transfers, their deadlines and the new balances: one round trip.
+        common::Script writes(s);
+        int insert_at = AddTransferInserts(writes, outcome.accepted);
+        AddAccountWrites(writes, accounts, outcome.touched, posted, ctx.now);
         try {
-          InsertTransfers(s, outcome.accepted);
+          writes.Run();
         } catch (const sql::SQLException& e) {
-          if (e.getErrorCode() != common::kErDupEntry) throw;
+          if (e.getErrorCode() != common::kErDupEntry || writes.failed() != insert_at) throw;
           // An id exists (an earlier batch, or a concurrent one that just committed): the
           // next attempt reads the existing transfers and answers EXISTS for them.
           load_existing = true;
           return common::RetryTransaction("a transfer id already exists");
         }
-        absl::flat_hash_map<std::string, Projection> posted;
-        for (const auto& t : outcome.accepted) {
-          if (!t.pending()) Project(t, posted);
-        }
-        WriteAccounts(s, accounts, outcome.touched, posted, ctx.now);
         auto& resp = static_cast<v1::CreateTransfersResponse&>(m);
         for (auto r : outcome.results) resp.add_results(r);
         EntityRefs refs;
@@ -398,10 +391,13 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
         v1::Transfer t = TransferFromRow(*rs);
         AccountMap accounts = LockAccounts(s, {t.debit_account_id(), t.credit_account_id()});
         TUOPIN_RETURN_IF_ERROR(decide(t, accounts));
-        InsertResolution(s, t.id(), state, reason, ctx.now);
         absl::flat_hash_map<std::string, Projection> posted;
         if (state == v1::TRANSFER_STATE_POSTED) Project(t, posted);
-        WriteAccounts(s, accounts, {t.debit_account_id(), t.credit_account_id()}, posted, ctx.now);
+        common::Script writes(s);
+        AddResolution(writes, t.id(), state, reason, ctx.now);
+        AddAccountWrites(writes, accounts, {t.debit_account_id(), t.credit_account_id()}, posted,
+                         ctx.now);
+        writes.Run();
         t.set_state(state);
         *t.mutable_resolve_time() = common::ToTimestamp(ctx.now);
         static_cast<v1::Transfer&>(m) = t;
@@ -421,14 +417,15 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
   TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(pool_, [&](DbSession& s) -> absl::Status {
     expired = 0;
     std::vector<v1::Transfer> due;
-    // Replicas share the sweep: rows another sweeper holds are skipped.
-    auto rs =
-        Query(s, absl::StrCat(kTransferSelect,
-                              "WHERE t.pending = 1 AND t.timeout_at < ? AND r.transfer_id IS NULL"
-                              " ORDER BY t.timeout_at LIMIT ? FOR UPDATE SKIP LOCKED"))
-            .Arg(ToSqlTime(now))
-            .Arg(limit)
-            .Rows();
+    // Replicas share the sweep: rows another sweeper holds are skipped. The deadlines
+    // of unresolved transfers lead (an index range), never a scan of all transfers.
+    auto rs = Query(s, absl::StrCat(kTransferSelect,
+                                    "JOIN pending_transfers p ON p.transfer_id = t.id"
+                                    " WHERE p.timeout_at < ? AND r.transfer_id IS NULL"
+                                    " ORDER BY p.timeout_at LIMIT ? FOR UPDATE SKIP LOCKED"))
+                  .Arg(ToSqlTime(now))
+                  .Arg(limit)
+                  .Rows();
     while (rs->next()) due.push_back(TransferFromRow(*rs));
     if (due.empty()) return absl::OkStatus();
     std::vector<std::string> account_ids;
@@ -438,6 +435,7 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
     }
     AccountMap accounts = LockAccounts(s, account_ids);
     std::set<std::string> touched;
+    common::Script writes(s);
     for (const auto& t : due) {
       if (!accounts.contains(t.debit_account_id()) || !accounts.contains(t.credit_account_id())) {
         return absl::DataLossError(absl::StrCat("an account of transfer ", t.id(), " is missing"));
@@ -448,7 +446,7 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
       credit.set_credits_pending_fen(credit.credits_pending_fen() - t.amount_fen());
       touched.insert(debit.id());
       touched.insert(credit.id());
-      InsertResolution(s, t.id(), v1::TRANSFER_STATE_EXPIRED, "timeout", now);
+      AddResolution(writes, t.id(), v1::TRANSFER_STATE_EXPIRED, "timeout", now);
       MutationContext ctx;
       ctx.service = "funds";
       ctx.method = "/tuopin.funds.v1.FundsService/ExpirePendingTransfer";
@@ -456,12 +454,13 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
       ctx.request_id = absl::StrCat("expire-", t.id());
       ctx.request_sha256 = common::MessageSha256(t);
       ctx.now = now;
-      common::WriteOutboxEvent(
-          s,
-          common::MakeAuditEvent(ids, ctx, {Entity("transfer", t.id(), credit.region_code())}, ""));
+      writes.Add(common::OutboxInsert(common::MakeAuditEvent(
+          ids, ctx, {Entity("transfer", t.id(), credit.region_code())}, "")));
       ++expired;
     }
-    WriteAccounts(s, accounts, std::vector<std::string>(touched.begin(), touched.end()), {}, now);
+    AddAccountWrites(writes, accounts, std::vector<std::string>(touched.begin(), touched.end()), {},
+                     now);
+    writes.RunAndCommit();
     return absl::OkStatus();
   }));
   return expired;

@@ -3,10 +3,12 @@
 
 #include "common/db.h"
 
+#include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
 #include <atomic>
 #include <barrier>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -251,6 +253,160 @@ TEST(TransactionTest, ACommitOnADeadConnectionIsAFailureNotASuccess) {
   EXPECT_TRUE(st.ok()) << st;
   EXPECT_EQ(attempts, 2);
   EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM c WHERE id = 2"), 1);
+}
+
+// Script: text statements in one round trip. Every value here goes through SqlHex and
+// SqlTime, and every byte value must come back as it went in.
+TEST(ScriptTest, RunsStatementsInOrderAndHandsEachItsRows) {
+  TestDatabase db;
+  auto pool = db.NewPool();
+  Exec(*pool, "CREATE TABLE s (id INT PRIMARY KEY, v VARBINARY(600), t DATETIME(6)) ENGINE=InnoDB");
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  const std::string quoted = "it's a \\'; DROP TABLE s; --";
+  absl::Time when = absl::FromUnixMicros(1'790'000'000'123'456);
+  std::string first, second, time_back;
+  int64_t count = -1;
+  ASSERT_TRUE(WithConnection(*pool, [&](DbSession& s) {
+                Script script(s);
+                script.Add(absl::StrCat("INSERT INTO s VALUES (1, ", SqlHex(every_byte), ", ",
+                                        SqlTime(when), ")"));
+                script.Add(absl::StrCat("INSERT INTO s VALUES (2, ", SqlHex(quoted), ", NULL)"));
+                // Rows without a reader are skipped; the readers after it still get theirs.
+                script.Add("SELECT id FROM s");
+                EXPECT_EQ(script.Add("SELECT v, t FROM s WHERE id = 1",
+                                     [&](sql::ResultSet& rs) {
+                                       ASSERT_TRUE(rs.next());
+                                       first = rs.getString(1).asStdString();
+                                       time_back = rs.getString(2).asStdString();
+                                     }),
+                          3u);
+                script.Add("UPDATE s SET v = v WHERE id = 2");
+                script.Add("SELECT v FROM s WHERE id = 2", [&](sql::ResultSet& rs) {
+                  ASSERT_TRUE(rs.next());
+                  second = rs.getString(1).asStdString();
+                });
+                script.Add("SELECT COUNT(*) FROM s", [&](sql::ResultSet& rs) {
+                  ASSERT_TRUE(rs.next());
+                  count = rs.getInt64(1);
+                });
+                script.Run();
+                EXPECT_EQ(script.failed(), -1);
+                EXPECT_EQ(script.size(), 0u);  // a run consumes its statements
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(first, every_byte);
+  EXPECT_EQ(second, quoted);
+  EXPECT_EQ(FromSqlTime(time_back), when);
+  EXPECT_EQ(count, 2);
+}
+
+TEST(ScriptTest, RefusesTextOutsideTheRule) {
+  // What the stores build: hex literals, time literals, numbers (negative too).
+  for (const std::string ok : {absl::StrCat("INSERT INTO t VALUES (", SqlHex("it's"), ", -5, ",
+                                            SqlTime(absl::UnixEpoch()), ")"),
+                               std::string("UPDATE a SET n = n + 1 WHERE id = X'00ff' AND b = x''"),
+                               std::string("SELECT 1")}) {
+    EXPECT_NO_THROW(CheckTextSql(ok)) << ok;
+  }
+  // A value pasted in as a quoted string, a second statement, comments, other quotes.
+  for (const std::string bad :
+       {std::string("SELECT * FROM t WHERE name = 'Zhang'"),
+        std::string("SELECT * FROM t WHERE id = '1' OR '1' = '1'"),
+        std::string("SELECT 1; DROP TABLE t"), std::string("SELECT 1 -- and the rest"),
+        std::string("SELECT 1 /* hidden */"), std::string("SELECT 1 # hidden"),
+        std::string("SELECT \"x\""), std::string("SELECT `x` FROM t"), std::string("SELECT X'4g'"),
+        std::string("SELECT AX'41'"), std::string("SELECT '2026"), std::string("SELECT X'41\\'")}) {
+    EXPECT_THROW(CheckTextSql(bad), std::invalid_argument) << bad;
+  }
+  // Script::Add applies it.
+  TestDatabase db;
+  auto pool = db.NewPool();
+  ASSERT_TRUE(WithConnection(*pool, [](DbSession& s) {
+                Script script(s);
+                EXPECT_THROW(script.Add("SELECT 'a'"), std::invalid_argument);
+                EXPECT_EQ(script.size(), 0u);
+                return absl::OkStatus();
+              }).ok());
+}
+
+TEST(ScriptTest, StopsAtTheFailingStatementAndNamesIt) {
+  TestDatabase db;
+  auto pool = db.NewPool(1);
+  Exec(*pool, "CREATE TABLE f (id INT PRIMARY KEY) ENGINE=InnoDB");
+  // Autocommit: the statement before the failure stays, the ones after it never ran.
+  ASSERT_TRUE(WithConnection(*pool, [&](DbSession& s) {
+                Script script(s);
+                script.Add("INSERT INTO f VALUES (1)");
+                script.Add("INSERT INTO f VALUES (1)");
+                script.Add("INSERT INTO f VALUES (3)");
+                try {
+                  script.Run();
+                  ADD_FAILURE() << "a duplicate key did not fail the script";
+                } catch (const sql::SQLException& e) {
+                  EXPECT_EQ(e.getErrorCode(), kErDupEntry);
+                  EXPECT_EQ(script.failed(), 1);
+                }
+                // The connection is in step again.
+                auto rs = Query(s, "SELECT COUNT(*) FROM f").Rows();
+                EXPECT_TRUE(rs->next());
+                EXPECT_EQ(rs->getInt64(1), 1);
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM f WHERE id = 1"), 1);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM f WHERE id = 3"), 0);
+}
+
+TEST(ScriptTest, TravelsWithTheTransactionsBeginAndCanEndItWithCommit) {
+  TestDatabase db;
+  auto pool = db.NewPool(1);
+  Exec(*pool, "CREATE TABLE g (id INT PRIMARY KEY) ENGINE=InnoDB");
+  // The lazily sent BEGIN goes first in the script's packet: the body's error rolls
+  // the script's write back.
+  absl::Status st = RunInTransaction(*pool, [](DbSession& s) {
+    EXPECT_TRUE(s.in_transaction());
+    Script script(s);
+    script.Add("INSERT INTO g VALUES (1)");
+    script.Run();
+    return absl::FailedPreconditionError("business rule");
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM g"), 0);
+  // A failing statement in the middle: the transaction keeps none of the script.
+  st = RunInTransaction(*pool, [](DbSession& s) {
+    Script script(s);
+    script.Add("INSERT INTO g VALUES (2)");
+    script.Add("INSERT INTO no_such_table VALUES (3)");
+    script.Run();
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(SqlErrorCode(st), 1146);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM g"), 0);
+  // READ ONLY travels too: a write in a read-only transaction is refused.
+  TxOptions read_only;
+  read_only.read_only = true;
+  st = RunInTransaction(
+      *pool,
+      [](DbSession& s) {
+        Script script(s);
+        script.Add("INSERT INTO g VALUES (4)");
+        script.Run();
+        return absl::OkStatus();
+      },
+      read_only);
+  EXPECT_EQ(SqlErrorCode(st), 1792) << st;  // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+  // RunAndCommit ends the transaction in the same round trip; nothing is left open.
+  st = RunInTransaction(*pool, [](DbSession& s) {
+    Query(s, "INSERT INTO g VALUES (5)").Exec();
+    Script script(s);
+    script.Add("INSERT INTO g VALUES (6)");
+    script.RunAndCommit();
+    EXPECT_FALSE(s.in_transaction());
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM g WHERE id IN (5, 6)"), 2);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT @@in_transaction"), 0);
 }
 
 class MutationTest : public ::testing::Test {
