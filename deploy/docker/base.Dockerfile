@@ -12,7 +12,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto \
       libabsl-dev libmysqlcppconn-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev \
-      libgtest-dev libgmock-dev libbenchmark-dev python3 \
+      libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev python3 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -27,7 +27,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgrpc++1.51 libprotobuf32 libabsl20220623 \
       libmysqlcppconn7v5 libssl3 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
-      ca-certificates \
+      libcpp-httplib0.11 libjemalloc2 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=builder /out/lib/ /usr/local/lib/
 RUN ldconfig

@@ -10,8 +10,11 @@
    flags_doc_test keeps equal to the binaries' --helpfull); the container ports, the
    native gRPC probes and the Services' target ports match --port, --metrics_port and
    --http_port; the grace period outlasts --shutdown_grace + --drain_timeout; every
-   Secret a pod mounts exists (dev) or is in the template (prod); and each Dockerfile runs
-   its own binary and exposes exactly the ports its Deployment declares.
+   Secret a pod mounts exists (dev) or is in the template (prod); each Dockerfile runs
+   its own binary and exposes exactly the ports its Deployment declares; and every
+   shared library a built binary loads is in the runtime image (the repository's own
+   copied by the builder stage, the rest from a Debian package the runtime stage
+   installs, found with ldd, dpkg -S and apt-cache depends).
 
 Exits 1 with one line per problem. `--root` points at another checkout (the tests break
 a copy on purpose and expect a failure)."""
@@ -27,6 +30,7 @@ import sys
 import yaml
 
 problems = []
+_cache = {}
 
 
 def fail(msg):
@@ -173,10 +177,59 @@ def check_objects(root, label, objects, flags, secret_names, default_ports):
                 fail(f"{label}: {name} mounts Secret {s}, which does not exist")
 
 
-def check_image_libraries(root, binary, base):
-    """Every shared library of the repository that the built binary loads (ldd of
-    build/services/<name>/<binary>, when built) is one the builder stage copies into the
-    runtime image: built under /build/proto and matched by the copied name pattern."""
+def runtime_packages(base):
+    """The Debian packages the runtime stage installs, and everything they depend on,
+    with what debian:bookworm-slim has already (apt's dependencies): None when apt-cache
+    is not there to tell."""
+    if not shutil.which("apt-cache"):
+        return None
+    runtime = base[base.index("AS runtime"):]
+    m = re.search(r"apt-get install -y --no-install-recommends((?:[^\\\n&]|\\\n)+)", runtime)
+    if not m:
+        fail("deploy/docker/base.Dockerfile: the runtime stage installs no packages")
+        return set()
+    listed = m.group(1).replace("\\\n", " ").split()
+    out = subprocess.run(["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
+                          "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
+                          "apt", *listed], capture_output=True, text=True).stdout
+    closure = set(listed)
+    for line in out.splitlines():
+        dep = re.match(r"\s*(?:\|?(?:Pre)?Depends): (\S+)", line)
+        if dep:
+            closure.add(dep.group(1).split(":")[0])
+        elif line and not line[0].isspace() and not line.startswith("<"):
+            closure.add(line.split(":")[0])
+    return closure
+
+
+def packages_of(paths):
+    """The Debian package owning each library file (merged /usr or not), asked of dpkg
+    once for all of them and remembered: {path: package}; unknown files are left out."""
+    known = _cache.setdefault("packages", {})
+    variants = {}
+    for path in paths:
+        if path in known:
+            continue
+        real = os.path.realpath(path)
+        for v in {path, real, real.replace("/usr/lib/", "/lib/", 1), real.replace("/lib/", "/usr/lib/", 1)}:
+            variants.setdefault(v, set()).add(path)
+    if variants:
+        out = subprocess.run(["dpkg", "-S", *sorted(variants)], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            package, _, owned = line.partition(": ")
+            for path in variants.get(owned.strip(), ()):
+                known[path] = package.split(":")[0]
+        for path in paths:
+            known.setdefault(path, None)
+    return known
+
+
+def check_image_libraries(root, binary, base, packages):
+    """Every shared library the built binary loads (ldd of build/services/<name>/<binary>,
+    when built) is in the runtime image: the repository's own are built under
+    /build/proto and matched by the pattern the builder stage copies; every other one
+    belongs to a Debian package the runtime stage installs (or that comes with them or
+    with the slim base image)."""
     built = os.path.join(root, "build", "services", binary[len("tuopin-"):], binary)
     if not os.path.exists(built) or not shutil.which("ldd"):
         return
@@ -185,14 +238,20 @@ def check_image_libraries(root, binary, base):
         fail("deploy/docker/base.Dockerfile: does not copy the repository's shared libraries into /out/lib")
         return
     out = subprocess.run(["ldd", built], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        lib = re.match(r"\s*(libtuopin\S*) => (\S+)", line)
-        if not lib:
+    libs = [(m.group(1), m.group(2)) for m in re.finditer(r"^\s*(lib\S*) => (/\S+)", out, re.M)]
+    owners = {}
+    if packages is not None and shutil.which("dpkg"):
+        owners = packages_of([path for name, path in libs if not name.startswith("libtuopin")])
+    for name, path in libs:
+        if name.startswith("libtuopin"):
+            proto_dir = os.path.realpath(os.path.join(root, "build", "proto")) + os.sep
+            if not fnmatch.fnmatch(name, m.group(1)) or not os.path.realpath(path).startswith(proto_dir):
+                fail(f"deploy/docker/base.Dockerfile: {binary} loads {name} ({path}), which the runtime image lacks")
             continue
-        name, path = lib.group(1), lib.group(2)
-        proto_dir = os.path.realpath(os.path.join(root, "build", "proto")) + os.sep
-        if not fnmatch.fnmatch(name, m.group(1)) or not os.path.realpath(path).startswith(proto_dir):
-            fail(f"deploy/docker/base.Dockerfile: {binary} loads {name} ({path}), which the runtime image lacks")
+        package = owners.get(path)
+        if package is not None and package not in packages:
+            fail(f"deploy/docker/base.Dockerfile: {binary} loads {name} from package {package}, "
+                 "which the runtime stage does not install")
 
 
 def dockerfile_ports(root, binary):
@@ -209,7 +268,11 @@ def dockerfile_ports(root, binary):
     base = open(os.path.join(root, "deploy/docker/base.Dockerfile")).read()
     if "FROM debian:bookworm AS builder" not in base or "FROM debian:bookworm-slim AS runtime" not in base:
         fail("deploy/docker/base.Dockerfile: the stages are not from debian:bookworm")
-    check_image_libraries(root, binary, base)
+    if "runtime_packages" not in _cache:
+        _cache["runtime_packages"] = runtime_packages(base)
+    if ("libraries", binary) not in _cache:
+        _cache[("libraries", binary)] = True
+        check_image_libraries(root, binary, base, _cache["runtime_packages"])
     ports = set()
     for m in re.finditer(r"^EXPOSE (.*)$", text, re.M):
         ports |= {int(p) for p in m.group(1).split()}

@@ -63,6 +63,14 @@ class K8sCheckTest(unittest.TestCase):
         self.broken("deploy/docker/base.Dockerfile", "-name 'libtuopin_*.so*'", "-name 'libtuopin_proto.so*'",
                     r"tuopin-\w+ loads libtuopin_(rpc|health)_proto\.so .*which the runtime image lacks")
 
+    def test_a_runtime_image_without_a_debian_library_the_binaries_load_fails(self):
+        if not os.path.exists(os.path.join(REPO, "build", "services", "gateway", "tuopin-gateway")):
+            self.skipTest("needs the binaries built in build/")
+        if not shutil.which("apt-cache") or not shutil.which("dpkg"):
+            self.skipTest("needs dpkg and apt-cache to map libraries to packages")
+        self.broken("deploy/docker/base.Dockerfile", " libjemalloc2 ", " ",
+                    r"tuopin-\w+ loads libjemalloc\.so\.2 from package libjemalloc2, which the runtime stage does not install")
+
     def test_a_probe_on_the_wrong_port_fails(self):
         self.broken("deploy/k8s/base/funds.yaml", "            grpc:\n              port: 50062",
                     "            grpc:\n              port: 50063", r"readinessProbe on port 50063 but --port 50062")
