@@ -5,6 +5,7 @@
 #include <deque>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -18,34 +19,74 @@ constexpr const char* kLevelNames[] = {"debug", "info", "warning", "error"};
 
 void SetMinLogLevel(LogLevel level) { g_min_level = static_cast<int>(level); }
 
-std::string JsonQuote(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
+namespace {
+
+// Appends `s` as a JSON string: runs of plain characters in one append.
+void AppendJsonQuoted(std::string* out, absl::string_view s) {
+  out->push_back('"');
+  size_t plain = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"':
-        out += "\\\"";
+        out->append("\\\"");
         break;
       case '\\':
-        out += "\\\\";
+        out->append("\\\\");
         break;
       case '\n':
-        out += "\\n";
+        out->append("\\n");
         break;
       case '\r':
-        out += "\\r";
+        out->append("\\r");
         break;
       case '\t':
-        out += "\\t";
+        out->append("\\t");
         break;
       default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+        absl::StrAppendFormat(out, "\\u%04x", c);
     }
   }
-  out += "\"";
+  out->append(s.data() + plain, s.size() - plain);
+  out->push_back('"');
+}
+
+// RFC 3339 in UTC with microseconds ("2026-11-27T21:00:00.123456Z"), without a time-zone
+// lookup: the civil date from the day number (H. Hinnant's civil_from_days).
+void AppendUtcMicros(std::string* out, absl::Time t) {
+  int64_t us = absl::ToUnixMicros(t);
+  int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+  int64_t micros = us - secs * 1000000;
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t sod = secs - days * 86400;
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  absl::StrAppendFormat(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", year, month, day, sod / 3600,
+                        sod / 60 % 60, sod % 60, micros);
+}
+
+}  // namespace
+
+std::string JsonQuote(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  AppendJsonQuoted(&out, s);
+  return out;
+}
+
+std::string FormatLogTime(absl::Time t) {
+  std::string out;
+  AppendUtcMicros(&out, t);
   return out;
 }
 
@@ -53,12 +94,17 @@ namespace {
 
 std::string FormatLine(LogLevel level, absl::string_view message,
                        std::initializer_list<LogField> fields) {
-  std::string line =
-      absl::StrFormat("{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":%s",
-                      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()),
-                      kLevelNames[static_cast<int>(level)], JsonQuote(message));
+  std::string line;
+  line.reserve(160 + message.size());
+  line += "{\"ts\":\"";
+  AppendUtcMicros(&line, absl::Now());
+  absl::StrAppend(&line, "\",\"level\":\"", kLevelNames[static_cast<int>(level)], "\",\"msg\":");
+  AppendJsonQuoted(&line, message);
   for (const auto& [key, value] : fields) {
-    line += absl::StrFormat(",%s:%s", JsonQuote(key), JsonQuote(value));
+    line += ',';
+    AppendJsonQuoted(&line, key);
+    line += ':';
+    AppendJsonQuoted(&line, value);
   }
   line += "}\n";
   return line;

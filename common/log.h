@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace tuopin::common {
 
@@ -28,6 +29,8 @@ void FlushAsyncLog();
 void SetMinLogLevel(LogLevel level);
 // Quotes and escapes a string as a JSON string literal.
 std::string JsonQuote(absl::string_view s);
+// The time as log lines write it: RFC 3339, UTC, microseconds ("...T21:00:00.123456Z").
+std::string FormatLogTime(absl::Time t);
 
 inline void LogInfo(absl::string_view m, std::initializer_list<LogField> f = {}) {
   Log(LogLevel::kInfo, m, f);

@@ -94,14 +94,19 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
       // Spread calls over every address the name resolves to (scaled-out backends).
       args.SetLoadBalancingPolicyName("round_robin");
       args.SetMaxReceiveMessageSize(16 << 20);
+      // Calls are not retried by gRPC (the caller decides; mutations carry request ids),
+      // so the retry filter would only copy every request; and BDP probing pings the
+      // backend after reads, more wakeups than a short unary call is worth.
+      args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+      args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
       backend->channel =
           grpc::CreateCustomChannel(target->second, grpc::InsecureChannelCredentials(), args);
       backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
     }
     gw->service_backend_[service] = backend.get();
     for (int code = 0; code < static_cast<int>(backend->calls.size()); ++code) {
-      backend->calls[code] = &CallsCounter().Add(
-          {{"backend", backend_name}, {"code", std::to_string(code)}});
+      backend->calls[code] =
+          &CallsCounter().Add({{"backend", backend_name}, {"code", std::to_string(code)}});
     }
     gw->policies_.AddService(common::FindService(service));
   }
@@ -213,11 +218,10 @@ void Gateway::PrepareBackendContext(const Admission& a, const CallMetadata& md,
   }
 }
 
-void Gateway::AccessLog(const Admission* a, absl::string_view method, absl::string_view subject,
+void Gateway::AccessLog(const Backend* backend, absl::string_view method, absl::string_view subject,
                         int code, absl::Duration latency, absl::string_view request_id) const {
   // Counted here as well as by the gRPC interceptor, so JSON/HTTP calls show too.
-  const auto& counters =
-      a != nullptr && a->backend != nullptr ? a->backend->calls : unrouted_calls_;
+  const auto& counters = backend != nullptr ? backend->calls : unrouted_calls_;
   if (code >= 0 && code < static_cast<int>(counters.size())) counters[code]->Increment();
   if (!access_log_) return;
   // Written by a background thread: the call does not wait for stderr.
@@ -227,7 +231,7 @@ void Gateway::AccessLog(const Admission* a, absl::string_view method, absl::stri
                     {"code", std::to_string(code)},
                     {"latency_us", std::to_string(absl::ToInt64Microseconds(latency))},
                     {"request_id", std::string(request_id)},
-                    {"backend", a != nullptr && a->backend != nullptr ? a->backend->name : ""}});
+                    {"backend", backend != nullptr ? backend->name : ""}});
 }
 
 }  // namespace tuopin::gateway

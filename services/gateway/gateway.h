@@ -115,8 +115,10 @@ class Gateway {
   // Sets deadline and metadata of the backend call.
   void PrepareBackendContext(const Admission& a, const CallMetadata& md,
                              grpc::ClientContext& ctx) const;
-  void AccessLog(const Admission* a, absl::string_view method, absl::string_view subject, int code,
-                 absl::Duration latency, absl::string_view request_id) const;
+  // Counts a finished call and writes its access-log line; `backend` is null for a call
+  // refused before it was routed.
+  void AccessLog(const Backend* backend, absl::string_view method, absl::string_view subject,
+                 int code, absl::Duration latency, absl::string_view request_id) const;
   void set_access_log(bool on) { access_log_ = on; }
 
   const common::MethodPolicies& policies() const { return policies_; }

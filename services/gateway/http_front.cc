@@ -115,7 +115,8 @@ HttpFront::HttpFront(Gateway& gateway)
     res.set_header("X-Request-Id", a.request_id);
     auto finish = [&](const grpc::Status& st, const std::string& body) {
       gateway_.Release(a);
-      gateway_.AccessLog(&a, method, subject, st.error_code(), absl::Now() - start, a.request_id);
+      gateway_.AccessLog(a.backend, method, subject, st.error_code(), absl::Now() - start,
+                         a.request_id);
       Reply(res, st, body);
     };
     // Admission found a policy, so the method exists in the compiled contracts.

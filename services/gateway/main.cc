@@ -32,9 +32,10 @@ ABSL_FLAG(double, service_rate_limit_rps, 5000,
           "Calls per second per principal with role service (the suite's own services).");
 ABSL_FLAG(double, service_rate_limit_burst, 10000, "Token bucket size of a service principal.");
 ABSL_FLAG(int, max_inflight_per_backend, 512, "Calls in flight per backend before refusing.");
-ABSL_FLAG(int, proxy_threads, 0,
-          "Threads forwarding gRPC calls (they poll one completion queue); 0: one per core, "
-          "at least 2.");
+ABSL_FLAG(int, proxy_threads, 1,
+          "Threads forwarding gRPC calls (they poll one completion queue); 0: one per core. "
+          "More than one hand events to each other (a futex wake per event): raise it only "
+          "when one core is not enough for a replica.");
 ABSL_FLAG(bool, access_log, true, "One JSON line per call on stderr.");
 ABSL_FLAG(std::string, tls_cert_file, "", "Server certificate (PEM): serve gRPC over TLS.");
 ABSL_FLAG(std::string, tls_key_file, "", "Server private key (PEM).");
@@ -120,7 +121,8 @@ int main(int argc, char** argv) {
     server.credentials = grpc::SslServerCredentials(ssl);
   }
 
-  if (absl::GetFlag(FLAGS_proxy_threads) < 0) common::FailStartup("gateway", "--proxy_threads must be >= 0");
+  if (absl::GetFlag(FLAGS_proxy_threads) < 0)
+    common::FailStartup("gateway", "--proxy_threads must be >= 0");
   gateway::ProxyService proxy(**gw, absl::GetFlag(FLAGS_proxy_threads));
   gateway::HttpFront http(**gw);
   int http_port = absl::GetFlag(FLAGS_http_port);

@@ -87,16 +87,17 @@ class ProxyCall {
       return;
     }
     gateway_.PrepareBackendContext(*admission_, md_, backend_ctx_);
-    backend_call_ = admission_->backend->stub->PrepareUnaryCall(&backend_ctx_, ctx_.method(),
-                                                                request_, cq_);
+    backend_call_ =
+        admission_->backend->stub->PrepareUnaryCall(&backend_ctx_, ctx_.method(), request_, cq_);
     backend_call_->StartCall();
     backend_call_->Finish(&response_, &backend_status_, &backend_tag_);
   }
 
   void OnBackend(bool /*ok: always true for a client's Finish*/) {
     if (backend_status_.ok()) {
-      Log(backend_status_);
+      AccessRecord record = Record(backend_status_);
       stream_.WriteAndFinish(response_, grpc::WriteOptions(), backend_status_, &finish_tag_);
+      record.Write();
     } else {
       Complete(backend_status_);
     }
@@ -130,15 +131,32 @@ class ProxyCall {
   }
 
   void Complete(const grpc::Status& status) {
-    Log(status);
+    AccessRecord record = Record(status);
     stream_.Finish(status, &finish_tag_);
+    record.Write();
   }
 
-  void Log(const grpc::Status& status) {
+  // What the access log says of a call, taken before its answer is sent and written
+  // after: the line is not in the answer's path, and from the moment the answer is on
+  // its way another polling thread may end the call (and delete it).
+  struct AccessRecord {
+    const Gateway* gateway;
+    const Backend* backend;
+    std::string method, subject, request_id;
+    int code;
+    absl::Duration latency;
+    void Write() const { gateway->AccessLog(backend, method, subject, code, latency, request_id); }
+  };
+
+  AccessRecord Record(const grpc::Status& status) {
     if (admission_) gateway_.Release(*admission_);
-    gateway_.AccessLog(admission_ ? &*admission_ : nullptr, ctx_.method(), subject_,
-                       status.error_code(), absl::Now() - start_,
-                       admission_ ? admission_->request_id : std::string(md_.request_id));
+    return AccessRecord{&gateway_,
+                        admission_ ? admission_->backend : nullptr,
+                        ctx_.method(),
+                        subject_,
+                        admission_ ? admission_->request_id : std::string(md_.request_id),
+                        status.error_code(),
+                        absl::Now() - start_};
   }
 
   ProxyService& proxy_;
@@ -177,8 +195,9 @@ void Poll(grpc::ServerCompletionQueue* cq) {
 
 ProxyService::ProxyService(Gateway& gateway, int threads)
     : gateway_(gateway),
-      threads_wanted_(threads > 0 ? threads
-                                  : std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {}
+      threads_wanted_(threads > 0
+                          ? threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
 
 ProxyService::~ProxyService() { Stop(); }
 

@@ -2,11 +2,13 @@
 // The gateway's gRPC face: an asynchronous generic service that admits each call and
 // forwards its request bytes, unparsed, to the backend channel of the method's service.
 //
-// It runs on gRPC's completion-queue API: a few threads poll one queue, and each event
-// of a call (request, read, backend answer, write) is handled by the thread that polled
-// it, the backend call included (it completes on the same queue). gRPC 1.51's callback
-// API instead hands every event from the polling thread to one of its own threads
-// ("nexting_thread"), a thread switch per event; see docs/BENCHMARKS.md.
+// It runs on gRPC's completion-queue API: by default one thread polls one queue, and each
+// event of a call (request, read, backend answer, write) is handled by the thread that
+// polled it, the backend call included (it completes on the same queue). gRPC 1.51's
+// callback API instead hands every event from the polling thread to one of its own
+// threads ("nexting_thread"), a thread switch per event; and two threads polling one
+// queue take turns at epoll and wake each other (futex and eventfd, ~6 system calls per
+// call more); see docs/BENCHMARKS.md.
 
 #include <atomic>
 #include <memory>
@@ -21,8 +23,8 @@ namespace tuopin::gateway {
 
 class ProxyService final : public common::AsyncService {
  public:
-  // threads: how many threads poll the queue (0: one per core, at least 2).
-  explicit ProxyService(Gateway& gateway, int threads = 0);
+  // threads: how many threads poll the queue (0: one per core).
+  explicit ProxyService(Gateway& gateway, int threads = 1);
   ~ProxyService() override;
 
   void Register(grpc::ServerBuilder& builder) override;

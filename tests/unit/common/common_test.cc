@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/time/clock.h"
 #include "common/auth.h"
 #include "common/clock.h"
@@ -190,8 +191,9 @@ TEST(ValidateTest, FindInvalidUtf8NamesTheFieldAtAnyDepth) {
   tuopin::personnel::v1::CreateHouseholdRequest h;
   h.mutable_household()->set_head_name("NAME");
   h.mutable_household()->set_village_code("520221100001");
-  EXPECT_EQ(FindInvalidUtf8(h.GetDescriptor(), Patch(h.SerializeAsString(), "NAME", "N\xed\xa0\x80")),
-            "household.head_name");
+  EXPECT_EQ(
+      FindInvalidUtf8(h.GetDescriptor(), Patch(h.SerializeAsString(), "NAME", "N\xed\xa0\x80")),
+      "household.head_name");
   // Malformed bytes are left to the parser; an empty message is fine.
   EXPECT_EQ(FindInvalidUtf8(type, std::string("\x0a\xff\xff\xff\xff\x0f", 6)), std::nullopt);
   EXPECT_EQ(FindInvalidUtf8(type, ""), std::nullopt);
@@ -340,6 +342,32 @@ class StderrToFile {
   int saved_ = -1;
   bool redirected_ = false;
 };
+
+TEST(LogTest, TimesMatchAbslFormattingAcrossCenturiesAndLeapDays) {
+  // The log's own calendar arithmetic against Abseil's time zone library.
+  absl::BitGen gen;
+  std::vector<absl::Time> times = {
+      absl::UnixEpoch(), absl::UnixEpoch() - absl::Microseconds(1),
+      absl::FromCivil(absl::CivilSecond(2000, 2, 29, 23, 59, 59), absl::UTCTimeZone()),
+      absl::FromCivil(absl::CivilSecond(2100, 3, 1, 0, 0, 0), absl::UTCTimeZone()),
+      absl::FromCivil(absl::CivilSecond(1969, 12, 31, 23, 59, 59), absl::UTCTimeZone()) +
+          absl::Microseconds(999999)};
+  for (int i = 0; i < 20000; ++i) {
+    times.push_back(absl::FromUnixMicros(
+        absl::Uniform<int64_t>(gen, -2'000'000'000'000'000, 7'000'000'000'000'000)));
+  }
+  for (absl::Time t : times) {
+    ASSERT_EQ(FormatLogTime(t), absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()))
+        << absl::ToUnixMicros(t);
+  }
+}
+
+TEST(LogTest, JsonQuoteEscapesWhatJsonRequires) {
+  EXPECT_EQ(JsonQuote(""), "\"\"");
+  EXPECT_EQ(JsonQuote("plain 中文"), "\"plain 中文\"");
+  EXPECT_EQ(JsonQuote("a\"b\\c\nd\re\tf"), "\"a\\\"b\\\\c\\nd\\re\\tf\"");
+  EXPECT_EQ(JsonQuote(std::string("x\x01y\0z", 5)), "\"x\\u0001y\\u0000z\"");
+}
 
 TEST(LogTest, AsyncLinesArriveWholeAndNoneAreDropped) {
   StderrToFile err("async-log.txt");
