@@ -4,12 +4,14 @@ reflection listing the service, metrics served, then NOT_SERVING on SIGTERM and 
 exit. Run by CTest with --server <binary> --pyout <generated python modules>."""
 
 import argparse
+import concurrent.futures
 import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -67,6 +69,37 @@ class RuntimeTest(unittest.TestCase):
 
     def status(self, service=""):
         return self.check(self.health.HealthCheckRequest(service=service), timeout=2).status
+
+    def test_threads_that_served_calls_serve_the_next(self):
+        # gRPC's default lets at most two idle threads wait for calls; the rest exit, and
+        # a service under load created and destroyed a thread every few calls. RunServer
+        # keeps them: after a warm-up, more calls at the same concurrency create none.
+        get_region = self.channel.unary_unary("/tuopin.personnel.v1.PersonnelService/GetRegion")
+
+        def call(_):
+            try:
+                get_region(b"", timeout=5)
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.UNIMPLEMENTED)
+
+        tasks = f"/proc/{self.proc.pid}/task"
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            list(pool.map(call, range(400)))
+            before = set(os.listdir(tasks))
+            seen = set()
+            done = threading.Event()
+
+            def watch_threads():
+                while not done.is_set():
+                    seen.update(os.listdir(tasks))
+                    time.sleep(0.001)
+            watcher = threading.Thread(target=watch_threads)
+            watcher.start()
+            list(pool.map(call, range(1500)))
+            done.set()
+            watcher.join()
+        new = seen - before
+        self.assertLessEqual(len(new), 3, f"{len(new)} threads were created for calls at an unchanged concurrency")
 
     def test_health_reflection_metrics_and_graceful_stop(self):
         SERVING = self.health.HealthCheckResponse.SERVING
