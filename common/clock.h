@@ -9,6 +9,10 @@
 
 namespace tuopin::common {
 
+// Appends "YYYY-MM-DD<separator>hh:mm:ss.ffffff", the time in UTC (log lines use 'T' and
+// add 'Z'; DATETIME(6) literals use ' ').
+void AppendUtcMicros(std::string* out, absl::Time t, char separator);
+
 class Clock {
  public:
   virtual ~Clock() = default;

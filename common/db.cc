@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace tuopin::common {
@@ -529,7 +530,9 @@ absl::Status WithConnection(ConnectionPool& pool,
 }
 
 std::string ToSqlTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
+  std::string out;
+  AppendUtcMicros(&out, t, ' ');
+  return out;
 }
 
 std::string ToSqlDate(absl::CivilDay d) {

@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 
 namespace tuopin::common {
 namespace {
@@ -54,27 +55,6 @@ void AppendJsonQuoted(std::string* out, absl::string_view s) {
   out->push_back('"');
 }
 
-// RFC 3339 in UTC with microseconds ("2026-11-27T21:00:00.123456Z"), without a time-zone
-// lookup: the civil date from the day number (H. Hinnant's civil_from_days).
-void AppendUtcMicros(std::string* out, absl::Time t) {
-  int64_t us = absl::ToUnixMicros(t);
-  int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
-  int64_t micros = us - secs * 1000000;
-  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  int64_t sod = secs - days * 86400;
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  absl::StrAppendFormat(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", year, month, day, sod / 3600,
-                        sod / 60 % 60, sod % 60, micros);
-}
-
 }  // namespace
 
 std::string JsonQuote(absl::string_view s) {
@@ -86,7 +66,8 @@ std::string JsonQuote(absl::string_view s) {
 
 std::string FormatLogTime(absl::Time t) {
   std::string out;
-  AppendUtcMicros(&out, t);
+  AppendUtcMicros(&out, t, 'T');
+  out += 'Z';
   return out;
 }
 
@@ -97,7 +78,8 @@ std::string FormatLine(LogLevel level, absl::string_view message,
   std::string line;
   line.reserve(160 + message.size());
   line += "{\"ts\":\"";
-  AppendUtcMicros(&line, absl::Now());
+  AppendUtcMicros(&line, absl::Now(), 'T');
+  line += 'Z';
   absl::StrAppend(&line, "\",\"level\":\"", kLevelNames[static_cast<int>(level)], "\",\"msg\":");
   AppendJsonQuoted(&line, message);
   for (const auto& [key, value] : fields) {

@@ -197,9 +197,15 @@ int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& 
       "INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, kind, linked,"
       " pending, timeout_seconds, timeout_at, memo, created_at) VALUES ";
   std::string pending;
+  // A batch's transfers share their creation time: formatted once.
+  absl::Time created = absl::InfinitePast();
+  std::string created_sql;
   for (size_t k = 0; k < transfers.size(); ++k) {
     const v1::Transfer& t = transfers[k];
-    absl::Time created = common::FromTimestamp(t.create_time());
+    if (absl::Time c = common::FromTimestamp(t.create_time()); c != created || k == 0) {
+      created = c;
+      created_sql = common::SqlTime(created);
+    }
     sql += k == 0 ? "(" : ",(";
     common::AppendSqlHex(&sql, t.id());
     sql += ',';
@@ -221,7 +227,7 @@ int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& 
       sql += "NULL,";
     }
     common::AppendSqlHex(&sql, t.memo());
-    absl::StrAppend(&sql, ",", common::SqlTime(created), ")");
+    absl::StrAppend(&sql, ",", created_sql, ")");
   }
   int at = static_cast<int>(script.Add(std::move(sql)));
   if (!pending.empty()) script.Add(std::move(pending));

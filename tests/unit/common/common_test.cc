@@ -14,6 +14,7 @@
 #include "common/auth.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "common/db.h"
 #include "common/log.h"
 #include "common/mutation.h"
 #include "common/page_token.h"
@@ -358,6 +359,8 @@ TEST(LogTest, TimesMatchAbslFormattingAcrossCenturiesAndLeapDays) {
   }
   for (absl::Time t : times) {
     ASSERT_EQ(FormatLogTime(t), absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()))
+        << absl::ToUnixMicros(t);
+    ASSERT_EQ(ToSqlTime(t), absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone()))
         << absl::ToUnixMicros(t);
   }
 }
