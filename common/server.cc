@@ -156,8 +156,10 @@ int RunServer(ServerOptions options) {
   for (grpc::Service* s : options.services) builder.RegisterService(s);
   if (options.async_service != nullptr) options.async_service->Register(builder);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-  factories.push_back(std::make_unique<MetricsInterceptorFactory>());
-  builder.experimental().SetInterceptorCreators(std::move(factories));
+  if (options.rpc_metrics) {
+    factories.push_back(std::make_unique<MetricsInterceptorFactory>());
+    builder.experimental().SetInterceptorCreators(std::move(factories));
+  }
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {

@@ -13,6 +13,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "prometheus/counter.h"
+#include "prometheus/histogram.h"
 
 namespace tuopin::gateway {
 namespace {
@@ -26,6 +27,26 @@ prometheus::Family<prometheus::Counter>& CallsCounter() {
                            .Help("Calls through the gateway (gRPC and JSON), by backend and code")
                            .Register(common::MetricsRegistry());
   return calls;
+}
+
+// The gateway's own latency histogram: its server has no metrics interceptor (gRPC's
+// interceptor machinery cost the proxy ~10 % of its throughput), so the calls it
+// forwards are timed here, per backend.
+prometheus::Family<prometheus::Histogram>& LatencyHistogram() {
+  static auto& latency = prometheus::BuildHistogram()
+                             .Name("tuopin_gateway_call_seconds")
+                             .Help(
+                                 "Calls through the gateway (gRPC and JSON) from arrival to "
+                                 "status, by backend")
+                             .Register(common::MetricsRegistry());
+  return latency;
+}
+
+prometheus::Histogram* NewLatency(const std::string& backend) {
+  return &LatencyHistogram().Add(
+      {{"backend", backend}},
+      prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                              0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
 }
 
 absl::Status Exhausted(absl::string_view what, absl::string_view reason) {
@@ -104,6 +125,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
       backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
     }
     gw->service_backend_[service] = backend.get();
+    backend->latency = NewLatency(backend_name);
     for (int code = 0; code < static_cast<int>(backend->calls.size()); ++code) {
       backend->calls[code] =
           &CallsCounter().Add({{"backend", backend_name}, {"code", std::to_string(code)}});
@@ -114,6 +136,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
     gw->unrouted_calls_[code] =
         &CallsCounter().Add({{"backend", "none"}, {"code", std::to_string(code)}});
   }
+  gw->unrouted_latency_ = NewLatency("none");
   return gw;
 }
 
@@ -223,6 +246,8 @@ void Gateway::AccessLog(const Backend* backend, absl::string_view method, absl::
   // Counted here as well as by the gRPC interceptor, so JSON/HTTP calls show too.
   const auto& counters = backend != nullptr ? backend->calls : unrouted_calls_;
   if (code >= 0 && code < static_cast<int>(counters.size())) counters[code]->Increment();
+  (backend != nullptr ? backend->latency : unrouted_latency_)
+      ->Observe(absl::ToDoubleSeconds(latency));
   if (!access_log_) return;
   // Written by a background thread: the call does not wait for stderr.
   common::LogAsync(common::LogLevel::kInfo, "access",

@@ -22,6 +22,7 @@
 #include "common/jwt.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "prometheus/counter.h"
+#include "prometheus/histogram.h"
 
 namespace tuopin::gateway {
 
@@ -33,6 +34,8 @@ struct Backend {
   std::atomic<int> in_flight{0};
   // tuopin_gateway_calls_total{backend, code}, one counter per gRPC code.
   std::array<prometheus::Counter*, 17> calls{};
+  // tuopin_gateway_call_seconds{backend}: from the call's arrival to its status.
+  prometheus::Histogram* latency = nullptr;
 };
 
 struct GatewayConfig {
@@ -149,6 +152,7 @@ class Gateway {
   bool access_log_ = true;
   // Calls refused before a backend was chosen, by code.
   std::array<prometheus::Counter*, 17> unrouted_calls_{};
+  prometheus::Histogram* unrouted_latency_ = nullptr;
 
   // Verified tokens, so that a client's repeated calls skip JWT verification and
   // principal signing until the signed principal nears its expiry.
