@@ -457,7 +457,13 @@ int ConnectionPool::peak_in_use() const {
 }
 
 ConnectionPool::Lease::~Lease() {
-  if (pool_ != nullptr && session_ != nullptr) pool_->Release(std::move(session_), discard_);
+  // A connection still in a transaction (its body threw something other than an SQL
+  // error) is closed, which rolls the transaction back, rather than handed to the next
+  // caller with its locks.
+  if (pool_ != nullptr && session_ != nullptr) {
+    bool discard = discard_ || session_->in_transaction();
+    pool_->Release(std::move(session_), discard);
+  }
 }
 
 namespace {

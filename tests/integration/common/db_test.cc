@@ -214,6 +214,23 @@ TEST(TransactionTest, ErrorFromBodyRollsBack) {
   EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM r"), 0);
 }
 
+// A body that throws something other than an SQL error (a bug: CheckTextSql refusing a
+// statement, an out-of-range lookup) must not hand its open transaction, with its locks
+// and uncommitted rows, to the next caller of the pooled connection.
+TEST(TransactionTest, ABodyThatThrowsLeavesNoOpenTransactionBehind) {
+  TestDatabase db;
+  auto pool = db.NewPool(1);
+  Exec(*pool, "CREATE TABLE x (id INT PRIMARY KEY) ENGINE=InnoDB");
+  EXPECT_THROW(RunInTransaction(*pool,
+                                [](DbSession& s) -> absl::Status {
+                                  Query(s, "INSERT INTO x VALUES (1)").Exec();
+                                  throw std::runtime_error("a bug");
+                                }),
+               std::runtime_error);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT COUNT(*) FROM x"), 0);
+  EXPECT_EQ(testing::QueryInt(*pool, "SELECT @@in_transaction"), 0);
+}
+
 // Connector/C++ 1.1.12's Connection::commit() ignores the server's answer: a COMMIT
 // whose connection died (the server crashed or killed it) returned as if it committed,
 // and the service acknowledged a write that was rolled back. Found by the MariaDB-kill
