@@ -95,7 +95,10 @@ class SuiteOverloadTest(unittest.TestCase):
             rss1 = {n: rss_kib(suite.procs[n].pid) for n in ("gateway", "personnel")}
             print(f"resident memory before/after (KiB): {rss0} / {rss1}")
             for n in rss1:
-                self.assertLess(rss1[n], 256 * 1024, n)
+                # Under ASan (tests/sanitize/run) a server's resident size is mostly the
+                # sanitizer's own; the growth bound still holds there.
+                if not os.environ.get("TUOPIN_SANITIZED"):
+                    self.assertLess(rss1[n], 256 * 1024, n)
                 self.assertLess(rss1[n] - rss0[n], 128 * 1024, f"{n} grew without bound")
             # Nothing lost, nothing invented: exactly the acknowledged writes are stored.
             db = suite.dbs["personnel"]
