@@ -201,7 +201,7 @@ int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& 
   std::string created_sql;
   for (size_t k = 0; k < transfers.size(); ++k) {
     const v1::Transfer& t = transfers[k];
-    if (absl::Time c = common::FromTimestamp(t.create_time()); c != created || k == 0) {
+    if (absl::Time c = common::FromTimestamp(t.create_time()); c != created) {
       created = c;
       created_sql = common::SqlTime(created);
     }
