@@ -39,8 +39,9 @@ absl::StatusOr<Principal> VerifySignedPrincipal(absl::string_view bytes,
   if (clock.Now() > expires) {
     return WithReason(absl::UnauthenticatedError("the principal has expired"), "PRINCIPAL_EXPIRED");
   }
-  if (p.subject().empty()) {
-    return WithReason(absl::UnauthenticatedError("the principal has no subject"), "BAD_PRINCIPAL");
+  if (!IsValidSubject(p.subject())) {
+    return WithReason(absl::UnauthenticatedError("the principal's subject is not valid"),
+                      "BAD_PRINCIPAL");
   }
   return p;
 }
@@ -121,8 +122,7 @@ void MethodPolicies::AddService(const google::protobuf::ServiceDescriptor* servi
   }
 }
 
-const google::protobuf::Descriptor* MethodPolicies::InputType(
-    absl::string_view full_method) const {
+const google::protobuf::Descriptor* MethodPolicies::InputType(absl::string_view full_method) const {
   auto it = inputs_.find(full_method);
   return it == inputs_.end() ? nullptr : it->second;
 }
@@ -133,8 +133,11 @@ const tuopin::common::v1::MethodPolicy* MethodPolicies::Find(absl::string_view f
 }
 
 Authorizer::Authorizer(std::string key, const google::protobuf::ServiceDescriptor* service,
-                       const Clock* clock)
-    : key_(std::move(key)), service_name_(service->full_name()), clock_(clock) {
+                       const Clock* clock, std::optional<DigestKey> digest_key)
+    : key_(std::move(key)),
+      digest_key_(digest_key.has_value() ? std::move(*digest_key) : DeriveDigestKey(key_)),
+      service_name_(service->full_name()),
+      clock_(clock) {
   policies_.AddService(service);
 }
 

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/audit_event.h"
 #include "common/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/server_context.h"
@@ -79,15 +80,20 @@ class MethodPolicies {
 // method's roles from the contract. UNAUTHENTICATED or PERMISSION_DENIED otherwise.
 class Authorizer {
  public:
+  // `digest_key` keys the digests of this service's audit events; by default it is
+  // derived from `key`.
   Authorizer(std::string key, const google::protobuf::ServiceDescriptor* service,
-             const Clock* clock = SystemClock::Get());
+             const Clock* clock = SystemClock::Get(),
+             std::optional<DigestKey> digest_key = std::nullopt);
   absl::StatusOr<Principal> Authorize(const grpc::ServerContext& ctx,
                                       absl::string_view method_name) const;
   // "/tuopin.personnel.v1.PersonnelService/GetCadre"
   std::string FullMethod(absl::string_view method_name) const;
+  const DigestKey& digest_key() const { return digest_key_; }
 
  private:
   std::string key_;
+  DigestKey digest_key_;
   std::string service_name_;
   MethodPolicies policies_;
   const Clock* clock_;

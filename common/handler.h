@@ -40,12 +40,13 @@ class Handler {
     m.method = authorizer_.FullMethod(method);
     m.principal = std::move(*principal);
     m.request_id = req.request_id();
-    m.request_sha256 = MessageSha256(req);
+    SetRequestDigests(m, authorizer_.digest_key(), req);
     m.now = clock_.Now();
     return ToGrpcStatus(fn(m));
   }
 
   const Clock& clock() const { return clock_; }
+  const DigestKey& digest_key() const { return authorizer_.digest_key(); }
 
  private:
   std::string service_;

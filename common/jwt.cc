@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/audit_event.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -259,8 +260,12 @@ absl::StatusOr<VerifiedToken> JwtVerifier::Verify(absl::string_view token, absl:
   }
   if (!audience_ok) return Unauthenticated("wrong audience", "WRONG_AUDIENCE");
   std::string sub = StringField(*claims, "sub");
-  if (sub.empty() || sub.size() > 128 || !IsValidUtf8(sub)) {
-    return Unauthenticated("sub must be 1-128 bytes", "MALFORMED_TOKEN");
+  // The subject is copied into every audit event the caller causes: it must be one the log
+  // accepts.
+  if (!IsValidSubject(sub)) {
+    return Unauthenticated(
+        "sub must be 1-128 bytes of UTF-8 without control characters or surrounding spaces",
+        "MALFORMED_TOKEN");
   }
   auto roles = StringList(*claims, "roles");
   auto regions = StringList(*claims, "regions");

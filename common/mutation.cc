@@ -39,8 +39,37 @@ std::string MessageSha256(const google::protobuf::Message& message) {
   return Sha256(DeterministicBytes(message));
 }
 
+void SetRequestDigests(MutationContext& ctx, const DigestKey& key,
+                       const google::protobuf::Message& request) {
+  std::string bytes = DeterministicBytes(request);
+  ctx.request_sha256 = Sha256(bytes);
+  ctx.request_digest = KeyedDigest(key, bytes);
+  ctx.digest_key = &key;
+}
+
+absl::Status CheckLoggable(const AuditEvent& event) {
+  // More entities than the method's contract declares is a defect of the service, not of
+  // the request: refused loudly, so the declared bounds stay true.
+  if (int declared = MaxEventEntitiesOf(event.method()); event.entities_size() > declared) {
+    return WithReason(absl::InternalError(absl::StrCat(
+                          event.method(), " produced an audit event naming ", event.entities_size(),
+                          " entities; its contract declares at most ", declared)),
+                      "EVENT_OVER_DECLARED_BOUND");
+  }
+  FieldViolations v;
+  ValidateAuditEvent("event", event, v);
+  if (v.empty()) return absl::OkStatus();
+  std::string what;
+  for (const auto& [field, description] : v.violations())
+    absl::StrAppend(&what, what.empty() ? "" : "; ", field, " ", description);
+  return WithReason(
+      InvalidField("request", absl::StrCat("its audit event would be refused by the log (", what,
+                                           "): split the request into smaller ones")),
+      "EVENT_NOT_LOGGABLE");
+}
+
 AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx, const EntityRefs& entities,
-                          absl::string_view response_sha256) {
+                          absl::string_view response_bytes) {
   AuditEvent event;
   event.set_event_id(ids.NewId());
   event.set_service(ctx.service);
@@ -51,9 +80,12 @@ AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx, const En
   *event.mutable_occurred_at() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(ctx.now));
   for (const auto& e : entities) *event.add_entities() = e;
-  event.set_request_sha256(ctx.request_sha256);
   event.set_request_id(ctx.request_id);
-  event.set_response_sha256(std::string(response_sha256));
+  if (ctx.digest_key != nullptr) {
+    event.set_request_sha256(ctx.request_digest);
+    event.set_response_sha256(KeyedDigest(*ctx.digest_key, response_bytes));
+    event.set_digest_key_id(ctx.digest_key->id);
+  }
   return event;
 }
 
@@ -125,6 +157,8 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
       return entities.status();
     }
     std::string response_bytes = DeterministicBytes(response);
+    AuditEvent event = MakeAuditEvent(ids, ctx, *entities, response_bytes);
+    TUOPIN_RETURN_IF_ERROR(CheckLoggable(event));
     // The call's record, its audit event and the COMMIT travel in one round trip.
     std::string record =
         "INSERT INTO idempotency (subject, request_id, method, request_sha256, response,"
@@ -139,7 +173,7 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
     absl::StrAppend(&record, SqlTime(ctx.now), ")");
     Script tail(s);
     size_t record_at = tail.Add(std::move(record));
-    tail.Add(OutboxInsert(MakeAuditEvent(ids, ctx, *entities, Sha256(response_bytes))));
+    tail.Add(OutboxInsert(event));
     try {
       tail.RunAndCommit();
     } catch (const sql::SQLException& e) {

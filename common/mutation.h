@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit_event.h"
 #include "common/clock.h"
 #include "common/db.h"
 #include "google/protobuf/message.h"
@@ -28,10 +29,21 @@ struct MutationContext {
   std::string method;
   tuopin::common::v1::Principal principal;
   std::string request_id;
-  // SHA-256 of the deterministic serialization of the whole request.
+  // SHA-256 of the deterministic serialization of the whole request: the idempotency
+  // record's check, kept in the service's own database only.
   std::string request_sha256;
   absl::Time now;
+  // Keys the digests the audit event carries (request_digest and the response's); without
+  // one the event carries no digest at all rather than a guessable one.
+  const DigestKey* digest_key = nullptr;
+  // KeyedDigest of the deterministic serialization of the request, for the audit event.
+  std::string request_digest;
 };
+
+// Fills the request digests and the digest key of a context (the handler does it for
+// every RPC; code that builds a context by hand calls it).
+void SetRequestDigests(MutationContext& ctx, const DigestKey& key,
+                       const google::protobuf::Message& request);
 
 // The deterministic protobuf serialization (map entries sorted): stable for hashing.
 std::string DeterministicBytes(const google::protobuf::Message& message);
@@ -49,10 +61,14 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
                          const MutationBody& body, google::protobuf::Message& response,
                          bool* replayed = nullptr);
 
-// Builds the audit event of a mutation or a logged read.
+// Builds the audit event of a mutation or a logged read; `response_bytes` is the
+// deterministic serialization of the answer (digested under the context's key).
 tuopin::common::v1::AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx,
                                               const EntityRefs& entities,
-                                              absl::string_view response_sha256);
+                                              absl::string_view response_bytes);
+// INVALID_ARGUMENT when the log would refuse the event (ValidateAuditEvent): a mutation
+// whose event cannot be logged is refused before it commits instead of jamming the relay.
+absl::Status CheckLoggable(const tuopin::common::v1::AuditEvent& event);
 
 // The statement that writes one audit event into the outbox (text, for a Script).
 std::string OutboxInsert(const tuopin::common::v1::AuditEvent& event);

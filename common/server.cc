@@ -119,6 +119,28 @@ const std::shared_ptr<prometheus::Registry>& SharedRegistry() {
 
 prometheus::Registry& MetricsRegistry() { return *SharedRegistry(); }
 
+namespace {
+// Log lines dropped because the asynchronous log's queue was full (the access log), read
+// at each scrape: nothing is dropped without a trace.
+class DroppedLogLines final : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::MetricFamily family;
+    family.name = "tuopin_log_dropped_lines_total";
+    family.help = "Log lines (the access log) dropped because the log queue was full.";
+    family.type = prometheus::MetricType::Counter;
+    prometheus::ClientMetric metric;
+    metric.counter.value = static_cast<double>(DroppedAsyncLogLines());
+    family.metric.push_back(std::move(metric));
+    return {std::move(family)};
+  }
+};
+const std::shared_ptr<DroppedLogLines>& SharedDroppedLogLines() {
+  static auto* c = new std::shared_ptr<DroppedLogLines>(std::make_shared<DroppedLogLines>());
+  return *c;
+}
+}  // namespace
+
 int RunServer(ServerOptions options) {
   // Signals are taken by sigwait below; every thread created from here on inherits the
   // mask, so none of gRPC's threads is interrupted by them.
@@ -175,6 +197,7 @@ int RunServer(ServerOptions options) {
     exposer = std::make_unique<prometheus::Exposer>(
         absl::StrCat(options.metrics_host, ":", metrics_port));
     exposer->RegisterCollectable(SharedRegistry());
+    exposer->RegisterCollectable(SharedDroppedLogLines());
     metrics_port = exposer->GetListeningPorts().at(0);
   } catch (const std::exception& e) {
     LogError("cannot serve metrics", {{"port", std::to_string(metrics_port)}, {"error", e.what()}});

@@ -14,6 +14,10 @@ ABSL_FLAG(std::string, port_file, "", "Write '<grpc port> <metrics port>' here o
 ABSL_FLAG(std::string, internal_key_file, "",
           "File with the key shared by gateway and services that authenticates forwarded "
           "principals (at least 32 bytes).");
+ABSL_FLAG(std::string, digest_key_file, "",
+          "File with the deployment's key for the digests of requests and responses in audit "
+          "events (at least 32 bytes; the same for every service). Empty: derived from the "
+          "internal key.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(2),
           "How long health says NOT_SERVING before draining starts.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10), "Longest wait for calls in flight.");
@@ -53,6 +57,14 @@ std::string InternalKeyFromFlags(const std::string& name) {
   if (!key.ok()) FailStartup(name, absl::StrCat("--internal_key_file: ", key.status().message()));
   if (key->size() < 32) FailStartup(name, "--internal_key_file: the key must be at least 32 bytes");
   return *key;
+}
+
+DigestKey DigestKeyFromFlags(const std::string& name, absl::string_view internal_key) {
+  if (absl::GetFlag(FLAGS_digest_key_file).empty()) return DeriveDigestKey(internal_key);
+  auto key = ReadSecretFile(absl::GetFlag(FLAGS_digest_key_file));
+  if (!key.ok()) FailStartup(name, absl::StrCat("--digest_key_file: ", key.status().message()));
+  if (key->size() < 32) FailStartup(name, "--digest_key_file: the key must be at least 32 bytes");
+  return DigestKeyFromSecret(*key);
 }
 
 }  // namespace tuopin::common

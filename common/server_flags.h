@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/audit_event.h"
 #include "common/server.h"
 
 namespace tuopin::common {
@@ -13,5 +14,8 @@ namespace tuopin::common {
 
 ServerOptions ServerOptionsFromFlags(const std::string& name, int default_port);
 std::string InternalKeyFromFlags(const std::string& name);
+// The key of the digests in audit events: --digest_key_file, or derived from the internal
+// key when that flag is empty.
+DigestKey DigestKeyFromFlags(const std::string& name, absl::string_view internal_key);
 
 }  // namespace tuopin::common

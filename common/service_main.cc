@@ -52,6 +52,7 @@ ServiceEnv InitService(int argc, char** argv, const std::string& name, int defau
     }
   }
   env.internal_key = InternalKeyFromFlags(name);
+  env.digest_key = DigestKeyFromFlags(name, env.internal_key);
   // Page tokens are signed with a key derived from the internal key, so every replica
   // accepts the tokens of every other.
   env.page_token_key = HmacSha256(env.internal_key, absl::StrCat("tuopin page tokens ", name));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/audit_event.h"
 #include "common/audit_sink.h"
 #include "common/db.h"
 #include "common/gateway_client.h"
@@ -25,6 +26,8 @@ struct ServiceEnv {
   std::unique_ptr<ConnectionPool> pool;
   // Shared with the gateway: authenticates the forwarded principal.
   std::string internal_key;
+  // Keys the digests in this service's audit events (--digest_key_file).
+  DigestKey digest_key;
   // Signs page tokens.
   std::string page_token_key;
   // How to reach the gateway, for calls to other services and the outbox relay.

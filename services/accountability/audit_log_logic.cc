@@ -2,6 +2,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit_event.h"
+#include "common/crypto.h"
 #include "common/mutation.h"
 #include "common/status.h"
 #include "common/validate.h"
@@ -10,15 +12,10 @@ namespace tuopin::accountability {
 
 absl::Status Validate(const v1::AppendEventsRequest& r) {
   common::FieldViolations v;
+  common::ValidateId("request_id", r.request_id(), v, /*required=*/false);
   if (r.events().empty() || r.events_size() > 1000) v.Add("events", "must hold 1-1000 events");
   for (int i = 0; i < r.events_size() && i < 1000; ++i) {
-    const auto& e = r.events(i);
-    std::string f = absl::StrCat("events[", i, "]");
-    common::ValidateId(f + ".event_id", e.event_id(), v);
-    common::ValidateText(f + ".service", e.service(), 1, 32, v);
-    common::ValidateText(f + ".method", e.method(), 1, 160, v);
-    common::ValidateText(f + ".actor_subject", e.actor_subject(), 1, 128, v);
-    if (e.entities_size() > 1100) v.Add(f + ".entities", "must hold at most 1100 references");
+    common::ValidateAuditEvent(absl::StrCat("events[", i, "]"), r.events(i), v);
   }
   return v.ToStatus();
 }
@@ -55,7 +52,7 @@ absl::Status Validate(const v1::GetConsistencyProofRequest& r) {
 
 absl::Status Validate(const v1::ListEntityEventsRequest& r) {
   common::FieldViolations v;
-  common::ValidateText("entity_type", r.entity_type(), 1, 32, v);
+  common::ValidateEntityType("entity_type", r.entity_type(), v);
   common::ValidateId("entity_id", r.entity_id(), v);
   common::ValidatePageFields(r.page_size(), r.page_token(), v);
   return v.ToStatus();
@@ -138,19 +135,48 @@ absl::Status AuditLogLogic::ListRegionEvents(const Principal& p,
   TUOPIN_ASSIGN_OR_RETURN(int64_t after, AfterIndex(page));
   TUOPIN_ASSIGN_OR_RETURN(int64_t published, PublishedSize(0, "tree_size"));
   TUOPIN_ASSIGN_OR_RETURN(
-      auto rows, store_.RegionLeaves(req.region_code(), common::FromTimestamp(req.from_time()),
-                                     common::FromTimestamp(req.to_time()), after, published,
-                                     page.limit));
+      auto rows,
+      store_.RegionLeaves(req.region_code(), common::FromTimestamp(req.from_time()),
+                          common::FromTimestamp(req.to_time()), after, published, page.limit));
   return FillLeaves(rows, page, tokens_, req, out);
 }
 
-absl::Status AuditLogLogic::AppendEvents(const Principal&, const v1::AppendEventsRequest& req,
+absl::Status AuditLogLogic::AppendEvents(const Principal& p, const v1::AppendEventsRequest& req,
                                          v1::AppendEventsResponse& out) {
-  std::vector<std::pair<std::string, std::string>> leaves;
-  for (const auto& e : req.events())
-    leaves.emplace_back(e.event_id(), common::DeterministicBytes(e));
-  TUOPIN_ASSIGN_OR_RETURN(auto indexes, store_.Append(leaves, clock_.Now()));
-  for (int64_t i : indexes) out.add_leaf_indexes(i);
+  // A service speaks only for itself: its token cannot put words in another's mouth.
+  std::optional<std::string> caller = common::ServiceOfPrincipal(p);
+  absl::Time now = clock_.Now();
+  std::vector<NewLeaf> leaves;
+  leaves.reserve(req.events_size());
+  for (int i = 0; i < req.events_size(); ++i) {
+    const auto& e = req.events(i);
+    std::string field = absl::StrCat("events[", i, "]");
+    if (!caller.has_value() || e.service() != *caller) {
+      return common::WithReason(
+          absl::PermissionDeniedError(absl::StrCat("Permission denied: ", field, ".service is \"",
+                                                   e.service(), "\" but the caller (", p.subject(),
+                                                   ") may append only its own service's events")),
+          "WRONG_SERVICE");
+    }
+    if (common::FromTimestamp(e.occurred_at()) > now + common::kMaxEventClockSkew) {
+      return common::InvalidField(field + ".occurred_at",
+                                  "is later than the log's clock allows (at most 5 minutes ahead)");
+    }
+    std::string content = common::DeterministicBytes(e);
+    tuopin::common::v1::AuditEvent logged = e;
+    *logged.mutable_logged_at() = common::ToTimestamp(now);
+    leaves.push_back({e.event_id(), common::Sha256(content), common::DeterministicBytes(logged)});
+  }
+  TUOPIN_ASSIGN_OR_RETURN(AppendResult result, store_.Append(leaves, now));
+  if (result.conflict.has_value()) {
+    size_t i = *result.conflict;
+    return common::WithReason(
+        absl::AlreadyExistsError(absl::StrCat(
+            "events[", i, "].event_id ", leaves[i].event_id,
+            " is already in the log with other content; an event id names one event forever")),
+        "EVENT_ID_CONFLICT");
+  }
+  for (int64_t i : result.indexes) out.add_leaf_indexes(i);
   return absl::OkStatus();
 }
 

@@ -60,8 +60,11 @@ void InsertIndexRows(DbSession& s, const std::vector<IndexRow>& rows) {
              "INSERT IGNORE INTO leaf_entities (entity_type, entity_id, leaf_index, region_code,"
              " occurred_at) VALUES ",
              "(?, ?, ?, ?, ?)", rows, [](Query& q, const IndexRow& r) {
-               q.Arg(r.key->type).Arg(r.key->id).Arg(r.leaf_index).Arg(r.key->region_code).Arg(
-                   r.occurred_at);
+               q.Arg(r.key->type)
+                   .Arg(r.key->id)
+                   .Arg(r.leaf_index)
+                   .Arg(r.key->region_code)
+                   .Arg(r.occurred_at);
              });
 }
 
@@ -89,31 +92,38 @@ absl::StatusOr<LeafKeys> KeysOfLeaf(const std::string& leaf_value) {
   return keys;
 }
 
-absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
-    const std::vector<std::pair<std::string, std::string>>& leaves, absl::Time now) {
-  std::vector<int64_t> indexes;
-  TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(pool_, [&](DbSession& s) -> absl::Status {
+absl::StatusOr<AppendResult> AuditLogStore::Append(const std::vector<NewLeaf>& leaves,
+                                                   absl::Time now) {
+  AppendResult result;
+  std::vector<int64_t>& indexes = result.indexes;
+  // Said by the transaction when an id is known with other content: roll back, no retry.
+  const absl::Status conflict = absl::FailedPreconditionError("event id conflict");
+  absl::Status st = common::RunInTransaction(pool_, [&](DbSession& s) -> absl::Status {
     indexes.assign(leaves.size(), -1);
+    result.conflict.reset();
     // One appender at a time: the size row is the sequencer's lock.
     auto state = Query(s, "SELECT tree_size FROM log_state WHERE id = 1 FOR UPDATE").Rows();
     if (!state->next()) return absl::DataLossError("log_state is missing");
     int64_t size = state->getInt64(1);
-    absl::flat_hash_map<std::string, int64_t> known;
+    // event id -> (leaf index, content digest)
+    absl::flat_hash_map<std::string, std::pair<int64_t, std::string>> known;
     std::vector<std::string> ids;
-    for (const auto& [id, value] : leaves) ids.push_back(id);
+    for (const auto& leaf : leaves) ids.push_back(leaf.event_id);
     for (size_t start = 0; start < ids.size(); start += 1024) {
       std::vector<std::string> chunk(ids.begin() + start,
                                      ids.begin() + std::min(ids.size(), start + 1024));
-      auto rs = Query(s, absl::StrCat("SELECT event_id, leaf_index FROM leaves WHERE event_id IN (",
+      auto rs = Query(s, absl::StrCat("SELECT event_id, leaf_index, content_sha256 FROM leaves"
+                                      " WHERE event_id IN (",
                                       common::Placeholders(common::InListSize(chunk.size())), ")"))
                     .InList(chunk)
                     .Rows();
-      while (rs->next()) known[rs->getString(1).asStdString()] = rs->getInt64(2);
+      while (rs->next()) {
+        known[rs->getString(1).asStdString()] = {rs->getInt64(2), rs->getString(3).asStdString()};
+      }
     }
     struct LeafRow {
       int64_t index;
-      const std::string* event_id;
-      const std::string* value;
+      const NewLeaf* leaf;
     };
     std::vector<LeafRow> new_leaves;
     std::vector<LeafKeys> new_keys;
@@ -126,19 +136,23 @@ absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
       return cache[id] = fetched.count(id) ? fetched[id] : std::string();
     };
     for (size_t i = 0; i < leaves.size(); ++i) {
-      auto it = known.find(leaves[i].first);
+      auto it = known.find(leaves[i].event_id);
       if (it != known.end()) {
-        indexes[i] = it->second;
+        if (it->second.second != leaves[i].content_sha256) {
+          result.conflict = i;
+          return conflict;
+        }
+        indexes[i] = it->second.first;
         continue;
       }
       int64_t index = size++;
-      known[leaves[i].first] = index;
+      known[leaves[i].event_id] = {index, leaves[i].content_sha256};
       indexes[i] = index;
-      new_leaves.push_back({index, &leaves[i].first, &leaves[i].second});
-      TUOPIN_ASSIGN_OR_RETURN(LeafKeys keys, KeysOfLeaf(leaves[i].second));
+      new_leaves.push_back({index, &leaves[i]});
+      TUOPIN_ASSIGN_OR_RETURN(LeafKeys keys, KeysOfLeaf(leaves[i].leaf_value));
       new_keys.push_back(std::move(keys));
       for (const NodeId& id : NodesCompletedBy(index)) {
-        std::string hash = id.level == 0 ? LeafHash(leaves[i].second)
+        std::string hash = id.level == 0 ? LeafHash(leaves[i].leaf_value)
                                          : NodeHash(node({id.level - 1, 2 * id.index}),
                                                     node({id.level - 1, 2 * id.index + 1}));
         if (hash.size() != 32) return absl::DataLossError("a stored subtree hash is missing");
@@ -148,9 +162,15 @@ absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
     }
     if (new_leaves.empty()) return absl::OkStatus();
     std::string when = common::ToSqlTime(now);
-    InsertRows(s, "INSERT INTO leaves (leaf_index, event_id, leaf_value, appended_at) VALUES ",
-               "(?, ?, ?, ?)", new_leaves, [&](Query& q, const LeafRow& r) {
-                 q.Arg(r.index).Arg(*r.event_id).Arg(*r.value).Arg(when);
+    InsertRows(s,
+               "INSERT INTO leaves (leaf_index, event_id, leaf_value, appended_at, content_sha256)"
+               " VALUES ",
+               "(?, ?, ?, ?, ?)", new_leaves, [&](Query& q, const LeafRow& r) {
+                 q.Arg(r.index)
+                     .Arg(r.leaf->event_id)
+                     .Arg(r.leaf->leaf_value)
+                     .Arg(when)
+                     .Arg(r.leaf->content_sha256);
                });
     InsertRows(s, "INSERT INTO nodes (level, idx, hash) VALUES ", "(?, ?, ?)", new_nodes,
                [](Query& q, const std::pair<NodeId, std::string>& n) {
@@ -172,8 +192,10 @@ absl::StatusOr<std::vector<int64_t>> AuditLogStore::Append(
         .Arg(size)
         .Exec();
     return absl::OkStatus();
-  }));
-  return indexes;
+  });
+  if (result.conflict.has_value()) return result;
+  TUOPIN_RETURN_IF_ERROR(st);
+  return result;
 }
 
 absl::StatusOr<int64_t> AuditLogStore::TreeSize() {
@@ -241,8 +263,8 @@ absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> AuditLogStore::Enti
 }
 
 absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> AuditLogStore::RegionLeaves(
-    const std::string& region_prefix, absl::Time from, absl::Time to, int64_t after,
-    int64_t below, int limit) {
+    const std::string& region_prefix, absl::Time from, absl::Time to, int64_t after, int64_t below,
+    int limit) {
   std::vector<std::pair<int64_t, std::string>> out;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
     Query q(s,

@@ -36,14 +36,28 @@ struct StoredCheckpoint {
   absl::Time created;
 };
 
+// A leaf to append: the event's id, the SHA-256 of the event as its service sent it (what
+// "the same event" means for a retry), and the leaf itself (the event as logged).
+struct NewLeaf {
+  std::string event_id;
+  std::string content_sha256;
+  std::string leaf_value;
+};
+
+struct AppendResult {
+  // Every event's leaf index (the earlier one for an id logged before with the same content).
+  std::vector<int64_t> indexes;
+  // The first event whose id was logged before with other content; nothing was appended.
+  std::optional<size_t> conflict;
+};
+
 class AuditLogStore {
  public:
   explicit AuditLogStore(common::ConnectionPool& pool) : pool_(pool) {}
 
   // Appends the leaves whose event ids are new, in order, with their subtree hashes, in
-  // one transaction; returns every event's leaf index (the earlier one for known ids).
-  absl::StatusOr<std::vector<int64_t>> Append(
-      const std::vector<std::pair<std::string, std::string>>& leaves, absl::Time now);
+  // one transaction; a known id with other content appends nothing (see AppendResult).
+  absl::StatusOr<AppendResult> Append(const std::vector<NewLeaf>& leaves, absl::Time now);
   absl::StatusOr<int64_t> TreeSize();
   absl::StatusOr<std::map<NodeId, std::string>> ReadNodes(const std::set<NodeId>& ids);
   absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> Leaves(int64_t start, int count);

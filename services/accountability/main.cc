@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
                                       *common::SystemClock::Get(), tokens);
   const auto* log_descriptor =
       common::FindService(accountability::v1::AuditLog::service_full_name());
-  common::Authorizer authorizer(env.internal_key, log_descriptor);
+  common::Authorizer authorizer(env.internal_key, log_descriptor, common::SystemClock::Get(),
+                                env.digest_key);
   common::Handler handler("accountability", authorizer, *common::SystemClock::Get());
   accountability::AuditLogServiceImpl log(logic, handler);
   if (!env.gateway) {
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
                                              *common::SystemClock::Get(), tokens);
   const auto* records_descriptor =
       common::FindService(accountability::v1::AccountabilityService::service_full_name());
-  common::Authorizer records_authorizer(env.internal_key, records_descriptor);
+  common::Authorizer records_authorizer(env.internal_key, records_descriptor,
+                                        common::SystemClock::Get(), env.digest_key);
   common::Handler records_handler("accountability", records_authorizer,
                                   *common::SystemClock::Get());
   accountability::RecordsServiceImpl records(records_logic, records_handler);

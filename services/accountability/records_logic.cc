@@ -11,6 +11,9 @@
 #include "tuopin/tasks/v1/tasks.grpc.pb.h"
 
 namespace tuopin::accountability {
+
+namespace tv1 = tuopin::tasks::v1;
+
 namespace {
 
 using common::FieldViolations;
@@ -62,6 +65,21 @@ uint64_t Uint64be(absl::string_view b) {
   return v;
 }
 
+// An error of task tracking about a linked task, as this call's error. NOT_FOUND or
+// PERMISSION_DENIED would read as if the order were missing: they are our fault
+// (INTERNAL). A task whose state changed between our read and our reopen is a conflict
+// to retry (ABORTED). Task tracking's own reasons are dropped: they describe the task,
+// not the order.
+absl::Status LinkedTaskError(const std::string& task_id, const absl::Status& st) {
+  absl::StatusCode code = st.code();
+  if (code == absl::StatusCode::kNotFound || code == absl::StatusCode::kPermissionDenied) {
+    code = absl::StatusCode::kInternal;
+  } else if (code == absl::StatusCode::kFailedPrecondition) {
+    code = absl::StatusCode::kAborted;
+  }
+  return absl::Status(code, absl::StrCat("linked task ", task_id, ": ", st.message()));
+}
+
 absl::Status Transition(const v1::RectificationOrder& o, v1::RectificationStatus from,
                         absl::string_view action) {
   if (o.status() == from) return absl::OkStatus();
@@ -93,7 +111,6 @@ std::string PopulationDigest(const std::vector<std::string>& sorted_ids) {
 }
 
 absl::StatusOr<int> GatewayTaskDirectory::CurrentStage(const std::string& campaign_id) {
-  namespace tv1 = tuopin::tasks::v1;
   tv1::GetCampaignRequest req;
   req.set_id(campaign_id);
   tv1::Campaign c;
@@ -107,36 +124,73 @@ absl::StatusOr<int> GatewayTaskDirectory::CurrentStage(const std::string& campai
   return static_cast<int>(c.current_stage());
 }
 
-absl::StatusOr<std::string> GatewayTaskDirectory::CreateRectificationTask(
-    const std::string& request_id, const std::string& campaign_id, int stage,
-    const v1::Finding& finding, const v1::RectificationOrder& order) {
-  namespace tv1 = tuopin::tasks::v1;
+absl::StatusOr<tv1::Task> GatewayTaskDirectory::CreateTask(const std::string& request_id,
+                                                           const tv1::Task& task) {
   tv1::CreateTaskRequest req;
   req.set_request_id(request_id);
-  auto* t = req.mutable_task();
-  t->set_campaign_id(campaign_id);
-  t->set_stage(static_cast<tv1::Stage>(stage));
-  t->set_sector(finding.sector() == 0 ? tuopin::common::v1::SECTOR_BASIC_INFORMATION
-                                      : finding.sector());
-  t->set_village_code(finding.region_code());
-  std::string category =
-      v1::FindingCategory_Name(finding.category()).substr(strlen("FINDING_CATEGORY_"));
-  for (char& c : category) c = c == '_' ? ' ' : static_cast<char>(std::tolower(c));
-  t->set_title(absl::StrCat("Rectify: ", category).substr(0, 200));
-  t->set_description(finding.description().substr(0, 4000));
-  if (order.responsible().subject_case() == v1::Subject::kCadreId) {
-    t->set_assignee_cadre_id(order.responsible().cadre_id());
-  } else {
-    t->set_assignee_department(order.responsible().department());
-  }
-  *t->mutable_deadline() = order.deadline();
-  t->set_priority(tv1::PRIORITY_HIGH);
-  t->set_rectification_order_id(order.id());
+  *req.mutable_task() = task;
   tv1::Task created;
   grpc::Status st = tv1::TaskService::NewStub(client_.channel())
                         ->CreateTask(client_.Context().get(), req, &created);
   if (!st.ok()) return common::FromGrpcStatus(st);
-  return created.id();
+  return created;
+}
+
+absl::StatusOr<tv1::Task> GatewayTaskDirectory::GetTask(const std::string& task_id) {
+  tv1::GetTaskRequest req;
+  req.set_id(task_id);
+  tv1::Task task;
+  grpc::Status st =
+      tv1::TaskService::NewStub(client_.channel())->GetTask(client_.Context().get(), req, &task);
+  if (!st.ok()) return common::FromGrpcStatus(st);
+  return task;
+}
+
+absl::StatusOr<tv1::Task> GatewayTaskDirectory::ReopenTask(const std::string& request_id,
+                                                           const std::string& task_id,
+                                                           const std::string& reason) {
+  tv1::ReopenTaskRequest req;
+  req.set_request_id(request_id);
+  req.set_task_id(task_id);
+  req.set_reason(reason);
+  tv1::Task task;
+  grpc::Status st =
+      tv1::TaskService::NewStub(client_.channel())->ReopenTask(client_.Context().get(), req, &task);
+  if (!st.ok()) return common::FromGrpcStatus(st);
+  return task;
+}
+
+tv1::Task RectificationTask(const v1::Finding& finding, const v1::RectificationOrder& order,
+                            int stage) {
+  tv1::Task t;
+  t.set_campaign_id(order.campaign_id());
+  t.set_stage(static_cast<tv1::Stage>(stage));
+  t.set_sector(finding.sector() == 0 ? tuopin::common::v1::SECTOR_BASIC_INFORMATION
+                                     : finding.sector());
+  t.set_village_code(finding.region_code());
+  std::string category =
+      v1::FindingCategory_Name(finding.category()).substr(strlen("FINDING_CATEGORY_"));
+  for (char& c : category) c = c == '_' ? ' ' : static_cast<char>(std::tolower(c));
+  t.set_title(absl::StrCat("Rectify: ", category).substr(0, 200));
+  t.set_description(finding.description().substr(0, 4000));
+  if (order.responsible().subject_case() == v1::Subject::kCadreId) {
+    t.set_assignee_cadre_id(order.responsible().cadre_id());
+  } else {
+    t.set_assignee_department(order.responsible().department());
+  }
+  *t.mutable_deadline() = order.deadline();
+  t.set_priority(tv1::PRIORITY_HIGH);
+  t.set_rectification_order_id(order.id());
+  return t;
+}
+
+std::string ReopenRequestId(const std::string& subject, const std::string& request_id,
+                            const std::string& task_id) {
+  // Bounded to the 64 characters a request id may have, whatever the inputs' lengths.
+  return absl::StrCat(
+      "reopen-",
+      common::HexEncode(common::Sha256(absl::StrCat(subject, "\n", request_id, "\n", task_id)))
+          .substr(0, 48));
 }
 
 absl::Status Validate(const v1::CreateInspectionRequest& r) {
@@ -463,15 +517,22 @@ absl::Status RecordsLogic::IssueRectificationOrder(const MutationContext& ctx,
   order.set_issued_by(ctx.principal.subject());
   for (const auto& f : findings) {
     if (f.region_code().size() != 12) continue;  // tasks target villages
-    TUOPIN_ASSIGN_OR_RETURN(
-        std::string task_id,
-        // Bounded to the 64 characters a request id may have, whatever the ids' lengths.
-        tasks_.CreateRectificationTask(
-            absl::StrCat("rectify-", common::HexEncode(common::Sha256(
-                                         absl::StrCat(order.id(), "\n", f.id())))
-                                         .substr(0, 48)),
-                                       req.campaign_id(), stage, f, order));
-    order.add_task_ids(task_id);
+    tv1::Task task = RectificationTask(f, order, stage);
+    // A task linked to the order lies in the order's region: its events enter the order's
+    // history, which the order's auditors must be able to read in full.
+    auto outside = [&](const tv1::Task& t) {
+      return absl::InternalError(absl::StrCat("rectification task in village ", t.village_code(),
+                                              " is outside the order's region ",
+                                              order.region_code()));
+    };
+    if (!common::RegionCovers(order.region_code(), task.village_code())) return outside(task);
+    // Bounded to the 64 characters a request id may have, whatever the ids' lengths.
+    std::string request_id = absl::StrCat(
+        "rectify-",
+        common::HexEncode(common::Sha256(absl::StrCat(order.id(), "\n", f.id()))).substr(0, 48));
+    TUOPIN_ASSIGN_OR_RETURN(tv1::Task created, tasks_.CreateTask(request_id, task));
+    if (!common::RegionCovers(order.region_code(), created.village_code())) return outside(created);
+    order.add_task_ids(created.id());
   }
   return store_.CreateOrder(ctx, order, out);
 }
@@ -498,6 +559,41 @@ absl::Status RecordsLogic::SubmitRectification(const MutationContext& ctx,
       out);
 }
 
+absl::Status RecordsLogic::RequireTasksVerified(const v1::RectificationOrder& order) {
+  std::vector<std::string> open;
+  for (const auto& id : order.task_ids()) {
+    absl::StatusOr<tv1::Task> t = tasks_.GetTask(id);
+    if (!t.ok()) return LinkedTaskError(id, t.status());
+    // Cancelled is not verified: a task dropped is work not done.
+    if (t->status() != tv1::TASK_STATUS_VERIFIED)
+      open.push_back(absl::StrCat(id, " (", tv1::TaskStatus_Name(t->status()), ")"));
+  }
+  if (open.empty()) return absl::OkStatus();
+  return common::WithReason(
+      absl::FailedPreconditionError(
+          absl::StrCat("rectification order ", order.id(),
+                       " cannot be verified before all its tasks are verified; not verified: ",
+                       absl::StrJoin(open, ", "))),
+      "TASKS_NOT_VERIFIED");
+}
+
+absl::Status RecordsLogic::ReopenTasks(const MutationContext& ctx,
+                                       const v1::RectificationOrder& order,
+                                       const std::string& reason) {
+  for (const auto& id : order.task_ids()) {
+    absl::StatusOr<tv1::Task> t = tasks_.GetTask(id);
+    if (!t.ok()) return LinkedTaskError(id, t.status());
+    // Open and in-progress tasks are still being worked on; cancelled ones stay cancelled
+    // (and keep the order from being verified).
+    if (t->status() != tv1::TASK_STATUS_COMPLETED && t->status() != tv1::TASK_STATUS_VERIFIED)
+      continue;
+    absl::StatusOr<tv1::Task> reopened =
+        tasks_.ReopenTask(ReopenRequestId(ctx.principal.subject(), ctx.request_id, id), id, reason);
+    if (!reopened.ok()) return LinkedTaskError(id, reopened.status());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RecordsLogic::VerifyRectification(const MutationContext& ctx,
                                                const v1::VerifyRectificationRequest& req,
                                                v1::RectificationOrder& out) {
@@ -508,6 +604,11 @@ absl::Status RecordsLogic::VerifyRectification(const MutationContext& ctx,
             "Permission denied: the responsible party cannot verify its own rectification"),
         "VERIFIER_RESPONSIBLE");
   }
+  // Only a submitted order is about to be verified; any other state is refused (or, for a
+  // retry of a verification that went through, replayed) by the transition below, even
+  // if a task was reopened since.
+  if (o.status() == v1::RECTIFICATION_STATUS_SUBMITTED)
+    TUOPIN_RETURN_IF_ERROR(RequireTasksVerified(o));
   return store_.ChangeOrder(
       ctx, o.id(),
       [&](v1::RectificationOrder& order) -> absl::Status {
@@ -523,6 +624,13 @@ absl::Status RecordsLogic::RejectRectification(const MutationContext& ctx,
                                                const v1::RejectRectificationRequest& req,
                                                v1::RectificationOrder& out) {
   TUOPIN_ASSIGN_OR_RETURN(v1::RectificationOrder o, LoadOrder(ctx.principal, req.order_id()));
+  // The tasks are reopened before the rejection is committed: if one fails, the caller
+  // gets the error and the order stays submitted (it cannot be verified either, now that a
+  // task is open again); a retry of the same request skips the tasks already reopened
+  // (and replays their ReopenTask calls, whose request ids are the same) and commits.
+  // Once committed, a retry finds the order no longer submitted and is replayed below.
+  if (o.status() == v1::RECTIFICATION_STATUS_SUBMITTED)
+    TUOPIN_RETURN_IF_ERROR(ReopenTasks(ctx, o, req.reason()));
   return store_.ChangeOrder(
       ctx, o.id(),
       [&](v1::RectificationOrder& order) -> absl::Status {

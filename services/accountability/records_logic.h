@@ -13,6 +13,7 @@
 #include "common/page_token.h"
 #include "common/personnel_client.h"
 #include "services/accountability/records_store.h"
+#include "tuopin/tasks/v1/tasks.pb.h"
 
 namespace tuopin::accountability {
 
@@ -26,30 +27,49 @@ std::vector<std::string> DrawSample(const std::string& seed,
 // Hex SHA-256 of the sorted ids joined by newlines: the population's fingerprint.
 std::string PopulationDigest(const std::vector<std::string>& sorted_ids);
 
-// What accountability needs from task tracking, through the gateway.
+// What accountability needs from task tracking, through the gateway (an interface, so
+// the records logic is unit-tested with a fake). Calls carry the accountability
+// service's own principal: the only one task tracking lets set rectification_order_id.
 class TaskDirectory {
  public:
   virtual ~TaskDirectory() = default;
   // The campaign's current stage (1-3).
   virtual absl::StatusOr<int> CurrentStage(const std::string& campaign_id) = 0;
-  // Creates one rectification task; idempotent by request_id. Returns the task id.
-  virtual absl::StatusOr<std::string> CreateRectificationTask(
-      const std::string& request_id, const std::string& campaign_id, int stage,
-      const v1::Finding& finding, const v1::RectificationOrder& order) = 0;
+  // Creates a task; idempotent by request_id. Returns the task as created.
+  virtual absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(
+      const std::string& request_id, const tuopin::tasks::v1::Task& task) = 0;
+  virtual absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) = 0;
+  // Reopens a completed or verified task; idempotent by request_id.
+  virtual absl::StatusOr<tuopin::tasks::v1::Task> ReopenTask(const std::string& request_id,
+                                                             const std::string& task_id,
+                                                             const std::string& reason) = 0;
 };
 
 class GatewayTaskDirectory final : public TaskDirectory {
  public:
   explicit GatewayTaskDirectory(const common::GatewayClient& client) : client_(client) {}
   absl::StatusOr<int> CurrentStage(const std::string& campaign_id) override;
-  absl::StatusOr<std::string> CreateRectificationTask(const std::string& request_id,
-                                                      const std::string& campaign_id, int stage,
-                                                      const v1::Finding& finding,
-                                                      const v1::RectificationOrder& order) override;
+  absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(const std::string& request_id,
+                                                     const tuopin::tasks::v1::Task& task) override;
+  absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) override;
+  absl::StatusOr<tuopin::tasks::v1::Task> ReopenTask(const std::string& request_id,
+                                                     const std::string& task_id,
+                                                     const std::string& reason) override;
 
  private:
   const common::GatewayClient& client_;
 };
+
+// The rectification task of one village-level finding of an order: in the finding's
+// village (which is the order's region), assigned to the order's responsible party,
+// due at the order's deadline, linked to the order.
+tuopin::tasks::v1::Task RectificationTask(const v1::Finding& finding,
+                                          const v1::RectificationOrder& order, int stage);
+// The request id of the ReopenTask call that a RejectRectification (by `subject`, with
+// `request_id`) makes for `task_id`: the same on every retry, different for any other
+// rejection.
+std::string ReopenRequestId(const std::string& subject, const std::string& request_id,
+                            const std::string& task_id);
 
 absl::Status Validate(const v1::CreateInspectionRequest& r);
 absl::Status Validate(const v1::GetInspectionRequest& r);
@@ -113,6 +133,11 @@ class RecordsLogic {
   absl::StatusOr<std::vector<v1::Finding>> LoadFindings(
       const Principal& p, const google::protobuf::RepeatedPtrField<std::string>& ids);
   absl::StatusOr<v1::RectificationOrder> LoadOrder(const Principal& p, const std::string& id);
+  // FAILED_PRECONDITION (TASKS_NOT_VERIFIED) unless every task of the order is verified.
+  absl::Status RequireTasksVerified(const v1::RectificationOrder& order);
+  // Reopens the order's completed and verified tasks for a RejectRectification.
+  absl::Status ReopenTasks(const MutationContext& ctx, const v1::RectificationOrder& order,
+                           const std::string& reason);
 
   RecordsStore& store_;
   common::PersonnelDirectory& personnel_;

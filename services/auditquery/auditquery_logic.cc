@@ -37,7 +37,7 @@ int Bp(int64_t part, int64_t whole) {
 
 absl::Status Validate(const v1::GetEntityHistoryRequest& r) {
   common::FieldViolations v;
-  common::ValidateText("entity_type", r.entity_type(), 1, 32, v);
+  common::ValidateEntityType("entity_type", r.entity_type(), v);
   common::ValidateId("entity_id", r.entity_id(), v);
   return v.ToStatus();
 }
@@ -99,8 +99,7 @@ absl::Status AuditQueryLogic::Prove(std::vector<av1::Leaf> leaves, av1::Checkpoi
 absl::Status AuditQueryLogic::RecordAccess(const MutationContext& ctx,
                                            const common::EntityRefs& looked_at,
                                            const google::protobuf::Message& response) {
-  auto event = common::MakeAuditEvent(ids_, ctx, looked_at,
-                                      common::Sha256(common::DeterministicBytes(response)));
+  auto event = common::MakeAuditEvent(ids_, ctx, looked_at, common::DeterministicBytes(response));
   absl::Status st = suite_.Append(event);
   if (!st.ok()) {
     return common::WithReason(
@@ -115,8 +114,8 @@ absl::Status AuditQueryLogic::RecordAccess(const MutationContext& ctx,
 absl::Status AuditQueryLogic::GetEntityHistory(const MutationContext& ctx,
                                                const v1::GetEntityHistoryRequest& req,
                                                v1::EntityHistory& out) {
-  TUOPIN_ASSIGN_OR_RETURN(auto leaves,
-                          suite_.EntityEvents(req.entity_type(), req.entity_id(), kMaxHistoryEvents));
+  TUOPIN_ASSIGN_OR_RETURN(
+      auto leaves, suite_.EntityEvents(req.entity_type(), req.entity_id(), kMaxHistoryEvents));
   std::string resource = absl::StrCat(req.entity_type(), "/", req.entity_id());
   std::string region;
   // Every region the entity was recorded in must be within the caller's scope.
@@ -130,8 +129,8 @@ absl::Status AuditQueryLogic::GetEntityHistory(const MutationContext& ctx,
     }
   }
   if (leaves.empty()) {
-    return common::WithReason(
-        absl::NotFoundError(absl::StrCat("no audit event names ", resource)), "NOT_FOUND");
+    return common::WithReason(absl::NotFoundError(absl::StrCat("no audit event names ", resource)),
+                              "NOT_FOUND");
   }
   TUOPIN_RETURN_IF_ERROR(Prove(std::move(leaves), out.mutable_checkpoint(), out.mutable_events()));
   return RecordAccess(ctx, {common::Entity(req.entity_type(), req.entity_id(), region)}, out);
@@ -157,8 +156,8 @@ absl::Status AuditQueryLogic::GetCadreDossier(const MutationContext& ctx,
   auto t = tasks.get();
   auto f = findings.get();
   auto a = actions.get();
-  for (const absl::Status& st : {p.status(), pa.status(), at.status(), t.status(), f.status(),
-                                 a.status()}) {
+  for (const absl::Status& st :
+       {p.status(), pa.status(), at.status(), t.status(), f.status(), a.status()}) {
     TUOPIN_RETURN_IF_ERROR(st);
   }
   *out.mutable_cadre() = std::move(cadre);
@@ -190,10 +189,9 @@ absl::Status AuditQueryLogic::TraceFunds(const MutationContext& ctx,
   std::sort(transfer_ids.begin(), transfer_ids.end());
   transfer_ids.erase(std::unique(transfer_ids.begin(), transfer_ids.end()), transfer_ids.end());
   if (static_cast<int>(transfer_ids.size()) > kMaxTraceTransfers) {
-    return common::WithReason(
-        absl::FailedPreconditionError(absl::StrCat("the trace names more than ",
-                                                   kMaxTraceTransfers, " transfers")),
-        "TOO_LARGE");
+    return common::WithReason(absl::FailedPreconditionError(absl::StrCat(
+                                  "the trace names more than ", kMaxTraceTransfers, " transfers")),
+                              "TOO_LARGE");
   }
   // The event that created each transfer (and any that posted or voided it), in log order.
   std::map<int64_t, av1::Leaf> by_index;
@@ -249,8 +247,7 @@ absl::Status AuditQueryLogic::GetRectificationStatus(const MutationContext& ctx,
 }
 
 absl::Status AuditQueryLogic::GetScorecard(const MutationContext& ctx,
-                                           const v1::GetScorecardRequest& req,
-                                           v1::Scorecard& out) {
+                                           const v1::GetScorecardRequest& req, v1::Scorecard& out) {
   const std::string& region = req.region_code();
   TUOPIN_RETURN_IF_ERROR(
       common::RequireRegion(ctx.principal, region, absl::StrCat("regions/", region)));

@@ -1,6 +1,7 @@
 #include "services/auditquery/auditquery_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/validate.h"
 
 namespace tuopin::auditquery {
 
@@ -12,10 +13,14 @@ grpc::Status AuditQueryServiceImpl::Query(grpc::ServerContext* ctx, absl::string
     m.service = "auditquery";
     m.method = absl::StrCat("/", v1::AuditQueryService::service_full_name(), "/", method);
     m.principal = p;
+    // The gateway forwards a valid request id (or makes one); anything else is not copied
+    // into the log.
     auto id = ctx->client_metadata().find("x-request-id");
-    if (id != ctx->client_metadata().end())
-      m.request_id = std::string(id->second.data(), std::min<size_t>(id->second.size(), 64));
-    m.request_sha256 = common::MessageSha256(req);
+    if (id != ctx->client_metadata().end()) {
+      absl::string_view value(id->second.data(), id->second.size());
+      if (common::IsValidId(value)) m.request_id = std::string(value);
+    }
+    common::SetRequestDigests(m, handler_.digest_key(), req);
     m.now = handler_.clock().Now();
     return fn(m);
   });
@@ -24,17 +29,15 @@ grpc::Status AuditQueryServiceImpl::Query(grpc::ServerContext* ctx, absl::string
 grpc::Status AuditQueryServiceImpl::GetEntityHistory(grpc::ServerContext* ctx,
                                                      const v1::GetEntityHistoryRequest* req,
                                                      v1::EntityHistory* resp) {
-  return Query(ctx, "GetEntityHistory", *req, [&](const MutationContext& m) {
-    return logic_.GetEntityHistory(m, *req, *resp);
-  });
+  return Query(ctx, "GetEntityHistory", *req,
+               [&](const MutationContext& m) { return logic_.GetEntityHistory(m, *req, *resp); });
 }
 
 grpc::Status AuditQueryServiceImpl::GetCadreDossier(grpc::ServerContext* ctx,
                                                     const v1::GetCadreDossierRequest* req,
                                                     v1::CadreDossier* resp) {
-  return Query(ctx, "GetCadreDossier", *req, [&](const MutationContext& m) {
-    return logic_.GetCadreDossier(m, *req, *resp);
-  });
+  return Query(ctx, "GetCadreDossier", *req,
+               [&](const MutationContext& m) { return logic_.GetCadreDossier(m, *req, *resp); });
 }
 
 grpc::Status AuditQueryServiceImpl::TraceFunds(grpc::ServerContext* ctx,
@@ -62,9 +65,8 @@ grpc::Status AuditQueryServiceImpl::GetScorecard(grpc::ServerContext* ctx,
 grpc::Status AuditQueryServiceImpl::ExportAuditBundle(grpc::ServerContext* ctx,
                                                       const v1::ExportAuditBundleRequest* req,
                                                       v1::AuditBundle* resp) {
-  return Query(ctx, "ExportAuditBundle", *req, [&](const MutationContext& m) {
-    return logic_.ExportAuditBundle(m, *req, *resp);
-  });
+  return Query(ctx, "ExportAuditBundle", *req,
+               [&](const MutationContext& m) { return logic_.ExportAuditBundle(m, *req, *resp); });
 }
 
 }  // namespace tuopin::auditquery

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   auditquery::AuditQueryLogic logic(suite, ids, *common::SystemClock::Get());
   const auto* descriptor =
       common::FindService(auditquery::v1::AuditQueryService::service_full_name());
-  common::Authorizer authorizer(internal_key, descriptor);
+  common::Authorizer authorizer(internal_key, descriptor, common::SystemClock::Get(),
+                                common::DigestKeyFromFlags("auditquery", internal_key));
   common::Handler handler("auditquery", authorizer, *common::SystemClock::Get());
   auditquery::AuditQueryServiceImpl service(logic, handler);
   server.services = {&service};

@@ -172,6 +172,51 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
   return out;
 }
 
+absl::Status ApplyResolution(const v1::Transfer& t, v1::TransferState state, AccountMap& accounts,
+                             const Principal& p, absl::Time now) {
+  if (!accounts.contains(t.debit_account_id()) || !accounts.contains(t.credit_account_id())) {
+    return absl::DataLossError(absl::StrCat("an account of transfer ", t.id(), " is missing"));
+  }
+  v1::Account& debit = accounts.find(t.debit_account_id())->second;
+  v1::Account& credit = accounts.find(t.credit_account_id())->second;
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(p, debit.region_code(), absl::StrCat("transfers/", t.id())));
+  TUOPIN_RETURN_IF_ERROR(
+      RequireRegion(p, credit.region_code(), absl::StrCat("transfers/", t.id())));
+  if (t.state() != v1::TRANSFER_STATE_PENDING) {
+    return common::WithReason(
+        absl::FailedPreconditionError(absl::StrCat("transfer ", t.id(), " is not pending (",
+                                                   v1::TransferState_Name(t.state()), ")")),
+        "NOT_PENDING");
+  }
+  // Four eyes on money: whoever reserved it cannot release it alone. A transfer whose
+  // creator was not recorded (before migration 003) cannot prove a second person, so it
+  // is refused too: void it and create it again.
+  if (state == v1::TRANSFER_STATE_POSTED &&
+      (t.created_by().empty() || t.created_by() == p.subject())) {
+    return common::WithReason(
+        absl::PermissionDeniedError(absl::StrCat(
+            "Permission denied: pending transfer ", t.id(),
+            t.created_by().empty() ? " has no recorded creator" : " was created by the caller",
+            "; a second person must post it (four eyes)")),
+        "FOUR_EYES");
+  }
+  absl::Time timeout_at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t.create_time())) +
+                          absl::Seconds(t.timeout().seconds());
+  if (state == v1::TRANSFER_STATE_POSTED && now >= timeout_at) {
+    return common::WithReason(
+        absl::FailedPreconditionError("the pending transfer has expired and will be voided"),
+        "PENDING_EXPIRED");
+  }
+  int64_t a = t.amount_fen();
+  debit.set_debits_pending_fen(debit.debits_pending_fen() - a);
+  credit.set_credits_pending_fen(credit.credits_pending_fen() - a);
+  if (state == v1::TRANSFER_STATE_POSTED) {
+    debit.set_debits_posted_fen(debit.debits_posted_fen() + a);
+    credit.set_credits_posted_fen(credit.credits_posted_fen() + a);
+  }
+  return absl::OkStatus();
+}
+
 std::vector<v1::SourceShare> AttributeSources(
     const std::string& account_id, const std::vector<FundingEdge>& edges,
     const absl::flat_hash_map<std::string, v1::Account>& accounts) {
@@ -274,6 +319,11 @@ absl::Status FundsLogic::CreateTransfers(const MutationContext& ctx,
                                          v1::CreateTransfersResponse& out) {
   std::vector<v1::Transfer> transfers(req.transfers().begin(), req.transfers().end());
   const Principal& p = ctx.principal;
+  // Who created a transfer is recorded with it: posting a pending one needs someone else.
+  for (auto& t : transfers) {
+    t.set_created_by(p.subject());
+    t.clear_resolved_by();
+  }
   return store_.CreateTransfers(
       ctx, transfers,
       [&](AccountMap& accounts, const TransferMap& existing) {
@@ -288,43 +338,10 @@ absl::Status FundsLogic::CreateTransfers(const MutationContext& ctx,
 absl::Status FundsLogic::Resolve(const MutationContext& ctx, const std::string& transfer_id,
                                  v1::TransferState state, const std::string& reason,
                                  v1::Transfer& out) {
-  const Principal& p = ctx.principal;
-  absl::Time now = ctx.now;
   return store_.ResolvePending(
       ctx, transfer_id, state, reason,
-      [&](const v1::Transfer& t, AccountMap& accounts) -> absl::Status {
-        if (!accounts.contains(t.debit_account_id()) || !accounts.contains(t.credit_account_id())) {
-          return absl::DataLossError(
-              absl::StrCat("an account of transfer ", t.id(), " is missing"));
-        }
-        v1::Account& debit = accounts.find(t.debit_account_id())->second;
-        v1::Account& credit = accounts.find(t.credit_account_id())->second;
-        TUOPIN_RETURN_IF_ERROR(
-            RequireRegion(p, debit.region_code(), absl::StrCat("transfers/", t.id())));
-        TUOPIN_RETURN_IF_ERROR(
-            RequireRegion(p, credit.region_code(), absl::StrCat("transfers/", t.id())));
-        if (t.state() != v1::TRANSFER_STATE_PENDING) {
-          return common::WithReason(
-              absl::FailedPreconditionError(absl::StrCat("transfer ", t.id(), " is not pending (",
-                                                         v1::TransferState_Name(t.state()), ")")),
-              "NOT_PENDING");
-        }
-        absl::Time timeout_at =
-            absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t.create_time())) +
-            absl::Seconds(t.timeout().seconds());
-        if (state == v1::TRANSFER_STATE_POSTED && now >= timeout_at) {
-          return common::WithReason(
-              absl::FailedPreconditionError("the pending transfer has expired and will be voided"),
-              "PENDING_EXPIRED");
-        }
-        int64_t a = t.amount_fen();
-        debit.set_debits_pending_fen(debit.debits_pending_fen() - a);
-        credit.set_credits_pending_fen(credit.credits_pending_fen() - a);
-        if (state == v1::TRANSFER_STATE_POSTED) {
-          debit.set_debits_posted_fen(debit.debits_posted_fen() + a);
-          credit.set_credits_posted_fen(credit.credits_posted_fen() + a);
-        }
-        return absl::OkStatus();
+      [&](const v1::Transfer& t, AccountMap& accounts) {
+        return ApplyResolution(t, state, accounts, ctx.principal, ctx.now);
       },
       out);
 }
@@ -342,7 +359,7 @@ absl::Status FundsLogic::VoidPendingTransfer(const MutationContext& ctx,
 }
 
 absl::StatusOr<int> FundsLogic::SweepExpired(common::IdGenerator& ids, int limit) {
-  return store_.ExpirePending(clock_.Now(), limit, "system:pending-sweeper", ids);
+  return store_.ExpirePending(clock_.Now(), limit, kExpiryActor, ids);
 }
 
 absl::Status FundsLogic::ListTransfers(const Principal& p, const v1::ListTransfersRequest& req,
@@ -420,12 +437,12 @@ absl::Status FundsLogic::GetUtilization(const Principal& p, const v1::GetUtiliza
   std::optional<absl::Time> idle_before;
   if (req.idle_older_than_days() > 0)
     idle_before = clock_.Now() - absl::Hours(24) * req.idle_older_than_days();
-  TUOPIN_ASSIGN_OR_RETURN(out, store_.Utilization(req.region_code(), req.sector(),
-                                                  req.by_sector(), idle_before));
+  TUOPIN_ASSIGN_OR_RETURN(
+      out, store_.Utilization(req.region_code(), req.sector(), req.by_sector(), idle_before));
   auto rate = [](int64_t disbursed, int64_t allocated) {
-    return allocated == 0 ? 0
-                          : static_cast<int32_t>(static_cast<__int128>(disbursed) * 10000 /
-                                                 allocated);
+    return allocated == 0
+               ? 0
+               : static_cast<int32_t>(static_cast<__int128>(disbursed) * 10000 / allocated);
   };
   out.set_disbursement_rate_bp(rate(out.disbursed_fen(), out.allocated_fen()));
   for (auto& s : *out.mutable_sectors())

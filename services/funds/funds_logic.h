@@ -1,8 +1,9 @@
 #pragma once
 // Funds business rules: the ledger engine (which transfer kinds may move money between
 // which kinds of account, the overdraft guard, linked chains that commit all or nothing,
-// idempotent transfer ids, overflow) and the lineage, utilisation and notice reports.
-// Depends only on the store interface, a clock and the page-token codec.
+// idempotent transfer ids, overflow), the resolution of pending transfers (four eyes: the
+// creator never posts) and the lineage, utilisation and notice reports. Depends only on
+// the store interface, a clock and the page-token codec.
 
 #include <vector>
 
@@ -15,6 +16,9 @@
 namespace tuopin::funds {
 
 using common::Principal;
+
+// The actor the pending-transfer sweeper records as having resolved (expired) a transfer.
+inline constexpr char kExpiryActor[] = "system:pending-sweeper";
 
 // source -> pool (appropriation); pool -> pool or project (allocation); project -> payee
 // (disbursement); project -> pool, pool -> pool or source (reclaim).
@@ -29,6 +33,14 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
                             const TransferMap& existing,
                             const std::function<bool(const v1::Account&)>& in_scope,
                             absl::Time now);
+
+// The decider of ResolvePending: resolves the pending transfer `t` as `state` (posted or
+// voided) on its locked accounts, as principal `p` at `now`. The caller must cover both
+// accounts' regions and the transfer must still be pending. A post must come before the
+// timeout and from someone other than the transfer's creator (four eyes: PERMISSION_DENIED,
+// reason FOUR_EYES, admins included); anyone in scope, the creator too, may void.
+absl::Status ApplyResolution(const v1::Transfer& t, v1::TransferState state, AccountMap& accounts,
+                             const Principal& p, absl::Time now);
 
 // Attributes the money an account received to the levels of its sources, proportionally
 // at each level: if a pool got 60% of its money from the centre, 60% of what it passes

@@ -67,7 +67,9 @@ class FundsStore {
                                        v1::CreateTransfersResponse& out) = 0;
 
   // Locks the pending transfer and its accounts; `decide` checks and applies the
-  // balance change to the accounts; then the resolution is recorded.
+  // balance change to the accounts; then the resolution is recorded, resolved by the
+  // caller's subject. Transfers carry created_by (written by CreateTransfers) and, once
+  // resolved, resolved_by.
   using ResolveDecider =
       std::function<absl::Status(const v1::Transfer& transfer, AccountMap& accounts)>;
   virtual absl::Status ResolvePending(const MutationContext& ctx, const std::string& transfer_id,

@@ -84,6 +84,9 @@ absl::Status Validate(const v1::CreateTransfersRequest& r) {
     if (t.state() != 0 || t.has_create_time() || t.has_resolve_time()) {
       v.Add(f + ".state", "state and times are output only");
     }
+    // The server records who created and resolved a transfer; a client never names them.
+    if (!t.created_by().empty()) v.Add(f + ".created_by", "is output only");
+    if (!t.resolved_by().empty()) v.Add(f + ".resolved_by", "is output only");
   }
   return v.ToStatus();
 }

@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   funds::MysqlFundsStore store(*env.pool, ids);
   funds::FundsLogic logic(store, *common::SystemClock::Get(), tokens);
   const auto* descriptor = common::FindService(funds::v1::FundsService::service_full_name());
-  common::Authorizer authorizer(env.internal_key, descriptor);
+  common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
+                                env.digest_key);
   common::Handler handler("funds", authorizer, *common::SystemClock::Get());
   funds::FundsServiceImpl service(logic, handler);
   common::PeriodicTask sweeper("pending-transfer sweeper", absl::GetFlag(FLAGS_sweep_interval),

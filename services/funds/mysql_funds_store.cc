@@ -50,7 +50,8 @@ v1::Account AccountFromRow(sql::ResultSet& rs) {
 // A transfer row joined with its resolution (if any).
 constexpr char kTransferSelect[] =
     "SELECT t.id, t.debit_account_id, t.credit_account_id, t.amount, t.kind, t.linked, t.pending,"
-    " t.timeout_seconds, t.memo, t.created_at, r.state, r.resolved_at FROM transfers t"
+    " t.timeout_seconds, t.memo, t.created_at, r.state, r.resolved_at, t.created_by,"
+    " r.resolved_by FROM transfers t"
     " LEFT JOIN transfer_resolutions r ON r.transfer_id = t.id ";
 
 v1::Transfer TransferFromRow(sql::ResultSet& rs) {
@@ -66,10 +67,12 @@ v1::Transfer TransferFromRow(sql::ResultSet& rs) {
   t.set_memo(rs.getString(9).asStdString());
   *t.mutable_create_time() =
       common::ToTimestamp(common::FromSqlTime(rs.getString(10).asStdString()));
+  t.set_created_by(rs.getString(13).asStdString());
   if (!rs.isNull(11)) {
     t.set_state(static_cast<v1::TransferState>(rs.getInt(11)));
     *t.mutable_resolve_time() =
         common::ToTimestamp(common::FromSqlTime(rs.getString(12).asStdString()));
+    t.set_resolved_by(rs.getString(14).asStdString());
   } else {
     t.set_state(t.pending() ? v1::TRANSFER_STATE_PENDING : v1::TRANSFER_STATE_POSTED);
   }
@@ -172,15 +175,16 @@ void AddAccountWrites(common::Script& script, const AccountMap& accounts,
   }
 }
 
-// Adds to `script` the resolution of a pending transfer (its deadline leaves).
+// Adds to `script` the resolution of a pending transfer by `actor` (its deadline leaves).
 void AddResolution(common::Script& script, const std::string& id, v1::TransferState state,
-                   const std::string& reason, absl::Time now) {
+                   const std::string& reason, absl::Time now, const std::string& actor) {
   std::string hex_id = common::SqlHex(id);
   script.Add(absl::StrCat("DELETE FROM pending_transfers WHERE transfer_id = ", hex_id));
-  script.Add(absl::StrCat(
-      "INSERT INTO transfer_resolutions (transfer_id, state, reason, resolved_at) VALUES (", hex_id,
-      ",", static_cast<int32_t>(state), ",", common::SqlHex(reason), ",", common::SqlTime(now),
-      ")"));
+  script.Add(
+      absl::StrCat("INSERT INTO transfer_resolutions (transfer_id, state, reason,"
+                   " resolved_at, resolved_by) VALUES (",
+                   hex_id, ",", static_cast<int32_t>(state), ",", common::SqlHex(reason), ",",
+                   common::SqlTime(now), ",", common::SqlHex(actor), ")"));
 }
 
 // Adds to `script` the INSERT of a batch's transfers (up to 1,000 rows in one
@@ -191,10 +195,10 @@ void AddResolution(common::Script& script, const std::string& id, v1::TransferSt
 int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& transfers) {
   if (transfers.empty()) return -1;
   std::string sql;
-  sql.reserve(256 + transfers.size() * 320);
+  sql.reserve(256 + transfers.size() * (320 + 2 * transfers[0].created_by().size()));
   sql =
       "INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, kind, linked,"
-      " pending, timeout_seconds, timeout_at, memo, created_at) VALUES ";
+      " pending, timeout_seconds, timeout_at, memo, created_at, created_by) VALUES ";
   std::string pending;
   // A batch's transfers share their creation time: formatted once.
   absl::Time created = absl::InfinitePast();
@@ -226,7 +230,9 @@ int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& 
       sql += "NULL,";
     }
     common::AppendSqlHex(&sql, t.memo());
-    absl::StrAppend(&sql, ",", created_sql, ")");
+    absl::StrAppend(&sql, ",", created_sql, ",");
+    common::AppendSqlHex(&sql, t.created_by());
+    sql += ')';
   }
   int at = static_cast<int>(script.Add(std::move(sql)));
   if (!pending.empty()) script.Add(std::move(pending));
@@ -399,12 +405,13 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
         absl::flat_hash_map<std::string, Projection> posted;
         if (state == v1::TRANSFER_STATE_POSTED) Project(t, posted);
         common::Script writes(s);
-        AddResolution(writes, t.id(), state, reason, ctx.now);
+        AddResolution(writes, t.id(), state, reason, ctx.now, ctx.principal.subject());
         AddAccountWrites(writes, accounts, {t.debit_account_id(), t.credit_account_id()}, posted,
                          ctx.now);
         writes.Run();
         t.set_state(state);
         *t.mutable_resolve_time() = common::ToTimestamp(ctx.now);
+        t.set_resolved_by(ctx.principal.subject());
         static_cast<v1::Transfer&>(m) = t;
         return EntityRefs{
             Entity("transfer", t.id(), accounts[t.credit_account_id()].region_code()),
@@ -451,7 +458,7 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
       credit.set_credits_pending_fen(credit.credits_pending_fen() - t.amount_fen());
       touched.insert(debit.id());
       touched.insert(credit.id());
-      AddResolution(writes, t.id(), v1::TRANSFER_STATE_EXPIRED, "timeout", now);
+      AddResolution(writes, t.id(), v1::TRANSFER_STATE_EXPIRED, "timeout", now, actor);
       MutationContext ctx;
       ctx.service = "funds";
       ctx.method = "/tuopin.funds.v1.FundsService/ExpirePendingTransfer";

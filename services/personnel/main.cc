@@ -31,11 +31,12 @@ int main(int argc, char** argv) {
                                   personnel::PersonnelConfig{.pairing_limit = limit});
   const auto* descriptor =
       common::FindService(personnel::v1::PersonnelService::service_full_name());
-  common::Authorizer authorizer(env.internal_key, descriptor);
+  common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
+                                env.digest_key);
   common::Handler handler("personnel", authorizer, *common::SystemClock::Get());
   personnel::PersonnelServiceImpl service(logic, handler);
   common::PeriodicTask coverage("coverage summary", absl::GetFlag(FLAGS_coverage_refresh_interval),
-                               [&] { return logic.RefreshCoverageSummary(); });
+                                [&] { return logic.RefreshCoverageSummary(); });
   coverage.Start();
   env.server.services = {&service};
   env.server.service_names = {descriptor->full_name()};

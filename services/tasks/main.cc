@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   tasks::MysqlTasksStore store(*env.pool, ids);
   tasks::TasksLogic logic(store, personnel, *common::SystemClock::Get(), tokens);
   const auto* descriptor = common::FindService(tasks::v1::TaskService::service_full_name());
-  common::Authorizer authorizer(env.internal_key, descriptor);
+  common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
+                                env.digest_key);
   common::Handler handler("tasks", authorizer, *common::SystemClock::Get());
   tasks::TasksServiceImpl service(logic, handler);
   common::PeriodicTask indicators("indicator updates",

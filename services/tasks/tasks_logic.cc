@@ -151,6 +151,23 @@ size_t ChildLength(size_t n) {
   }
 }
 
+absl::Status CheckRectificationLink(const Principal& p, const v1::Task& task) {
+  if (task.rectification_order_id().empty()) return absl::OkStatus();
+  if (HasRole(p, ROLE_SERVICE) && p.subject() == kAccountabilityServiceSubject) {
+    return absl::OkStatus();
+  }
+  constexpr absl::string_view kField = "task.rectification_order_id";
+  absl::Status denied = absl::PermissionDeniedError(
+      absl::StrCat("Permission denied: ", kField,
+                   " is set only by the accountability service, when it issues the order"));
+  // The field violation names the field for clients that read details, not messages.
+  common::InvalidField(kField, "is set only by the accountability service")
+      .ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+        denied.SetPayload(url, payload);
+      });
+  return common::WithReason(std::move(denied), "RECTIFICATION_LINK_RESERVED");
+}
+
 absl::CivilDay TasksLogic::Today() const { return common::ChinaDay(clock_.Now()); }
 
 void TasksLogic::Decorate(v1::Task& t) const {
@@ -207,6 +224,7 @@ absl::Status TasksLogic::GetCampaign(const Principal& p, const v1::GetCampaignRe
 
 absl::Status TasksLogic::CreateTask(const MutationContext& ctx, const v1::CreateTaskRequest& req,
                                     v1::Task& out) {
+  TUOPIN_RETURN_IF_ERROR(CheckRectificationLink(ctx.principal, req.task()));
   v1::Task t = req.task();
   TUOPIN_ASSIGN_OR_RETURN(auto campaign, store_.GetCampaign(t.campaign_id()));
   if (!campaign.has_value())
@@ -465,12 +483,11 @@ absl::Status TasksLogic::GetSectorProgress(const Principal& p,
   if (stage.stage == v1::STAGE_UNSPECIFIED) return absl::OkStatus();  // not started
   int tolerance = req.tolerance_points() == 0 ? 10 : req.tolerance_points();
   int elapsed_bp = stage.day_of_stage * 10000 / stage.stage_days;
-  TUOPIN_ASSIGN_OR_RETURN(auto counts,
-                          store_.CountBySector(c.id(), stage.stage, req.region_code(),
-                                               req.totals_only()
-                                                   ? req.region_code().size()
-                                                   : ChildLength(req.region_code().size()),
-                                               Today()));
+  TUOPIN_ASSIGN_OR_RETURN(
+      auto counts, store_.CountBySector(c.id(), stage.stage, req.region_code(),
+                                        req.totals_only() ? req.region_code().size()
+                                                          : ChildLength(req.region_code().size()),
+                                        Today()));
   for (const auto& k : counts) {
     auto* row = out.add_rows();
     row->set_sector(static_cast<tuopin::common::v1::Sector>(k.sector));

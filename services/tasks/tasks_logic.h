@@ -40,6 +40,17 @@ bool IsLagging(int verified_bp, int elapsed_bp, int tolerance_points);
 // The digits of a region's direct children: 2 -> 4 -> 6 -> 9 -> 12.
 size_t ChildLength(size_t region_length);
 
+// The subject of the accountability service's principal (service tokens carry role
+// service and subject "service:<name>", as deploy/local/up and the Kubernetes overlays
+// mint them). Only it links a task to a rectification order: the order's id names an
+// accountability record, and a link to a record of another county would put the task's
+// events into that order's history, where the order's own auditors could no longer read
+// it. Accountability creates an order's tasks in the order's region.
+inline constexpr char kAccountabilityServiceSubject[] = "service:accountability";
+// OK when the task names no rectification order, or the principal is the accountability
+// service; PERMISSION_DENIED naming task.rectification_order_id otherwise.
+absl::Status CheckRectificationLink(const Principal& p, const v1::Task& task);
+
 class TasksLogic {
  public:
   TasksLogic(TasksStore& store, common::PersonnelDirectory& personnel, const common::Clock& clock,

@@ -1,6 +1,8 @@
 // Outbox to audit log, end to end: personnel's audit events are shipped by its outbox
 // relay through the gateway (service token) into the real audit log, exactly once, also
-// when a batch is shipped again after a crash between shipping and marking.
+// when a batch is shipped again after a crash between shipping and marking; and the
+// largest CreateTransfers the contract allows reaches the log instead of jamming the
+// funds trail.
 
 #include <cppconn/resultset.h>
 
@@ -11,6 +13,8 @@
 #include "common/migrate.h"
 #include "gtest/gtest.h"
 #include "services/accountability/audit_log_service.h"
+#include "services/funds/funds_service.h"
+#include "services/funds/mysql_funds_store.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/proxy.h"
 #include "services/personnel/mysql_personnel_store.h"
@@ -21,6 +25,7 @@
 namespace tuopin::generated {
 const std::vector<tuopin::common::Migration>& PersonnelMigrations();
 const std::vector<tuopin::common::Migration>& AccountabilityMigrations();
+const std::vector<tuopin::common::Migration>& FundsMigrations();
 }  // namespace tuopin::generated
 
 namespace tuopin {
@@ -42,12 +47,79 @@ class CrashAfterShip final : public common::OutboxSink {
   common::OutboxSink& inner_;
 };
 
+// The real audit log behind a real gateway, and a client of the gateway with the token of
+// a service principal "service:<name>".
+struct LogBehindGateway {
+  LogBehindGateway()
+      : pool(db.NewPool(8)),
+        signer(std::move(
+            *accountability::NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()))),
+        store(*pool),
+        logic(store, *signer, "tuopin.test/audit-log", *common::SystemClock::Get(), tokens),
+        auth(testing::kTestInternalKey,
+             common::FindService(accountability::v1::AuditLog::service_full_name())),
+        handler("accountability", auth, *common::SystemClock::Get()),
+        service(logic, handler),
+        server({&service}) {
+    EXPECT_TRUE(common::ApplyMigrations(*pool, generated::AccountabilityMigrations()).ok());
+  }
+
+  // Starts the gateway, routing the log and `more` (service -> address).
+  void StartGateway(const std::vector<std::pair<std::string, std::string>>& more = {}) {
+    common::JwtConfig jwt;
+    jwt.issuer = "tuopin-test";
+    jwt.audience = "tuopin";
+    jwt.algorithms = {"HS256"};
+    jwt.hs256_secret = kSecret;
+    gateway::GatewayConfig config;
+    config.routes = {{"tuopin.accountability.v1.AuditLog", "accountability"}};
+    config.targets = {{"accountability", absl::StrCat("127.0.0.1:", server.port())}};
+    for (const auto& [service_name, address] : more) {
+      std::string backend = absl::StrCat("backend-", config.targets.size());
+      config.routes[service_name] = backend;
+      config.targets[backend] = address;
+    }
+    config.internal_key = testing::kTestInternalKey;
+    gw = std::move(*gateway::Gateway::Create(config, std::move(*common::JwtVerifier::Create(jwt)),
+                                             common::SystemClock::Get()));
+    gw->set_access_log(false);
+    proxy = std::make_unique<gateway::ProxyService>(*gw);
+    gateway_server =
+        std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{}, proxy.get());
+  }
+
+  std::string Token(const std::string& subject, const std::string& role) const {
+    common::JwtClaims claims;
+    claims.subject = subject;
+    claims.roles = {role};
+    claims.regions = {"*"};
+    claims.issuer = "tuopin-test";
+    claims.audience = "tuopin";
+    claims.issued_at = absl::Now();
+    claims.expires = absl::Now() + absl::Hours(1);
+    return common::SignJwtHs256(claims, kSecret);
+  }
+
+  testing::TestDatabase db;
+  std::unique_ptr<common::ConnectionPool> pool;
+  std::unique_ptr<accountability::NoteSigner> signer;
+  accountability::AuditLogStore store;
+  common::PageTokenCodec tokens{"relay-test-page-key"};
+  accountability::AuditLogLogic logic;
+  common::Authorizer auth;
+  common::Handler handler;
+  accountability::AuditLogServiceImpl service;
+  testing::TestServer server;
+  std::unique_ptr<gateway::Gateway> gw;
+  // Before the gateway's server: a gateway server stops its proxy when destroyed.
+  std::unique_ptr<gateway::ProxyService> proxy;
+  std::unique_ptr<testing::TestServer> gateway_server;
+};
+
 TEST(RelayTest, EveryAcknowledgedMutationReachesTheLogExactlyOnce) {
-  testing::TestDatabase personnel_db, log_db;
+  testing::TestDatabase personnel_db;
   auto personnel_pool = personnel_db.NewPool(8);
-  auto log_pool = log_db.NewPool(8);
   ASSERT_TRUE(common::ApplyMigrations(*personnel_pool, generated::PersonnelMigrations()).ok());
-  ASSERT_TRUE(common::ApplyMigrations(*log_pool, generated::AccountabilityMigrations()).ok());
 
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens("relay-test-page-token-key-0123456789");
@@ -59,34 +131,11 @@ TEST(RelayTest, EveryAcknowledgedMutationReachesTheLogExactlyOnce) {
   personnel::PersonnelServiceImpl pservice(plogic, phandler);
   testing::TestServer personnel_server({&pservice});
 
-  auto signer = std::move(
-      *accountability::NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()));
-  accountability::AuditLogStore log_store(*log_pool);
-  common::PageTokenCodec log_tokens("relay-test-page-key");
-  accountability::AuditLogLogic log_logic(log_store, *signer, "tuopin.test/audit-log",
-                                          *common::SystemClock::Get(), log_tokens);
-  common::Authorizer lauth(testing::kTestInternalKey,
-                           common::FindService(accountability::v1::AuditLog::service_full_name()));
-  common::Handler lhandler("accountability", lauth, *common::SystemClock::Get());
-  accountability::AuditLogServiceImpl log_service(log_logic, lhandler);
-  testing::TestServer log_server({&log_service});
-
-  common::JwtConfig jwt;
-  jwt.issuer = "tuopin-test";
-  jwt.audience = "tuopin";
-  jwt.algorithms = {"HS256"};
-  jwt.hs256_secret = kSecret;
-  gateway::GatewayConfig config;
-  config.routes = {{"tuopin.personnel.v1.PersonnelService", "personnel"},
-                   {"tuopin.accountability.v1.AuditLog", "accountability"}};
-  config.targets = {{"personnel", absl::StrCat("127.0.0.1:", personnel_server.port())},
-                    {"accountability", absl::StrCat("127.0.0.1:", log_server.port())}};
-  config.internal_key = testing::kTestInternalKey;
-  auto gw = std::move(*gateway::Gateway::Create(
-      config, std::move(*common::JwtVerifier::Create(jwt)), common::SystemClock::Get()));
-  gw->set_access_log(false);
-  gateway::ProxyService proxy(*gw);
-  testing::TestServer gateway_server({}, &proxy);
+  LogBehindGateway log;
+  log.StartGateway({{"tuopin.personnel.v1.PersonnelService",
+                     absl::StrCat("127.0.0.1:", personnel_server.port())}});
+  auto& log_store = log.store;
+  auto& gateway_server = *log.gateway_server;
 
   // Some acknowledged mutations in personnel.
   auto people = pv1::PersonnelService::NewStub(personnel_server.channel());
@@ -118,15 +167,7 @@ TEST(RelayTest, EveryAcknowledgedMutationReachesTheLogExactlyOnce) {
   const int64_t outbox = testing::QueryInt(*personnel_pool, "SELECT COUNT(*) FROM outbox");
   ASSERT_EQ(outbox, 6);
 
-  common::JwtClaims claims;
-  claims.subject = "service:personnel";
-  claims.roles = {"service"};
-  claims.regions = {"*"};
-  claims.issuer = "tuopin-test";
-  claims.audience = "tuopin";
-  claims.issued_at = absl::Now();
-  claims.expires = absl::Now() + absl::Hours(1);
-  common::GatewayClient client(gateway_server.channel(), common::SignJwtHs256(claims, kSecret));
+  common::GatewayClient client(gateway_server.channel(), log.Token("service:personnel", "service"));
   common::GatewayAuditSink sink(client);
 
   // First a crash after shipping: nothing is marked, the log already has the events.
@@ -143,7 +184,7 @@ TEST(RelayTest, EveryAcknowledgedMutationReachesTheLogExactlyOnce) {
   EXPECT_EQ(*relay.Backlog(), 0);
   EXPECT_EQ(*log_store.TreeSize(), outbox);
 
-  // Every outbox event is in the log, byte for byte.
+  // Every outbox event is in the log, byte for byte (the leaf adds the log's receipt time).
   std::vector<std::string> outbox_events;
   ASSERT_TRUE(common::WithConnection(*personnel_pool, [&](common::DbSession& s) {
                 auto rs = common::Query(s, "SELECT event FROM outbox ORDER BY seq").Rows();
@@ -153,20 +194,133 @@ TEST(RelayTest, EveryAcknowledgedMutationReachesTheLogExactlyOnce) {
   auto leaves = log_store.Leaves(0, 100);
   ASSERT_TRUE(leaves.ok());
   std::set<std::string> logged;
-  for (auto& [index, value] : *leaves) logged.insert(value);
+  for (auto& [index, value] : *leaves) {
+    tuopin::common::v1::AuditEvent leaf;
+    ASSERT_TRUE(leaf.ParseFromString(value));
+    EXPECT_TRUE(leaf.has_logged_at());
+    leaf.clear_logged_at();
+    logged.insert(common::DeterministicBytes(leaf));
+  }
   for (const auto& e : outbox_events)
     EXPECT_TRUE(logged.count(e)) << "an outbox event is missing from the log";
 
   // Only the service role may append, also through the gateway.
-  common::JwtClaims auditor = claims;
-  auditor.subject = "auditor-1";
-  auditor.roles = {"auditor"};
-  common::GatewayClient auditor_client(gateway_server.channel(),
-                                       common::SignJwtHs256(auditor, kSecret));
+  common::GatewayClient auditor_client(gateway_server.channel(), log.Token("auditor-1", "auditor"));
   common::GatewayAuditSink auditor_sink(auditor_client);
   tuopin::common::v1::AuditEvent forged;
   forged.set_event_id("forged-1");
   EXPECT_EQ(auditor_sink.Ship({forged}).code(), absl::StatusCode::kPermissionDenied);
+}
+
+// Attack: one in-contract CreateTransfers of many allocations from one pool to distinct
+// project accounts named more entities than the log took (1,201 > 1,100), and its refused
+// event held back every later funds event. Now the largest valid request's event is one
+// the log accepts, shipped through the gateway with funds' own token.
+TEST(RelayTest, TheLargestTransferBatchReachesTheLog) {
+  namespace fv1 = tuopin::funds::v1;
+  testing::TestDatabase funds_db;
+  auto funds_pool = funds_db.NewPool(8);
+  ASSERT_TRUE(common::ApplyMigrations(*funds_pool, generated::FundsMigrations()).ok());
+  common::RandomIdGenerator ids;
+  common::PageTokenCodec tokens("relay-test-page-token-key-0123456789");
+  funds::MysqlFundsStore fstore(*funds_pool, ids);
+  funds::FundsLogic flogic(fstore, *common::SystemClock::Get(), tokens);
+  common::Authorizer fauth(testing::kTestInternalKey,
+                           common::FindService(fv1::FundsService::service_full_name()));
+  common::Handler fhandler("funds", fauth, *common::SystemClock::Get());
+  funds::FundsServiceImpl fservice(flogic, fhandler);
+  testing::TestServer funds_server({&fservice});
+
+  LogBehindGateway log;
+  log.StartGateway();
+  auto& log_store = log.store;
+
+  auto funds = fv1::FundsService::NewStub(funds_server.channel());
+  auto admin = testing::MakePrincipal("admin-1", {tuopin::common::v1::ROLE_ADMIN}, {"*"});
+  int next = 0;
+  auto account = [&](const std::string& code, fv1::AccountKind kind, const std::string& region,
+                     fv1::SourceLevel level, tuopin::common::v1::Sector sector) {
+    fv1::CreateAccountRequest req;
+    req.set_request_id(absl::StrCat("acct-", ++next));
+    auto* a = req.mutable_account();
+    a->set_code(code);
+    a->set_kind(kind);
+    a->set_name(code);
+    a->set_region_code(region);
+    a->set_source_level(level);
+    a->set_sector(sector);
+    fv1::Account out;
+    grpc::Status st = funds->CreateAccount(testing::ContextAs(admin).get(), req, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out.id();
+  };
+  std::string source =
+      account("SRC", fv1::ACCOUNT_KIND_SOURCE, "520221", fv1::SOURCE_LEVEL_PROVINCIAL,
+              tuopin::common::v1::SECTOR_UNSPECIFIED);
+  std::string pool = account("POOL", fv1::ACCOUNT_KIND_POOL, "520221",
+                             fv1::SOURCE_LEVEL_UNSPECIFIED, tuopin::common::v1::SECTOR_UNSPECIFIED);
+  constexpr int kTransfers = 1000;  // the contract's most
+  std::vector<std::string> projects;
+  for (int i = 0; i < kTransfers; ++i) {
+    projects.push_back(account(absl::StrCat("PRJ-", i), fv1::ACCOUNT_KIND_PROJECT,
+                               absl::StrCat("520221104", 100 + i % 900),
+                               fv1::SOURCE_LEVEL_UNSPECIFIED,
+                               tuopin::common::v1::SECTOR_HOUSING_SAFETY));
+  }
+  auto transfer = [](const std::string& id, const std::string& debit, const std::string& credit,
+                     int64_t amount, fv1::TransferKind kind) {
+    fv1::Transfer t;
+    t.set_id(id);
+    t.set_debit_account_id(debit);
+    t.set_credit_account_id(credit);
+    t.set_amount_fen(amount);
+    t.set_kind(kind);
+    return t;
+  };
+  fv1::CreateTransfersRequest fund;
+  fund.set_request_id("appropriate");
+  *fund.add_transfers() =
+      transfer("t-approp", source, pool, 100 * kTransfers, fv1::TRANSFER_KIND_APPROPRIATION);
+  fv1::CreateTransfersResponse out;
+  ASSERT_TRUE(funds->CreateTransfers(testing::ContextAs(admin).get(), fund, &out).ok());
+  fv1::CreateTransfersRequest big;
+  big.set_request_id("allocate-all");
+  for (int i = 0; i < kTransfers; ++i) {
+    *big.add_transfers() = transfer(absl::StrCat("t-alloc-", i), pool, projects[i], 100,
+                                    fv1::TRANSFER_KIND_ALLOCATION);
+  }
+  grpc::Status st = funds->CreateTransfers(testing::ContextAs(admin).get(), big, &out);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(out.results_size(), kTransfers);
+  for (int r : out.results()) ASSERT_EQ(r, fv1::TRANSFER_RESULT_OK);
+
+  common::GatewayClient client(log.gateway_server->channel(),
+                               log.Token("service:funds", "service"));
+  common::GatewayAuditSink sink(client);
+  common::OutboxRelay relay(*funds_pool, sink);
+  int shipped = 0;
+  for (int i = 0; i < 20 && shipped < kTransfers + 3; ++i) {
+    auto n = relay.RunOnce();
+    ASSERT_TRUE(n.ok()) << n.status();
+    if (*n == 0) break;
+    shipped += *n;
+  }
+  auto stats = relay.Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->backlog, 0);
+  EXPECT_EQ(stats->dead_letters, 0) << "the log refused an event of an in-contract request";
+  EXPECT_EQ(*log_store.TreeSize(), testing::QueryInt(*funds_pool, "SELECT COUNT(*) FROM outbox"));
+  // The allocation batch is one leaf naming every transfer and account.
+  auto leaves = log_store.Leaves(0, 2000);
+  ASSERT_TRUE(leaves.ok());
+  int largest = 0;
+  for (auto& [index, value] : *leaves) {
+    tuopin::common::v1::AuditEvent e;
+    ASSERT_TRUE(e.ParseFromString(value));
+    EXPECT_EQ(e.service(), "funds");
+    largest = std::max(largest, e.entities_size());
+  }
+  EXPECT_EQ(largest, 1 + 2 * kTransfers);  // the pool, 1000 projects, 1000 transfers
 }
 
 }  // namespace

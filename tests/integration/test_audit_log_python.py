@@ -42,9 +42,10 @@ class AuditLogVerifierTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         sys.path.insert(0, ARGS.pyout)
-        global av1, cv1
+        global av1, cv1, Timestamp
         from tuopin.accountability.v1 import accountability_pb2 as av1  # noqa: E402
         from tuopin.common.v1 import common_pb2 as cv1  # noqa: E402
+        from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
 
         cls.db = TestDatabase("py")
         cls.tmp = tempfile.TemporaryDirectory()
@@ -82,7 +83,9 @@ class AuditLogVerifierTest(unittest.TestCase):
 
     def call(self, method, request, response_type, role="auditor"):
         """Calls as the gateway would: a principal signed with the internal key."""
-        metadata = principal_metadata(cv1, self.internal_key, f"py-{role}", [role], ["*"], ttl=60)
+        # A service principal speaks for the service its subject names.
+        subject = "service:tasks" if role == "service" else f"py-{role}"
+        metadata = principal_metadata(cv1, self.internal_key, subject, [role], ["*"], ttl=60)
         rpc = self.channel.unary_unary(f"/tuopin.accountability.v1.AuditLog/{method}",
                                        request_serializer=lambda m: m.SerializeToString(),
                                        response_deserializer=response_type.FromString)
@@ -90,7 +93,8 @@ class AuditLogVerifierTest(unittest.TestCase):
 
     def append(self, first, last):
         events = [cv1.AuditEvent(event_id=f"py-{i}", service="tasks", method="/tuopin.tasks.v1.TaskService/VerifyTask",
-                                 actor_subject="inspector-3") for i in range(first, last)]
+                                 actor_subject="inspector-3", occurred_at=Timestamp(seconds=1534809600 + i))
+                  for i in range(first, last)]
         return self.call("AppendEvents", av1.AppendEventsRequest(events=events), av1.AppendEventsResponse, "service")
 
     def checkpoint(self, size):
@@ -107,8 +111,9 @@ class AuditLogVerifierTest(unittest.TestCase):
     def test_independent_verification(self):
         self.assertEqual(list(self.append(0, 37).leaf_indexes), list(range(37)))
         root = self.checkpoint(37)
+        # Leaves are read by operators and services; auditors read through audit-query.
         leaves = self.call("GetLeavesByRange", av1.GetLeavesByRangeRequest(start=0, count=37),
-                           av1.GetLeavesByRangeResponse).leaves
+                           av1.GetLeavesByRangeResponse, "admin").leaves
         hashes = [leaf_hash(l.leaf_value) for l in leaves]
         # The event each leaf carries is the deterministic serialization of the event.
         self.assertEqual(leaves[5].event.event_id, "py-5")

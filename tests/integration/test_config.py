@@ -67,7 +67,8 @@ class ConfigTest(unittest.TestCase):
                 # Every migration of funds: the common schema and services/funds/schema/*.sql.
                 import glob
                 here = os.path.dirname(os.path.abspath(__file__))
-                expected = 1 + len(glob.glob(os.path.join(here, "..", "..", "services", "funds", "schema", "*.sql")))
+                expected = len(glob.glob(os.path.join(here, "..", "..", "common", "schema", "*.sql"))) + len(
+                    glob.glob(os.path.join(here, "..", "..", "services", "funds", "schema", "*.sql")))
                 self.assertEqual(out.split()[-1], str(expected), out)
         finally:
             subprocess.run(sql + [f"DROP DATABASE {db}"], check=True)

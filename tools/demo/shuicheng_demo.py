@@ -482,6 +482,16 @@ def load(api, size="demo", seed=2018, times=1, today=None):
             request_id=rid("submit", g, k), order_id=o.id, note="Rectified; see the attached records"),
             av1.RectificationOrder, role="county_official")
         if fate == "verified":
+            # An order is verified only once its tasks are: each is completed, then verified
+            # on site by an inspector (a second person: neither the assignee nor who completed it).
+            for i, tid in enumerate(o.task_ids):
+                api.call(T, "CompleteTask", tv1.CompleteTaskRequest(
+                    request_id=rid("complete-order", g, k, i), task_id=tid,
+                    evidence=[tv1.Evidence(uri=f"https://evidence.example/{tid}.jpg",
+                                           sha256_hex=hashlib.sha256(tid.encode()).hexdigest())]), tv1.Task)
+                api.call(T, "VerifyTask", tv1.VerifyTaskRequest(
+                    request_id=rid("verify-order-task", g, k, i), task_id=tid, note="Rectified, checked on site"),
+                    tv1.Task, role="inspector")
             api.call(A, "VerifyRectification", av1.VerifyRectificationRequest(
                 request_id=rid("verify-order", g, k), order_id=o.id), av1.RectificationOrder, role="inspector")
         elif fate == "reopened":
@@ -550,6 +560,8 @@ def load(api, size="demo", seed=2018, times=1, today=None):
             req = (fv1.PostPendingTransferRequest(request_id=rid("resolve", what), transfer_id=tid) if what == "post"
                    else fv1.VoidPendingTransferRequest(request_id=rid("resolve", what), transfer_id=tid,
                                                        reason="Duplicate request from the township"))
+            # Four eyes on money: a finance officer reserved it, a county official (a second
+            # person) posts it; the creator could void it but never post it.
             api.call(F, resolve, req, fv1.Transfer, role="county_official")
     summary.update(findings=findings_total, rectification_orders=len(orders), actions=len(actioned),
                    cadre_with_findings=finding_subjects[0] if finding_subjects else "", calls=api.calls,

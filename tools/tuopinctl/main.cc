@@ -5,6 +5,7 @@
 //   tuopinctl bundle verify FILE --verifier_key KEY
 //   tuopinctl <service> <method> [flags]   (every public RPC; see --help)
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -15,15 +16,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/audit_event.h"
 #include "common/config.h"
 #include "common/crypto.h"
 #include "common/gateway_client.h"
 #include "common/jwt.h"
+#include "common/mutation.h"
+#include "google/protobuf/util/json_util.h"
 #include "services/accountability/checkpoint.h"
 #include "services/accountability/merkle.h"
 #include "tools/tuopinctl/rpc_command.h"
-#include "common/mutation.h"
-#include "google/protobuf/util/json_util.h"
 #include "tuopin/accountability/v1/accountability.grpc.pb.h"
 #include "tuopin/auditquery/v1/auditquery.pb.h"
 
@@ -37,6 +39,7 @@ constexpr char kUsage[] =
     "               Call any RPC of that service ('tuopinctl personnel --help' lists them).\n"
     "  token mint   Mint a development token (HS256 with the local secret).\n"
     "  log verify   Verify the audit log: checkpoint signature, inclusion, consistency.\n"
+    "  log digest   The keyed digest of a request, to check an audit event's request_sha256.\n"
     "  bundle verify FILE\n"
     "               Verify an exported audit bundle offline (no access to the suite).\n"
     "\n"
@@ -118,6 +121,23 @@ constexpr char kVerifyUsage[] =
     "  --save FILE            save the verified checkpoint note for a later --since\n"
     "  --gateway HOST:PORT    default $TUOPIN_GATEWAY or 127.0.0.1:50051\n"
     "  --token TOKEN          default $TUOPIN_TOKEN (or --token_file F)\n";
+
+constexpr char kDigestUsage[] =
+    "tuopinctl log digest: the digest an audit event holds of a request (or response).\n"
+    "\n"
+    "Audit events carry HMAC-SHA256 digests under the deployment's digest key, so nobody\n"
+    "without the key can test guesses of personal data against them. A holder of the key\n"
+    "and of the request computes the digest here and compares it with the event's\n"
+    "request_sha256 (printed in hex and base64; exits 1 when --expect is given and differs).\n"
+    "\n"
+    "Flags:\n"
+    "  --digest_key_file F    the deployment's digest key (or --internal_key_file F when the\n"
+    "                         deployment derives it from the internal key)\n"
+    "  --method M             full method, e.g. "
+    "/tuopin.personnel.v1.PersonnelService/UpdateHousehold\n"
+    "  --json J               the request as JSON (or --json_file F)\n"
+    "  --response             J is the method's response, not its request\n"
+    "  --expect D             the event's digest, hex or base64\n";
 
 constexpr char kBundleUsage[] =
     "tuopinctl bundle verify FILE: check an audit bundle offline.\n"
@@ -242,16 +262,24 @@ int LogVerify(const Args& args) {
     lreq.set_count(1);
     av1::GetLeavesByRangeResponse leaves;
     st = stub->GetLeavesByRange(client.Context().get(), lreq, &leaves);
+    if (st.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      fail(absl::StrCat("event ", id,
+                        ": this caller may not read leaves directly (auditors read events through "
+                        "audit-query: verify those with `tuopinctl bundle verify`)"));
+      continue;
+    }
     if (!st.ok() || leaves.leaves_size() != 1) {
       fail(absl::StrCat("event ", id, ": its leaf could not be read"));
       continue;
     }
-    // The leaf hash is computed here from the leaf's bytes, never taken from the server.
+    // The leaf hash is computed here from the leaf's bytes, and the event id read from those
+    // same bytes: nothing the server parsed for us is trusted.
+    const std::string& leaf_value = leaves.leaves(0).leaf_value();
+    tuopin::common::v1::AuditEvent leaf_event;
     std::vector<std::string> hashes(proof.hashes().begin(), proof.hashes().end());
-    bool included =
-        acc::VerifyInclusion(acc::LeafHash(leaves.leaves(0).leaf_value()), proof.leaf_index(),
-                             parsed->tree_size, hashes, parsed->root_hash) &&
-        leaves.leaves(0).event().event_id() == id;
+    bool included = acc::VerifyInclusion(acc::LeafHash(leaf_value), proof.leaf_index(),
+                                         parsed->tree_size, hashes, parsed->root_hash) &&
+                    leaf_event.ParseFromString(leaf_value) && leaf_event.event_id() == id;
     if (included) {
       std::printf("ok    event %s is leaf %lld, included\n", id.c_str(),
                   static_cast<long long>(proof.leaf_index()));
@@ -290,6 +318,59 @@ int LogVerify(const Args& args) {
     std::ofstream(args.One("save", "")) << cp.signed_note();
   }
   return failures == 0 ? 0 : 1;
+}
+
+int LogDigest(const Args& args) {
+  if (args.help) {
+    std::fputs(kDigestUsage, stdout);
+    return 0;
+  }
+  const std::set<std::string> known = {"digest_key_file", "internal_key_file", "method", "json",
+                                       "json_file",       "response",          "expect"};
+  for (const auto& [k, v] : args.flags) {
+    if (!known.count(k)) return Fail(absl::StrCat("unknown flag --", k, " (see --help)"));
+  }
+  std::optional<tuopin::common::DigestKey> key;
+  if (!args.One("digest_key_file", "").empty()) {
+    auto k = tuopin::common::ReadSecretFile(args.One("digest_key_file", ""));
+    if (!k.ok()) return Fail(std::string(k.status().message()));
+    key = tuopin::common::DigestKeyFromSecret(*k);
+  } else if (!args.One("internal_key_file", "").empty()) {
+    auto k = tuopin::common::ReadSecretFile(args.One("internal_key_file", ""));
+    if (!k.ok()) return Fail(std::string(k.status().message()));
+    key = tuopin::common::DeriveDigestKey(*k);
+  } else {
+    return Fail("--digest_key_file (or --internal_key_file) is required");
+  }
+  std::string method = args.One("method", "");
+  std::string dotted = method;
+  if (!dotted.empty() && dotted[0] == '/') dotted = dotted.substr(1);
+  std::replace(dotted.begin(), dotted.end(), '/', '.');
+  const auto* m = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(dotted);
+  if (m == nullptr) return Fail(absl::StrCat("--method: no method ", method));
+  const auto* type = args.One("response", "").empty() ? m->input_type() : m->output_type();
+  std::string json = args.One("json", "");
+  if (!args.One("json_file", "").empty()) {
+    auto j = tuopin::common::ReadFile(args.One("json_file", ""));
+    if (!j.ok()) return Fail(std::string(j.status().message()));
+    json = *j;
+  }
+  std::unique_ptr<google::protobuf::Message> message(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+  auto parsed = google::protobuf::util::JsonStringToMessage(json, message.get());
+  if (!parsed.ok()) return Fail(absl::StrCat("--json: ", parsed.ToString()));
+  std::string digest =
+      tuopin::common::KeyedDigest(*key, tuopin::common::DeterministicBytes(*message));
+  std::printf("key %s\nhex %s\nbase64 %s\n", key->id.c_str(),
+              tuopin::common::HexEncode(digest).c_str(),
+              tuopin::common::Base64Encode(digest).c_str());
+  std::string expect = args.One("expect", "");
+  if (expect.empty()) return 0;
+  bool same =
+      expect == tuopin::common::HexEncode(digest) || expect == tuopin::common::Base64Encode(digest);
+  std::printf("%s  the digest %s the expected one\n", same ? "ok  " : "FAIL",
+              same ? "equals" : "differs from");
+  return same ? 0 : 1;
 }
 
 int BundleVerify(const Args& args, const std::string& file) {
@@ -342,7 +423,8 @@ int BundleVerify(const Args& args, const std::string& file) {
   int proven = 0;
   for (const auto& e : bundle.events()) {
     const auto& leaf = e.leaf();
-    std::string what = absl::StrCat("event ", leaf.event().event_id(), " (leaf ", leaf.index(), ")");
+    std::string what =
+        absl::StrCat("event ", leaf.event().event_id(), " (leaf ", leaf.index(), ")");
     // What the bundle shows must be exactly what was signed: the leaf's bytes.
     if (tuopin::common::DeterministicBytes(leaf.event()) != leaf.leaf_value()) {
       fail(absl::StrCat(what, ": the shown event differs from its leaf bytes"));
@@ -350,8 +432,8 @@ int BundleVerify(const Args& args, const std::string& file) {
     }
     std::vector<std::string> hashes(e.proof().hashes().begin(), e.proof().hashes().end());
     if (e.proof().leaf_index() != leaf.index() || e.proof().tree_size() != cp->tree_size ||
-        !acc::VerifyInclusion(acc::LeafHash(leaf.leaf_value()), leaf.index(), cp->tree_size,
-                              hashes, cp->root_hash)) {
+        !acc::VerifyInclusion(acc::LeafHash(leaf.leaf_value()), leaf.index(), cp->tree_size, hashes,
+                              cp->root_hash)) {
       fail(absl::StrCat(what, ": not included under the signed root"));
       continue;
     }
@@ -383,6 +465,11 @@ int main(int argc, char** argv) {
     Args args = Args::Parse(argc, argv, 3);
     if (!args.error.empty()) return Fail(args.error);
     return LogVerify(args);
+  }
+  if (command == "log" && argc >= 3 && std::string(argv[2]) == "digest") {
+    Args args = Args::Parse(argc, argv, 3);
+    if (!args.error.empty()) return Fail(args.error);
+    return LogDigest(args);
   }
   if (command == "bundle") {
     if (argc >= 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {

@@ -2,6 +2,8 @@
 // checkpoints, inclusion and consistency proofs verified by the client against the
 // signed root, and tampering with stored leaves or subtree hashes detected.
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 #include "common/handler.h"
@@ -32,6 +34,7 @@ tuopin::common::v1::AuditEvent Event(int i) {
   ref->set_type("transfer");
   ref->set_id(absl::StrCat("t-", i));
   ref->set_region_code("520221104001");
+  *e.mutable_occurred_at() = common::ToTimestamp(absl::FromUnixSeconds(1534809600));  // 2018-08-21
   return e;
 }
 
@@ -84,7 +87,7 @@ class AuditLogTest : public ::testing::Test {
     lreq.set_start(index);
     lreq.set_count(1);
     v1::GetLeavesByRangeResponse leaves;
-    if (!stub_->GetLeavesByRange(ContextAs(auditor_).get(), lreq, &leaves).ok() ||
+    if (!stub_->GetLeavesByRange(ContextAs(admin_).get(), lreq, &leaves).ok() ||
         leaves.leaves_size() != 1)
       return false;
     v1::GetInclusionProofRequest preq;
@@ -112,6 +115,8 @@ class AuditLogTest : public ::testing::Test {
       MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"});
   const common::Principal auditor_ =
       MakePrincipal("auditor-1", {tuopin::common::v1::ROLE_AUDITOR}, {"52"});
+  const common::Principal admin_ =
+      MakePrincipal("admin-1", {tuopin::common::v1::ROLE_ADMIN}, {"*"});
 };
 
 TEST_F(AuditLogTest, AppendsAreIdempotentByEventIdAndOnlyForServices) {
@@ -172,9 +177,8 @@ TEST_F(AuditLogTest, SignedCheckpointsAndProofsVerify) {
   v1::GetLeavesByRangeRequest none;
   none.set_count(0);
   v1::GetLeavesByRangeResponse leaves;
-  EXPECT_EQ(
-      testing::ViolatedField(stub_->GetLeavesByRange(ContextAs(auditor_).get(), none, &leaves)),
-      "count");
+  EXPECT_EQ(testing::ViolatedField(stub_->GetLeavesByRange(ContextAs(admin_).get(), none, &leaves)),
+            "count");
   // A checkpoint note edited after signing does not verify.
   v1::GetCheckpointRequest cpreq;
   v1::Checkpoint cp;
@@ -236,20 +240,30 @@ TEST_F(AuditLogTest, EntityAndRegionQueriesListTheCheckpointedEventsInLogOrder) 
   ereq.set_entity_id("h-a");
   v1::ListEventsResponse resp;
   // Nothing is listed before a checkpoint covers it (it could not be proven).
-  ASSERT_TRUE(stub_->ListEntityEvents(ContextAs(auditor_).get(), ereq, &resp).ok());
+  ASSERT_TRUE(stub_->ListEntityEvents(ContextAs(admin_).get(), ereq, &resp).ok());
   EXPECT_EQ(resp.leaves_size(), 0);
   ASSERT_TRUE(logic_.PublishCheckpoint().ok());
   // Paged 3 at a time: every event of h-a exactly once, in log order.
   std::vector<int64_t> seen;
+  std::vector<std::string> seen_values;
   ereq.set_page_size(3);
   for (int page = 0; page < 10; ++page) {
     resp.Clear();
-    grpc::Status st = stub_->ListEntityEvents(ContextAs(auditor_).get(), ereq, &resp);
+    grpc::Status st = stub_->ListEntityEvents(ContextAs(admin_).get(), ereq, &resp);
     ASSERT_TRUE(st.ok()) << st.error_message();
     for (const auto& leaf : resp.leaves()) {
       EXPECT_EQ(leaf.event().entities(0).id(), "h-a");
       EXPECT_EQ(leaf.leaf_value(), leaf.event().SerializeAsString());
+      // The leaf is the event as sent, with the log's receipt time.
+      tuopin::common::v1::AuditEvent sent = leaf.event();
+      EXPECT_TRUE(sent.has_logged_at());
+      sent.clear_logged_at();
+      EXPECT_EQ(sent.SerializeAsString(),
+                EntityEvent(static_cast<int>(leaf.index()), "h-a", "520221104001",
+                            day + absl::Hours(24 * leaf.index()))
+                    .SerializeAsString());
       seen.push_back(leaf.index());
+      seen_values.push_back(leaf.leaf_value());
     }
     if (resp.next_page_token().empty()) break;
     ereq.set_page_token(resp.next_page_token());
@@ -267,10 +281,7 @@ TEST_F(AuditLogTest, EntityAndRegionQueriesListTheCheckpointedEventsInLogOrder) 
     EXPECT_EQ(proof.leaf_index(), seen[k]);
     std::vector<std::string> hashes(proof.hashes().begin(), proof.hashes().end());
     EXPECT_TRUE(
-        VerifyInclusion(LeafHash(EntityEvent(static_cast<int>(seen[k]), "h-a", "520221104001",
-                                             day + absl::Hours(24 * seen[k]))
-                                     .SerializeAsString()),
-                        seen[k], cp.tree_size, hashes, cp.root_hash))
+        VerifyInclusion(LeafHash(seen_values[k]), seen[k], cp.tree_size, hashes, cp.root_hash))
         << k;
   }
   preq.add_leaf_indexes(10);
@@ -284,27 +295,27 @@ TEST_F(AuditLogTest, EntityAndRegionQueriesListTheCheckpointedEventsInLogOrder) 
   *rreq.mutable_from_time() = common::ToTimestamp(day + absl::Hours(24));
   *rreq.mutable_to_time() = common::ToTimestamp(day + absl::Hours(24 * 4));
   resp.Clear();
-  ASSERT_TRUE(stub_->ListRegionEvents(ContextAs(auditor_).get(), rreq, &resp).ok());
+  ASSERT_TRUE(stub_->ListRegionEvents(ContextAs(admin_).get(), rreq, &resp).ok());
   std::vector<int64_t> regional;
   for (const auto& leaf : resp.leaves()) regional.push_back(leaf.index());
   EXPECT_EQ(regional, (std::vector<int64_t>{1, 2, 3}));
 
-  // An auditor of county 520221 may not list another county's events.
+  // An operator of county 520221 may not list another county's events.
   rreq.set_region_code("520222");
   grpc::Status denied = stub_->ListRegionEvents(
-      ContextAs(MakePrincipal("auditor-2", {tuopin::common::v1::ROLE_AUDITOR}, {"520221"})).get(),
-      rreq, &resp);
+      ContextAs(MakePrincipal("admin-2", {tuopin::common::v1::ROLE_ADMIN}, {"520221"})).get(), rreq,
+      &resp);
   EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   // Bad input names the field.
   rreq.set_region_code("52x");
-  EXPECT_EQ(testing::ViolatedField(stub_->ListRegionEvents(ContextAs(auditor_).get(), rreq, &resp)),
+  EXPECT_EQ(testing::ViolatedField(stub_->ListRegionEvents(ContextAs(admin_).get(), rreq, &resp)),
             "region_code");
   rreq.set_region_code("520221");
   *rreq.mutable_to_time() = rreq.from_time();
-  EXPECT_EQ(testing::ViolatedField(stub_->ListRegionEvents(ContextAs(auditor_).get(), rreq, &resp)),
+  EXPECT_EQ(testing::ViolatedField(stub_->ListRegionEvents(ContextAs(admin_).get(), rreq, &resp)),
             "to_time");
   ereq.set_entity_type("");
-  EXPECT_EQ(testing::ViolatedField(stub_->ListEntityEvents(ContextAs(auditor_).get(), ereq, &resp)),
+  EXPECT_EQ(testing::ViolatedField(stub_->ListEntityEvents(ContextAs(admin_).get(), ereq, &resp)),
             "entity_type");
 }
 
@@ -331,8 +342,179 @@ TEST_F(AuditLogTest, ALogOlderThanTheIndexIsIndexedByTheSequencer) {
   ereq.set_entity_type("household");
   ereq.set_entity_id("h-old");
   v1::ListEventsResponse resp;
-  ASSERT_TRUE(stub_->ListEntityEvents(ContextAs(auditor_).get(), ereq, &resp).ok());
+  ASSERT_TRUE(stub_->ListEntityEvents(ContextAs(admin_).get(), ereq, &resp).ok());
   EXPECT_EQ(resp.leaves_size(), 6);
+}
+
+// Attack: audit-query's token appends an event in the funds service's name, with another
+// actor and a 2019 time. A service speaks only for itself.
+TEST_F(AuditLogTest, AServiceAppendsOnlyEventsOfItsOwnService) {
+  v1::AppendEventsRequest req;
+  *req.add_events() = Event(1);  // service "funds"
+  req.mutable_events(0)->set_actor_subject("someone-else");
+  v1::AppendEventsResponse resp;
+  auto auditquery = MakePrincipal("service:auditquery", {tuopin::common::v1::ROLE_SERVICE}, {"*"});
+  grpc::Status st = stub_->AppendEvents(ContextAs(auditquery).get(), req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(common::ReasonOf(st), "WRONG_SERVICE");
+  // A service token without a service name speaks for nobody.
+  auto anonymous = MakePrincipal("batch-job", {tuopin::common::v1::ROLE_SERVICE}, {"*"});
+  EXPECT_EQ(stub_->AppendEvents(ContextAs(anonymous).get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(*store_.TreeSize(), 0);
+  EXPECT_TRUE(stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp).ok());
+  EXPECT_EQ(*store_.TreeSize(), 1);
+}
+
+// Attack: a second event under an existing event_id with other content used to be taken
+// for a retry and silently dropped.
+TEST_F(AuditLogTest, AReusedEventIdWithOtherContentIsRefusedLoudly) {
+  Append(0, 3);
+  v1::AppendEventsRequest req;
+  *req.add_events() = Event(3);
+  *req.add_events() = Event(1);
+  req.mutable_events(1)->set_actor_subject("rewriter");
+  v1::AppendEventsResponse resp;
+  grpc::Status st = stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(common::ReasonOf(st), "EVENT_ID_CONFLICT");
+  EXPECT_NE(st.error_message().find("events[1].event_id"), std::string::npos) << st.error_message();
+  EXPECT_EQ(*store_.TreeSize(), 3) << "nothing of the refused call is appended";
+  // Two different events under one id in one call are refused too.
+  req.Clear();
+  *req.add_events() = Event(7);
+  *req.add_events() = Event(7);
+  req.mutable_events(1)->set_method("/tuopin.funds.v1.FundsService/PostPendingTransfer");
+  EXPECT_EQ(stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  // The same content again is the retry it always was: the earlier index.
+  auto again = Append(1, 2);
+  EXPECT_EQ(again.leaf_indexes(0), 1);
+  EXPECT_EQ(*store_.TreeSize(), 3);
+}
+
+TEST_F(AuditLogTest, TheLeafCarriesTheLogsOwnReceiptTime) {
+  absl::Time before = absl::Now();
+  Append(0, 1);
+  absl::Time after = absl::Now();
+  v1::GetLeavesByRangeRequest lreq;
+  lreq.set_count(1);
+  v1::GetLeavesByRangeResponse leaves;
+  ASSERT_TRUE(stub_->GetLeavesByRange(ContextAs(admin_).get(), lreq, &leaves).ok());
+  tuopin::common::v1::AuditEvent leaf;
+  ASSERT_TRUE(leaf.ParseFromString(leaves.leaves(0).leaf_value()));
+  absl::Time logged = common::FromTimestamp(leaf.logged_at());
+  EXPECT_GE(logged, before - absl::Seconds(1));
+  EXPECT_LE(logged, after + absl::Seconds(1));
+  EXPECT_EQ(leaf.occurred_at().seconds(), 1534809600) << "the service's claim is kept as sent";
+  // A sender cannot set the receipt time, nor claim a time far after it.
+  v1::AppendEventsRequest req;
+  *req.add_events() = Event(5);
+  *req.mutable_events(0)->mutable_logged_at() = common::ToTimestamp(before);
+  v1::AppendEventsResponse resp;
+  EXPECT_EQ(
+      testing::ViolatedField(stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp)),
+      "events[0].logged_at");
+  req.mutable_events(0)->clear_logged_at();
+  *req.mutable_events(0)->mutable_occurred_at() = common::ToTimestamp(absl::Now() + absl::Hours(2));
+  EXPECT_EQ(
+      testing::ViolatedField(stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp)),
+      "events[0].occurred_at");
+}
+
+// Every rule of the event contract is the log's too: what a service could not have
+// produced is refused, naming the field.
+TEST_F(AuditLogTest, EventsOutsideTheContractAreRefusedNamingTheField) {
+  struct Case {
+    std::function<void(tuopin::common::v1::AuditEvent&)> edit;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[](auto& e) { e.set_actor_subject("official\x01"); }, "events[0].actor_subject"},
+      {[](auto& e) { e.set_actor_subject("official "); }, "events[0].actor_subject"},
+      {[](auto& e) { e.mutable_entities(0)->set_type("household "); },
+       "events[0].entities[0].type"},
+      {[](auto& e) { e.mutable_entities(0)->set_type("Household"); }, "events[0].entities[0].type"},
+      {[](auto& e) { e.mutable_entities(0)->set_id("t-1 "); }, "events[0].entities[0].id"},
+      {[](auto& e) { e.set_request_id("id with spaces"); }, "events[0].request_id"},
+      {[](auto& e) { e.set_request_sha256("short"); }, "events[0].request_sha256"},
+      {[](auto& e) {
+         for (int i = 0; i < common::kMaxEventEntities; ++i) *e.add_entities() = e.entities(0);
+       },
+       "events[0].entities"},
+  };
+  for (const auto& c : cases) {
+    v1::AppendEventsRequest req;
+    *req.add_events() = Event(1);
+    c.edit(*req.mutable_events(0));
+    v1::AppendEventsResponse resp;
+    EXPECT_EQ(testing::ViolatedField(
+                  stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp)),
+              c.field);
+  }
+  EXPECT_EQ(*store_.TreeSize(), 0);
+  // The largest event the contract allows is accepted.
+  v1::AppendEventsRequest req;
+  *req.add_events() = Event(1);
+  while (req.events(0).entities_size() < common::kMaxEventEntities) {
+    auto* ref = req.mutable_events(0)->add_entities();
+    ref->set_type("account");
+    ref->set_id(absl::StrCat(std::string(56, 'a'), "-", req.events(0).entities_size()));
+    ref->set_region_code("520221104001");
+  }
+  v1::AppendEventsResponse resp;
+  grpc::Status st = stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+}
+
+// Attack: auditors read every county's events straight from the log, unscoped and
+// unlogged. They read through audit-query; checkpoints and proofs stay open to them.
+TEST_F(AuditLogTest, AuditorsReadNoLeavesOrEventListsDirectly) {
+  Append(0, 3);
+  ASSERT_TRUE(logic_.PublishCheckpoint().ok());
+  v1::GetLeavesByRangeRequest lreq;
+  lreq.set_count(1);
+  v1::GetLeavesByRangeResponse leaves;
+  EXPECT_EQ(stub_->GetLeavesByRange(ContextAs(auditor_).get(), lreq, &leaves).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListEntityEventsRequest ereq;
+  ereq.set_entity_type("transfer");
+  ereq.set_entity_id("t-1");
+  v1::ListEventsResponse events;
+  EXPECT_EQ(stub_->ListEntityEvents(ContextAs(auditor_).get(), ereq, &events).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListRegionEventsRequest rreq;
+  rreq.set_region_code("52");
+  *rreq.mutable_from_time() = common::ToTimestamp(absl::FromUnixSeconds(1500000000));
+  *rreq.mutable_to_time() = common::ToTimestamp(absl::FromUnixSeconds(1600000000));
+  EXPECT_EQ(stub_->ListRegionEvents(ContextAs(auditor_).get(), rreq, &events).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ParsedCheckpoint cp = VerifiedCheckpoint();  // as the auditor
+  v1::GetInclusionProofByEventIdRequest by_id;
+  by_id.set_event_id("evt-1");
+  v1::InclusionProof proof;
+  EXPECT_TRUE(stub_->GetInclusionProofByEventId(ContextAs(auditor_).get(), by_id, &proof).ok());
+  EXPECT_EQ(cp.tree_size, 3);
+}
+
+// Attack: "household " (trailing space) matched "household" under MariaDB's PAD SPACE
+// collation. Types are a closed set, and the index compares bytes.
+TEST_F(AuditLogTest, EntityLookupsAreExact) {
+  Append(0, 3);
+  ASSERT_TRUE(logic_.PublishCheckpoint().ok());
+  v1::ListEntityEventsRequest ereq;
+  ereq.set_entity_type("transfer ");
+  ereq.set_entity_id("t-1");
+  v1::ListEventsResponse events;
+  EXPECT_EQ(testing::ViolatedField(stub_->ListEntityEvents(ContextAs(admin_).get(), ereq, &events)),
+            "entity_type");
+  ereq.set_entity_type("transfer");
+  ASSERT_TRUE(stub_->ListEntityEvents(ContextAs(admin_).get(), ereq, &events).ok());
+  EXPECT_EQ(events.leaves_size(), 1);
+  // Below the validators, the index itself does not pad.
+  EXPECT_EQ(store_.EntityLeaves("transfer ", "t-1", -1, 100, 10)->size(), 0u);
+  EXPECT_EQ(store_.EntityLeaves("transfer", "t-1 ", -1, 100, 10)->size(), 0u);
+  EXPECT_EQ(store_.EntityLeaves("transfer", "t-1", -1, 100, 10)->size(), 1u);
 }
 
 }  // namespace

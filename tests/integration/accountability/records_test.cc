@@ -135,7 +135,9 @@ class RecordsTest : public ::testing::Test {
     gateway_servers_.push_back(std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{},
                                                                      proxies_.back().get()));
     common::JwtClaims claims;
-    claims.subject = "service:internal";
+    // The accountability service's own principal: the only one task tracking lets link a
+    // task to a rectification order.
+    claims.subject = tasks::kAccountabilityServiceSubject;
     claims.roles = {"service"};
     claims.regions = {"*"};
     claims.issuer = "tuopin-test";
@@ -235,6 +237,67 @@ class RecordsTest : public ::testing::Test {
     grpc::Status st = stub_->CreateFinding(ContextAs(inspector_).get(), req, &out);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return out;
+  }
+
+  // An order of two findings in kVillage (two linked tasks), assigned to cadre_.
+  v1::RectificationOrder IssueOrder(const std::string& request_id) {
+    v1::Inspection in = Inspect(absl::StrCat("seed-", request_id, "-0123456789"), 0);
+    v1::Finding a = Find(in.id(), v1::FINDING_CATEGORY_SECTOR_LAGGING);
+    v1::Finding b = Find(in.id(), v1::FINDING_CATEGORY_CADRES_NOT_DOWN_TO_EARTH);
+    v1::IssueRectificationOrderRequest issue;
+    issue.set_request_id(request_id);
+    issue.add_finding_ids(a.id());
+    issue.add_finding_ids(b.id());
+    issue.mutable_responsible()->set_cadre_id(cadre_.id());
+    *issue.mutable_deadline() = common::ToDate(absl::CivilDay(2018, 10, 31));
+    issue.set_campaign_id(campaign_.id());
+    v1::RectificationOrder order;
+    grpc::Status st = stub_->IssueRectificationOrder(ContextAs(inspector_).get(), issue, &order);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(order.task_ids_size(), 2);
+    return order;
+  }
+
+  grpc::Status Submit(const std::string& order_id) {
+    v1::SubmitRectificationRequest req;
+    req.set_request_id(NextId());
+    req.set_order_id(order_id);
+    req.set_note("Both houses rebuilt; ledger corrected.");
+    v1::RectificationOrder out;
+    return stub_->SubmitRectification(ContextAs(Responsible()).get(), req, &out);
+  }
+
+  tv1::Task GetTask(const std::string& id) {
+    tv1::GetTaskRequest req;
+    req.set_id(id);
+    tv1::Task task;
+    grpc::Status st = task_stub_->GetTask(ContextAs(admin_).get(), req, &task);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return task;
+  }
+
+  // The responsible cadre completes the task (when it is not already completed), and
+  // inspector-3, a second person, verifies it.
+  void CompleteTask(const std::string& id) {
+    tv1::CompleteTaskRequest complete;
+    complete.set_request_id(NextId());
+    complete.set_task_id(id);
+    tv1::Task task;
+    grpc::Status st = task_stub_->CompleteTask(ContextAs(Responsible()).get(), complete, &task);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+  void FinishTask(const std::string& id) {
+    CompleteTask(id);
+    tv1::VerifyTaskRequest verify;
+    verify.set_request_id(NextId());
+    verify.set_task_id(id);
+    tv1::Task task;
+    grpc::Status st = task_stub_->VerifyTask(ContextAs(inspector_).get(), verify, &task);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+
+  common::Principal Responsible() const {
+    return MakePrincipal(cadre_.id(), {ROLE_CADRE}, {kVillage});
   }
 
   common::FakeClock clock_;
@@ -433,8 +496,11 @@ TEST_F(RecordsTest, RectificationCreatesTasksAndFollowsItsStates) {
   EXPECT_EQ(common::ReasonOf(
                 stub_->VerifyRectification(ContextAs(responsible_inspector).get(), verify, &out)),
             "VERIFIER_RESPONSIBLE");
+  // The order is verified only once its tasks are (the test below shows the refusal).
+  for (const auto& id : order.task_ids()) FinishTask(id);
   verify.set_request_id(NextId());
-  ASSERT_TRUE(stub_->VerifyRectification(ContextAs(inspector_).get(), verify, &out).ok());
+  st = stub_->VerifyRectification(ContextAs(inspector_).get(), verify, &out);
+  ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(out.status(), v1::RECTIFICATION_STATUS_VERIFIED);
   EXPECT_EQ(out.verified_by(), "inspector-3");
 
@@ -460,11 +526,12 @@ TEST_F(RecordsTest, RectificationCreatesTasksAndFollowsItsStates) {
   EXPECT_EQ(summary.orders_overdue(), 0);
   EXPECT_EQ(summary.orders_reopened(), out.reopen_count() > 0 ? 1 : 0);
   sum_req.set_region_code("520222");
-  EXPECT_EQ(stub_->SummarizeRegion(ContextAs(MakePrincipal("auditor-9", {ROLE_AUDITOR}, {"520221"}))
-                                       .get(),
-                                   sum_req, &summary)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_
+          ->SummarizeRegion(ContextAs(MakePrincipal("auditor-9", {ROLE_AUDITOR}, {"520221"})).get(),
+                            sum_req, &summary)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   sum_req.set_region_code("52x");
   EXPECT_EQ(ViolatedField(stub_->SummarizeRegion(ContextAs(auditor_).get(), sum_req, &summary)),
             "region_code");
@@ -477,6 +544,118 @@ TEST_F(RecordsTest, RectificationCreatesTasksAndFollowsItsStates) {
   issue.add_finding_ids("ghost-finding");
   EXPECT_EQ(ViolatedField(stub_->IssueRectificationOrder(ContextAs(inspector_).get(), issue, &out)),
             "finding_ids");
+}
+
+// Issue 17, point 8: only the accountability service links a task to an order. A county
+// official (or any other principal) who names an order in CreateTask is refused, while
+// IssueRectificationOrder, which calls tasks as the accountability service, links them.
+TEST_F(RecordsTest, OnlyAccountabilityLinksTasksToOrders) {
+  v1::RectificationOrder order = IssueOrder("order-link");
+  for (const auto& id : order.task_ids()) {
+    tv1::Task task = GetTask(id);
+    EXPECT_EQ(task.rectification_order_id(), order.id());
+    EXPECT_EQ(task.village_code(), order.region_code()) << "a task outside the order's region";
+  }
+  tv1::CreateTaskRequest forged;
+  forged.set_request_id(NextId());
+  auto* t = forged.mutable_task();
+  t->set_campaign_id(campaign_.id());
+  t->set_stage(tv1::STAGE_FIX_SHORTCOMINGS);
+  t->set_sector(tuopin::common::v1::SECTOR_HOUSING_SAFETY);
+  t->set_village_code(kVillage);
+  t->set_title("Rectify: sector lagging");
+  t->set_assignee_cadre_id(cadre_.id());
+  *t->mutable_deadline() = common::ToDate(absl::CivilDay(2018, 10, 31));
+  t->set_priority(tv1::PRIORITY_HIGH);
+  t->set_rectification_order_id(order.id());
+  tv1::Task out;
+  for (const common::Principal& p :
+       {MakePrincipal("official-7", {ROLE_COUNTY_OFFICIAL}, {"520221"}), admin_,
+        MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"})}) {
+    grpc::Status st = task_stub_->CreateTask(ContextAs(p).get(), forged, &out);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << p.subject();
+    EXPECT_EQ(ViolatedField(st), "task.rectification_order_id") << p.subject();
+    EXPECT_EQ(common::ReasonOf(st), "RECTIFICATION_LINK_RESERVED") << p.subject();
+  }
+  EXPECT_EQ(testing::QueryInt(*tpool_, "SELECT COUNT(*) FROM tasks"), 2);
+  // Without the link, the same official creates the task.
+  forged.mutable_task()->clear_rectification_order_id();
+  grpc::Status st = task_stub_->CreateTask(
+      ContextAs(MakePrincipal("official-7", {ROLE_COUNTY_OFFICIAL}, {"520221"})).get(), forged,
+      &out);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+}
+
+// Issue 17, point 10: an order is verified only when all its tasks are; rejecting it
+// reopens its completed and verified tasks, and a replay of the rejection is OK.
+TEST_F(RecordsTest, RectificationIsTiedToItsTasks) {
+  v1::RectificationOrder order = IssueOrder("order-tied");
+  ASSERT_EQ(order.task_ids_size(), 2);
+  ASSERT_TRUE(Submit(order.id()).ok());
+  v1::VerifyRectificationRequest verify;
+  verify.set_request_id(NextId());
+  verify.set_order_id(order.id());
+  v1::RectificationOrder out;
+  grpc::Status st = stub_->VerifyRectification(ContextAs(inspector_).get(), verify, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << st.error_message();
+  EXPECT_EQ(common::ReasonOf(st), "TASKS_NOT_VERIFIED");
+  for (const auto& id : order.task_ids())
+    EXPECT_NE(st.error_message().find(id), std::string::npos) << st.error_message();
+
+  // One task verified, the other only completed: still refused, naming the open one.
+  FinishTask(order.task_ids(0));
+  CompleteTask(order.task_ids(1));
+  verify.set_request_id(NextId());
+  st = stub_->VerifyRectification(ContextAs(inspector_).get(), verify, &out);
+  EXPECT_EQ(common::ReasonOf(st), "TASKS_NOT_VERIFIED") << st.error_message();
+  EXPECT_EQ(st.error_message().find(order.task_ids(0)), std::string::npos) << st.error_message();
+  EXPECT_NE(st.error_message().find(order.task_ids(1)), std::string::npos) << st.error_message();
+
+  // Rejected: the verified and the completed task are open again.
+  v1::RejectRectificationRequest reject;
+  reject.set_request_id(NextId());
+  reject.set_order_id(order.id());
+  reject.set_reason("Random survey: one house still unsafe");
+  v1::RectificationOrder rejected, replayed;
+  st = stub_->RejectRectification(ContextAs(inspector_).get(), reject, &rejected);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(rejected.status(), v1::RECTIFICATION_STATUS_OPEN);
+  for (const auto& id : order.task_ids()) {
+    tv1::Task task = GetTask(id);
+    EXPECT_EQ(task.status(), tv1::TASK_STATUS_IN_PROGRESS) << id;
+    EXPECT_EQ(task.reopen_count(), 1) << id;
+    EXPECT_TRUE(task.verified_by().empty()) << id;
+  }
+  // A replay of the same rejection answers as the first time and reopens nothing again.
+  st = stub_->RejectRectification(ContextAs(inspector_).get(), reject, &replayed);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(replayed.SerializeAsString(), rejected.SerializeAsString());
+  for (const auto& id : order.task_ids()) EXPECT_EQ(GetTask(id).reopen_count(), 1) << id;
+
+  // Reworked, completed and verified by a second person: now the order is verified.
+  ASSERT_TRUE(Submit(order.id()).ok());
+  // A late replay of the rejection, with the tasks completed again and the order
+  // submitted again, still changes nothing.
+  for (const auto& id : order.task_ids()) CompleteTask(id);
+  st = stub_->RejectRectification(ContextAs(inspector_).get(), reject, &replayed);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(replayed.status(), v1::RECTIFICATION_STATUS_OPEN);
+  for (const auto& id : order.task_ids()) {
+    tv1::Task task = GetTask(id);
+    EXPECT_EQ(task.status(), tv1::TASK_STATUS_COMPLETED) << id;
+    EXPECT_EQ(task.reopen_count(), 1) << id;
+  }
+  for (const auto& id : order.task_ids()) {
+    tv1::VerifyTaskRequest vt;
+    vt.set_request_id(NextId());
+    vt.set_task_id(id);
+    tv1::Task task;
+    ASSERT_TRUE(task_stub_->VerifyTask(ContextAs(inspector_).get(), vt, &task).ok());
+  }
+  verify.set_request_id(NextId());
+  st = stub_->VerifyRectification(ContextAs(inspector_).get(), verify, &out);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(out.status(), v1::RECTIFICATION_STATUS_VERIFIED);
 }
 
 TEST_F(RecordsTest, ActionsRestOnFindings) {

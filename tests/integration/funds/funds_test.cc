@@ -1,5 +1,6 @@
 // FundsService through a real gRPC server and a real MariaDB: accounts, a pool hammered
-// by 16 concurrent clients, linked chains, two-phase transfers and expiry, idempotent
+// by 16 concurrent clients, linked chains, two-phase transfers and expiry, four eyes on
+// posting (creator refused, a second officer posts, who did what recorded), idempotent
 // replays, lineage across three levels, reports, immutability, bad input and scope.
 
 #include <cppconn/exception.h>
@@ -151,6 +152,10 @@ class FundsTest : public ::testing::Test {
   const common::Principal auditor_ = MakePrincipal("auditor-1", {ROLE_AUDITOR}, {"52"});
   const common::Principal other_county_ =
       MakePrincipal("finance-liuzhi", {ROLE_FINANCE_OFFICER}, {"520203"});
+  // A second finance officer of the same county: the four eyes that post a pending
+  // transfer the first one created.
+  const common::Principal second_finance_ =
+      MakePrincipal("finance-shuicheng-2", {ROLE_FINANCE_OFFICER}, {"520221"});
 };
 
 TEST_F(FundsTest, AccountsCreateGetListAndRefuseBadInput) {
@@ -324,22 +329,23 @@ TEST_F(FundsTest, TwoPhasePostVoidAndExpiry) {
       << "reservations count against the pool";
   EXPECT_EQ(Get(pool).debits_pending_fen(), 900);
 
+  // finance_ created them; a second officer posts (four eyes).
   v1::PostPendingTransferRequest post;
   post.set_request_id(NextId());
   post.set_transfer_id("p1");
   v1::Transfer t;
-  ASSERT_TRUE(stub_->PostPendingTransfer(ContextAs(finance_).get(), post, &t).ok());
+  ASSERT_TRUE(stub_->PostPendingTransfer(ContextAs(second_finance_).get(), post, &t).ok());
   EXPECT_EQ(t.state(), v1::TRANSFER_STATE_POSTED);
   EXPECT_EQ(Get(project).credits_posted_fen(), 600);
   post.set_request_id(NextId());
-  EXPECT_EQ(stub_->PostPendingTransfer(ContextAs(finance_).get(), post, &t).error_code(),
+  EXPECT_EQ(stub_->PostPendingTransfer(ContextAs(second_finance_).get(), post, &t).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 
   // p2 expires: posting is refused, the sweeper voids it and frees the reservation.
   clock_.Advance(absl::Minutes(2));
   post.set_request_id(NextId());
   post.set_transfer_id("p2");
-  grpc::Status st = stub_->PostPendingTransfer(ContextAs(finance_).get(), post, &t);
+  grpc::Status st = stub_->PostPendingTransfer(ContextAs(second_finance_).get(), post, &t);
   EXPECT_EQ(common::ReasonOf(st), "PENDING_EXPIRED");
   auto swept = logic_.SweepExpired(ids_);
   ASSERT_TRUE(swept.ok());
@@ -347,6 +353,11 @@ TEST_F(FundsTest, TwoPhasePostVoidAndExpiry) {
   EXPECT_EQ(*logic_.SweepExpired(ids_), 0);
   EXPECT_EQ(Get(pool).debits_pending_fen(), 0);
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM outbox WHERE event LIKE '%ExpirePendingTransfer%'"), 1);
+  // The expiry is recorded as the sweeper's act, not a person's.
+  EXPECT_EQ(Scalar(absl::StrCat("SELECT COUNT(*) FROM transfer_resolutions WHERE transfer_id ="
+                                " 'p2' AND state = 4 AND resolved_by = '",
+                                kExpiryActor, "'")),
+            1);
 
   ASSERT_TRUE(
       Send({T("p4", pool, project, 400, v1::TRANSFER_KIND_ALLOCATION, false, 3600)}, &r).ok());
@@ -360,6 +371,109 @@ TEST_F(FundsTest, TwoPhasePostVoidAndExpiry) {
   voidreq.set_reason("");
   EXPECT_EQ(ViolatedField(stub_->VoidPendingTransfer(ContextAs(finance_).get(), voidreq, &t)),
             "reason");
+  ExpectLedgerConsistent();
+}
+
+// Four eyes on money: whoever created a pending transfer cannot post it (admins neither);
+// the refused post moves nothing and leaves the transfer pending; a second officer of the
+// same county posts it; the creator may void its own. Every transfer shows who created it
+// and who resolved it, subjects stored byte for byte (they travel as hex in the batch).
+TEST_F(FundsTest, FourEyesOnPendingTransfers) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  std::string project =
+      Account("PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage, v1::SOURCE_LEVEL_UNSPECIFIED,
+              tuopin::common::v1::SECTOR_HOUSING_SAFETY);
+  const common::Principal admin = MakePrincipal("admin-1", {ROLE_ADMIN}, {"*"});
+  const common::Principal odd = MakePrincipal("o'neil \"x\"; DELETE FROM transfers; -- 水城",
+                                              {ROLE_FINANCE_OFFICER}, {"520221"});
+  v1::CreateTransfersResponse r;
+  ASSERT_TRUE(Send({T("fund", src, pool, 1000, v1::TRANSFER_KIND_APPROPRIATION),
+                    T("fe", pool, project, 600, v1::TRANSFER_KIND_ALLOCATION, false, 3600)},
+                   &r)
+                  .ok());
+  ASSERT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+  ASSERT_EQ(r.results(1), v1::TRANSFER_RESULT_OK);
+  ASSERT_TRUE(
+      Send({T("fa", pool, project, 100, v1::TRANSFER_KIND_ALLOCATION, false, 3600)}, &r, &admin)
+          .ok());
+  ASSERT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+  ASSERT_TRUE(
+      Send({T("fo", pool, project, 50, v1::TRANSFER_KIND_ALLOCATION, false, 3600)}, &r, &odd).ok());
+  ASSERT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+
+  auto expect_untouched = [&] {
+    v1::Account p = Get(pool), j = Get(project);
+    EXPECT_EQ(p.debits_pending_fen(), 750);
+    EXPECT_EQ(p.debits_posted_fen(), 0);
+    EXPECT_EQ(j.credits_pending_fen(), 750);
+    EXPECT_EQ(j.credits_posted_fen(), 0);
+    EXPECT_EQ(Scalar("SELECT COUNT(*) FROM transfer_resolutions"), 0);
+    EXPECT_EQ(Scalar("SELECT COUNT(*) FROM pending_transfers"), 3);
+  };
+  auto post = [&](const std::string& id, const common::Principal& as, v1::Transfer* out) {
+    v1::PostPendingTransferRequest req;
+    req.set_request_id(NextId());
+    req.set_transfer_id(id);
+    return stub_->PostPendingTransfer(ContextAs(as).get(), req, out);
+  };
+  v1::Transfer t;
+  // The creator, the admin who created its own, and the odd subject: refused, nothing moves.
+  for (const auto& [id, who] : std::vector<std::pair<std::string, const common::Principal*>>{
+           {"fe", &finance_}, {"fa", &admin}, {"fo", &odd}}) {
+    grpc::Status st = post(id, *who, &t);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << id;
+    EXPECT_EQ(common::ReasonOf(st), "FOUR_EYES") << id;
+    EXPECT_NE(st.error_message().find("second person"), std::string::npos) << st.error_message();
+  }
+  expect_untouched();
+  // Region scope is checked as before: a neighbouring county's officer is out of scope.
+  EXPECT_EQ(common::ReasonOf(post("fe", other_county_, &t)), "OUT_OF_REGION");
+  expect_untouched();
+
+  // A second officer of the same county posts.
+  grpc::Status st = post("fe", second_finance_, &t);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(t.state(), v1::TRANSFER_STATE_POSTED);
+  EXPECT_EQ(t.created_by(), "finance-shuicheng");
+  EXPECT_EQ(t.resolved_by(), "finance-shuicheng-2");
+  EXPECT_EQ(Get(project).credits_posted_fen(), 600);
+  // The admin's own: the finance officer posts it. The odd subject voids its own.
+  ASSERT_TRUE(post("fa", finance_, &t).ok());
+  EXPECT_EQ(t.created_by(), "admin-1");
+  EXPECT_EQ(t.resolved_by(), "finance-shuicheng");
+  v1::VoidPendingTransferRequest v;
+  v.set_request_id(NextId());
+  v.set_transfer_id("fo");
+  v.set_reason("Entered twice");
+  st = stub_->VoidPendingTransfer(ContextAs(odd).get(), v, &t);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(t.state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_EQ(t.resolved_by(), odd.subject());
+
+  v1::ListTransfersRequest list;
+  list.set_account_id(pool);
+  list.set_page_size(100);
+  v1::ListTransfersResponse page;
+  ASSERT_TRUE(stub_->ListTransfers(ContextAs(auditor_).get(), list, &page).ok());
+  std::map<std::string, v1::Transfer> by_id;
+  for (const auto& x : page.transfers()) by_id[x.id()] = x;
+  ASSERT_EQ(by_id.size(), 4u);
+  EXPECT_EQ(by_id["fund"].created_by(), "finance-shuicheng");
+  EXPECT_EQ(by_id["fund"].resolved_by(), "");
+  EXPECT_EQ(by_id["fe"].created_by(), "finance-shuicheng");
+  EXPECT_EQ(by_id["fe"].resolved_by(), "finance-shuicheng-2");
+  EXPECT_EQ(by_id["fe"].state(), v1::TRANSFER_STATE_POSTED);
+  EXPECT_EQ(by_id["fa"].created_by(), "admin-1");
+  EXPECT_EQ(by_id["fa"].resolved_by(), "finance-shuicheng");
+  EXPECT_EQ(by_id["fo"].created_by(), odd.subject());
+  EXPECT_EQ(by_id["fo"].resolved_by(), odd.subject());
+  EXPECT_EQ(by_id["fo"].state(), v1::TRANSFER_STATE_VOIDED);
+
+  // Who created a transfer is the server's to record, never the client's to claim.
+  v1::Transfer forged = T("forged", src, pool, 5, v1::TRANSFER_KIND_APPROPRIATION, false, 3600);
+  forged.set_created_by("someone-else");
+  EXPECT_EQ(ViolatedField(Send({forged}, &r)), "transfers[0].created_by");
   ExpectLedgerConsistent();
 }
 

@@ -564,5 +564,43 @@ TEST_F(TasksTest, UpdateWithEtagAndIdempotentReplay) {
             3);  // campaign, task, update
 }
 
+// Issue 17, point 8: a task is linked to a rectification order only by the accountability
+// service (which creates an order's tasks in the order's region). Anyone else naming an
+// order, e.g. another county's, is refused, naming the field; UpdateTask cannot set it.
+TEST_F(TasksTest, OnlyTheAccountabilityServiceLinksARectificationOrder) {
+  std::string campaign = Campaign();
+  v1::CreateTaskRequest create =
+      TaskRequest(campaign, SECTOR_HOUSING_SAFETY, kVillageA, absl::CivilDay(2018, 11, 1));
+  create.mutable_task()->set_rectification_order_id("order-of-another-county");
+  v1::Task out;
+  for (const common::Principal& p :
+       {official_, MakePrincipal("admin-1", {ROLE_ADMIN}, {"*"}),
+        MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"}),
+        MakePrincipal(kAccountabilityServiceSubject, {ROLE_COUNTY_OFFICIAL}, {"520221"})}) {
+    grpc::Status st = stub_->CreateTask(ContextAs(p).get(), create, &out);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << p.subject();
+    EXPECT_EQ(ViolatedField(st), "task.rectification_order_id") << p.subject();
+    EXPECT_EQ(common::ReasonOf(st), "RECTIFICATION_LINK_RESERVED") << p.subject();
+  }
+  EXPECT_EQ(testing::QueryInt(*tasks_pool_, "SELECT COUNT(*) FROM tasks"), 0);
+
+  const common::Principal accountability =
+      MakePrincipal(kAccountabilityServiceSubject, {tuopin::common::v1::ROLE_SERVICE}, {"*"});
+  create.set_request_id(NextId());
+  create.mutable_task()->set_rectification_order_id("order-1");
+  grpc::Status st = stub_->CreateTask(ContextAs(accountability).get(), create, &out);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(out.rectification_order_id(), "order-1");
+
+  v1::UpdateTaskRequest up;
+  up.set_request_id(NextId());
+  up.mutable_task()->set_id(out.id());
+  up.mutable_task()->set_rectification_order_id("order-of-another-county");
+  up.mutable_update_mask()->add_paths("rectification_order_id");
+  v1::Task updated;
+  EXPECT_EQ(ViolatedField(stub_->UpdateTask(ContextAs(official_).get(), up, &updated)),
+            "update_mask");
+}
+
 }  // namespace
 }  // namespace tuopin::tasks

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <string>
@@ -11,13 +12,16 @@
 
 #include "absl/random/random.h"
 #include "absl/time/clock.h"
+#include "common/audit_event.h"
 #include "common/auth.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/mutation.h"
+#include "common/outbox.h"
 #include "common/page_token.h"
+#include "common/server.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "google/protobuf/util/time_util.h"
@@ -393,6 +397,99 @@ TEST(LogTest, FlushWritesEveryQueuedLineAtOnce) {
   for (int i = 0; i < 10; ++i) LogAsync(LogLevel::kInfo, "flushed", {{"n", std::to_string(i)}});
   FlushAsyncLog();
   EXPECT_EQ(err.Lines("flushed"), 10);
+}
+
+}  // namespace
+}  // namespace tuopin::common
+
+// The limits of the audit path agree by construction, checked by walking the contracts:
+// every mutating method declares how many entities its event names when its request has a
+// repeated field, every declared bound fits the log's limit, the worst event of each bound
+// (longest ids, types and regions) validates and fits kMaxEventBytes, and a relay batch
+// fits the gateway's message limit.
+namespace tuopin::common {
+namespace {
+
+TEST(AuditEventContract, EveryMutatingMethodsLargestEventIsOneTheLogAccepts) {
+  int mutating = 0;
+  for (const char* name :
+       {"tuopin.personnel.v1.PersonnelService", "tuopin.funds.v1.FundsService",
+        "tuopin.tasks.v1.TaskService", "tuopin.accountability.v1.AccountabilityService",
+        "tuopin.auditquery.v1.AuditQueryService"}) {
+    const auto* service = FindService(name);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto* m = service->method(i);
+      const auto& policy = m->options().GetExtension(tuopin::common::v1::policy);
+      if (!policy.mutating()) continue;
+      ++mutating;
+      std::string full = absl::StrCat("/", service->full_name(), "/", m->name());
+      const auto* input = m->input_type();
+      for (int f = 0; f < input->field_count(); ++f) {
+        if (input->field(f)->is_repeated()) {
+          EXPECT_GT(policy.max_event_entities(), 0)
+              << full << " takes a repeated " << input->field(f)->name()
+              << ": its policy must declare max_event_entities";
+        }
+      }
+      int bound = MaxEventEntitiesOf(full);
+      EXPECT_LE(bound, kMaxEventEntities) << full;
+      tuopin::common::v1::AuditEvent worst;
+      worst.set_event_id(std::string(64, 'e'));
+      worst.set_service("accountability");
+      worst.set_method(full);
+      worst.set_actor_subject(std::string(128, 's'));
+      worst.add_actor_roles(tuopin::common::v1::ROLE_ADMIN);
+      *worst.mutable_occurred_at() = ToTimestamp(absl::FromUnixSeconds(1534809600));
+      worst.set_request_sha256(std::string(32, 'r'));
+      worst.set_response_sha256(std::string(32, 'r'));
+      worst.set_request_id(std::string(64, 'q'));
+      worst.set_digest_key_id(std::string(16, 'a'));
+      for (int k = 0; k < bound; ++k) {
+        *worst.add_entities() =
+            Entity("rectification_order", std::string(64, 'i'), std::string(12, '5'));
+      }
+      FieldViolations v;
+      ValidateAuditEvent("event", worst, v);
+      EXPECT_TRUE(v.empty()) << full << ": " << v.ToStatus();
+      EXPECT_TRUE(CheckLoggable(worst).ok()) << full;
+      // One more than declared is refused before it could reach an outbox.
+      *worst.add_entities() = worst.entities(0);
+      EXPECT_FALSE(CheckLoggable(worst).ok()) << full;
+    }
+  }
+  EXPECT_GE(mutating, 30) << "the walk must see every service's mutations";
+  // A relay batch is at most RelayOptions::batch_bytes of events plus a few bytes of
+  // framing each; the gateway takes messages of up to ServerOptions::max_receive_message_bytes.
+  RelayOptions relay;
+  EXPECT_LT(kMaxEventBytes, relay.batch_bytes);
+  EXPECT_LE(relay.batch_bytes + static_cast<size_t>(relay.batch_size) * 8 + 128,
+            static_cast<size_t>(ServerOptions().max_receive_message_bytes));
+}
+
+TEST(AuditEventContract, SubjectsAndEntityTypesAreExact) {
+  EXPECT_TRUE(IsValidSubject("official-520221"));
+  EXPECT_TRUE(IsValidSubject("县扶贫办-张三"));
+  EXPECT_FALSE(IsValidSubject(""));
+  EXPECT_FALSE(IsValidSubject("official\x01"));
+  EXPECT_FALSE(IsValidSubject("official\n"));
+  EXPECT_FALSE(IsValidSubject(" official"));
+  EXPECT_FALSE(IsValidSubject("official "));
+  EXPECT_FALSE(IsValidSubject(std::string(129, 'a')));
+  EXPECT_TRUE(IsEntityType("household"));
+  EXPECT_FALSE(IsEntityType("household "));
+  EXPECT_FALSE(IsEntityType("Household"));
+  EXPECT_TRUE(std::is_sorted(EntityTypes().begin(), EntityTypes().end()));
+}
+
+TEST(AuditEventContract, DigestsAreKeyedAndNamedByTheirKey) {
+  DigestKey a = DigestKeyFromSecret(std::string(32, 'a'));
+  DigestKey b = DigestKeyFromSecret(std::string(32, 'b'));
+  EXPECT_EQ(a.id.size(), 16u);
+  EXPECT_NE(a.id, b.id);
+  EXPECT_NE(KeyedDigest(a, "request"), KeyedDigest(b, "request"));
+  EXPECT_NE(KeyedDigest(a, "request"), Sha256("request")) << "not the unkeyed digest";
+  EXPECT_EQ(KeyedDigest(a, "request").size(), 32u);
+  EXPECT_EQ(DeriveDigestKey("internal").id, DeriveDigestKey("internal").id);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
-// Unit tests of the ledger engine and source attribution: no database, plain accounts.
+// Unit tests of the ledger engine, the resolution of pending transfers (four eyes) and
+// source attribution: no database, plain accounts.
 
+#include "common/status.h"
 #include "gtest/gtest.h"
 #include "services/funds/funds_logic.h"
 
@@ -151,6 +153,80 @@ TEST_F(LedgerTest, NoInt64Overflow) {
   accounts_["src"].set_debits_posted_fen(std::numeric_limits<int64_t>::max() - 10);
   auto out = Apply({T("big", "src", "pool", 11, v1::TRANSFER_KIND_APPROPRIATION)});
   EXPECT_EQ(out.results[0], v1::TRANSFER_RESULT_OVERFLOWS);
+}
+
+common::Principal Caller(const std::string& subject, tuopin::common::v1::Role role,
+                         const std::string& region = "520221") {
+  common::Principal p;
+  p.set_subject(subject);
+  p.add_roles(role);
+  p.add_region_scopes(region);
+  return p;
+}
+
+// Four eyes on money: the resolution decider refuses a post by the transfer's creator,
+// whatever the creator's roles, and leaves the balances untouched; a second person in
+// scope posts; the creator may void.
+class ResolutionTest : public LedgerTest {
+ protected:
+  void SetUp() override {
+    LedgerTest::SetUp();
+    auto out = Apply({T("p", "pool", "proj", 300, v1::TRANSFER_KIND_ALLOCATION, false, true)});
+    ASSERT_EQ(out.results[0], v1::TRANSFER_RESULT_OK);
+    pending_ = out.accepted[0];
+    pending_.set_created_by("finance-a");
+  }
+  absl::Status Resolve(v1::TransferState state, const common::Principal& p) {
+    return ApplyResolution(pending_, state, accounts_, p, absl::FromUnixSeconds(1536710400 + 60));
+  }
+  v1::Transfer pending_;
+  const common::Principal creator_ = Caller("finance-a", tuopin::common::v1::ROLE_FINANCE_OFFICER);
+  const common::Principal second_ = Caller("finance-b", tuopin::common::v1::ROLE_FINANCE_OFFICER);
+};
+
+TEST_F(ResolutionTest, CreatorCannotPostOwnPendingTransfer) {
+  AccountMap before = accounts_;
+  absl::Status st = Resolve(v1::TRANSFER_STATE_POSTED, creator_);
+  EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied) << st;
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(st)), "FOUR_EYES");
+  EXPECT_NE(st.message().find("second person"), absl::string_view::npos) << st.message();
+  // Admin gets no exception: the rule is about the person, not the role.
+  pending_.set_created_by("admin-1");
+  st = Resolve(v1::TRANSFER_STATE_POSTED,
+               Caller("admin-1", tuopin::common::v1::ROLE_ADMIN, /*region=*/"*"));
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(st)), "FOUR_EYES") << st;
+  // A transfer whose creator was never recorded cannot prove a second person.
+  pending_.clear_created_by();
+  st = Resolve(v1::TRANSFER_STATE_POSTED, second_);
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(st)), "FOUR_EYES") << st;
+  for (const auto& id : {"pool", "proj"}) {
+    EXPECT_EQ(accounts_[id].debits_posted_fen(), before[id].debits_posted_fen()) << id;
+    EXPECT_EQ(accounts_[id].credits_posted_fen(), before[id].credits_posted_fen()) << id;
+    EXPECT_EQ(accounts_[id].debits_pending_fen(), before[id].debits_pending_fen()) << id;
+    EXPECT_EQ(accounts_[id].credits_pending_fen(), before[id].credits_pending_fen()) << id;
+  }
+}
+
+TEST_F(ResolutionTest, SecondPersonPosts) {
+  ASSERT_TRUE(Resolve(v1::TRANSFER_STATE_POSTED, second_).ok());
+  EXPECT_EQ(accounts_["pool"].debits_pending_fen(), 0);
+  EXPECT_EQ(accounts_["pool"].debits_posted_fen(), 300);
+  EXPECT_EQ(accounts_["proj"].credits_posted_fen(), 300);
+}
+
+TEST_F(ResolutionTest, CreatorMayVoid) {
+  ASSERT_TRUE(Resolve(v1::TRANSFER_STATE_VOIDED, creator_).ok()) << "voiding moves no money";
+  EXPECT_EQ(accounts_["pool"].debits_pending_fen(), 0);
+  EXPECT_EQ(accounts_["proj"].credits_pending_fen(), 0);
+  EXPECT_EQ(accounts_["proj"].credits_posted_fen(), 0);
+}
+
+TEST_F(ResolutionTest, RegionScopeStillComesFirst) {
+  absl::Status st =
+      Resolve(v1::TRANSFER_STATE_POSTED,
+              Caller("finance-c", tuopin::common::v1::ROLE_FINANCE_OFFICER, "520203"));
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(st)), "OUT_OF_REGION") << st;
+  EXPECT_EQ(accounts_["pool"].debits_posted_fen(), 0);
 }
 
 TEST(KindTest, AllowedMoves) {

@@ -3,6 +3,7 @@
 
 #include "services/tasks/tasks_logic.h"
 
+#include "common/status.h"
 #include "common/validate.h"
 #include "gtest/gtest.h"
 
@@ -82,6 +83,43 @@ TEST(RulesTest, IndicatorsLagAndLevels) {
   EXPECT_EQ(ChildLength(6), 9u);
   EXPECT_EQ(ChildLength(9), 12u);
   EXPECT_EQ(ChildLength(12), 12u);
+}
+
+// Issue 17, point 8: a task links to a rectification order only when the accountability
+// service creates it; anyone else naming an order is refused, naming the field.
+TEST(RulesTest, OnlyTheAccountabilityServiceLinksARectificationOrder) {
+  auto principal = [](const std::string& subject, tuopin::common::v1::Role role) {
+    Principal p;
+    p.set_subject(subject);
+    p.add_roles(role);
+    p.add_region_scopes("*");
+    return p;
+  };
+  v1::Task linked;
+  linked.set_rectification_order_id("order-of-another-county");
+  EXPECT_TRUE(
+      CheckRectificationLink(
+          principal(kAccountabilityServiceSubject, tuopin::common::v1::ROLE_SERVICE), linked)
+          .ok());
+  EXPECT_EQ(std::string(kAccountabilityServiceSubject), "service:accountability");
+  for (const Principal& p :
+       {principal("official-1", tuopin::common::v1::ROLE_COUNTY_OFFICIAL),
+        principal("admin-1", tuopin::common::v1::ROLE_ADMIN),
+        principal("service:funds", tuopin::common::v1::ROLE_SERVICE),
+        // The right subject without the service role is not the service.
+        principal(kAccountabilityServiceSubject, tuopin::common::v1::ROLE_COUNTY_OFFICIAL)}) {
+    grpc::Status st = common::ToGrpcStatus(CheckRectificationLink(p, linked));
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << p.subject();
+    EXPECT_EQ(common::ReasonOf(st), "RECTIFICATION_LINK_RESERVED");
+    auto violations = common::FieldViolationsOf(st);
+    ASSERT_EQ(violations.size(), 1u);
+    EXPECT_EQ(violations[0].first, "task.rectification_order_id");
+    EXPECT_NE(st.error_message().find("task.rectification_order_id"), std::string::npos);
+  }
+  // A planned task (no order) may be created by anyone the contract admits.
+  EXPECT_TRUE(CheckRectificationLink(
+                  principal("official-1", tuopin::common::v1::ROLE_COUNTY_OFFICIAL), v1::Task())
+                  .ok());
 }
 
 }  // namespace
