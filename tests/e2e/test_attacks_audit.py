@@ -112,6 +112,19 @@ class AuditTrailAttacksTest(unittest.TestCase):
         self.assertEqual(len(batch[0].entities), 1201)
         after = self.logged_events("account", later, lambda ev: len(ev) > 0)
         self.assertEqual(len(after), 1, "a funds event after the large batch is not in the log")
+        # And the operator's view says so: no dead letter, the series exported.
+        import urllib.request
+        with open(f"{self.suite.d}/funds.ports") as f:
+            metrics_port = int(f.read().split()[1])
+        deadline = time.monotonic() + 10
+        while True:  # the relay publishes its figures about once a second
+            body = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+            if "tuopin_outbox_backlog 0" in body or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertIn("tuopin_outbox_dead_letters 0", body)
+        self.assertIn("tuopin_outbox_backlog 0", body)
+        self.assertIn("tuopin_outbox_oldest_unshipped_seconds", body)
 
     def test_a_service_token_cannot_append_for_another_service(self):
         from tuopin.accountability.v1 import accountability_pb2 as av1

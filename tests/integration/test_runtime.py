@@ -135,6 +135,8 @@ class RuntimeTest(unittest.TestCase):
         self.assertEqual(len(line), 1, body)
         self.assertTrue(line[0].endswith(" 1"), line[0])
         self.assertIn("tuopin_grpc_server_handling_seconds_bucket", body)
+        # Dropped log lines (the access log's) are counted, never silent.
+        self.assertIn("tuopin_log_dropped_lines_total 0", body)
 
         # Watch streams the status: SERVING now, NOT_SERVING once the stop begins, and the
         # stream ends with the server instead of holding its drain.
