@@ -13,22 +13,32 @@ namespace tuopin::common {
 
 using google::protobuf::util::TimeUtil;
 
-SignedPrincipal SignPrincipal(const Principal& principal, absl::string_view key) {
+std::string PrincipalSignature(absl::string_view bytes, absl::string_view full_method,
+                               absl::string_view key) {
+  // The method first, then a separator no method name contains: unambiguous.
+  return HmacSha256(key, absl::StrCat("tuopin principal\n", full_method, "\n", bytes));
+}
+
+SignedPrincipal SignPrincipal(const Principal& principal, absl::string_view full_method,
+                              absl::string_view key) {
   SignedPrincipal out;
   principal.SerializeToString(&out.bytes);
-  out.signature = HmacSha256(key, out.bytes);
+  out.signature = PrincipalSignature(out.bytes, full_method, key);
   return out;
 }
 
 absl::StatusOr<Principal> VerifySignedPrincipal(absl::string_view bytes,
-                                                absl::string_view signature, absl::string_view key,
-                                                const Clock& clock) {
+                                                absl::string_view signature,
+                                                absl::string_view full_method,
+                                                absl::string_view key, const Clock& clock) {
   if (bytes.empty() || signature.empty()) {
     return WithReason(absl::UnauthenticatedError("the call carries no principal from the gateway"),
                       "NO_PRINCIPAL");
   }
-  if (!ConstantTimeEquals(HmacSha256(key, bytes), signature)) {
-    return WithReason(absl::UnauthenticatedError("the principal's signature is not valid"),
+  if (!ConstantTimeEquals(PrincipalSignature(bytes, full_method, key), signature)) {
+    return WithReason(absl::UnauthenticatedError(
+                          "the principal's signature is not valid for this method (a principal "
+                          "is signed for one service and method)"),
                       "BAD_PRINCIPAL_SIGNATURE");
   }
   Principal p;
@@ -101,6 +111,32 @@ absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> role
       "ROLE_NOT_ALLOWED");
 }
 
+absl::Status CheckPolicy(const Principal& p, const tuopin::common::v1::MethodPolicy& policy,
+                         absl::string_view full_method) {
+  bool service_allowed = false;
+  for (int allowed : policy.roles()) {
+    if (allowed == tuopin::common::v1::ROLE_SERVICE) {
+      service_allowed = true;
+      continue;
+    }
+    if (HasRole(p, static_cast<Role>(allowed))) return absl::OkStatus();
+  }
+  if (service_allowed && HasRole(p, tuopin::common::v1::ROLE_SERVICE)) {
+    std::optional<std::string> service = ServiceOfPrincipal(p);
+    for (const auto& name : policy.services()) {
+      if (service.has_value() && *service == name) return absl::OkStatus();
+    }
+    return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                          "Permission denied on method '", full_method, "': the service principal ",
+                          p.subject(), " is not one the contract lets call it")),
+                      "SERVICE_NOT_ALLOWED");
+  }
+  return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                        "Permission denied on method '", full_method,
+                        "': the caller's roles may not call it")),
+                    "ROLE_NOT_ALLOWED");
+}
+
 const google::protobuf::ServiceDescriptor* FindService(absl::string_view full_name) {
   const auto* service =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(std::string(full_name));
@@ -153,22 +189,18 @@ absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContext& ctx,
     if (it == md.end()) return {};
     return absl::string_view(it->second.data(), it->second.size());
   };
-  auto principal =
-      VerifySignedPrincipal(find(kPrincipalHeader), find(kPrincipalSigHeader), key_, *clock_);
-  if (!principal.ok()) return principal.status();
   std::string full = FullMethod(method_name);
+  auto principal = VerifySignedPrincipal(find(kPrincipalHeader), find(kPrincipalSigHeader), full,
+                                         key_, *clock_);
+  if (!principal.ok()) return principal.status();
   const auto* policy = policies_.Find(full);
   if (policy == nullptr) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat("Permission denied: method ", full,
                                                                " has no access policy")),
                       "NO_POLICY");
   }
-  for (int allowed : policy->roles()) {
-    if (HasRole(*principal, static_cast<Role>(allowed))) return principal;
-  }
-  return WithReason(absl::PermissionDeniedError(
-                        absl::StrCat("Permission denied: the caller's roles may not call ", full)),
-                    "ROLE_NOT_ALLOWED");
+  TUOPIN_RETURN_IF_ERROR(CheckPolicy(*principal, *policy, full));
+  return principal;
 }
 
 }  // namespace tuopin::common

@@ -3,8 +3,10 @@
 //
 // Trust model: only the gateway verifies end-user credentials. It forwards the verified
 // principal as serialized bytes in `x-tuopin-principal-bin`, with an HMAC-SHA256 over
-// them under a key shared by the gateway and the services
-// (`x-tuopin-principal-sig-bin`), and a short expiry inside the principal. A service
+// them and the full method of the call (`x-tuopin-principal-sig-bin`) under a key shared
+// by the gateway and the services, and a short expiry inside the principal. The
+// signature binds the principal to one service and method: captured on one hop, it is
+// refused on any other. A service
 // accepts a principal only with a valid signature, so a client that reaches a service
 // directly (bypassing the gateway) or sends its own principal header is refused. In
 // Kubernetes, network policies also admit only the gateway to the services' ports.
@@ -33,10 +35,15 @@ struct SignedPrincipal {
   std::string signature;
 };
 
-SignedPrincipal SignPrincipal(const Principal& principal, absl::string_view key);
+// The signature of principal bytes for a call of `full_method` ("/pkg.Service/Method").
+std::string PrincipalSignature(absl::string_view bytes, absl::string_view full_method,
+                               absl::string_view key);
+SignedPrincipal SignPrincipal(const Principal& principal, absl::string_view full_method,
+                              absl::string_view key);
 absl::StatusOr<Principal> VerifySignedPrincipal(absl::string_view bytes,
-                                                absl::string_view signature, absl::string_view key,
-                                                const Clock& clock);
+                                                absl::string_view signature,
+                                                absl::string_view full_method,
+                                                absl::string_view key, const Clock& clock);
 
 // "county_official" <-> ROLE_COUNTY_OFFICIAL.
 std::string RoleName(Role role);
@@ -53,6 +60,12 @@ absl::Status RequireRegion(const Principal& p, absl::string_view region_code,
                            absl::string_view resource);
 absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> roles,
                             absl::string_view action);
+
+// Whether the contract's policy admits the principal to `full_method`: one of its roles
+// other than ROLE_SERVICE, or ROLE_SERVICE for a service the policy names. The gateway
+// and every service decide with this one function.
+absl::Status CheckPolicy(const Principal& p, const tuopin::common::v1::MethodPolicy& policy,
+                         absl::string_view full_method);
 
 // The descriptor of a compiled-in service, e.g. for
 // FindService(PersonnelService::service_full_name()). Aborts when it is not linked in.

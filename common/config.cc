@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/flags/parse.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 
 extern char** environ;
 
@@ -70,7 +72,45 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   if (s.empty())
     return absl::FailedPreconditionError(absl::StrCat("secret file ", path, " is empty"));
+  absl::Status real = CheckNotPlaceholder(s);
+  if (!real.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("secret file ", path, ": ", real.message()));
+  }
   return s;
+}
+
+absl::Status CheckNotPlaceholder(absl::string_view secret) {
+  const std::string upper = absl::AsciiStrToUpper(secret);
+  for (absl::string_view marker :
+       {"REPLACE", "CHANGEME", "CHANGE_ME", "CHANGE-ME", "PLACEHOLDER"}) {
+    if (absl::StrContains(upper, marker)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("holds the placeholder \"", marker, "\" of a template, not a real secret"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckKey(absl::string_view key, size_t min_bytes) {
+  if (key.size() < min_bytes) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the key must be at least ", min_bytes, " bytes"));
+  }
+  TUOPIN_RETURN_IF_ERROR(CheckNotPlaceholder(key));
+  std::set<char> distinct(key.begin(), key.end());
+  // The smallest period: key[i] == key[i - period] for every i.
+  size_t period = 1;
+  for (; period < key.size(); ++period) {
+    size_t i = period;
+    while (i < key.size() && key[i] == key[i - period]) ++i;
+    if (i == key.size()) break;
+  }
+  if (distinct.size() < 10 || period <= key.size() / 2) {
+    return absl::FailedPreconditionError(
+        "the key is not random (too few distinct characters, or a shorter string repeated): "
+        "make one with head -c 48 /dev/urandom | base64");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace tuopin::common

@@ -6,6 +6,8 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -21,6 +23,8 @@ namespace tuopin::common {
 namespace {
 
 constexpr size_t kMaxTokenBytes = 8192;
+// 9999-12-31T23:59:59Z: the last second absl and every clock downstream can represent.
+constexpr double kMaxNumericDate = 253402300799.0;
 
 absl::Status Unauthenticated(absl::string_view why, absl::string_view reason) {
   return WithReason(absl::UnauthenticatedError(absl::StrCat("invalid token: ", why)), reason);
@@ -56,10 +60,22 @@ std::optional<std::vector<std::string>> StringList(const google::protobuf::Struc
   return out;
 }
 
-std::optional<absl::Time> TimeField(const google::protobuf::Struct& s, const char* name) {
+// A NumericDate claim into `out`, left unset when the claim is absent. Anything but a
+// finite number of seconds from 0 to year 9999 (a string, null, NaN, 1e300, -1) is
+// malformed: a cast of such a double to an integer is undefined.
+absl::Status TimeField(const google::protobuf::Struct& s, const char* name,
+                       std::optional<absl::Time>& out) {
   const auto* v = Field(s, name);
-  if (v == nullptr || v->kind_case() != google::protobuf::Value::kNumberValue) return std::nullopt;
-  return absl::FromUnixSeconds(static_cast<int64_t>(v->number_value()));
+  if (v == nullptr) return absl::OkStatus();
+  if (v->kind_case() != google::protobuf::Value::kNumberValue) {
+    return Unauthenticated(absl::StrCat(name, " is not a number"), "MALFORMED_TOKEN");
+  }
+  double d = v->number_value();
+  if (!std::isfinite(d) || d < 0 || d > kMaxNumericDate) {
+    return Unauthenticated(absl::StrCat(name, " is out of range"), "MALFORMED_TOKEN");
+  }
+  out = absl::FromUnixSeconds(static_cast<int64_t>(d));
+  return absl::OkStatus();
 }
 
 EVP_PKEY* Ed25519Key(const std::string& x) {
@@ -192,8 +208,19 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(JwtConfig confi
         return absl::InvalidArgumentError(
             absl::StrCat("JWKS key ", kid, " is not an Ed25519 or RSA (>= 2048 bit) public key"));
       }
-      v->keys_[kid] = key;
+      // Which of two keys would verify a token must not depend on their order.
+      if (!v->keys_.emplace(kid, key).second) {
+        EVP_PKEY_free(key.pkey);
+        return absl::InvalidArgumentError(absl::StrCat("JWKS key id ", kid, " appears twice"));
+      }
     }
+    if (v->keys_.empty() && v->config_.hs256_secret.empty()) {
+      return absl::InvalidArgumentError(
+          "the JWKS document has no keys and no HS256 secret is set: no token could be verified");
+    }
+  }
+  if (v->config_.max_lifetime <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the maximum token lifetime must be positive");
   }
   return v;
 }
@@ -242,11 +269,20 @@ absl::StatusOr<VerifiedToken> JwtVerifier::Verify(absl::string_view token, absl:
   }
   auto claims = ParseJson(*payload_json);
   if (!claims) return Unauthenticated("payload is not JSON", "MALFORMED_TOKEN");
-  auto exp = TimeField(*claims, "exp");
+  std::optional<absl::Time> exp, nbf, iat;
+  TUOPIN_RETURN_IF_ERROR(TimeField(*claims, "exp", exp));
+  TUOPIN_RETURN_IF_ERROR(TimeField(*claims, "nbf", nbf));
+  TUOPIN_RETURN_IF_ERROR(TimeField(*claims, "iat", iat));
   if (!exp) return Unauthenticated("no exp claim", "MALFORMED_TOKEN");
   if (now > *exp + config_.leeway) return Unauthenticated("expired", "TOKEN_EXPIRED");
-  if (auto nbf = TimeField(*claims, "nbf"); nbf && now + config_.leeway < *nbf) {
+  if (nbf && now + config_.leeway < *nbf) {
     return Unauthenticated("not valid yet (nbf)", "TOKEN_NOT_YET_VALID");
+  }
+  if (*exp - now > config_.max_lifetime + config_.leeway ||
+      (iat && *exp - *iat > config_.max_lifetime)) {
+    return Unauthenticated(absl::StrCat("lives longer than the maximum of ",
+                                        absl::FormatDuration(config_.max_lifetime)),
+                           "TOKEN_LIFETIME_TOO_LONG");
   }
   if (!config_.issuer.empty() && StringField(*claims, "iss") != config_.issuer) {
     return Unauthenticated("wrong issuer", "WRONG_ISSUER");

@@ -2,8 +2,9 @@
 // JSON Web Tokens as the gateway accepts them: HS256 with a shared secret (local
 // development), EdDSA (Ed25519) and RS256 with keys from a JWKS document (production).
 // Checks the algorithm against an allow-list, the signature, `exp` and `nbf` (with a
-// leeway), `iss` and `aud`. Claims: `sub`, `roles` (names such as "county_official"),
-// `regions` (region codes, "*" for all).
+// leeway), the token's lifetime against a maximum, `iss` and `aud`. Times (`exp`, `nbf`,
+// `iat`) must be JSON numbers of seconds from 0 to the end of year 9999. Claims: `sub`,
+// `roles` (names such as "county_official"), `regions` (region codes, "*" for all).
 
 #include <map>
 #include <memory>
@@ -26,9 +27,14 @@ struct JwtConfig {
   std::set<std::string> algorithms = {"HS256", "EdDSA", "RS256"};
   // Empty: HS256 tokens are refused.
   std::string hs256_secret;
-  // A JWKS document ({"keys": [...]}) with OKP/Ed25519 and RSA keys; may be empty.
+  // A JWKS document ({"keys": [...]}) with OKP/Ed25519 and RSA keys, each `kid` once; may
+  // be empty. Without an HS256 secret it must hold a key.
   std::string jwks_json;
   absl::Duration leeway = absl::Seconds(30);
+  // The longest a token may live: exp - iat, and exp - now (so a token issued "in the
+  // future" gains nothing; this one with the leeway). Longer ones are refused
+  // (TOKEN_LIFETIME_TOO_LONG), so a stolen token is worth a day at most.
+  absl::Duration max_lifetime = absl::Hours(24);
 };
 
 struct VerifiedToken {

@@ -22,6 +22,16 @@ absl::Status AsArgument(const grpc::Status& st, absl::string_view field, absl::s
   return FromGrpcStatus(st);
 }
 
+// An object personnel does not know (or an id it refuses as malformed, which names no
+// object either) is NOT_FOUND for the caller's logic to answer; anything else is ours.
+absl::Status AsLookup(const grpc::Status& st, absl::string_view what, absl::string_view id) {
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND ||
+      st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    return absl::NotFoundError(absl::StrCat(what, " ", id, " not found"));
+  }
+  return FromGrpcStatus(st);
+}
+
 }  // namespace
 
 absl::Status GatewayPersonnelDirectory::CheckVillage(const std::string& code) {
@@ -50,18 +60,18 @@ absl::StatusOr<std::string> GatewayPersonnelDirectory::HouseholdVillage(
   pv1::Household h;
   grpc::Status st = pv1::PersonnelService::NewStub(client_.channel())
                         ->GetHousehold(client_.Context().get(), req, &h);
-  if (!st.ok()) return AsArgument(st, "task.household_id", "household");
+  if (!st.ok()) return AsLookup(st, "household", household_id);
   return h.village_code();
 }
 
-absl::Status GatewayPersonnelDirectory::CheckCadre(const std::string& cadre_id) {
+absl::StatusOr<std::string> GatewayPersonnelDirectory::CadreRegion(const std::string& cadre_id) {
   pv1::GetCadreRequest req;
   req.set_id(cadre_id);
   pv1::Cadre c;
   grpc::Status st =
       pv1::PersonnelService::NewStub(client_.channel())->GetCadre(client_.Context().get(), req, &c);
-  if (!st.ok()) return AsArgument(st, "task.assignee_cadre_id", "cadre");
-  return absl::OkStatus();
+  if (!st.ok()) return AsLookup(st, "cadre", cadre_id);
+  return c.managing_region_code();
 }
 
 absl::Status GatewayPersonnelDirectory::SetIndicator(const std::string& household_id,

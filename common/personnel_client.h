@@ -18,9 +18,13 @@ class PersonnelDirectory {
   virtual ~PersonnelDirectory() = default;
   // OK when the code is an imported village.
   virtual absl::Status CheckVillage(const std::string& code) = 0;
-  // The household's village.
+  // The household's village; NOT_FOUND when personnel knows no such household. Asked with
+  // the calling service's own principal (which sees every region): the caller's scope is
+  // for the logic to check (common/scope.h RequireNamedObject).
   virtual absl::StatusOr<std::string> HouseholdVillage(const std::string& household_id) = 0;
-  virtual absl::Status CheckCadre(const std::string& cadre_id) = 0;
+  // The cadre's managing region (the region a cadre belongs to); NOT_FOUND when personnel
+  // knows no such cadre.
+  virtual absl::StatusOr<std::string> CadreRegion(const std::string& cadre_id) = 0;
   // Sets one indicator of a household to true; idempotent by request_id.
   virtual absl::Status SetIndicator(const std::string& household_id, const std::string& indicator,
                                     const std::string& request_id) = 0;
@@ -34,7 +38,7 @@ class GatewayPersonnelDirectory final : public PersonnelDirectory {
   explicit GatewayPersonnelDirectory(const GatewayClient& client) : client_(client) {}
   absl::Status CheckVillage(const std::string& code) override;
   absl::StatusOr<std::string> HouseholdVillage(const std::string& household_id) override;
-  absl::Status CheckCadre(const std::string& cadre_id) override;
+  absl::StatusOr<std::string> CadreRegion(const std::string& cadre_id) override;
   absl::Status SetIndicator(const std::string& household_id, const std::string& indicator,
                             const std::string& request_id) override;
   absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(

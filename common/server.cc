@@ -14,6 +14,7 @@
 #include "common/health.h"
 #include "common/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/server.h"
 #include "grpcpp/support/server_interceptor.h"
@@ -105,6 +106,18 @@ class MetricsInterceptorFactory final
   }
 };
 
+// Removes the server reflection plugin, which gRPC's reflection library registers for every
+// server builder when it is loaded.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    std::erase_if(*plugins, [](const std::unique_ptr<grpc::ServerBuilderPlugin>& p) {
+      return p->name() == "proto_server_reflection";
+    });
+  }
+};
+
 }  // namespace
 
 namespace {
@@ -155,7 +168,7 @@ int RunServer(ServerOptions options) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   RpcMetrics::Get();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  HealthService health;
+  HealthService health(options.max_health_watches);
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -174,9 +187,11 @@ int RunServer(ServerOptions options) {
   grpc::ResourceQuota quota(absl::StrCat("tuopin-", options.name));
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
-  builder.RegisterService(&health);
+  if (!options.reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   for (grpc::Service* s : options.services) builder.RegisterService(s);
   if (options.async_service != nullptr) options.async_service->Register(builder);
+  health.Register(builder,
+                  options.async_service != nullptr ? options.async_service->queue() : nullptr);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   if (options.rpc_metrics) {
     factories.push_back(std::make_unique<MetricsInterceptorFactory>());
@@ -193,9 +208,10 @@ int RunServer(ServerOptions options) {
   int metrics_port = options.metrics_port;
   if (metrics_port < 0) metrics_port = options.port == 0 ? 0 : options.port + 1000;
   std::unique_ptr<prometheus::Exposer> exposer;
+  const std::string& metrics_host =
+      options.metrics_host.empty() ? options.host : options.metrics_host;
   try {
-    exposer = std::make_unique<prometheus::Exposer>(
-        absl::StrCat(options.metrics_host, ":", metrics_port));
+    exposer = std::make_unique<prometheus::Exposer>(absl::StrCat(metrics_host, ":", metrics_port));
     exposer->RegisterCollectable(SharedRegistry());
     exposer->RegisterCollectable(SharedDroppedLogLines());
     metrics_port = exposer->GetListeningPorts().at(0);
@@ -206,6 +222,9 @@ int RunServer(ServerOptions options) {
     return 1;
   }
 
+  // Health calls wait unanswered until here (milliseconds); a server that failed to start
+  // has none to finish.
+  health.Start();
   health.SetServingStatus("", true);
   for (const auto& name : options.service_names) health.SetServingStatus(name, true);
   if (!options.port_file.empty()) {
@@ -218,7 +237,8 @@ int RunServer(ServerOptions options) {
   }
   LogInfo("serving", {{"service", options.name},
                       {"grpc_port", std::to_string(bound_port)},
-                      {"metrics_port", std::to_string(metrics_port)}});
+                      {"metrics_port", std::to_string(metrics_port)},
+                      {"metrics_host", metrics_host}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -229,6 +249,7 @@ int RunServer(ServerOptions options) {
   health.Shutdown();  // ends Watch streams, which would otherwise hold the drain
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(options.drain_timeout));
+  health.Stop();  // before the queue it may share with the async service closes
   if (options.async_service != nullptr) options.async_service->Stop();
   server->Wait();
   FlushAsyncLog();

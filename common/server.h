@@ -16,6 +16,16 @@
 
 namespace tuopin::common {
 
+// What a tag on a completion queue RunServer's services share points to: one step of one
+// call, done when the queue returns the tag.
+class CompletionStep {
+ public:
+  virtual void Done(bool ok) = 0;
+
+ protected:
+  ~CompletionStep() = default;
+};
+
 // A service driven by its own completion-queue threads (the gateway's proxy): registered
 // before the server starts, started after, stopped once the server has shut down.
 class AsyncService {
@@ -23,8 +33,14 @@ class AsyncService {
   virtual ~AsyncService() = default;
   virtual void Register(grpc::ServerBuilder& builder) = 0;
   virtual void Start() = 0;
-  // After grpc::Server::Shutdown returned: finishes what is left and joins the threads.
+  // After grpc::Server::Shutdown returned and every other service posting on queue() has
+  // stopped: finishes what is left and joins the threads.
   virtual void Stop() = 0;
+  // Once registered, the queue its threads poll, if every tag on it is a CompletionStep*:
+  // the server's health service then posts its calls there instead of polling a queue of
+  // its own, since a second thread polling hands events between threads
+  // (docs/BENCHMARKS.md).
+  virtual grpc::ServerCompletionQueue* queue() { return nullptr; }
 };
 
 struct ServerOptions {
@@ -34,7 +50,8 @@ struct ServerOptions {
   int port = 0;
   // -1: port + 1000, or a free port when port is 0. 0: a free port.
   int metrics_port = -1;
-  std::string metrics_host = "0.0.0.0";
+  // Empty: the gRPC host, so metrics are never reachable where the service is not.
+  std::string metrics_host;
   // When set, "<grpc port> <metrics port><port_file_extra>\n" is written there once
   // listening.
   std::string port_file;
@@ -43,6 +60,11 @@ struct ServerOptions {
   absl::Duration drain_timeout = absl::Seconds(10);
   int max_receive_message_bytes = 4 << 20;
   int max_threads = 64;
+  // Health Watch streams open at once (each is memory, not a thread); more are refused.
+  int max_health_watches = 100;
+  // Server reflection. Off on the gateway unless asked for: it answers anyone, holds a
+  // thread of the synchronous pool per stream and describes every registered service.
+  bool reflection = true;
   std::vector<grpc::Service*> services;
   // Full names of the services, for per-service health ("tuopin.funds.v1.FundsService").
   std::vector<std::string> service_names;

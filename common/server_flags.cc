@@ -10,6 +10,9 @@
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on for gRPC.");
 ABSL_FLAG(int, port, -1, "gRPC port; -1 means the binary's default, 0 a free port.");
 ABSL_FLAG(int, metrics_port, -1, "Prometheus metrics port; -1 means the gRPC port + 1000.");
+ABSL_FLAG(std::string, metrics_host, "",
+          "Address the metrics listen on; empty means --host, so metrics are never reachable "
+          "where gRPC is not.");
 ABSL_FLAG(std::string, port_file, "", "Write '<grpc port> <metrics port>' here once listening.");
 ABSL_FLAG(std::string, internal_key_file, "",
           "File with the key shared by gateway and services that authenticates forwarded "
@@ -22,6 +25,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(2),
           "How long health says NOT_SERVING before draining starts.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10), "Longest wait for calls in flight.");
 ABSL_FLAG(int, max_threads, 64, "Most threads serving calls.");
+ABSL_FLAG(int, max_health_watches, 100,
+          "Health Watch streams open at once (they hold no thread); more are refused with "
+          "RESOURCE_EXHAUSTED. Probes use Check, which is never refused.");
 
 namespace tuopin::common {
 
@@ -39,6 +45,7 @@ ServerOptions ServerOptionsFromFlags(const std::string& name, int default_port) 
   if (metrics_port > 65535) FailStartup(name, "--metrics_port must be -1-65535");
   o.name = name;
   o.host = absl::GetFlag(FLAGS_host);
+  o.metrics_host = absl::GetFlag(FLAGS_metrics_host);
   o.port = port;
   o.metrics_port = metrics_port;
   o.port_file = absl::GetFlag(FLAGS_port_file);
@@ -46,6 +53,8 @@ ServerOptions ServerOptionsFromFlags(const std::string& name, int default_port) 
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   o.max_threads = absl::GetFlag(FLAGS_max_threads);
   if (o.max_threads < 2) FailStartup(name, "--max_threads must be at least 2");
+  o.max_health_watches = absl::GetFlag(FLAGS_max_health_watches);
+  if (o.max_health_watches < 0) FailStartup(name, "--max_health_watches must be >= 0");
   return o;
 }
 
@@ -55,7 +64,9 @@ std::string InternalKeyFromFlags(const std::string& name) {
   }
   auto key = ReadSecretFile(absl::GetFlag(FLAGS_internal_key_file));
   if (!key.ok()) FailStartup(name, absl::StrCat("--internal_key_file: ", key.status().message()));
-  if (key->size() < 32) FailStartup(name, "--internal_key_file: the key must be at least 32 bytes");
+  if (absl::Status st = CheckKey(*key, 32); !st.ok()) {
+    FailStartup(name, absl::StrCat("--internal_key_file: ", st.message()));
+  }
   return *key;
 }
 
@@ -63,7 +74,9 @@ DigestKey DigestKeyFromFlags(const std::string& name, absl::string_view internal
   if (absl::GetFlag(FLAGS_digest_key_file).empty()) return DeriveDigestKey(internal_key);
   auto key = ReadSecretFile(absl::GetFlag(FLAGS_digest_key_file));
   if (!key.ok()) FailStartup(name, absl::StrCat("--digest_key_file: ", key.status().message()));
-  if (key->size() < 32) FailStartup(name, "--digest_key_file: the key must be at least 32 bytes");
+  if (absl::Status st = CheckKey(*key, 32); !st.ok()) {
+    FailStartup(name, absl::StrCat("--digest_key_file: ", st.message()));
+  }
   return DigestKeyFromSecret(*key);
 }
 

@@ -38,6 +38,9 @@ ServiceEnv InitService(int argc, char** argv, const std::string& name, int defau
     dsn = *s;
   }
   if (dsn.empty()) FailStartup(name, "--db_dsn (or TUOPIN_DB_DSN, or --db_dsn_file) is required");
+  if (absl::Status st = CheckNotPlaceholder(dsn); !st.ok()) {
+    FailStartup(name, absl::StrCat("--db_dsn: ", st.message()));
+  }
   auto config = ParseDsn(dsn);
   if (!config.ok()) FailStartup(name, absl::StrCat("--db_dsn: ", config.status().message()));
   auto pool = ConnectionPool::Create(*config);
@@ -64,6 +67,7 @@ ServiceEnv InitService(int argc, char** argv, const std::string& name, int defau
       FailStartup(name, absl::StrCat("--service_token_file: ", token.status().message()));
     env.service_token = *token;
     env.gateway = std::make_unique<GatewayClient>(env.gateway_target, env.service_token);
+    env.gateway->WatchTokenFile(env.service_token_file);  // short-lived, rotated in place
   }
 
   env.server = ServerOptionsFromFlags(name, default_port);

@@ -15,26 +15,34 @@ tuopin_keys() {
   chmod 600 "$keys"/*
 }
 
-# Creates database tuopin_<service> and its own user; prints the service's DSN. With
-# TUOPIN_DB_FRESH=1 an existing database is dropped first (benchmarks).
+# Creates database tuopin_<service> and its own user with a password; writes the service's
+# DSN to $state/keys/db-<service>.dsn (mode 0600) and prints that file's path, for
+# --db_dsn_file: passwords never travel on a command line (the SQL goes to the client on
+# its standard input, the DSN to the service in a file). With TUOPIN_DB_FRESH=1 an
+# existing database is dropped first (benchmarks).
 tuopin_db() {
   local service=$1 keys=$state/keys
   if [ "${TUOPIN_DB_FRESH:-0}" = 1 ]; then
     "$repo/deploy/local/mariadb.sh" sql -e "DROP DATABASE IF EXISTS tuopin_$service"
   fi
-  local pwfile=$keys/db-$service.password
-  [ -s "$pwfile" ] || head -c 18 /dev/urandom | base64 -w0 | tr -d '/+=' >"$pwfile"
+  local pwfile=$keys/db-$service.password dsnfile=$keys/db-$service.dsn
+  (umask 077; [ -s "$pwfile" ] || head -c 18 /dev/urandom | base64 -w0 | tr -d '/+=' >"$pwfile")
   local pw; pw=$(cat "$pwfile")
-  "$repo/deploy/local/mariadb.sh" sql -e "
-    CREATE DATABASE IF NOT EXISTS tuopin_$service CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-    CREATE USER IF NOT EXISTS 'tuopin_$service'@'localhost' IDENTIFIED BY '$pw';
-    CREATE USER IF NOT EXISTS 'tuopin_$service'@'127.0.0.1' IDENTIFIED BY '$pw';
-    ALTER USER 'tuopin_$service'@'localhost' IDENTIFIED BY '$pw';
-    ALTER USER 'tuopin_$service'@'127.0.0.1' IDENTIFIED BY '$pw';
-    GRANT ALL ON tuopin_$service.* TO 'tuopin_$service'@'localhost';
-    GRANT ALL ON tuopin_$service.* TO 'tuopin_$service'@'127.0.0.1';"
+  "$repo/deploy/local/mariadb.sh" sql <<SQL
+CREATE DATABASE IF NOT EXISTS tuopin_$service CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'tuopin_$service'@'localhost' IDENTIFIED BY '$pw';
+CREATE USER IF NOT EXISTS 'tuopin_$service'@'127.0.0.1' IDENTIFIED BY '$pw';
+ALTER USER 'tuopin_$service'@'localhost' IDENTIFIED BY '$pw';
+ALTER USER 'tuopin_$service'@'127.0.0.1' IDENTIFIED BY '$pw';
+GRANT ALL ON tuopin_$service.* TO 'tuopin_$service'@'localhost';
+GRANT ALL ON tuopin_$service.* TO 'tuopin_$service'@'127.0.0.1';
+SQL
   local sock; sock=$("$repo/deploy/local/mariadb.sh" dsn | sed 's/.*socket=//')
-  echo "mysql://tuopin_$service:$pw@127.0.0.1:${TUOPIN_DB_PORT}/tuopin_$service?socket=$sock&pool=16"
+  (umask 077
+    echo "mysql://tuopin_$service:$pw@127.0.0.1:${TUOPIN_DB_PORT}/tuopin_$service?socket=$sock&pool=16" \
+      >"$dsnfile")
+  chmod 600 "$pwfile" "$dsnfile"
+  echo "$dsnfile"
 }
 
 # tuopin_start NAME BINARY ARGS...: starts a process in the background, waits (bounded)

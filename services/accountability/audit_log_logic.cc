@@ -159,8 +159,13 @@ absl::Status AuditLogLogic::AppendEvents(const Principal& p, const v1::AppendEve
           "WRONG_SERVICE");
     }
     if (common::FromTimestamp(e.occurred_at()) > now + common::kMaxEventClockSkew) {
-      return common::InvalidField(field + ".occurred_at",
-                                  "is later than the log's clock allows (at most 5 minutes ahead)");
+      // The sender's clock (or the log's) is wrong, not the event: UNAVAILABLE, so relays
+      // keep the events and retry instead of setting them aside as dead letters.
+      return common::WithReason(
+          absl::UnavailableError(absl::StrCat(
+              field, ".occurred_at is more than 5 minutes after the log's clock: the sender's "
+                     "clock or the log's is wrong; retry once they agree")),
+          "CLOCK_SKEW");
     }
     std::string content = common::DeterministicBytes(e);
     tuopin::common::v1::AuditEvent logged = e;

@@ -2,6 +2,7 @@
 // (AccountabilityService), and the tamper-evident audit log (AuditLog).
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "common/config.h"
 #include "common/handler.h"
 #include "common/periodic.h"
@@ -27,9 +28,18 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_signing_key_file).empty())
     common::FailStartup("accountability", "--signing_key_file is required");
   auto pem = common::ReadFile(absl::GetFlag(FLAGS_signing_key_file));
-  if (!pem.ok()) common::FailStartup("accountability", std::string(pem.status().message()));
+  if (!pem.ok()) {
+    common::FailStartup("accountability",
+                        absl::StrCat("--signing_key_file: ", pem.status().message()));
+  }
+  if (absl::Status st = common::CheckNotPlaceholder(*pem); !st.ok()) {
+    common::FailStartup("accountability", absl::StrCat("--signing_key_file: ", st.message()));
+  }
   auto signer = accountability::NoteSigner::FromPem(absl::GetFlag(FLAGS_key_name), *pem);
-  if (!signer.ok()) common::FailStartup("accountability", std::string(signer.status().message()));
+  if (!signer.ok()) {
+    common::FailStartup("accountability",
+                        absl::StrCat("--signing_key_file: ", signer.status().message()));
+  }
   common::PageTokenCodec tokens(env.page_token_key);
   accountability::AuditLogStore store(*env.pool);
   accountability::AuditLogLogic logic(store, **signer, absl::GetFlag(FLAGS_log_origin),

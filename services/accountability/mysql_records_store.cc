@@ -277,8 +277,13 @@ absl::Status MysqlRecordsStore::RecordVisit(const MutationContext& ctx, const v1
         auto& resp = static_cast<v1::Visit&>(m);
         resp = v;
         resp.set_id(id);
-        EntityRefs refs{Entity("visit", id), Entity("inspection", v.inspection_id())};
-        if (!v.household_id().empty()) refs.push_back(Entity("household", v.household_id()));
+        // The visit and its household in their region, so only that region's auditors read
+        // them (the inspection is tagged by its own creation).
+        EntityRefs refs{Entity("visit", id, v.region_code()),
+                        Entity("inspection", v.inspection_id())};
+        if (!v.household_id().empty()) {
+          refs.push_back(Entity("household", v.household_id(), v.region_code()));
+        }
         return refs;
       },
       out);
@@ -335,7 +340,7 @@ absl::StatusOr<std::vector<v1::Finding>> MysqlRecordsStore::GetFindings(
 }
 
 absl::StatusOr<v1::RegionSummary> MysqlRecordsStore::Summarize(const std::string& region_prefix,
-                                                                absl::CivilDay today) {
+                                                               absl::CivilDay today) {
   v1::RegionSummary out;
   out.set_region_code(region_prefix);
   TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(
@@ -355,15 +360,16 @@ absl::StatusOr<v1::RegionSummary> MysqlRecordsStore::Summarize(const std::string
           c->set_count(findings->getInt(2));
           out.set_findings(out.findings() + c->count());
         }
-        auto orders = Query(s,
-                            "SELECT COUNT(*), COALESCE(SUM(status = 1), 0), COALESCE(SUM(status = 2), 0),"
-                            " COALESCE(SUM(status = 3), 0), COALESCE(SUM(reopen_count > 0), 0),"
-                            " COALESCE(SUM(status <> 3 AND deadline < ?), 0) FROM rectification_orders"
-                            " WHERE region_code >= ? AND region_code < ?")
-                          .Arg(common::ToSqlDate(today))
-                          .Arg(region_prefix)
-                          .Arg(common::RegionRangeEnd(region_prefix))
-                          .Rows();
+        auto orders =
+            Query(s,
+                  "SELECT COUNT(*), COALESCE(SUM(status = 1), 0), COALESCE(SUM(status = 2), 0),"
+                  " COALESCE(SUM(status = 3), 0), COALESCE(SUM(reopen_count > 0), 0),"
+                  " COALESCE(SUM(status <> 3 AND deadline < ?), 0) FROM rectification_orders"
+                  " WHERE region_code >= ? AND region_code < ?")
+                .Arg(common::ToSqlDate(today))
+                .Arg(region_prefix)
+                .Arg(common::RegionRangeEnd(region_prefix))
+                .Rows();
         orders->next();
         out.set_orders(orders->getInt(1));
         out.set_orders_open(orders->getInt(2));

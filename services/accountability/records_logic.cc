@@ -2,10 +2,12 @@
 
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/crypto.h"
+#include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "tuopin/tasks/v1/tasks.grpc.pb.h"
@@ -110,18 +112,18 @@ std::string PopulationDigest(const std::vector<std::string>& sorted_ids) {
   return common::HexEncode(common::Sha256(absl::StrJoin(sorted_ids, "\n")));
 }
 
-absl::StatusOr<int> GatewayTaskDirectory::CurrentStage(const std::string& campaign_id) {
+absl::StatusOr<tv1::Campaign> GatewayTaskDirectory::GetCampaign(const std::string& campaign_id) {
   tv1::GetCampaignRequest req;
   req.set_id(campaign_id);
   tv1::Campaign c;
   grpc::Status st =
       tv1::TaskService::NewStub(client_.channel())->GetCampaign(client_.Context().get(), req, &c);
-  if (st.error_code() == grpc::StatusCode::NOT_FOUND)
-    return common::InvalidField("campaign_id", "is not a known campaign");
+  // A malformed id names no campaign either.
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND ||
+      st.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
+    return absl::NotFoundError(absl::StrCat("campaign ", campaign_id, " not found"));
   if (!st.ok()) return common::FromGrpcStatus(st);
-  if (c.current_stage() == tv1::STAGE_UNSPECIFIED)
-    return common::InvalidField("campaign_id", "has not started");
-  return static_cast<int>(c.current_stage());
+  return c;
 }
 
 absl::StatusOr<tv1::Task> GatewayTaskDirectory::CreateTask(const std::string& request_id,
@@ -359,30 +361,76 @@ absl::Status Validate(const v1::ListAccountabilityActionsRequest& r) {
 
 absl::StatusOr<v1::Inspection> RecordsLogic::LoadInspection(const Principal& p,
                                                             const std::string& id) {
+  std::string resource = absl::StrCat("inspections/", id);
   TUOPIN_ASSIGN_OR_RETURN(auto in, store_.GetInspection(id));
-  if (!in.has_value()) return NotFound("inspection", id);
+  if (!in.has_value()) return common::MissingObject(p, resource, NotFound("inspection", id));
   for (const auto& region : in->target_region_codes()) {
     if (common::PrincipalCoversRegion(p, region)) return *in;
   }
-  return RequireRegion(p, in->target_region_codes(0), absl::StrCat("inspections/", id));
+  return common::OutOfScope(resource);
 }
 
 absl::StatusOr<std::vector<v1::Finding>> RecordsLogic::LoadFindings(
     const Principal& p, const google::protobuf::RepeatedPtrField<std::string>& ids) {
   std::vector<std::string> wanted(ids.begin(), ids.end());
-  TUOPIN_ASSIGN_OR_RETURN(auto findings, store_.GetFindings(wanted));
-  if (findings.size() != wanted.size())
-    return common::InvalidField("finding_ids", "names a finding that does not exist");
-  for (const auto& f : findings) {
-    TUOPIN_RETURN_IF_ERROR(RequireRegion(p, f.region_code(), absl::StrCat("findings/", f.id())));
+  TUOPIN_ASSIGN_OR_RETURN(auto found, store_.GetFindings(wanted));
+  absl::flat_hash_map<std::string, v1::Finding> by_id;
+  for (auto& f : found) by_id.emplace(f.id(), std::move(f));
+  // In the order asked: the first finding the caller may not name decides the answer,
+  // whether it is missing or another region's.
+  std::vector<v1::Finding> findings;
+  for (const auto& id : wanted) {
+    std::string resource = absl::StrCat("findings/", id);
+    auto it = by_id.find(id);
+    if (it == by_id.end()) {
+      return common::MissingObject(
+          p, resource, common::InvalidField("finding_ids", "names a finding that does not exist"));
+    }
+    TUOPIN_RETURN_IF_ERROR(RequireRegion(p, it->second.region_code(), resource));
+    findings.push_back(it->second);
   }
   return findings;
+}
+
+absl::Status RecordsLogic::RequireCadre(const Principal& p, const std::string& cadre_id,
+                                        absl::string_view field) {
+  return common::RequireNamedObject(p, personnel_.CadreRegion(cadre_id),
+                                    absl::StrCat("cadres/", cadre_id),
+                                    common::InvalidField(field, "is not a known cadre"));
+}
+
+absl::Status RecordsLogic::RequireSubject(const Principal& p, const v1::Subject& subject,
+                                          absl::string_view field) {
+  if (subject.subject_case() != v1::Subject::kCadreId) return absl::OkStatus();
+  return RequireCadre(p, subject.cadre_id(), absl::StrCat(field, ".cadre_id"));
+}
+
+absl::StatusOr<int> RecordsLogic::CampaignStage(const Principal& p, const std::string& campaign_id,
+                                                const std::string& region) {
+  std::string resource = absl::StrCat("campaigns/", campaign_id);
+  absl::StatusOr<tv1::Campaign> c = tasks_.GetCampaign(campaign_id);
+  if (!c.ok()) {
+    if (c.status().code() != absl::StatusCode::kNotFound) return c.status();
+    return common::MissingObject(p, resource,
+                                 common::InvalidField("campaign_id", "is not a known campaign"));
+  }
+  // Visible as task tracking shows it: to a scope over or inside the campaign's region.
+  if (!common::ScopeOverlaps(p, c->region_code())) return common::OutOfScope(resource);
+  if (!common::RegionCovers(c->region_code(), region)) {
+    return common::InvalidField("campaign_id", "does not cover the findings' region");
+  }
+  if (c->current_stage() == tv1::STAGE_UNSPECIFIED)
+    return common::InvalidField("campaign_id", "has not started");
+  return static_cast<int>(c->current_stage());
 }
 
 absl::StatusOr<v1::RectificationOrder> RecordsLogic::LoadOrder(const Principal& p,
                                                                const std::string& id) {
   TUOPIN_ASSIGN_OR_RETURN(auto o, store_.GetOrder(id));
-  if (!o.has_value()) return NotFound("rectification order", id);
+  if (!o.has_value()) {
+    return common::MissingObject(p, absl::StrCat("orders/", id),
+                                 NotFound("rectification order", id));
+  }
   bool responsible_cadre = HasRole(p, ROLE_CADRE) && o->responsible().cadre_id() == p.subject();
   if (!responsible_cadre)
     TUOPIN_RETURN_IF_ERROR(RequireRegion(p, o->region_code(), absl::StrCat("orders/", id)));
@@ -395,6 +443,11 @@ absl::Status RecordsLogic::CreateInspection(const MutationContext& ctx,
   v1::Inspection in = req.inspection();
   for (const auto& region : in.target_region_codes()) {
     TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, region, absl::StrCat("regions/", region)));
+  }
+  // The group's leaders: cadres of the caller's scope (by their managing region).
+  for (int i = 0; i < in.leader_cadre_ids_size(); ++i) {
+    TUOPIN_RETURN_IF_ERROR(RequireCadre(ctx.principal, in.leader_cadre_ids(i),
+                                        absl::StrCat("inspection.leader_cadre_ids[", i, "]")));
   }
   // The population is frozen now, before anyone knows the seed: the draw can neither be
   // predicted nor changed afterwards.
@@ -440,7 +493,14 @@ absl::Status RecordsLogic::RecordVisit(const MutationContext& ctx,
   visit.set_inspection_id(in.id());
   visit.set_observations(req.observations());
   *visit.mutable_visit_time() = req.visit_time();
+  visit.set_region_code(in.target_region_codes().empty() ? "" : in.target_region_codes(0));
   if (req.target_case() == v1::RecordVisitRequest::kHouseholdId) {
+    // The household visited: one of the caller's scope.
+    auto village = personnel_.HouseholdVillage(req.household_id());
+    TUOPIN_RETURN_IF_ERROR(common::RequireNamedObject(
+        ctx.principal, village, absl::StrCat("households/", req.household_id()),
+        common::InvalidField("household_id", "is not a known household")));
+    visit.set_region_code(*village);
     visit.set_household_id(req.household_id());
     TUOPIN_ASSIGN_OR_RETURN(bool sampled, store_.InSample(in.id(), req.household_id()));
     visit.set_outside_sample(!sampled);  // flagged: visited, but not drawn
@@ -456,10 +516,7 @@ absl::Status RecordsLogic::CreateFinding(const MutationContext& ctx,
   TUOPIN_RETURN_IF_ERROR(LoadInspection(ctx.principal, f.inspection_id()).status());
   TUOPIN_RETURN_IF_ERROR(
       RequireRegion(ctx.principal, f.region_code(), absl::StrCat("regions/", f.region_code())));
-  if (f.subject().subject_case() == v1::Subject::kCadreId) {
-    absl::Status st = personnel_.CheckCadre(f.subject().cadre_id());
-    if (!st.ok()) return common::InvalidField("finding.subject.cadre_id", "is not a known cadre");
-  }
+  TUOPIN_RETURN_IF_ERROR(RequireSubject(ctx.principal, f.subject(), "finding.subject"));
   v1::Finding finding = f;
   finding.clear_id();
   return store_.CreateFinding(ctx, finding, out);
@@ -489,20 +546,29 @@ absl::Status RecordsLogic::ListFindings(const Principal& p, const v1::ListFindin
   return absl::OkStatus();
 }
 
+namespace {
+
+// An order or an action belongs to one region, and its events tag every finding with that
+// region: findings of two regions would lock both regions' auditors out of a finding.
+absl::Status RequireOneRegion(const std::vector<v1::Finding>& findings, absl::string_view field) {
+  for (const auto& f : findings) {
+    if (f.region_code() != findings[0].region_code()) {
+      return common::InvalidField(field, "must all be findings of one region");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status RecordsLogic::IssueRectificationOrder(const MutationContext& ctx,
                                                    const v1::IssueRectificationOrderRequest& req,
                                                    v1::RectificationOrder& out) {
   TUOPIN_ASSIGN_OR_RETURN(auto findings, LoadFindings(ctx.principal, req.finding_ids()));
-  for (const auto& f : findings) {
-    if (f.region_code() != findings[0].region_code()) {
-      return common::InvalidField("finding_ids", "must all be findings of one region");
-    }
-  }
-  if (req.responsible().subject_case() == v1::Subject::kCadreId) {
-    absl::Status st = personnel_.CheckCadre(req.responsible().cadre_id());
-    if (!st.ok()) return common::InvalidField("responsible.cadre_id", "is not a known cadre");
-  }
-  TUOPIN_ASSIGN_OR_RETURN(int stage, tasks_.CurrentStage(req.campaign_id()));
+  TUOPIN_RETURN_IF_ERROR(RequireOneRegion(findings, "finding_ids"));
+  TUOPIN_RETURN_IF_ERROR(RequireSubject(ctx.principal, req.responsible(), "responsible"));
+  TUOPIN_ASSIGN_OR_RETURN(
+      int stage, CampaignStage(ctx.principal, req.campaign_id(), findings[0].region_code()));
   // The order id derives from the caller and request id, so a retried request creates
   // the same tasks (tasks deduplicates their request ids) and the same order.
   v1::RectificationOrder order;
@@ -662,10 +728,8 @@ absl::Status RecordsLogic::RecordAccountabilityAction(
     const MutationContext& ctx, const v1::RecordAccountabilityActionRequest& req,
     v1::AccountabilityAction& out) {
   TUOPIN_ASSIGN_OR_RETURN(auto findings, LoadFindings(ctx.principal, req.action().finding_ids()));
-  if (req.action().subject().subject_case() == v1::Subject::kCadreId) {
-    absl::Status st = personnel_.CheckCadre(req.action().subject().cadre_id());
-    if (!st.ok()) return common::InvalidField("action.subject.cadre_id", "is not a known cadre");
-  }
+  TUOPIN_RETURN_IF_ERROR(RequireOneRegion(findings, "action.finding_ids"));
+  TUOPIN_RETURN_IF_ERROR(RequireSubject(ctx.principal, req.action().subject(), "action.subject"));
   v1::AccountabilityAction action = req.action();
   action.clear_id();
   action.set_region_code(findings[0].region_code());

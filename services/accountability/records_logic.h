@@ -33,8 +33,9 @@ std::string PopulationDigest(const std::vector<std::string>& sorted_ids);
 class TaskDirectory {
  public:
   virtual ~TaskDirectory() = default;
-  // The campaign's current stage (1-3).
-  virtual absl::StatusOr<int> CurrentStage(const std::string& campaign_id) = 0;
+  // The campaign (with its current stage); NOT_FOUND when task tracking knows none.
+  virtual absl::StatusOr<tuopin::tasks::v1::Campaign> GetCampaign(
+      const std::string& campaign_id) = 0;
   // Creates a task; idempotent by request_id. Returns the task as created.
   virtual absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(
       const std::string& request_id, const tuopin::tasks::v1::Task& task) = 0;
@@ -48,7 +49,7 @@ class TaskDirectory {
 class GatewayTaskDirectory final : public TaskDirectory {
  public:
   explicit GatewayTaskDirectory(const common::GatewayClient& client) : client_(client) {}
-  absl::StatusOr<int> CurrentStage(const std::string& campaign_id) override;
+  absl::StatusOr<tuopin::tasks::v1::Campaign> GetCampaign(const std::string& campaign_id) override;
   absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(const std::string& request_id,
                                                      const tuopin::tasks::v1::Task& task) override;
   absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) override;
@@ -133,6 +134,17 @@ class RecordsLogic {
   absl::StatusOr<std::vector<v1::Finding>> LoadFindings(
       const Principal& p, const google::protobuf::RepeatedPtrField<std::string>& ids);
   absl::StatusOr<v1::RectificationOrder> LoadOrder(const Principal& p, const std::string& id);
+  // A cadre named in a request (leader, subject, responsible party) must be in the caller's
+  // scope by its managing region; a missing one looks the same (common/scope.h).
+  absl::Status RequireCadre(const Principal& p, const std::string& cadre_id,
+                            absl::string_view field);
+  // RequireCadre for a subject that names a cadre (a department names no object).
+  absl::Status RequireSubject(const Principal& p, const v1::Subject& subject,
+                              absl::string_view field);
+  // The current stage of the campaign an order is issued under: a campaign visible to the
+  // caller whose region covers the order's `region`, and has started.
+  absl::StatusOr<int> CampaignStage(const Principal& p, const std::string& campaign_id,
+                                    const std::string& region);
   // FAILED_PRECONDITION (TASKS_NOT_VERIFIED) unless every task of the order is verified.
   absl::Status RequireTasksVerified(const v1::RectificationOrder& order);
   // Reopens the order's completed and verified tasks for a RejectRectification.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
 #include "common/crypto.h"
+#include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
 
@@ -28,6 +29,15 @@ const absl::TimeZone& ChinaTime() {
 // Where the reads about a cadre look: the province of the cadre's managing region, so
 // tasks and findings in any of its counties are found.
 std::string ProvinceOf(const std::string& region) { return region.substr(0, 2); }
+
+// An object another service did not find (asked with our own principal, which sees every
+// region), as the caller may be told: NOT_FOUND only to a caller who sees every region.
+template <typename T>
+absl::StatusOr<T> Named(const common::Principal& p, absl::StatusOr<T> got,
+                        absl::string_view resource) {
+  if (got.ok() || got.status().code() != absl::StatusCode::kNotFound) return got;
+  return common::MissingObject(p, resource, got.status());
+}
 
 int Bp(int64_t part, int64_t whole) {
   return whole <= 0 ? 0 : static_cast<int>(part * 10000 / whole);
@@ -129,8 +139,10 @@ absl::Status AuditQueryLogic::GetEntityHistory(const MutationContext& ctx,
     }
   }
   if (leaves.empty()) {
-    return common::WithReason(absl::NotFoundError(absl::StrCat("no audit event names ", resource)),
-                              "NOT_FOUND");
+    return common::MissingObject(
+        ctx.principal, resource,
+        common::WithReason(absl::NotFoundError(absl::StrCat("no audit event names ", resource)),
+                           "NOT_FOUND"));
   }
   TUOPIN_RETURN_IF_ERROR(Prove(std::move(leaves), out.mutable_checkpoint(), out.mutable_events()));
   return RecordAccess(ctx, {common::Entity(req.entity_type(), req.entity_id(), region)}, out);
@@ -139,7 +151,8 @@ absl::Status AuditQueryLogic::GetEntityHistory(const MutationContext& ctx,
 absl::Status AuditQueryLogic::GetCadreDossier(const MutationContext& ctx,
                                               const v1::GetCadreDossierRequest& req,
                                               v1::CadreDossier& out) {
-  TUOPIN_ASSIGN_OR_RETURN(pv1::Cadre cadre, suite_.GetCadre(req.cadre_id()));
+  TUOPIN_ASSIGN_OR_RETURN(pv1::Cadre cadre, Named(ctx.principal, suite_.GetCadre(req.cadre_id()),
+                                                  absl::StrCat("cadres/", req.cadre_id())));
   TUOPIN_RETURN_IF_ERROR(common::RequireRegion(ctx.principal, cadre.managing_region_code(),
                                                absl::StrCat("cadres/", cadre.id())));
   std::string province = ProvinceOf(cadre.managing_region_code());
@@ -179,7 +192,9 @@ absl::Status AuditQueryLogic::GetCadreDossier(const MutationContext& ctx,
 absl::Status AuditQueryLogic::TraceFunds(const MutationContext& ctx,
                                          const v1::TraceFundsRequest& req,
                                          v1::FundTraceWithEvents& out) {
-  TUOPIN_ASSIGN_OR_RETURN(fv1::Account account, suite_.GetAccount(req.account_id()));
+  TUOPIN_ASSIGN_OR_RETURN(fv1::Account account,
+                          Named(ctx.principal, suite_.GetAccount(req.account_id()),
+                                absl::StrCat("accounts/", req.account_id())));
   TUOPIN_RETURN_IF_ERROR(common::RequireRegion(ctx.principal, account.region_code(),
                                                absl::StrCat("accounts/", account.id())));
   TUOPIN_ASSIGN_OR_RETURN(*out.mutable_trace(), suite_.TraceFunds(account.id()));
@@ -257,12 +272,17 @@ absl::Status AuditQueryLogic::GetScorecard(const MutationContext& ctx,
   auto coverage = Async([&] { return suite_.Coverage(region); });
   auto money = Async([&] { return suite_.UtilizationBySector(region, kIdleAfterDays); });
   auto summary = Async([&] { return suite_.Summary(region); });
-  auto c = campaign.get();
+  std::string campaign_resource = absl::StrCat("campaigns/", req.campaign_id());
+  auto c = Named(ctx.principal, campaign.get(), campaign_resource);
   auto pr = progress.get();
   auto cov = coverage.get();
   auto u = money.get();
   auto sm = summary.get();
-  for (const absl::Status& st : {c.status(), pr.status(), cov.status(), u.status(), sm.status()}) {
+  TUOPIN_RETURN_IF_ERROR(c.status());
+  // The campaign is one the caller sees, as task tracking shows it.
+  if (!common::ScopeOverlaps(ctx.principal, c->region_code()))
+    return common::OutOfScope(campaign_resource);
+  for (const absl::Status& st : {pr.status(), cov.status(), u.status(), sm.status()}) {
     TUOPIN_RETURN_IF_ERROR(st);
   }
 

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
                         absl::StrCat("--service_token_file: ", token.status().message()));
   }
   common::GatewayClient gateway(absl::GetFlag(FLAGS_gateway), *token);
+  gateway.WatchTokenFile(absl::GetFlag(FLAGS_service_token_file));
   auditquery::GatewaySuiteReader suite(gateway);
   common::RandomIdGenerator ids;
   auditquery::AuditQueryLogic logic(suite, ids, *common::SystemClock::Get());

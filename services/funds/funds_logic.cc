@@ -1,9 +1,11 @@
 #include "services/funds/funds_logic.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "google/protobuf/util/time_util.h"
@@ -15,6 +17,9 @@ using common::RequireRegion;
 using google::protobuf::util::TimeUtil;
 
 constexpr int kMaxTraceLevels = 8;
+// A lineage is cut at this many edges (FundTrace.truncated): a read's work is bounded
+// whatever the ledger's shape.
+constexpr size_t kMaxTraceEdges = 2000;
 
 bool AddOverflows(int64_t a, int64_t b) {
   int64_t r;
@@ -32,6 +37,15 @@ bool WouldExceedCredits(const v1::Account& a, int64_t amount) {
 absl::Status NotFound(absl::string_view what, absl::string_view id) {
   return common::WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")),
                             "NOT_FOUND");
+}
+
+absl::Status IssueDenied(v1::SourceLevel level, absl::string_view act) {
+  return common::WithReason(
+      absl::PermissionDeniedError(absl::StrCat(
+          "Permission denied: the caller may not ", act, " a ", v1::SourceLevel_Name(level),
+          " source; admins issue central, provincial, municipal and counterpart-aid money, a "
+          "finance officer only its county's own budget (SOURCE_LEVEL_COUNTY)")),
+      "SOURCE_LEVEL_NOT_ALLOWED");
 }
 
 }  // namespace
@@ -55,6 +69,28 @@ bool KindAllowed(v1::TransferKind kind, v1::AccountKind debit, v1::AccountKind c
   }
 }
 
+bool MayIssue(const Principal& p, v1::SourceLevel level) {
+  if (common::HasRole(p, tuopin::common::v1::ROLE_ADMIN)) return true;
+  return level == v1::SOURCE_LEVEL_COUNTY &&
+         common::HasRole(p, tuopin::common::v1::ROLE_FINANCE_OFFICER);
+}
+
+absl::Status CheckIssuance(const std::vector<v1::Transfer>& transfers, const AccountMap& accounts,
+                           const Principal& p,
+                           const std::function<bool(const v1::Account&)>& in_scope) {
+  for (const auto& t : transfers) {
+    auto debit = accounts.find(t.debit_account_id());
+    if (debit == accounts.end() || debit->second.kind() != v1::ACCOUNT_KIND_SOURCE ||
+        !in_scope(debit->second)) {
+      continue;
+    }
+    if (!MayIssue(p, debit->second.source_level())) {
+      return IssueDenied(debit->second.source_level(), "move money out of");
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool SameTransfer(const v1::Transfer& a, const v1::Transfer& b) {
   return a.id() == b.id() && a.debit_account_id() == b.debit_account_id() &&
          a.credit_account_id() == b.credit_account_id() && a.amount_fen() == b.amount_fen() &&
@@ -68,6 +104,14 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
                             absl::Time now) {
   BatchOutcome out;
   out.results.assign(transfers.size(), v1::TRANSFER_RESULT_UNSPECIFIED);
+  // A missing account lies in no region: only a caller whose scope covers an account of
+  // no region (every region) is told it is missing; to anyone else it is OUT_OF_SCOPE, the
+  // same answer as another county's account.
+  const bool missing_visible = in_scope(v1::Account());
+  auto sees = [&](const std::string& id) {
+    auto it = accounts.find(id);
+    return it != accounts.end() && in_scope(it->second);
+  };
   std::set<std::string> touched;
   // Accepted ids of earlier chains -> index in out.accepted.
   absl::flat_hash_map<std::string, size_t> accepted_ids;
@@ -101,21 +145,29 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
       for (const auto& c : chain_accepted) {
         if (same_id == nullptr && c.id() == t.id()) same_id = &c;
       }
-      if (same_id != nullptr) {
-        r = SameTransfer(*same_id, t) ? v1::TRANSFER_RESULT_EXISTS
-                                      : v1::TRANSFER_RESULT_EXISTS_WITH_DIFFERENT_FIELDS;
-      } else if (t.debit_account_id() == t.credit_account_id()) {
+      // Scope before existence (AIP-211): the named accounts first, then the id.
+      bool debit_known = accounts.contains(t.debit_account_id());
+      bool credit_known = accounts.contains(t.credit_account_id());
+      if (t.debit_account_id() == t.credit_account_id()) {
         r = v1::TRANSFER_RESULT_ACCOUNTS_MUST_BE_DIFFERENT;
-      } else if (!accounts.contains(t.debit_account_id())) {
+      } else if (!debit_known && missing_visible) {
         r = v1::TRANSFER_RESULT_DEBIT_ACCOUNT_NOT_FOUND;
-      } else if (!accounts.contains(t.credit_account_id())) {
+      } else if (!credit_known && missing_visible) {
         r = v1::TRANSFER_RESULT_CREDIT_ACCOUNT_NOT_FOUND;
+      } else if (!sees(t.debit_account_id()) || !sees(t.credit_account_id())) {
+        r = v1::TRANSFER_RESULT_OUT_OF_SCOPE;
+      } else if (same_id != nullptr) {
+        // An id already used answers EXISTS only to a caller who sees the transfer that
+        // holds it; to anyone else it is refused like a transfer outside the scope.
+        bool visible = prior == existing.end() || (sees(prior->second.debit_account_id()) &&
+                                                   sees(prior->second.credit_account_id()));
+        r = !visible                    ? v1::TRANSFER_RESULT_OUT_OF_SCOPE
+            : SameTransfer(*same_id, t) ? v1::TRANSFER_RESULT_EXISTS
+                                        : v1::TRANSFER_RESULT_EXISTS_WITH_DIFFERENT_FIELDS;
       } else {
         v1::Account& debit = accounts[t.debit_account_id()];
         v1::Account& credit = accounts[t.credit_account_id()];
-        if (!in_scope(debit) || !in_scope(credit)) {
-          r = v1::TRANSFER_RESULT_OUT_OF_SCOPE;
-        } else if (!KindAllowed(t.kind(), debit.kind(), credit.kind())) {
+        if (!KindAllowed(t.kind(), debit.kind(), credit.kind())) {
           r = v1::TRANSFER_RESULT_KIND_NOT_ALLOWED_FOR_ACCOUNTS;
         } else if (AddOverflows(debit.debits_pending_fen(), debit.debits_posted_fen()) ||
                    AddOverflows(credit.credits_pending_fen(), credit.credits_posted_fen()) ||
@@ -200,6 +252,12 @@ absl::Status ApplyResolution(const v1::Transfer& t, v1::TransferState state, Acc
             "; a second person must post it (four eyes)")),
         "FOUR_EYES");
   }
+  // Posting a reservation out of a source issues the money: the same entitlement as
+  // creating the transfer posted at once.
+  if (state == v1::TRANSFER_STATE_POSTED && debit.kind() == v1::ACCOUNT_KIND_SOURCE &&
+      !MayIssue(p, debit.source_level())) {
+    return IssueDenied(debit.source_level(), "post an appropriation out of");
+  }
   absl::Time timeout_at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t.create_time())) +
                           absl::Seconds(t.timeout().seconds());
   if (state == v1::TRANSFER_STATE_POSTED && now >= timeout_at) {
@@ -266,9 +324,10 @@ std::vector<v1::SourceShare> AttributeSources(
 }
 
 absl::StatusOr<v1::Account> FundsLogic::LoadAccount(const Principal& p, const std::string& id) {
+  std::string resource = absl::StrCat("accounts/", id);
   TUOPIN_ASSIGN_OR_RETURN(auto a, store_.GetAccount(id));
-  if (!a.has_value()) return NotFound("account", id);
-  TUOPIN_RETURN_IF_ERROR(RequireRegion(p, a->region_code(), absl::StrCat("accounts/", id)));
+  if (!a.has_value()) return common::MissingObject(p, resource, NotFound("account", id));
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(p, a->region_code(), resource));
   return *a;
 }
 
@@ -277,6 +336,9 @@ absl::Status FundsLogic::CreateAccount(const MutationContext& ctx,
   const v1::Account& a = req.account();
   TUOPIN_RETURN_IF_ERROR(
       RequireRegion(ctx.principal, a.region_code(), absl::StrCat("regions/", a.region_code())));
+  if (a.kind() == v1::ACCOUNT_KIND_SOURCE && !MayIssue(ctx.principal, a.source_level())) {
+    return IssueDenied(a.source_level(), "create");
+  }
   v1::Account account;
   account.set_code(a.code());
   account.set_kind(a.kind());
@@ -327,10 +389,13 @@ absl::Status FundsLogic::CreateTransfers(const MutationContext& ctx,
   return store_.CreateTransfers(
       ctx, transfers,
       [&](AccountMap& accounts, const TransferMap& existing) {
-        return ApplyTransfers(
-            transfers, accounts, existing,
-            [&](const v1::Account& a) { return common::PrincipalCoversRegion(p, a.region_code()); },
-            ctx.now);
+        auto in_scope = [&](const v1::Account& a) {
+          return common::PrincipalCoversRegion(p, a.region_code());
+        };
+        BatchOutcome refused;
+        refused.refused = CheckIssuance(transfers, accounts, p, in_scope);
+        if (!refused.refused.ok()) return refused;
+        return ApplyTransfers(transfers, accounts, existing, in_scope, ctx.now);
       },
       out);
 }
@@ -338,12 +403,17 @@ absl::Status FundsLogic::CreateTransfers(const MutationContext& ctx,
 absl::Status FundsLogic::Resolve(const MutationContext& ctx, const std::string& transfer_id,
                                  v1::TransferState state, const std::string& reason,
                                  v1::Transfer& out) {
-  return store_.ResolvePending(
+  absl::Status st = store_.ResolvePending(
       ctx, transfer_id, state, reason,
       [&](const v1::Transfer& t, AccountMap& accounts) {
         return ApplyResolution(t, state, accounts, ctx.principal, ctx.now);
       },
       out);
+  // A missing transfer looks like another county's (ApplyResolution's refusal).
+  if (st.code() == absl::StatusCode::kNotFound) {
+    return common::MissingObject(ctx.principal, absl::StrCat("transfers/", transfer_id), st);
+  }
+  return st;
 }
 
 absl::Status FundsLogic::PostPendingTransfer(const MutationContext& ctx,
@@ -384,27 +454,34 @@ absl::Status FundsLogic::ListTransfers(const Principal& p, const v1::ListTransfe
   return absl::OkStatus();
 }
 
-absl::Status FundsLogic::Trace(const std::string& account_id, std::vector<FundingEdge>& edges,
-                               std::vector<int>& levels,
-                               absl::flat_hash_map<std::string, v1::Account>& accounts) {
+absl::StatusOr<bool> FundsLogic::Trace(const std::string& account_id,
+                                       std::vector<FundingEdge>& edges, std::vector<int>& levels,
+                                       absl::flat_hash_map<std::string, v1::Account>& accounts) {
   std::vector<std::string> frontier = {account_id};
   std::set<std::string> seen = {account_id};
   for (int level = 1; level <= kMaxTraceLevels && !frontier.empty(); ++level) {
     TUOPIN_ASSIGN_OR_RETURN(auto incoming, store_.IncomingFunding(frontier));
     frontier.clear();
+    bool truncated = edges.size() + incoming.size() > kMaxTraceEdges;
+    if (truncated) incoming.resize(kMaxTraceEdges - edges.size());
+    std::vector<std::string> missing;
+    for (const auto& e : incoming) {
+      if (!accounts.contains(e.from)) missing.push_back(e.from);
+    }
+    std::sort(missing.begin(), missing.end());
+    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+    TUOPIN_ASSIGN_OR_RETURN(auto loaded, store_.GetAccounts(missing));
+    for (auto& a : loaded) accounts[a.id()] = std::move(a);
     for (auto& e : incoming) {
-      if (!accounts.contains(e.from)) {
-        TUOPIN_ASSIGN_OR_RETURN(auto a, store_.GetAccount(e.from));
-        if (a.has_value()) accounts[e.from] = *a;
-      }
       if (seen.insert(e.from).second && accounts[e.from].kind() != v1::ACCOUNT_KIND_SOURCE) {
         frontier.push_back(e.from);
       }
       levels.push_back(level);
       edges.push_back(std::move(e));
     }
+    if (truncated) return true;
   }
-  return absl::OkStatus();
+  return false;
 }
 
 absl::Status FundsLogic::TraceFunds(const Principal& p, const v1::TraceFundsRequest& req,
@@ -413,7 +490,8 @@ absl::Status FundsLogic::TraceFunds(const Principal& p, const v1::TraceFundsRequ
   std::vector<FundingEdge> edges;
   std::vector<int> levels;
   absl::flat_hash_map<std::string, v1::Account> accounts = {{account.id(), account}};
-  TUOPIN_RETURN_IF_ERROR(Trace(account.id(), edges, levels, accounts));
+  TUOPIN_ASSIGN_OR_RETURN(bool truncated, Trace(account.id(), edges, levels, accounts));
+  out.set_truncated(truncated);
   out.set_account_id(account.id());
   int64_t received = 0;
   for (size_t i = 0; i < edges.size(); ++i) {
@@ -478,7 +556,7 @@ absl::Status FundsLogic::ListPublicNotices(const Principal& p,
     std::vector<FundingEdge> edges;
     std::vector<int> levels;
     absl::flat_hash_map<std::string, v1::Account> accounts = {{project.id(), project}};
-    TUOPIN_RETURN_IF_ERROR(Trace(project.id(), edges, levels, accounts));
+    TUOPIN_RETURN_IF_ERROR(Trace(project.id(), edges, levels, accounts).status());
     v1::PublicNotice& n = notices.emplace_back();
     n.set_project_account_id(project.id());
     n.set_project_name(project.name());

@@ -24,11 +24,31 @@ inline constexpr char kExpiryActor[] = "system:pending-sweeper";
 // (disbursement); project -> pool, pool -> pool or source (reclaim).
 bool KindAllowed(v1::TransferKind kind, v1::AccountKind debit, v1::AccountKind credit);
 
+// Who may issue money: create a SOURCE account of `level`, or move money out of one
+// (appropriate from it, or post a pending appropriation). An admin, any level; a finance
+// officer only the county's own budget (SOURCE_LEVEL_COUNTY), in its region scope. Central,
+// provincial, municipal and counterpart-aid money is issued by admins alone, as the centre
+// or the province would; county officials and everyone else never issue money.
+bool MayIssue(const Principal& p, v1::SourceLevel level);
+
+// PERMISSION_DENIED (reason SOURCE_LEVEL_NOT_ALLOWED) when a transfer of the batch debits a
+// SOURCE account in the caller's scope that the caller may not issue from (MayIssue).
+// Missing accounts and accounts out of scope are left to the ledger's answers (NOT_FOUND,
+// OUT_OF_SCOPE), so the refusal tells nothing about another region's accounts.
+absl::Status CheckIssuance(const std::vector<v1::Transfer>& transfers, const AccountMap& accounts,
+                           const Principal& p,
+                           const std::function<bool(const v1::Account&)>& in_scope);
+
 // Same client id, same content.
 bool SameTransfer(const v1::Transfer& a, const v1::Transfer& b);
 
 // Applies a batch, in order, to the locked accounts. `in_scope` tells whether the caller
-// may move money out of / into an account.
+// may move money out of / into an account. Scope comes before existence (AIP-211): a
+// missing account is DEBIT/CREDIT_ACCOUNT_NOT_FOUND only when `in_scope` admits an account
+// of no region (a caller who sees every region), OUT_OF_SCOPE otherwise, as for another
+// county's account; an id already used is EXISTS (or EXISTS_WITH_DIFFERENT_FIELDS) only
+// when the caller sees both accounts of the transfer holding it (the store loads them),
+// OUT_OF_SCOPE otherwise.
 BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountMap& accounts,
                             const TransferMap& existing,
                             const std::function<bool(const v1::Account&)>& in_scope,
@@ -38,7 +58,9 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
 // voided) on its locked accounts, as principal `p` at `now`. The caller must cover both
 // accounts' regions and the transfer must still be pending. A post must come before the
 // timeout and from someone other than the transfer's creator (four eyes: PERMISSION_DENIED,
-// reason FOUR_EYES, admins included); anyone in scope, the creator too, may void.
+// reason FOUR_EYES, admins included) entitled to issue from the debit account when it is a
+// source (MayIssue; reason SOURCE_LEVEL_NOT_ALLOWED); anyone in scope, the creator too, may
+// void.
 absl::Status ApplyResolution(const v1::Transfer& t, v1::TransferState state, AccountMap& accounts,
                              const Principal& p, absl::Time now);
 
@@ -82,10 +104,11 @@ class FundsLogic {
   absl::StatusOr<v1::Account> LoadAccount(const Principal& p, const std::string& id);
   absl::StatusOr<PageRequest> Page(const google::protobuf::Message& req, const std::string& token,
                                    int32_t page_size, size_t key_parts);
-  // Lineage of one account: edges by level and the accounts seen.
-  absl::Status Trace(const std::string& account_id, std::vector<FundingEdge>& edges,
-                     std::vector<int>& levels,
-                     absl::flat_hash_map<std::string, v1::Account>& accounts);
+  // Lineage of one account: edges by level and the accounts seen, at most kMaxTraceEdges
+  // edges (true when the lineage had more). One read of edges and one of accounts a level.
+  absl::StatusOr<bool> Trace(const std::string& account_id, std::vector<FundingEdge>& edges,
+                             std::vector<int>& levels,
+                             absl::flat_hash_map<std::string, v1::Account>& accounts);
   absl::Status Resolve(const MutationContext& ctx, const std::string& transfer_id,
                        v1::TransferState state, const std::string& reason, v1::Transfer& out);
 

@@ -32,6 +32,9 @@ struct BatchOutcome {
   std::vector<v1::Transfer> accepted;
   // Accounts whose balances changed (their new state is in the AccountMap).
   std::vector<std::string> touched;
+  // Not OK: the whole batch is refused with this status and nothing is written (a caller
+  // not entitled to issue from a source it names).
+  absl::Status refused;
 };
 
 // Money that reached `to` from `from` through posted appropriations and allocations.
@@ -50,6 +53,15 @@ class FundsStore {
   virtual absl::Status CreateAccount(const MutationContext& ctx, const v1::Account& account,
                                      v1::Account& out) = 0;
   virtual absl::StatusOr<std::optional<v1::Account>> GetAccount(const std::string& id) = 0;
+  // The accounts of those ids that exist, in one read (an absent id is left out).
+  virtual absl::StatusOr<std::vector<v1::Account>> GetAccounts(const std::vector<std::string>& ids) {
+    std::vector<v1::Account> out;
+    for (const auto& id : ids) {
+      TUOPIN_ASSIGN_OR_RETURN(auto a, GetAccount(id));
+      if (a.has_value()) out.push_back(std::move(*a));
+    }
+    return out;
+  }
   // Sorted by (region_code, id); kind 0 means any.
   virtual absl::StatusOr<std::vector<v1::Account>> ListAccounts(const std::string& region_prefix,
                                                                 int kind,

@@ -146,6 +146,8 @@ absl::Status Validate(const v1::ListPublicNoticesRequest& r) {
   FieldViolations v;
   common::ValidateRegionCode("village_code", r.village_code(), v, 12, 12);
   common::ValidatePageFields(r.page_size(), r.page_token(), v);
+  // Each notice traces a lineage: the page is the bound of the read's work.
+  if (r.page_size() > 100) v.Add("page_size", "must be 0-100 for public notices");
   return v.ToStatus();
 }
 

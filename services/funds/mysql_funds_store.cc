@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "google/protobuf/util/time_util.h"
@@ -293,6 +294,25 @@ absl::StatusOr<std::optional<v1::Account>> MysqlFundsStore::GetAccount(const std
   return out;
 }
 
+absl::StatusOr<std::vector<v1::Account>> MysqlFundsStore::GetAccounts(
+    const std::vector<std::string>& ids) {
+  std::vector<v1::Account> out;
+  if (ids.empty()) return out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    for (size_t start = 0; start < ids.size(); start += 512) {
+      std::vector<std::string> chunk(ids.begin() + start,
+                                     ids.begin() + std::min(ids.size(), start + 512));
+      auto rs = Query(s, absl::StrCat("SELECT ", kAccountCols, " FROM accounts WHERE id IN (",
+                                      common::Placeholders(common::InListSize(chunk.size())), ")"))
+                    .InList(chunk)
+                    .Rows();
+      while (rs->next()) out.push_back(AccountFromRow(*rs));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<std::vector<v1::Account>> MysqlFundsStore::ListAccounts(
     const std::string& region_prefix, int kind, const PageRequest& page) {
   std::vector<v1::Account> out;
@@ -330,9 +350,10 @@ absl::Status MysqlFundsStore::CreateTransfers(const MutationContext& ctx,
           account_ids.push_back(t.credit_account_id());
           transfer_ids.push_back(t.id());
         }
-        AccountMap accounts = LockAccounts(s, account_ids);
         // Ids are new almost always: the first attempt assumes so, and a duplicate key
-        // on insert proves otherwise; only then are the existing transfers read.
+        // on insert proves otherwise; only then are the existing transfers read (they
+        // never change), and their accounts locked with the batch's in one sorted pass:
+        // the ledger answers EXISTS only to a caller who sees them.
         TransferMap existing;
         if (load_existing) {
           std::sort(transfer_ids.begin(), transfer_ids.end());
@@ -349,11 +370,15 @@ absl::Status MysqlFundsStore::CreateTransfers(const MutationContext& ctx,
                     .Rows();
             while (rs->next()) {
               v1::Transfer t = TransferFromRow(*rs);
+              account_ids.push_back(t.debit_account_id());
+              account_ids.push_back(t.credit_account_id());
               existing[t.id()] = std::move(t);
             }
           }
         }
+        AccountMap accounts = LockAccounts(s, account_ids);
         BatchOutcome outcome = decide(accounts, existing);
+        if (!outcome.refused.ok()) return outcome.refused;
         absl::flat_hash_map<std::string, Projection> posted;
         for (const auto& t : outcome.accepted) {
           if (!t.pending()) Project(t, posted);
@@ -463,11 +488,15 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
       ctx.service = "funds";
       ctx.method = "/tuopin.funds.v1.FundsService/ExpirePendingTransfer";
       ctx.principal.set_subject(actor);
-      ctx.request_id = absl::StrCat("expire-", t.id());
+      // A transfer id may take all 64 characters a request id may: derive a bounded one.
+      ctx.request_id =
+          absl::StrCat("expire-", common::HexEncode(common::Sha256(t.id()).substr(0, 16)));
       ctx.request_sha256 = common::MessageSha256(t);
       ctx.now = now;
-      writes.Add(common::OutboxInsert(common::MakeAuditEvent(
-          ids, ctx, {Entity("transfer", t.id(), credit.region_code())}, "")));
+      auto event = common::MakeAuditEvent(
+          ids, ctx, {Entity("transfer", t.id(), credit.region_code())}, "");
+      TUOPIN_RETURN_IF_ERROR(common::CheckLoggable(event));
+      writes.Add(common::OutboxInsert(event));
       ++expired;
     }
     AddAccountWrites(writes, accounts, std::vector<std::string>(touched.begin(), touched.end()), {},

@@ -15,6 +15,8 @@ class MysqlFundsStore final : public FundsStore {
   absl::Status CreateAccount(const MutationContext& ctx, const v1::Account& account,
                              v1::Account& out) override;
   absl::StatusOr<std::optional<v1::Account>> GetAccount(const std::string& id) override;
+  absl::StatusOr<std::vector<v1::Account>> GetAccounts(
+      const std::vector<std::string>& ids) override;
   absl::StatusOr<std::vector<v1::Account>> ListAccounts(const std::string& region_prefix, int kind,
                                                         const PageRequest& page) override;
   absl::Status CreateTransfers(const MutationContext& ctx,

@@ -94,6 +94,26 @@ bool RateLimiter::Allow(const std::string& subject, absl::Time now) {
   return true;
 }
 
+bool InFlightLimiter::TryAcquire(const std::string& subject, int limit) {
+  Shard& shard = shards_[std::hash<std::string>{}(subject) % kShards];
+  absl::MutexLock lock(&shard.mu);
+  int& n = shard.counts[subject];
+  if (n >= limit) {
+    if (n == 0) shard.counts.erase(subject);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void InFlightLimiter::Release(const std::string& subject) {
+  Shard& shard = shards_[std::hash<std::string>{}(subject) % kShards];
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.counts.find(subject);
+  if (it == shard.counts.end()) return;
+  if (--it->second <= 0) shard.counts.erase(it);
+}
+
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
                                                          std::unique_ptr<common::JwtVerifier> jwt,
                                                          const common::Clock* clock) {
@@ -160,7 +180,7 @@ absl::StatusOr<std::shared_ptr<const Gateway::CachedToken>> Gateway::Authenticat
   *forwarded.mutable_expires_at() =
       google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(expires));
   auto entry = std::make_shared<const CachedToken>(
-      CachedToken{verified.principal, common::SignPrincipal(forwarded, config_.internal_key),
+      CachedToken{verified.principal, forwarded.SerializeAsString(),
                   // Verify again well before the forwarded signature expires.
                   expires - absl::Seconds(30)});
   if (token.size() <= kMaxCachedTokenBytes) {
@@ -177,7 +197,7 @@ absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMet
   a.method = std::string(method);
   TUOPIN_ASSIGN_OR_RETURN(std::shared_ptr<const CachedToken> token, Authenticate(md.authorization));
   const common::Principal& principal = token->principal;
-  a.signed_principal = &token->signed_principal;
+  a.principal_bytes = &token->principal_bytes;
   a.token = token;
   a.subject = principal.subject();
   *subject_out = a.subject;
@@ -194,26 +214,22 @@ absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMet
             absl::StrCat("Permission denied on method '", method, "' (or it might not exist)")),
         "NO_POLICY");
   }
-  bool allowed = false;
-  for (int role : policy->roles()) {
-    allowed |= common::HasRole(principal, static_cast<common::Role>(role));
-  }
-  if (!allowed) {
-    return common::WithReason(
-        absl::PermissionDeniedError(absl::StrCat("Permission denied on method '", method,
-                                                 "': the caller's roles may not call it")),
-        "ROLE_NOT_ALLOWED");
-  }
-  RateLimiter& limiter =
-      common::HasRole(principal, tuopin::common::v1::ROLE_SERVICE) ? service_limiter_ : limiter_;
+  TUOPIN_RETURN_IF_ERROR(common::CheckPolicy(principal, *policy, method));
+  bool is_service = common::HasRole(principal, tuopin::common::v1::ROLE_SERVICE);
+  RateLimiter& limiter = is_service ? service_limiter_ : limiter_;
   if (!limiter.Allow(a.subject, clock_->Now())) {
     return Exhausted("rate limit exceeded for this principal; retry later", "RATE_LIMITED");
   }
   a.backend = backend->second;
   a.input = policies_.InputType(method);
+  if (!principal_in_flight_.TryAcquire(a.subject, is_service ? config_.max_in_flight_per_service
+                                                             : config_.max_in_flight_per_principal)) {
+    return Exhausted("too many calls in flight for this principal; retry later", "PRINCIPAL_BUSY");
+  }
   if (a.backend->in_flight.fetch_add(1, std::memory_order_relaxed) >=
       config_.max_in_flight_per_backend) {
     a.backend->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    principal_in_flight_.Release(a.subject);
     return Exhausted(absl::StrCat("too many calls in flight to ", a.backend->name), "BACKEND_BUSY");
   }
   a.request_id = AcceptableRequestId(md.request_id) ? std::string(md.request_id)
@@ -230,8 +246,10 @@ void Gateway::PrepareBackendContext(const Admission& a, const CallMetadata& md,
                                     grpc::ClientContext& ctx) const {
   // The remaining budget travels to the backend as grpc-timeout.
   ctx.set_deadline(a.deadline);
-  ctx.AddMetadata(common::kPrincipalHeader, a.signed_principal->bytes);
-  ctx.AddMetadata(common::kPrincipalSigHeader, a.signed_principal->signature);
+  // Signed for this method only: a principal captured on one hop is refused on any other.
+  ctx.AddMetadata(common::kPrincipalHeader, *a.principal_bytes);
+  ctx.AddMetadata(common::kPrincipalSigHeader,
+                  common::PrincipalSignature(*a.principal_bytes, a.method, config_.internal_key));
   ctx.AddMetadata("x-request-id", a.request_id);
   if (!md.traceparent.empty() && md.traceparent.size() <= 128) {
     ctx.AddMetadata("traceparent", std::string(md.traceparent));

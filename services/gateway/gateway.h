@@ -53,6 +53,10 @@ struct GatewayConfig {
   double service_rate_per_second = 5000;
   double service_burst = 10000;
   int max_in_flight_per_backend = 512;
+  // Calls in flight per principal (per gateway replica): one caller's slow reads cannot
+  // take every slot of a backend from everyone else. Services fan out, so they get more.
+  int max_in_flight_per_principal = 16;
+  int max_in_flight_per_service = 128;
   // How long a forwarded principal's signature is valid.
   absl::Duration principal_ttl = absl::Minutes(2);
 };
@@ -82,14 +86,31 @@ class RateLimiter {
   Shard shards_[kShards];
 };
 
+// Calls in flight per principal subject, sharded like the rate limiter. Entries at zero
+// are removed, so memory follows the callers in flight, not all callers ever seen.
+class InFlightLimiter {
+ public:
+  bool TryAcquire(const std::string& subject, int limit);
+  void Release(const std::string& subject);
+
+ private:
+  struct Shard {
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, int> counts ABSL_GUARDED_BY(mu);
+  };
+  static constexpr int kShards = 16;
+  Shard shards_[kShards];
+};
+
 // One admitted call: who, where to, until when.
 struct Admission {
   std::string method;
   const google::protobuf::Descriptor* input = nullptr;  // the request message type
   Backend* backend = nullptr;
-  // The verified caller and the principal as signed for the backend.
+  // The verified caller and the principal's bytes as forwarded to the backend (signed for
+  // this call's method in PrepareBackendContext).
   std::shared_ptr<const void> token;
-  const common::SignedPrincipal* signed_principal = nullptr;
+  const std::string* principal_bytes = nullptr;
   std::string subject;
   std::string request_id;
   std::chrono::system_clock::time_point deadline;
@@ -114,7 +135,10 @@ class Gateway {
   // backend until Release.
   absl::StatusOr<Admission> Admit(absl::string_view method, const CallMetadata& md,
                                   std::string* subject_out);
-  void Release(const Admission& a) { a.backend->in_flight.fetch_sub(1, std::memory_order_relaxed); }
+  void Release(const Admission& a) {
+    a.backend->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    principal_in_flight_.Release(a.subject);
+  }
   // Sets deadline and metadata of the backend call.
   void PrepareBackendContext(const Admission& a, const CallMetadata& md,
                              grpc::ClientContext& ctx) const;
@@ -136,7 +160,7 @@ class Gateway {
         service_limiter_(config_.service_rate_per_second, config_.service_burst) {}
   struct CachedToken {
     common::Principal principal;
-    common::SignedPrincipal signed_principal;
+    std::string principal_bytes;  // the forwarded principal, with its short expiry
     absl::Time valid_until;
   };
   absl::StatusOr<std::shared_ptr<const CachedToken>> Authenticate(absl::string_view authorization);
@@ -146,6 +170,7 @@ class Gateway {
   const common::Clock* clock_;
   RateLimiter limiter_;
   RateLimiter service_limiter_;
+  InFlightLimiter principal_in_flight_;
   common::MethodPolicies policies_;
   std::map<std::string, std::unique_ptr<Backend>> backends_;
   absl::flat_hash_map<std::string, Backend*> service_backend_;

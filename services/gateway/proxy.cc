@@ -43,7 +43,9 @@ class ProxyCall {
   ~ProxyCall() { proxy_.live().fetch_sub(1, std::memory_order_relaxed); }
 
   // A tag names the call and the step that finished.
-  struct Tag {
+  struct Tag final : common::CompletionStep {
+    Tag(ProxyCall* c, void (ProxyCall::*s)(bool ok)) : call(c), step(s) {}
+    void Done(bool ok) override { (call->*step)(ok); }
     ProxyCall* call;
     void (ProxyCall::*step)(bool ok);
   };
@@ -185,10 +187,8 @@ class ProxyCall {
 void Poll(grpc::ServerCompletionQueue* cq) {
   void* tag = nullptr;
   bool ok = false;
-  while (cq->Next(&tag, &ok)) {
-    auto* t = static_cast<ProxyCall::Tag*>(tag);
-    (t->call->*(t->step))(ok);
-  }
+  // The server's health service posts its calls here too.
+  while (cq->Next(&tag, &ok)) static_cast<common::CompletionStep*>(tag)->Done(ok);
 }
 
 }  // namespace

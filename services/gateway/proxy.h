@@ -30,6 +30,7 @@ class ProxyService final : public common::AsyncService {
   void Register(grpc::ServerBuilder& builder) override;
   void Start() override;
   void Stop() override;
+  grpc::ServerCompletionQueue* queue() override { return cq_.get(); }
 
   Gateway& gateway() { return gateway_; }
   grpc::AsyncGenericService& service() { return service_; }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "google/protobuf/util/time_util.h"
@@ -118,20 +119,39 @@ absl::Status ApplyCadreMask(const google::protobuf::FieldMask& mask, const v1::C
 
 absl::StatusOr<v1::Household> PersonnelLogic::LoadHousehold(const Principal& p,
                                                             const std::string& id) {
+  std::string resource = absl::StrCat("households/", id);
   TUOPIN_ASSIGN_OR_RETURN(auto h, store_.GetHousehold(id));
-  if (!h.has_value()) return NotFound("household", id);
-  TUOPIN_RETURN_IF_ERROR(RequireRegion(p, h->village_code(), absl::StrCat("households/", id)));
+  if (!h.has_value()) return common::MissingObject(p, resource, NotFound("household", id));
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(p, h->village_code(), resource));
   return *h;
 }
 
 absl::StatusOr<v1::Cadre> PersonnelLogic::LoadCadre(const Principal& p, const std::string& id) {
+  std::string resource = absl::StrCat("cadres/", id);
   TUOPIN_ASSIGN_OR_RETURN(auto c, store_.GetCadre(id));
-  if (!c.has_value()) return NotFound("cadre", id);
-  if (!IsSelf(p, id)) {
-    TUOPIN_RETURN_IF_ERROR(
-        RequireRegion(p, c->managing_region_code(), absl::StrCat("cadres/", id)));
-  }
+  if (!c.has_value()) return common::MissingObject(p, resource, NotFound("cadre", id));
+  if (!IsSelf(p, id)) TUOPIN_RETURN_IF_ERROR(RequireRegion(p, c->managing_region_code(), resource));
   return *c;
+}
+
+absl::StatusOr<v1::Cadre> PersonnelLogic::LoadManagedCadre(const Principal& p,
+                                                           const std::string& id) {
+  std::string resource = absl::StrCat("cadres/", id);
+  TUOPIN_ASSIGN_OR_RETURN(auto c, store_.GetCadre(id));
+  if (!c.has_value()) return common::MissingObject(p, resource, NotFound("cadre", id));
+  TUOPIN_RETURN_IF_ERROR(RequireRegion(p, c->managing_region_code(), resource));
+  return *c;
+}
+
+absl::Status PersonnelLogic::RequireEndable(const Principal& p, const std::string& village_code,
+                                            const std::string& cadre_id,
+                                            const std::string& resource) {
+  if (common::PrincipalCoversRegion(p, village_code)) return absl::OkStatus();
+  TUOPIN_ASSIGN_OR_RETURN(auto cadre, store_.GetCadre(cadre_id));
+  if (cadre.has_value() && common::PrincipalCoversRegion(p, cadre->managing_region_code())) {
+    return absl::OkStatus();
+  }
+  return common::OutOfScope(resource);
 }
 
 absl::Status PersonnelLogic::ImportRegions(const MutationContext& ctx,
@@ -242,10 +262,7 @@ absl::Status PersonnelLogic::ListCadres(const Principal& p, const v1::ListCadres
 absl::Status PersonnelLogic::UpdateCadre(const MutationContext& ctx,
                                          const v1::UpdateCadreRequest& req, v1::Cadre& out) {
   // Only officials of the managing region change a cadre's record (not the cadre).
-  TUOPIN_ASSIGN_OR_RETURN(auto current, store_.GetCadre(req.cadre().id()));
-  if (!current.has_value()) return NotFound("cadre", req.cadre().id());
-  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, current->managing_region_code(),
-                                       absl::StrCat("cadres/", current->id())));
+  TUOPIN_RETURN_IF_ERROR(LoadManagedCadre(ctx.principal, req.cadre().id()).status());
   return store_.UpdateCadre(
       ctx, req.cadre().id(), req.cadre().etag(),
       [&](v1::Cadre& c) { return ApplyCadreMask(req.update_mask(), req.cadre(), c); }, out);
@@ -253,10 +270,11 @@ absl::Status PersonnelLogic::UpdateCadre(const MutationContext& ctx,
 
 absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::PostCadreRequest& req,
                                        v1::Posting& out) {
+  // Both named objects: the village, and the cadre through its managing region (an
+  // official never posts another county's cadre, even into his or her own village).
   TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, req.village_code(),
                                        absl::StrCat("regions/", req.village_code())));
-  TUOPIN_ASSIGN_OR_RETURN(auto cadre, store_.GetCadre(req.cadre_id()));
-  if (!cadre.has_value()) return NotFound("cadre", req.cadre_id());
+  TUOPIN_ASSIGN_OR_RETURN(v1::Cadre cadre, LoadManagedCadre(ctx.principal, req.cadre_id()));
   TUOPIN_ASSIGN_OR_RETURN(auto village, store_.GetRegion(req.village_code()));
   if (!village.has_value() || village->level() != v1::REGION_LEVEL_VILLAGE) {
     return common::InvalidField("village_code", "is not an imported village");
@@ -266,7 +284,7 @@ absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::Pos
   posting.set_village_code(req.village_code());
   posting.set_role(req.role());
   *posting.mutable_start_date() = req.start_date();
-  posting.set_home_village(IsHomeVillage(cadre->home_region_code(), req.village_code()));
+  posting.set_home_village(IsHomeVillage(cadre.home_region_code(), req.village_code()));
   if (posting.home_village()) {
     if (req.home_waiver().empty()) {
       return common::WithReason(
@@ -282,10 +300,15 @@ absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::Pos
 
 absl::Status PersonnelLogic::EndPosting(const MutationContext& ctx,
                                         const v1::EndPostingRequest& req, v1::Posting& out) {
+  std::string resource = absl::StrCat("postings/", req.posting_id());
   TUOPIN_ASSIGN_OR_RETURN(auto posting, store_.GetPosting(req.posting_id()));
-  if (!posting.has_value()) return NotFound("posting", req.posting_id());
-  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, posting->village_code(),
-                                       absl::StrCat("postings/", req.posting_id())));
+  if (!posting.has_value()) {
+    return common::MissingObject(ctx.principal, resource, NotFound("posting", req.posting_id()));
+  }
+  // The village's officials, or the cadre's own (the owning county can always recall its
+  // cadre, wherever he or she was posted).
+  TUOPIN_RETURN_IF_ERROR(
+      RequireEndable(ctx.principal, posting->village_code(), posting->cadre_id(), resource));
   absl::CivilDay end = common::FromDate(req.end_date());
   if (end < common::FromDate(posting->start_date())) {
     return common::InvalidField("end_date", "must not be before the posting's start date");
@@ -317,9 +340,9 @@ absl::Status PersonnelLogic::ListPostings(const Principal& p, const v1::ListPost
 absl::Status PersonnelLogic::PairCadreWithHousehold(const MutationContext& ctx,
                                                     const v1::PairCadreWithHouseholdRequest& req,
                                                     v1::Pairing& out) {
+  // Both named objects: the household, and the cadre through its managing region.
   TUOPIN_ASSIGN_OR_RETURN(v1::Household h, LoadHousehold(ctx.principal, req.household_id()));
-  TUOPIN_ASSIGN_OR_RETURN(auto cadre, store_.GetCadre(req.cadre_id()));
-  if (!cadre.has_value()) return NotFound("cadre", req.cadre_id());
+  TUOPIN_RETURN_IF_ERROR(LoadManagedCadre(ctx.principal, req.cadre_id()).status());
   v1::Pairing pairing;
   pairing.set_cadre_id(req.cadre_id());
   pairing.set_household_id(h.id());
@@ -329,10 +352,13 @@ absl::Status PersonnelLogic::PairCadreWithHousehold(const MutationContext& ctx,
 
 absl::Status PersonnelLogic::UnpairCadre(const MutationContext& ctx,
                                          const v1::UnpairCadreRequest& req, v1::Pairing& out) {
+  std::string resource = absl::StrCat("pairings/", req.pairing_id());
   TUOPIN_ASSIGN_OR_RETURN(auto pairing, store_.GetPairing(req.pairing_id()));
-  if (!pairing.has_value()) return NotFound("pairing", req.pairing_id());
-  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, pairing->village_code(),
-                                       absl::StrCat("pairings/", req.pairing_id())));
+  if (!pairing.has_value()) {
+    return common::MissingObject(ctx.principal, resource, NotFound("pairing", req.pairing_id()));
+  }
+  TUOPIN_RETURN_IF_ERROR(
+      RequireEndable(ctx.principal, pairing->village_code(), pairing->cadre_id(), resource));
   return store_.EndPairing(ctx, req.pairing_id(), out);
 }
 

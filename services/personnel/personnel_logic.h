@@ -100,8 +100,16 @@ class PersonnelLogic {
   absl::Status RefreshCoverageSummary();
 
  private:
+  // Objects named by id, checked against the caller's scope (a missing one looks like one
+  // outside it: common/scope.h). A household by its village; a cadre by its managing
+  // region (LoadCadre also lets cadres read themselves).
   absl::StatusOr<v1::Household> LoadHousehold(const Principal& p, const std::string& id);
   absl::StatusOr<v1::Cadre> LoadCadre(const Principal& p, const std::string& id);
+  absl::StatusOr<v1::Cadre> LoadManagedCadre(const Principal& p, const std::string& id);
+  // Who may end a posting or pairing: a caller covering its village or the cadre's
+  // managing region; OutOfScope(resource) for anyone else.
+  absl::Status RequireEndable(const Principal& p, const std::string& village_code,
+                              const std::string& cadre_id, const std::string& resource);
 
   PersonnelStore& store_;
   const common::Clock& clock_;

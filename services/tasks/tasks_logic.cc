@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
 
@@ -174,29 +175,41 @@ void TasksLogic::Decorate(v1::Task& t) const {
   t.set_overdue(Unfinished(t.status()) && common::FromDate(t.deadline()) < Today());
 }
 
-absl::StatusOr<v1::Campaign> TasksLogic::LoadCampaign(const Principal& p, const std::string& id) {
+absl::StatusOr<v1::Campaign> TasksLogic::FindCampaign(const Principal& p, const std::string& id,
+                                                      absl::Status not_found) {
+  std::string resource = absl::StrCat("campaigns/", id);
   TUOPIN_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(id));
-  if (!c.has_value()) return NotFound("campaign", id);
+  if (!c.has_value()) return common::MissingObject(p, resource, std::move(not_found));
   // A campaign is visible to anyone working inside its region.
-  bool visible = common::PrincipalCoversRegion(p, c->region_code());
-  for (const auto& scope : p.region_scopes())
-    visible |= common::RegionCovers(c->region_code(), scope);
-  if (!visible) return RequireRegion(p, c->region_code(), absl::StrCat("campaigns/", id));
-  StageInfo s = StageOn(*c, Today());
-  c->set_current_stage(s.stage);
-  c->set_day_of_stage(s.day_of_stage);
-  c->set_finished(s.finished);
+  if (!common::ScopeOverlaps(p, c->region_code())) return common::OutOfScope(resource);
   return *c;
+}
+
+absl::StatusOr<v1::Campaign> TasksLogic::LoadCampaign(const Principal& p, const std::string& id) {
+  TUOPIN_ASSIGN_OR_RETURN(v1::Campaign c, FindCampaign(p, id, NotFound("campaign", id)));
+  StageInfo s = StageOn(c, Today());
+  c.set_current_stage(s.stage);
+  c.set_day_of_stage(s.day_of_stage);
+  c.set_finished(s.finished);
+  return c;
 }
 
 absl::StatusOr<v1::Task> TasksLogic::LoadTask(const Principal& p, const std::string& id) {
   TUOPIN_ASSIGN_OR_RETURN(auto t, store_.GetTask(id));
-  if (!t.has_value()) return NotFound("task", id);
+  if (!t.has_value())
+    return common::MissingObject(p, absl::StrCat("tasks/", id), NotFound("task", id));
   if (!(HasRole(p, ROLE_CADRE) && t->assignee_cadre_id() == p.subject())) {
     TUOPIN_RETURN_IF_ERROR(RequireRegion(p, t->village_code(), absl::StrCat("tasks/", id)));
   }
   Decorate(*t);
   return *t;
+}
+
+absl::Status TasksLogic::RequireAssignee(const Principal& p, const std::string& cadre_id,
+                                         absl::string_view field) {
+  return common::RequireNamedObject(p, personnel_.CadreRegion(cadre_id),
+                                    absl::StrCat("cadres/", cadre_id),
+                                    common::InvalidField(field, "is not a known cadre"));
 }
 
 absl::Status TasksLogic::CreateCampaign(const MutationContext& ctx,
@@ -225,27 +238,35 @@ absl::Status TasksLogic::GetCampaign(const Principal& p, const v1::GetCampaignRe
 absl::Status TasksLogic::CreateTask(const MutationContext& ctx, const v1::CreateTaskRequest& req,
                                     v1::Task& out) {
   TUOPIN_RETURN_IF_ERROR(CheckRectificationLink(ctx.principal, req.task()));
+  const Principal& p = ctx.principal;
   v1::Task t = req.task();
-  TUOPIN_ASSIGN_OR_RETURN(auto campaign, store_.GetCampaign(t.campaign_id()));
-  if (!campaign.has_value())
-    return common::InvalidField("task.campaign_id", "is not a known campaign");
+  // Every object the task names is checked against the caller's scope: the campaign, the
+  // household, the village and the assignee cadre (by its managing region).
+  TUOPIN_ASSIGN_OR_RETURN(
+      v1::Campaign campaign,
+      FindCampaign(p, t.campaign_id(),
+                   common::InvalidField("task.campaign_id", "is not a known campaign")));
   // The target, checked with personnel through the gateway.
   if (!t.household_id().empty()) {
-    TUOPIN_ASSIGN_OR_RETURN(std::string village, personnel_.HouseholdVillage(t.household_id()));
+    absl::StatusOr<std::string> household_village = personnel_.HouseholdVillage(t.household_id());
+    TUOPIN_RETURN_IF_ERROR(common::RequireNamedObject(
+        p, household_village, absl::StrCat("households/", t.household_id()),
+        common::InvalidField("task.household_id", "is not a known household")));
+    const std::string& village = *household_village;
     if (!t.village_code().empty() && t.village_code() != village) {
       return common::InvalidField("task.village_code", "is not the household's village");
     }
     t.set_village_code(village);
   } else {
+    TUOPIN_RETURN_IF_ERROR(
+        RequireRegion(p, t.village_code(), absl::StrCat("regions/", t.village_code())));
     TUOPIN_RETURN_IF_ERROR(personnel_.CheckVillage(t.village_code()));
   }
-  if (!common::RegionCovers(campaign->region_code(), t.village_code())) {
+  if (!common::RegionCovers(campaign.region_code(), t.village_code())) {
     return common::InvalidField("task.village_code", "is outside the campaign's region");
   }
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(ctx.principal, t.village_code(), absl::StrCat("regions/", t.village_code())));
   if (t.assignee_case() == v1::Task::kAssigneeCadreId)
-    TUOPIN_RETURN_IF_ERROR(personnel_.CheckCadre(t.assignee_cadre_id()));
+    TUOPIN_RETURN_IF_ERROR(RequireAssignee(p, t.assignee_cadre_id(), "task.assignee_cadre_id"));
   t.clear_id();
   t.set_status(v1::TASK_STATUS_OPEN);
   t.set_percent(0);
@@ -291,7 +312,8 @@ absl::Status TasksLogic::UpdateTask(const MutationContext& ctx, const v1::Update
   const v1::Task& patch = req.task();
   for (const auto& path : req.update_mask().paths()) {
     if (path == "assignee_cadre_id" && !patch.assignee_cadre_id().empty()) {
-      TUOPIN_RETURN_IF_ERROR(personnel_.CheckCadre(patch.assignee_cadre_id()));
+      TUOPIN_RETURN_IF_ERROR(
+          RequireAssignee(ctx.principal, patch.assignee_cadre_id(), "task.assignee_cadre_id"));
     }
   }
   TUOPIN_RETURN_IF_ERROR(store_.ChangeTask(

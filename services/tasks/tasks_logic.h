@@ -89,8 +89,16 @@ class TasksLogic {
   absl::StatusOr<int> DeliverIndicatorUpdates(int limit = 100);
 
  private:
+  // Objects named by id, checked against the caller's scope; a missing one looks like one
+  // outside it (common/scope.h), `not_found` only for callers who see every region.
+  absl::StatusOr<v1::Campaign> FindCampaign(const Principal& p, const std::string& id,
+                                            absl::Status not_found);
+  // FindCampaign with the stage of today.
   absl::StatusOr<v1::Campaign> LoadCampaign(const Principal& p, const std::string& id);
   absl::StatusOr<v1::Task> LoadTask(const Principal& p, const std::string& id);
+  // An assignee cadre the caller's scope covers (by the cadre's managing region).
+  absl::Status RequireAssignee(const Principal& p, const std::string& cadre_id,
+                               absl::string_view field);
   // Applies a state change to a task the caller may touch.
   absl::Status Transition(const MutationContext& ctx, const std::string& task_id, TaskAction action,
                           const std::function<absl::Status(v1::Task&, TaskEffects&)>& extra,

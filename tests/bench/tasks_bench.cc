@@ -35,7 +35,7 @@ class NoPersonnel final : public common::PersonnelDirectory {
   absl::StatusOr<std::string> HouseholdVillage(const std::string&) override {
     return std::string();
   }
-  absl::Status CheckCadre(const std::string&) override { return absl::OkStatus(); }
+  absl::StatusOr<std::string> CadreRegion(const std::string&) override { return std::string(); }
   absl::Status SetIndicator(const std::string&, const std::string&, const std::string&) override {
     return absl::OkStatus();
   }

@@ -46,7 +46,7 @@ class Funds:
             os.remove(ports)
         self.proc = subprocess.Popen([
             ARGS.funds, "--port=0", "--metrics_port=0", f"--port_file={ports}", "--host=127.0.0.1",
-            f"--db_dsn={self.db.dsn()}", f"--internal_key_file={self.d}/internal.key", "--relay_outbox=false",
+            f"--db_dsn_file={self.db.dsn_file(self.d)}", f"--internal_key_file={self.d}/internal.key", "--relay_outbox=false",
             "--shutdown_grace=0s"], stderr=subprocess.DEVNULL)
         port = wait_for_ports(ports)[0]
         with self.lock:
@@ -82,14 +82,14 @@ class FundsChaosTest(unittest.TestCase):
             internal_key = os.urandom(32).hex().encode()
             with open(f"{d}/internal.key", "wb") as f:
                 f.write(internal_key)
-            md = principal_metadata(cv1, internal_key, "finance-shuicheng", ["finance_officer"], ["520221"])
             funds = Funds(db, d)
             funds.start()
 
             def call(method, request, response_type, channel):
-                rpc = channel.unary_unary(f"/tuopin.funds.v1.FundsService/{method}",
-                                          request_serializer=lambda m: m.SerializeToString(),
+                full = f"/tuopin.funds.v1.FundsService/{method}"
+                rpc = channel.unary_unary(full, request_serializer=lambda m: m.SerializeToString(),
                                           response_deserializer=response_type.FromString)
+                md = principal_metadata(cv1, internal_key, full, "finance-shuicheng", ["finance_officer"], ["520221"])
                 return rpc(request, metadata=md, timeout=5)
 
             def until_acknowledged(method, request, response_type, channel_box):
@@ -112,7 +112,8 @@ class FundsChaosTest(unittest.TestCase):
 
             box = [grpc.insecure_channel(funds.target)]
             accounts = {}
-            for code, kind, level in (("SRC-PROVINCE", fv1.ACCOUNT_KIND_SOURCE, fv1.SOURCE_LEVEL_PROVINCIAL),
+            # The county's own budget: the one source a finance officer may issue from.
+            for code, kind, level in (("SRC-COUNTY", fv1.ACCOUNT_KIND_SOURCE, fv1.SOURCE_LEVEL_COUNTY),
                                       ("POOL-SHUICHENG", fv1.ACCOUNT_KIND_POOL, fv1.SOURCE_LEVEL_UNSPECIFIED)):
                 req = fv1.CreateAccountRequest(request_id=f"acct-{code}")
                 req.account.code, req.account.kind, req.account.name = code, kind, code
@@ -129,7 +130,7 @@ class FundsChaosTest(unittest.TestCase):
                 try:
                     for i in range(REQUESTS):
                         req = fv1.CreateTransfersRequest(request_id=f"chaos-{c}-{i}")
-                        t = req.transfers.add(id=f"tr-{c}-{i}", debit_account_id=accounts["SRC-PROVINCE"],
+                        t = req.transfers.add(id=f"tr-{c}-{i}", debit_account_id=accounts["SRC-COUNTY"],
                                               credit_account_id=accounts["POOL-SHUICHENG"], amount_fen=AMOUNT,
                                               kind=fv1.TRANSFER_KIND_APPROPRIATION)
                         resp = until_acknowledged("CreateTransfers", req, fv1.CreateTransfersResponse, channel_box)

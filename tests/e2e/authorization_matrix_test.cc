@@ -58,7 +58,34 @@ TEST(AuthorizationMatrixTest, EveryRpcEveryRole) {
     tokens[role] = common::SignJwtHs256(c, kSecret);
   }
 
-  int methods = 0, calls = 0, mutating = 0;
+  // Least privilege for services: one token per service of the suite.
+  const std::vector<std::string> service_names = {"personnel", "funds", "tasks", "accountability",
+                                                  "auditquery"};
+  std::map<std::string, std::string> service_tokens;
+  for (const auto& name : service_names) {
+    common::JwtClaims c;
+    c.subject = common::ServicePrincipalSubject(name);
+    c.roles = {"service"};
+    c.regions = {"*"};
+    c.issuer = "tuopin-local";
+    c.audience = "tuopin";
+    c.issued_at = absl::Now();
+    c.expires = absl::Now() + absl::Hours(1);
+    service_tokens[name] = common::SignJwtHs256(c, kSecret);
+  }
+  auto call = [&](const std::string& token, const std::string& method) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::Slice empty("");
+    grpc::ByteBuffer in(&empty, 1), out;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&ctx, method, grpc::StubOptions(), &in, &out,
+                   [&](grpc::Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  };
+
+  int methods = 0, calls = 0, mutating = 0, service_calls = 0;
   for (const auto& [service_name, backend] : config.routes) {
     const auto* service = common::FindService(service_name);
     for (int i = 0; i < service->method_count(); ++i) {
@@ -75,18 +102,32 @@ TEST(AuthorizationMatrixTest, EveryRpcEveryRole) {
         EXPECT_NE(m->input_type()->FindFieldByName("request_id"), nullptr)
             << m->full_name() << " has no request_id";
       }
+      std::string full = absl::StrCat("/", service_name, "/", m->name());
+      // The contract names the calling services exactly when services may call at all.
+      std::set<std::string> callers(policy.services().begin(), policy.services().end());
+      EXPECT_EQ(allowed.count(tuopin::common::v1::ROLE_SERVICE) > 0, !callers.empty())
+          << full << ": ROLE_SERVICE and the services list go together";
+      for (const auto& name : callers) {
+        EXPECT_TRUE(common::IsAuditedService(name)) << full << " names unknown service " << name;
+      }
+      for (const auto& name : service_names) {
+        grpc::Status st = call(service_tokens[name], full);
+        ++service_calls;
+        if (callers.count(name)) {
+          EXPECT_NE(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+              << "service:" << name << " should pass the gateway for " << full;
+        } else {
+          EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+              << "unexpected allow: service:" << name << " on " << full;
+        }
+      }
       for (auto role : roles) {
-        grpc::ClientContext ctx;
-        ctx.AddMetadata("authorization", absl::StrCat("Bearer ", tokens[role]));
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-        grpc::Slice empty("");
-        grpc::ByteBuffer in(&empty, 1), out;
-        std::promise<grpc::Status> done;
-        stub.UnaryCall(&ctx, absl::StrCat("/", service_name, "/", m->name()), grpc::StubOptions(),
-                       &in, &out, [&](grpc::Status s) { done.set_value(std::move(s)); });
-        grpc::Status st = done.get_future().get();
+        grpc::Status st = call(tokens[role], full);
         ++calls;
-        if (allowed.count(role)) {
+        if (role == tuopin::common::v1::ROLE_SERVICE) {
+          // "matrix-service" names no service: least privilege refuses it everywhere.
+          EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << full;
+        } else if (allowed.count(role)) {
           EXPECT_NE(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
               << common::RoleName(role) << " should pass the gateway for " << m->full_name();
         } else {
@@ -100,8 +141,11 @@ TEST(AuthorizationMatrixTest, EveryRpcEveryRole) {
   EXPECT_GE(methods, 70) << "the matrix must cover the whole suite";
   EXPECT_EQ(calls, methods * static_cast<int>(roles.size()));
   EXPECT_GE(mutating, 25);
-  std::printf("authorization matrix: %d methods x %zu roles = %d calls, %d mutating methods\n",
-              methods, roles.size(), calls, mutating);
+  EXPECT_EQ(service_calls, methods * static_cast<int>(service_names.size()));
+  std::printf(
+      "authorization matrix: %d methods x %zu roles = %d calls, x %zu services = %d calls, %d "
+      "mutating methods\n",
+      methods, roles.size(), calls, service_names.size(), service_calls, mutating);
 }
 
 }  // namespace

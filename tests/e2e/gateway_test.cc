@@ -28,6 +28,8 @@
 #include "services/gateway/proxy.h"
 #include "services/personnel/mysql_personnel_store.h"
 #include "services/personnel/personnel_service.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/test_db.h"
 #include "tuopin/personnel/v1/personnel.grpc.pb.h"
@@ -67,6 +69,8 @@ class RecordingBackend final : public pv1::PersonnelService::Service {
     };
     last_request_id = get("x-request-id");
     last_traceparent = get("traceparent");
+    last_principal_bytes = get(common::kPrincipalHeader);
+    last_principal_sig = get(common::kPrincipalSigHeader);
     if (req->code() == "bad") return common::ToGrpcStatus(common::InvalidField("code", "is bad"));
     resp->set_code(req->code());
     resp->set_name(p->subject());
@@ -80,6 +84,12 @@ class RecordingBackend final : public pv1::PersonnelService::Service {
     for (int i = 0; i < 2000 && !ctx->IsCancelled(); ++i) absl::SleepFor(absl::Milliseconds(5));
     if (ctx->IsCancelled()) cancel_seen.Notify();
     return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+  }
+
+  // Authorizes as every service does, for the replay test.
+  grpc::Status ListRegions(grpc::ServerContext* ctx, const pv1::ListRegionsRequest*,
+                           pv1::ListRegionsResponse*) override {
+    return common::ToGrpcStatus(authorizer_.Authorize(*ctx, "ListRegions").status());
   }
 
   // Holds calls until released, to fill the in-flight bound.
@@ -98,7 +108,7 @@ class RecordingBackend final : public pv1::PersonnelService::Service {
   absl::Mutex mu_;
   common::Principal last_principal;
   std::chrono::system_clock::duration last_deadline_left{};
-  std::string last_request_id, last_traceparent;
+  std::string last_request_id, last_traceparent, last_principal_bytes, last_principal_sig;
 
  private:
   common::Authorizer authorizer_;
@@ -344,12 +354,47 @@ TEST_F(GatewayTest, AcceptsEdDsaAndRs256FromJwks) {
   EXPECT_EQ(r.name(), "rs-user");
 }
 
+// Attack: a principal captured on one hop (the gateway's call of GetRegion) replayed on
+// another method of a service within its two minutes.
+TEST_F(GatewayTest, AForwardedPrincipalIsBoundToItsMethod) {
+  StartGateway();
+  pv1::Region r;
+  ASSERT_TRUE(GetRegion(Official(), &r).ok());
+  std::string bytes, sig;
+  {
+    absl::MutexLock lock(&backend_.mu_);
+    bytes = backend_.last_principal_bytes;
+    sig = backend_.last_principal_sig;
+  }
+  ASSERT_FALSE(bytes.empty());
+  auto direct = pv1::PersonnelService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", backend_server_->port()),
+                          grpc::InsecureChannelCredentials()));
+  auto replay = [&](grpc::ClientContext& ctx) {
+    ctx.AddMetadata(common::kPrincipalHeader, bytes);
+    ctx.AddMetadata(common::kPrincipalSigHeader, sig);
+  };
+  grpc::ClientContext other;
+  replay(other);
+  pv1::ListRegionsResponse regions;
+  grpc::Status st = direct->ListRegions(&other, pv1::ListRegionsRequest(), &regions);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(common::ReasonOf(st), "BAD_PRINCIPAL_SIGNATURE");
+  // The same method accepts it (it is what the gateway signed), until it expires.
+  grpc::ClientContext same;
+  replay(same);
+  pv1::GetRegionRequest req;
+  req.set_code("520221");
+  EXPECT_TRUE(direct->GetRegion(&same, req, &r).ok());
+}
+
 TEST_F(GatewayTest, ForgedPrincipalHeaderIsStripped) {
   StartGateway();
   // A client sends its own principal claiming admin everywhere, signed with a guess.
   common::Principal forged =
       testing::MakePrincipal("mallory", {tuopin::common::v1::ROLE_ADMIN}, {"*"});
-  auto signed_forged = common::SignPrincipal(forged, "guessed key guessed key guessed key!");
+  auto signed_forged = common::SignPrincipal(
+      forged, "/tuopin.personnel.v1.PersonnelService/GetRegion", "guessed key guessed key guessed!");
   auto ctx = WithToken(Official());
   ctx->AddMetadata(common::kPrincipalHeader, signed_forged.bytes);
   ctx->AddMetadata(common::kPrincipalSigHeader, signed_forged.signature);
@@ -460,7 +505,7 @@ TEST_F(GatewayTest, ServicePrincipalsHaveTheirOwnLargerBucket) {
   StartGateway(/*rate=*/0.01, /*burst=*/2, 64, {}, /*service_burst=*/6);
   pv1::Region r;
   std::string service =
-      common::SignJwtHs256(Claims("service:auditquery", {"service"}, {"*"}), kSecret);
+      common::SignJwtHs256(Claims("service:tasks", {"service"}, {"*"}), kSecret);
   std::string official = Official();
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(GetRegion(official, &r).ok()) << i;
   EXPECT_EQ(GetRegion(official, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
@@ -493,6 +538,38 @@ TEST_F(GatewayTest, InFlightBoundRefusesInsteadOfQueueing) {
   for (auto& t : slow) t.join();
   for (auto& s : results) EXPECT_TRUE(s.ok());
   EXPECT_TRUE(GetRegion(token, &r).ok()) << "slots were not given back";
+}
+
+// Attack: one principal's many slow reads took every backend slot from everyone. Each
+// principal has its own bound; another principal's calls keep answering.
+TEST_F(GatewayTest, OnePrincipalCannotTakeEveryBackendSlot) {
+  StartGateway(1000, 1000, /*in_flight=*/64);
+  std::string greedy = Official();
+  const int limit = GatewayConfig().max_in_flight_per_principal;
+  std::vector<std::thread> slow;
+  std::vector<grpc::Status> results(limit);
+  for (int i = 0; i < limit; ++i) {
+    slow.emplace_back([&, i] {
+      pv1::GetCadreRequest req;
+      req.set_id("c");
+      pv1::Cadre c;
+      results[i] = stub_->GetCadre(WithToken(greedy).get(), req, &c);
+    });
+  }
+  for (int i = 0; i < 1000 && backend_.entered.load() < limit; ++i)
+    absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(backend_.entered.load(), limit);
+  pv1::Region r;
+  grpc::Status st = GetRegion(greedy, &r);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(common::ReasonOf(st), "PRINCIPAL_BUSY");
+  std::string other =
+      common::SignJwtHs256(Claims("official-2", {"county_official"}, {"520221"}), kSecret);
+  EXPECT_TRUE(GetRegion(other, &r).ok()) << "another principal is not starved";
+  backend_.release.Notify();
+  for (auto& t : slow) t.join();
+  for (auto& s : results) EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(GetRegion(greedy, &r).ok()) << "the principal's slots were not given back";
 }
 
 // A client that gives up cancels the backend call too, instead of leaving it running.

@@ -27,22 +27,11 @@ import grpc
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "demo"))
-from tuopin_testing import demo_suite  # noqa: E402
+from tuopin_testing import demo_suite, error_reason as reason  # noqa: E402
 
 ARGS = None
 COUNTY, NEIGHBOUR = "520221", "520222"
 LOG = "/tuopin.accountability.v1.AuditLog/"
-
-
-def reason(e):
-    """The ErrorInfo reason of an RpcError."""
-    from google.rpc import error_details_pb2, status_pb2
-    for key, value in e.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            for d in status_pb2.Status.FromString(value).details:
-                if d.type_url.endswith("google.rpc.ErrorInfo"):
-                    return error_details_pb2.ErrorInfo.FromString(d.value).reason
-    return ""
 
 
 class AuditTrailAttacksTest(unittest.TestCase):

@@ -159,8 +159,13 @@ class AuditQueryTest(unittest.TestCase):
         self.assertGreaterEqual(len(findings), 1)
         self.assertEqual(sorted(f.id for f in dossier.findings), sorted(f.id for f in findings))
         self.assertTrue(self.logged_look("cadre", cadre, "GetCadreDossier", "auditor-sc"))
-        self.assert_refused(grpc.StatusCode.NOT_FOUND, lambda: self.aq(
+        # A missing cadre lies in no region: refused as another county's would be (issue 18),
+        # except to an auditor whose scope covers every region.
+        self.assert_refused(grpc.StatusCode.PERMISSION_DENIED, lambda: self.aq(
             "GetCadreDossier", q.GetCadreDossierRequest(cadre_id="no-such-cadre"), q.CadreDossier))
+        self.assert_refused(grpc.StatusCode.NOT_FOUND, lambda: self.aq(
+            "GetCadreDossier", q.GetCadreDossierRequest(cadre_id="no-such-cadre"), q.CadreDossier,
+            regions=("*",)))
 
     def test_fund_trace_proves_every_transfer(self):
         from tuopin.auditquery.v1 import auditquery_pb2 as q
@@ -196,9 +201,12 @@ class AuditQueryTest(unittest.TestCase):
         self.assertTrue(any(e.actor_subject == "auditor-eh" and e.method.endswith("/GetEntityHistory")
                             for e in looks))
         self.verify_proven(later.checkpoint, later.events)
-        self.assert_refused(grpc.StatusCode.NOT_FOUND, lambda: self.aq(
+        self.assert_refused(grpc.StatusCode.PERMISSION_DENIED, lambda: self.aq(
             "GetEntityHistory", q.GetEntityHistoryRequest(entity_type="account", entity_id="nothing"),
             q.EntityHistory))
+        self.assert_refused(grpc.StatusCode.NOT_FOUND, lambda: self.aq(
+            "GetEntityHistory", q.GetEntityHistoryRequest(entity_type="account", entity_id="nothing"),
+            q.EntityHistory, regions=("*",)))
 
     def test_bundle_verifies_offline_and_tampering_is_caught(self):
         from tuopin.auditquery.v1 import auditquery_pb2 as q

@@ -14,6 +14,13 @@ answers a result per transfer, as the ledger's contract says: outside the scope 
 transfer is TRANSFER_RESULT_OUT_OF_SCOPE and no money moves (the refused batch itself is
 recorded and audited, like any answered call).
 
+A second table (issue 18, point 1) names objects across the two counties: a mutation
+must have every object it names in the caller's scope, not only its target (another
+county's cadre posted or paired, assigned a task, leading an inspection, subject of a
+finding, an order or an action; another county's household in a task or a visit; another
+county's campaign under an order), and either side may end a posting or pairing: the
+cadre's own county can always recall its cadre.
+
 Run by CTest: --build <build dir>; TUOPIN_TEST_DSN names the MariaDB (root)."""
 
 import argparse
@@ -147,6 +154,158 @@ class RegionMatrixTest(unittest.TestCase):
                 problems.append(f"{method} as {role} of {INSIDE}: refused inside its scope")
         print(f"{rows} RPCs x 2 regions")
         self.assertGreaterEqual(rows, 55)
+        self.assertEqual(problems, [], "\n".join(problems))
+
+    def admin(self, method, request, response_type):
+        token = self.suite.token("admin", sub="matrix-admin", regions=("*",))
+        rpc = self.channel.unary_unary(method, request_serializer=lambda m: m.SerializeToString(),
+                                       response_deserializer=response_type.FromString)
+        return rpc(request, metadata=(("authorization", f"Bearer {token}"),), timeout=30)
+
+    def test_every_named_object_is_in_scope_and_the_owner_ends(self):
+        import datetime
+        import hashlib
+        from tuopin.accountability.v1 import accountability_pb2 as av1
+        from tuopin.common.v1 import common_pb2 as cv1
+        from tuopin.personnel.v1 import personnel_pb2 as pv1
+        from tuopin.tasks.v1 import tasks_pb2 as tv1
+        P, T = "/tuopin.personnel.v1.PersonnelService/", "/tuopin.tasks.v1.TaskService/"
+        A = "/tuopin.accountability.v1.AccountabilityService/"
+        town, village = OUTSIDE + "100", OUTSIDE + "100001"
+        self.admin(P + "ImportRegions", pv1.ImportRegionsRequest(request_id="cross-regions", regions=[
+            pv1.Region(code=OUTSIDE, name="Neighbour County"), pv1.Region(code=town, name="Neighbour Town"),
+            pv1.Region(code=village, name="Neighbour Village")]), pv1.ImportRegionsResponse)
+
+        def cadre(number, managing):
+            return self.admin(P + "CreateCadre", pv1.CreateCadreRequest(request_id=f"cross-{number}", cadre=pv1.Cadre(
+                employee_number=number, name=number, origin_level=pv1.ORIGIN_LEVEL_COUNTY,
+                dispatching_unit="County Government", home_region_code="520201100",
+                managing_region_code=managing)), pv1.Cadre).id
+        ours, theirs = cadre("SC-CROSS-1", INSIDE), cadre("NB-CROSS-1", OUTSIDE)
+        household = self.admin(P + "CreateHousehold", pv1.CreateHouseholdRequest(
+            request_id="cross-household", household=pv1.Household(
+                village_code=village, head_name="Neighbour head", member_count=2,
+                status=pv1.HOUSEHOLD_STATUS_REGISTERED_POOR)), pv1.Household).id
+        shuicheng_household = pv1.Household.FromString(
+            self.api.answers[P + "CreateHousehold"].SerializeToString()).id
+        start = datetime.date.today() - datetime.timedelta(days=200)
+        due = datetime.date.today() + datetime.timedelta(days=60)
+        d = lambda x: cv1.Date(year=x.year, month=x.month, day=x.day)  # noqa: E731
+        campaign = self.admin(T + "CreateCampaign", tv1.CreateCampaignRequest(
+            request_id="cross-campaign", campaign=tv1.Campaign(region_code=OUTSIDE, name="Neighbour campaign",
+                                                               start_date=d(start))), tv1.Campaign).id
+        got = {}
+
+        def post(cadre_id):
+            return pv1.PostCadreRequest(cadre_id=cadre_id, village_code=village, role=pv1.POSTING_ROLE_TEAM_MEMBER,
+                                        start_date=cv1.Date(year=2026, month=1, day=5))
+
+        def task(**kw):
+            return tv1.CreateTaskRequest(task=tv1.Task(
+                campaign_id=campaign, stage=tv1.STAGE_FIX_SHORTCOMINGS, sector=cv1.SECTOR_RURAL_ROADS,
+                title="Harden the road", deadline=d(due), priority=tv1.PRIORITY_NORMAL,
+                **({"village_code": village} | kw)))
+
+        def inspection(leader):
+            return av1.CreateInspectionRequest(inspection=av1.Inspection(
+                kind=av1.INSPECTION_KIND_UNANNOUNCED_VISIT, group_name="Group", leader_cadre_ids=[leader],
+                target_region_codes=[town], start_date=cv1.Date(year=2026, month=8, day=21),
+                end_date=cv1.Date(year=2026, month=9, day=3), seed_commitment=hashlib.sha256(b"x").hexdigest()))
+
+        def finding(subject):
+            return av1.CreateFindingRequest(finding=av1.Finding(
+                inspection_id=got["inspection"], category=av1.FINDING_CATEGORY_SLOW_PROGRESS,
+                sector=cv1.SECTOR_RURAL_ROADS, region_code=village, subject=av1.Subject(cadre_id=subject),
+                severity=av1.SEVERITY_MODERATE, description="Road work stalled"))
+
+        def order(responsible, campaign_id):
+            return av1.IssueRectificationOrderRequest(
+                finding_ids=[got["finding"]], responsible=av1.Subject(cadre_id=responsible),
+                deadline=d(due), campaign_id=campaign_id)
+        OK, DENIED = grpc.StatusCode.OK, grpc.StatusCode.PERMISSION_DENIED
+        # (what, method, request, role, scope, expected, key to keep the answer's id under)
+        steps = [
+            ("the neighbour posts Shuicheng's cadre into its own village", P + "PostCadre",
+             lambda: post(ours), "county_official", OUTSIDE, DENIED, None),
+            ("Shuicheng posts its cadre into the neighbour's village", P + "PostCadre",
+             lambda: post(ours), "county_official", INSIDE, DENIED, None),
+            ("the prefecture, over both, posts it", P + "PostCadre",
+             lambda: post(ours), "county_official", "5202", OK, "posting"),
+            ("a third county ends that posting", P + "EndPosting",
+             lambda: pv1.EndPostingRequest(posting_id=got["posting"], reason="x", end_date=d(datetime.date.today())),
+             "county_official", "520203", DENIED, None),
+            ("Shuicheng, the cadre's county, ends it", P + "EndPosting",
+             lambda: pv1.EndPostingRequest(posting_id=got["posting"], reason="Recalled",
+                                           end_date=d(datetime.date.today())),
+             "county_official", INSIDE, OK, None),
+            ("the neighbour pairs Shuicheng's cadre with its household", P + "PairCadreWithHousehold",
+             lambda: pv1.PairCadreWithHouseholdRequest(cadre_id=ours, household_id=household),
+             "county_official", OUTSIDE, DENIED, None),
+            ("the prefecture pairs them", P + "PairCadreWithHousehold",
+             lambda: pv1.PairCadreWithHouseholdRequest(cadre_id=ours, household_id=household),
+             "county_official", "5202", OK, "pairing"),
+            ("Shuicheng, the cadre's county, unpairs them", P + "UnpairCadre",
+             lambda: pv1.UnpairCadreRequest(pairing_id=got["pairing"]), "county_official", INSIDE, OK, None),
+            ("the neighbour assigns its task to Shuicheng's cadre", T + "CreateTask",
+             lambda: task(assignee_cadre_id=ours), "county_official", OUTSIDE, DENIED, None),
+            ("the neighbour's task names Shuicheng's household", T + "CreateTask",
+             lambda: task(village_code="", household_id=shuicheng_household, assignee_cadre_id=theirs),
+             "county_official", OUTSIDE, DENIED, None),
+            ("the neighbour assigns its task to its own cadre", T + "CreateTask",
+             lambda: task(assignee_cadre_id=theirs), "county_official", OUTSIDE, OK, "task"),
+            ("the neighbour reassigns it to Shuicheng's cadre", T + "UpdateTask",
+             lambda: tv1.UpdateTaskRequest(task=tv1.Task(id=got["task"], assignee_cadre_id=ours),
+                                           update_mask={"paths": ["assignee_cadre_id"]}),
+             "county_official", OUTSIDE, DENIED, None),
+            ("the neighbour's inspection is led by Shuicheng's cadre", A + "CreateInspection",
+             lambda: inspection(ours), "inspector", OUTSIDE, DENIED, None),
+            ("the neighbour's inspection is led by its own cadre", A + "CreateInspection",
+             lambda: inspection(theirs), "inspector", OUTSIDE, OK, "inspection"),
+            ("the neighbour visits Shuicheng's household", A + "RecordVisit",
+             lambda: av1.RecordVisitRequest(inspection_id=got["inspection"], household_id=shuicheng_household,
+                                            observations="Visited", visit_time={"seconds": int(
+                                                datetime.datetime(2026, 8, 25).timestamp())}),
+             "inspector", OUTSIDE, DENIED, None),
+            ("the neighbour's finding names Shuicheng's cadre", A + "CreateFinding",
+             lambda: finding(ours), "inspector", OUTSIDE, DENIED, None),
+            ("the neighbour's finding names its own cadre", A + "CreateFinding",
+             lambda: finding(theirs), "inspector", OUTSIDE, OK, "finding"),
+            ("the neighbour's order makes Shuicheng's cadre responsible", A + "IssueRectificationOrder",
+             lambda: order(ours, campaign), "inspector", OUTSIDE, DENIED, None),
+            ("the neighbour's order runs under Shuicheng's campaign", A + "IssueRectificationOrder",
+             lambda: order(theirs, self.demo["campaign_id"]), "inspector", OUTSIDE, DENIED, None),
+            ("the neighbour's action disciplines Shuicheng's cadre", A + "RecordAccountabilityAction",
+             lambda: av1.RecordAccountabilityActionRequest(action=av1.AccountabilityAction(
+                 subject=av1.Subject(cadre_id=ours), kind=av1.ACTION_KIND_WARNING, finding_ids=[got["finding"]],
+                 decided_by="Neighbour commission", decision_date=d(datetime.date.today()))),
+             "inspector", OUTSIDE, DENIED, None),
+        ]
+        problems = []
+        for what, method, build, role, scope, expected, keep in steps:
+            request = build()
+            request.request_id = f"cross-{uuid.uuid4().hex[:20]}"
+            token = self.suite.token(role, sub=f"cross-{role}-{scope}", regions=(scope,))
+            rpc = self.channel.unary_unary(method, request_serializer=lambda m: m.SerializeToString(),
+                                           response_deserializer=lambda b: b)
+            before = {s: self.suite.dbs[s].scalar("SELECT COUNT(*) FROM idempotency") for s in self.suite.dbs}
+            try:
+                raw = rpc(request, metadata=(("authorization", f"Bearer {token}"),), timeout=30)
+                code, details = grpc.StatusCode.OK, ""
+            except grpc.RpcError as e:
+                code, details = e.code(), e.details()
+            after = {s: self.suite.dbs[s].scalar("SELECT COUNT(*) FROM idempotency") for s in self.suite.dbs}
+            print(f"  {what} ({role} of {scope}): {code.name}")
+            if code != expected:
+                problems.append(f"{what} ({role} of {scope}): {code.name} {details!r}, expected {expected.name}")
+            if code != OK and before != after:
+                problems.append(f"{what}: wrote despite the refusal")
+            if keep and code == OK:
+                out_type = {"posting": pv1.Posting, "pairing": pv1.Pairing, "task": tv1.Task,
+                            "inspection": av1.Inspection, "finding": av1.Finding}[keep]
+                got[keep] = out_type.FromString(raw).id
+            if keep and keep not in got:
+                problems.append(f"{what}: nothing to go on with")
+                break
         self.assertEqual(problems, [], "\n".join(problems))
 
 

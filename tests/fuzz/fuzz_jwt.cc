@@ -1,6 +1,7 @@
 // libFuzzer target: the gateway's JWT verifier on arbitrary tokens. It must never crash,
 // and it must never accept a token not signed with the configured secret: the only
-// accepted inputs are the well-formed tokens the seed corpus carries.
+// accepted inputs are the well-formed tokens the seed corpus carries. An accepted token
+// never outlives the maximum lifetime (24 h, plus the 30 s leeway).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -22,7 +23,9 @@ const tuopin::common::JwtVerifier& Verifier() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string token(reinterpret_cast<const char*>(data), size);
-  auto result = Verifier().Verify(token, absl::FromUnixSeconds(1536112800));
+  const absl::Time now = absl::FromUnixSeconds(1536112800);
+  auto result = Verifier().Verify(token, now);
   if (result.ok() && result->principal.subject().empty()) std::abort();  // accepted means a subject
+  if (result.ok() && result->expires > now + absl::Hours(24) + absl::Seconds(30)) std::abort();
   return 0;
 }

@@ -6,8 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/crypto.h"
 #include "common/jwt.h"
 #include "common/page_token.h"
 #include "services/accountability/checkpoint.h"
@@ -88,6 +92,24 @@ int main(int argc, char** argv) {
     Write(out / "jwt", "expired", common::SignJwtHs256(c, secret));
     Write(out / "jwt", "wrong_secret", common::SignJwtHs256(c, "another-secret"));
     Write(out / "jwt", "alg_none", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.");
+    // Signed near misses on the claims' times: out of range, not a number, too long-lived.
+    auto signed_payload = [&](const std::string& times) {
+      std::string input =
+          absl::StrCat(common::Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})"), ".",
+                       common::Base64UrlEncode(absl::StrCat(
+                           R"({"sub":"cadre-shuicheng-0001","iss":"tuopin-local","aud":"tuopin",)",
+                           R"("roles":["cadre"],"regions":["520221"],)", times, "}")));
+      return absl::StrCat(input, ".", common::Base64UrlEncode(common::HmacSha256(secret, input)));
+    };
+    for (const auto& [name, times] : std::vector<std::pair<std::string, std::string>>{
+             {"exp_out_of_range", R"("exp":1e300)"},
+             {"nbf_not_a_number", R"("exp":1536116400,"nbf":"4102444800")"},
+             {"lifetime_too_long", R"("iat":1536112800,"exp":1538704800)"}}) {
+      std::string token = signed_payload(times);
+      Expect(!(*verifier)->Verify(token, absl::FromUnixSeconds(1536112800)).ok(),
+             "a near miss on times is refused");
+      Write(out / "jwt", name, token);
+    }
   }
 
   // fuzz_page_token: the key and request filters of tests/fuzz/fuzz_page_token.cc.

@@ -63,7 +63,7 @@ class AuditLogVerifierTest(unittest.TestCase):
         port_file = f"{d}/ports"
         cls.proc = subprocess.Popen([
             ARGS.binary, "--port=0", "--metrics_port=0", f"--port_file={port_file}", "--host=127.0.0.1",
-            f"--db_dsn={cls.db.dsn()}",
+            f"--db_dsn_file={cls.db.dsn_file(d)}",
             f"--internal_key_file={d}/internal.key", f"--signing_key_file={d}/signing.pem",
             f"--service_token_file={d}/service.jwt", "--relay_outbox=false",
             "--checkpoint_interval=100ms", "--shutdown_grace=0s", "--log_origin=tuopin.test/python"],
@@ -85,7 +85,8 @@ class AuditLogVerifierTest(unittest.TestCase):
         """Calls as the gateway would: a principal signed with the internal key."""
         # A service principal speaks for the service its subject names.
         subject = "service:tasks" if role == "service" else f"py-{role}"
-        metadata = principal_metadata(cv1, self.internal_key, subject, [role], ["*"], ttl=60)
+        metadata = principal_metadata(cv1, self.internal_key, f"/tuopin.accountability.v1.AuditLog/{method}",
+                                      subject, [role], ["*"], ttl=60)
         rpc = self.channel.unary_unary(f"/tuopin.accountability.v1.AuditLog/{method}",
                                        request_serializer=lambda m: m.SerializeToString(),
                                        response_deserializer=response_type.FromString)

@@ -53,7 +53,8 @@ class RuntimeTest(unittest.TestCase):
         with open(port_file) as f:
             grpc_port, metrics_port = (int(x) for x in f.read().split())
         self.metrics_port = metrics_port
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        self.channel_target = f"127.0.0.1:{grpc_port}"
+        self.channel = grpc.insecure_channel(self.channel_target)
         self.check = self.channel.unary_unary(
             "/grpc.health.v1.Health/Check",
             request_serializer=self.health.HealthCheckRequest.SerializeToString,
@@ -102,6 +103,41 @@ class RuntimeTest(unittest.TestCase):
         # A few may still come from a peak of concurrency the warm-up did not reach; with
         # gRPC's default the count was 88.
         self.assertLessEqual(len(new), 10, f"{len(new)} threads were created for calls at an unchanged concurrency")
+
+    def test_watch_streams_hold_no_thread(self):
+        # Health calls need no credentials. A Watch stream waits on health's own completion
+        # queue, not in the synchronous pool (64 threads): with more streams open than the
+        # pool has threads, Check and the service's calls still answer; past
+        # --max_health_watches (100) more streams are refused at once.
+        SERVING = self.health.HealthCheckResponse.SERVING
+        channels = [grpc.insecure_channel(self.channel_target, options=(("grpc.use_local_subchannel_pool", 1),))
+                    for _ in range(3)]
+        streams = []
+        try:
+            for i in range(150):
+                watch = channels[i % 3].unary_stream(
+                    "/grpc.health.v1.Health/Watch",
+                    request_serializer=self.health.HealthCheckRequest.SerializeToString,
+                    response_deserializer=self.health.HealthCheckResponse.FromString)
+                streams.append(watch(self.health.HealthCheckRequest(service=""), timeout=30))
+            firsts = []
+            for s in streams:
+                try:
+                    firsts.append(next(s).status)
+                except grpc.RpcError as e:
+                    firsts.append(e.code())
+            self.assertEqual(self.status(), SERVING)
+            get_region = self.channel.unary_unary("/tuopin.personnel.v1.PersonnelService/GetRegion")
+            with self.assertRaises(grpc.RpcError) as err:
+                get_region(b"", timeout=5)
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+            self.assertEqual(firsts.count(SERVING), 100)
+            self.assertEqual(firsts.count(grpc.StatusCode.RESOURCE_EXHAUSTED), 50)
+        finally:
+            for s in streams:
+                s.cancel()
+            for c in channels:
+                c.close()
 
     def test_health_reflection_metrics_and_graceful_stop(self):
         SERVING = self.health.HealthCheckResponse.SERVING

@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
     principal.add_region_scopes(p.at(2));
     *principal.mutable_expires_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
         absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
-    auto signed_p = tuopin::common::SignPrincipal(principal, *key);
+    auto signed_p = tuopin::common::SignPrincipal(principal, absl::GetFlag(FLAGS_method), *key);
     metadata.emplace_back(tuopin::common::kPrincipalHeader, signed_p.bytes);
     metadata.emplace_back(tuopin::common::kPrincipalSigHeader, signed_p.signature);
   }

@@ -7,12 +7,60 @@
 #include "absl/time/clock.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
+#include "common/auth.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/support/client_interceptor.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
 namespace tuopin::testing {
+namespace {
+
+// ContextAs cannot know the method a context will be used for; the test channel's
+// interceptor signs the principal for it, as the gateway does, with the key ContextAs
+// left in a test-only header (never sent).
+constexpr char kTestSignKeyHeader[] = "x-tuopin-test-sign-key-bin";
+
+class SigningInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit SigningInterceptor(grpc::experimental::ClientRpcInfo* info) : method_(info->method()) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      auto* md = methods->GetSendInitialMetadata();
+      auto key = md->find(kTestSignKeyHeader);
+      auto bytes = md->find(common::kPrincipalHeader);
+      if (key != md->end() && bytes != md->end()) {
+        md->emplace(common::kPrincipalSigHeader,
+                    common::PrincipalSignature(bytes->second, method_, key->second));
+      }
+      if (key != md->end()) md->erase(key);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string method_;
+};
+
+class SigningInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    return new SigningInterceptor(info);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> SigningChannel(const std::string& target) {
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<SigningInterceptorFactory>());
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      target, grpc::InsecureChannelCredentials(), grpc::ChannelArguments(), std::move(factories));
+}
 
 TestServer::TestServer(std::vector<grpc::Service*> services, common::AsyncService* async)
     : async_(async) {
@@ -22,8 +70,7 @@ TestServer::TestServer(std::vector<grpc::Service*> services, common::AsyncServic
   for (auto* s : services) builder.RegisterService(s);
   server_ = builder.BuildAndStart();
   if (async_ != nullptr) async_->Start();
-  channel_ =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
+  channel_ = SigningChannel(absl::StrCat("127.0.0.1:", port_));
 }
 
 TestServer::~TestServer() {
@@ -46,10 +93,9 @@ std::unique_ptr<grpc::ClientContext> ContextAs(const common::Principal& principa
   common::Principal p = principal;
   *p.mutable_expires_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
       absl::ToUnixSeconds(absl::Now() + absl::Minutes(1)));
-  auto signed_p = common::SignPrincipal(p, key);
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->AddMetadata(common::kPrincipalHeader, signed_p.bytes);
-  ctx->AddMetadata(common::kPrincipalSigHeader, signed_p.signature);
+  ctx->AddMetadata(common::kPrincipalHeader, p.SerializeAsString());
+  ctx->AddMetadata(kTestSignKeyHeader, key);  // signed for its method by the channel
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return ctx;
 }

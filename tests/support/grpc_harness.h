@@ -37,10 +37,14 @@ common::Principal MakePrincipal(const std::string& subject,
                                 std::initializer_list<common::Role> roles,
                                 std::initializer_list<std::string> regions);
 
-// A context carrying the principal, signed with kTestInternalKey, valid for a minute of
+// A context carrying the principal, signed with `key` for the method it is used for (by
+// the interceptor of TestServer's and SigningChannel's channels), valid for a minute of
 // real time, with a 30 s deadline.
 std::unique_ptr<grpc::ClientContext> ContextAs(const common::Principal& p,
                                                const std::string& key = kTestInternalKey);
+
+// A channel to `target` whose calls sign the principal of a ContextAs for their method.
+std::shared_ptr<grpc::Channel> SigningChannel(const std::string& target);
 
 // A fresh Ed25519 private key in PEM, for checkpoint signers in tests.
 std::string Ed25519PrivateKeyPem();

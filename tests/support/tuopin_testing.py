@@ -60,7 +60,9 @@ def start_gateway(gateway, d, *flags):
 
 
 class TestDatabase:
-    """A fresh database on the test MariaDB (TUOPIN_TEST_DSN), dropped by drop()."""
+    """A fresh database on the test MariaDB (TUOPIN_TEST_DSN), dropped by drop(). The
+    server's administrator is the OS user's socket-authenticated account
+    (deploy/local/mariadb.sh): no password, and only over the unix socket."""
 
     def __init__(self, prefix="py", server_dsn=None):
         import secrets
@@ -68,15 +70,25 @@ class TestDatabase:
         dsn = urllib.parse.urlparse(server_dsn or os.environ["TUOPIN_TEST_DSN"])
         self.socket = urllib.parse.parse_qs(dsn.query)["socket"][0]
         self.port = dsn.port
+        self.user = dsn.username or "root"
         self.name = f"{prefix}_{secrets.token_hex(6)}"
         self.sql(f"CREATE DATABASE {self.name}")
 
     def dsn(self, pool=8):
-        return f"mysql://root@127.0.0.1:{self.port}/{self.name}?socket={self.socket}&pool={pool}"
+        return f"mysql://{self.user}@127.0.0.1:{self.port}/{self.name}?socket={self.socket}&pool={pool}"
+
+    def dsn_file(self, directory, pool=8):
+        """The DSN in a file of mode 0600 in `directory`, for --db_dsn_file: DSNs stay off
+        command lines."""
+        path = os.path.join(directory, f"{self.name}.dsn")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.dsn(pool) + "\n")
+        return path
 
     def sql(self, statement):
         """Runs statements; returns the rows as lists of strings (tab-separated output)."""
-        out = subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "-N", "-B",
+        out = subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", f"-u{self.user}", "-N", "-B",
                               "-e", statement], check=True, capture_output=True, text=True).stdout
         return [line.split("\t") for line in out.splitlines()]
 
@@ -87,14 +99,27 @@ class TestDatabase:
         self.sql(f"DROP DATABASE IF EXISTS {self.name}")
 
 
-def principal_metadata(cv1, internal_key, subject, roles, regions, ttl=600):
-    """The principal headers the gateway sends a service, signed with the internal key."""
+def error_reason(e):
+    """The ErrorInfo reason of an RpcError."""
+    from google.rpc import error_details_pb2, status_pb2
+    for key, value in e.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            for d in status_pb2.Status.FromString(value).details:
+                if d.type_url.endswith("google.rpc.ErrorInfo"):
+                    return error_details_pb2.ErrorInfo.FromString(d.value).reason
+    return ""
+
+
+def principal_metadata(cv1, internal_key, method, subject, roles, regions, ttl=600):
+    """The principal headers the gateway sends a service for a call of `method`
+    ("/pkg.Service/Method"), signed with the internal key for that method only."""
     principal = cv1.Principal(subject=subject, roles=[getattr(cv1, "ROLE_" + r.upper()) for r in roles],
                               region_scopes=list(regions))
     principal.expires_at.FromSeconds(int(time.time()) + ttl)
     raw = principal.SerializeToString()
+    signed = b"tuopin principal\n" + method.encode() + b"\n" + raw
     return (("x-tuopin-principal-bin", raw),
-            ("x-tuopin-principal-sig-bin", hmac.new(internal_key, raw, hashlib.sha256).digest()))
+            ("x-tuopin-principal-sig-bin", hmac.new(internal_key, signed, hashlib.sha256).digest()))
 
 
 class PrivateMariaDB:
@@ -174,7 +199,8 @@ class Suite:
                 self.dbs[s] = TestDatabase(s[:5], server_dsn)
                 extra = [f"--signing_key_file={d}/checkpoint.pem", "--checkpoint_interval=200ms"] \
                     if s == "accountability" else []
-                ports[s] = self._start(s, f"{build}/services/{s}/tuopin-{s}", f"--db_dsn={self.dbs[s].dsn()}",
+                ports[s] = self._start(s, f"{build}/services/{s}/tuopin-{s}",
+                                       f"--db_dsn_file={self.dbs[s].dsn_file(d)}",
                                        f"--service_token_file={self._service_token(s)}", *common, *extra)
             ports["auditquery"] = self._start("auditquery", f"{build}/services/auditquery/tuopin-auditquery",
                                               f"--service_token_file={self._service_token('auditquery')}",

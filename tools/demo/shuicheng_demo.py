@@ -382,11 +382,25 @@ def load(api, size="demo", seed=2018, times=1, today=None):
     payee = account("PAYEE-CONTRACTORS", "PAYEE", "Contractors and suppliers", "520221")
     amounts = [rng.randint(20, 120) * 10_000_00 for _ in project_plan]  # 200,000-1,200,000 yuan
     total = sum(amounts)
-    transfers = []
+    # Money enters the ledger only from those entitled to issue it (funds.proto): the
+    # centre's, the province's, the city's and the counterpart's money comes from above (an
+    # admin, as the province would); the county's finance officer appropriates only the
+    # county's own budget.
+    appropriations = {"admin": [], "finance_officer": []}
     for (lvl, _, share), src in zip(SOURCES, sources):
-        transfers.append(fv1.Transfer(id=f"{rid('tr', 'approp', lvl)}", debit_account_id=src,
-                                      credit_account_id=county_pool, amount_fen=total * share // 100 + 100_000_00,
-                                      kind=fv1.TRANSFER_KIND_APPROPRIATION, memo=f"{lvl.lower()} appropriation"))
+        appropriations["finance_officer" if lvl == "COUNTY" else "admin"].append(fv1.Transfer(
+            id=f"{rid('tr', 'approp', lvl)}", debit_account_id=src, credit_account_id=county_pool,
+            amount_fen=total * share // 100 + 100_000_00, kind=fv1.TRANSFER_KIND_APPROPRIATION,
+            memo=f"{lvl.lower()} appropriation"))
+    for role, batch in appropriations.items():
+        resp = api.call(F, "CreateTransfers", fv1.CreateTransfersRequest(request_id=rid("approp-batch", role),
+                                                                         transfers=batch),
+                        fv1.CreateTransfersResponse, role=role, shard=0)
+        bad = [fv1.TransferResult.Name(r) for r in resp.results
+               if r not in (fv1.TRANSFER_RESULT_OK, fv1.TRANSFER_RESULT_EXISTS)]
+        if bad:
+            raise RuntimeError(f"appropriations by {role}: {bad[:3]}")
+    transfers = []
     by_town = {}
     for (v, *_), amt in zip(project_plan, amounts):
         by_town[v[:9]] = by_town.get(v[:9], 0) + amt
@@ -406,15 +420,18 @@ def load(api, size="demo", seed=2018, times=1, today=None):
         transfers.append(fv1.Transfer(id=rid("tr", "pay", v, s), debit_account_id=pid, credit_account_id=payee,
                                       amount_fen=paid, kind=fv1.TRANSFER_KIND_DISBURSEMENT, memo="contractor payment"))
     batches = [transfers[i:i + 100] for i in range(0, len(transfers), 100)]
-    # In order: a project is paid only after its money arrived.
+    # In order: a project is paid only after its money arrived. (Request ids other than the
+    # "batch" ones of loaders that appropriated in the first batch: reloading a database
+    # they filled answers EXISTS per transfer instead of refusing a reused request id.)
     for b, batch in enumerate(batches):
-        resp = api.call(F, "CreateTransfers", fv1.CreateTransfersRequest(request_id=rid("batch", b), transfers=batch),
+        resp = api.call(F, "CreateTransfers", fv1.CreateTransfersRequest(request_id=rid("alloc-batch", b),
+                                                                         transfers=batch),
                         fv1.CreateTransfersResponse, role="finance_officer", shard=0)
         bad = [fv1.TransferResult.Name(r) for r in resp.results
                if r not in (fv1.TRANSFER_RESULT_OK, fv1.TRANSFER_RESULT_EXISTS)]
         if bad:
             raise RuntimeError(f"transfer batch {b}: {bad[:3]}")
-    sys.stderr.write(f"  {'transfers':<28} {len(transfers)} in {len(batches)} batches\n")
+    sys.stderr.write(f"  {'transfers':<28} {len(transfers) + len(SOURCES)} in {len(batches) + 2} batches\n")
     summary.update(projects=len(project_ids), idle_projects=idle, project_account_id=project_ids[0] if project_ids
                    else "", county_pool_id=county_pool)
 

@@ -8,6 +8,7 @@
 #include "common/crypto.h"
 #include "common/handler.h"
 #include "common/migrate.h"
+#include "common/outbox.h"
 #include "common/validate.h"
 #include "gtest/gtest.h"
 #include "services/accountability/audit_log_service.h"
@@ -417,9 +418,13 @@ TEST_F(AuditLogTest, TheLeafCarriesTheLogsOwnReceiptTime) {
       "events[0].logged_at");
   req.mutable_events(0)->clear_logged_at();
   *req.mutable_events(0)->mutable_occurred_at() = common::ToTimestamp(absl::Now() + absl::Hours(2));
-  EXPECT_EQ(
-      testing::ViolatedField(stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp)),
-      "events[0].occurred_at");
+  // A clock error is not the event's fault: UNAVAILABLE, which relays retry rather than
+  // setting the event aside as a dead letter.
+  grpc::Status skewed = stub_->AppendEvents(ContextAs(service_principal_).get(), req, &resp);
+  EXPECT_EQ(skewed.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(common::ReasonOf(skewed), "CLOCK_SKEW");
+  EXPECT_FALSE(common::IsRefusal(common::FromGrpcStatus(skewed)));
+  EXPECT_EQ(*store_.TreeSize(), 1);
 }
 
 // Every rule of the event contract is the log's too: what a service could not have

@@ -3,6 +3,8 @@
 // recomputed here from the published algorithm), visits, findings, rectification orders
 // that create tasks in task tracking, actions, bad input and region scope.
 
+#include <cppconn/resultset.h>
+
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
@@ -207,7 +209,7 @@ class RecordsTest : public ::testing::Test {
     auto* in = req.mutable_inspection();
     in->set_kind(v1::INSPECTION_KIND_RANDOM_HOUSEHOLD_SURVEY);
     in->set_group_name("Investigation group 3");
-    in->add_leader_cadre_ids("leader-wang");
+    in->add_leader_cadre_ids(cadre_.id());
     in->add_target_region_codes("520221104");
     *in->mutable_start_date() = common::ToDate(absl::CivilDay(2018, 8, 21));
     *in->mutable_end_date() = common::ToDate(absl::CivilDay(2018, 9, 3));
@@ -382,7 +384,26 @@ TEST_F(RecordsTest, CommitRevealSampleIsFrozenAndReproducible) {
     EXPECT_TRUE(stub_->RecordVisit(ContextAs(inspector_).get(), req, &out).ok());
     return out;
   };
-  EXPECT_FALSE(visit(sample.household_ids(0)).outside_sample());
+  v1::Visit first = visit(sample.household_ids(0));
+  EXPECT_FALSE(first.outside_sample());
+  // The visit and its household are tagged with the village in the audit event, so only
+  // that region's auditors read them (they were untagged: readable by any auditor).
+  EXPECT_EQ(first.region_code(), kVillage);
+  std::string event_bytes;
+  ASSERT_TRUE(common::WithConnection(*apool_, [&](common::DbSession& s) {
+                auto rs = common::Query(s, "SELECT event FROM outbox WHERE event LIKE ?")
+                              .Arg(absl::StrCat("%", first.id(), "%"))
+                              .Rows();
+                if (rs->next()) event_bytes = rs->getString(1).asStdString();
+                return absl::OkStatus();
+              }).ok());
+  tuopin::common::v1::AuditEvent visit_event;
+  ASSERT_TRUE(visit_event.ParseFromString(event_bytes));
+  for (const auto& e : visit_event.entities()) {
+    if (e.type() == "visit" || e.type() == "household") {
+      EXPECT_EQ(e.region_code(), kVillage);
+    }
+  }
   std::string outsider;
   for (const auto& h : population) {
     if (std::find(sample.household_ids().begin(), sample.household_ids().end(), h) ==
@@ -417,8 +438,12 @@ TEST_F(RecordsTest, FindingsValidateAndStayInScope) {
             "finding.region_code");
   *bad.mutable_finding() = f;
   bad.mutable_finding()->mutable_subject()->set_cadre_id("ghost");
-  EXPECT_EQ(ViolatedField(stub_->CreateFinding(ContextAs(inspector_).get(), bad, &out)),
+  // A cadre that does not exist: the operator is told which field; anyone else is refused
+  // as for another county's cadre (issue 18).
+  EXPECT_EQ(ViolatedField(stub_->CreateFinding(ContextAs(admin_).get(), bad, &out)),
             "finding.subject.cadre_id");
+  EXPECT_EQ(stub_->CreateFinding(ContextAs(inspector_).get(), bad, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   *bad.mutable_finding() = f;
   bad.mutable_finding()->clear_subject();
   EXPECT_EQ(ViolatedField(stub_->CreateFinding(ContextAs(inspector_).get(), bad, &out)),
@@ -538,12 +563,16 @@ TEST_F(RecordsTest, RectificationCreatesTasksAndFollowsItsStates) {
 
   issue.set_request_id(NextId());
   issue.set_campaign_id("no-such-campaign");
-  EXPECT_EQ(ViolatedField(stub_->IssueRectificationOrder(ContextAs(inspector_).get(), issue, &out)),
+  EXPECT_EQ(ViolatedField(stub_->IssueRectificationOrder(ContextAs(admin_).get(), issue, &out)),
             "campaign_id");
+  EXPECT_EQ(stub_->IssueRectificationOrder(ContextAs(inspector_).get(), issue, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   issue.set_campaign_id(campaign_.id());
   issue.add_finding_ids("ghost-finding");
-  EXPECT_EQ(ViolatedField(stub_->IssueRectificationOrder(ContextAs(inspector_).get(), issue, &out)),
+  EXPECT_EQ(ViolatedField(stub_->IssueRectificationOrder(ContextAs(admin_).get(), issue, &out)),
             "finding_ids");
+  EXPECT_EQ(stub_->IssueRectificationOrder(ContextAs(inspector_).get(), issue, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 // Issue 17, point 8: only the accountability service links a task to an order. A county
@@ -570,13 +599,17 @@ TEST_F(RecordsTest, OnlyAccountabilityLinksTasksToOrders) {
   t->set_rectification_order_id(order.id());
   tv1::Task out;
   for (const common::Principal& p :
-       {MakePrincipal("official-7", {ROLE_COUNTY_OFFICIAL}, {"520221"}), admin_,
-        MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"})}) {
+       {MakePrincipal("official-7", {ROLE_COUNTY_OFFICIAL}, {"520221"}), admin_}) {
     grpc::Status st = task_stub_->CreateTask(ContextAs(p).get(), forged, &out);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << p.subject();
     EXPECT_EQ(ViolatedField(st), "task.rectification_order_id") << p.subject();
     EXPECT_EQ(common::ReasonOf(st), "RECTIFICATION_LINK_RESERVED") << p.subject();
   }
+  // Another service may not create tasks at all (the contract names accountability only).
+  grpc::Status other_service = task_stub_->CreateTask(
+      ContextAs(MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"})).get(),
+      forged, &out);
+  EXPECT_EQ(common::ReasonOf(other_service), "SERVICE_NOT_ALLOWED");
   EXPECT_EQ(testing::QueryInt(*tpool_, "SELECT COUNT(*) FROM tasks"), 2);
   // Without the link, the same official creates the task.
   forged.mutable_task()->clear_rectification_order_id();
@@ -656,6 +689,150 @@ TEST_F(RecordsTest, RectificationIsTiedToItsTasks) {
   st = stub_->VerifyRectification(ContextAs(inspector_).get(), verify, &out);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(out.status(), v1::RECTIFICATION_STATUS_VERIFIED);
+}
+
+// Issue 18, point 1: every cadre, household and campaign a record names is checked against
+// the caller's scope (a cadre by its managing region), not only the record's region; point
+// 8: a missing one answers exactly as one of another county.
+TEST_F(RecordsTest, NamedCadresHouseholdsAndCampaignsAreInTheCallersScope) {
+  constexpr char kLiuzhiVillage[] = "520203100001";
+  pv1::ImportRegionsRequest import;
+  import.set_request_id("liuzhi");
+  for (auto [code, name] : std::vector<std::pair<const char*, const char*>>{
+           {"520203", "Liuzhi"}, {"520203100", "Pingzhai"}, {kLiuzhiVillage, "Yanjiao"}}) {
+    auto* r = import.add_regions();
+    r->set_code(code);
+    r->set_name(name);
+  }
+  pv1::ImportRegionsResponse ir;
+  ASSERT_TRUE(people_->ImportRegions(ContextAs(admin_).get(), import, &ir).ok());
+  pv1::CreateCadreRequest c;
+  c.set_request_id("liuzhi-cadre");
+  c.mutable_cadre()->set_employee_number("LZ-9");
+  c.mutable_cadre()->set_name("Liuzhi cadre");
+  c.mutable_cadre()->set_origin_level(pv1::ORIGIN_LEVEL_COUNTY);
+  c.mutable_cadre()->set_dispatching_unit("Liuzhi Special District Government");
+  c.mutable_cadre()->set_home_region_code("520203100");
+  c.mutable_cadre()->set_managing_region_code("520203");
+  pv1::Cadre liuzhi_cadre;
+  ASSERT_TRUE(people_->CreateCadre(ContextAs(admin_).get(), c, &liuzhi_cadre).ok());
+  pv1::CreateHouseholdRequest h;
+  h.set_request_id("liuzhi-household");
+  h.mutable_household()->set_village_code(kLiuzhiVillage);
+  h.mutable_household()->set_head_name("Wu Guiying");
+  h.mutable_household()->set_member_count(3);
+  h.mutable_household()->set_status(pv1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  pv1::Household liuzhi_household;
+  ASSERT_TRUE(people_->CreateHousehold(ContextAs(admin_).get(), h, &liuzhi_household).ok());
+  tv1::CreateCampaignRequest camp;
+  camp.set_request_id("liuzhi-campaign");
+  camp.mutable_campaign()->set_region_code("520203");
+  camp.mutable_campaign()->set_name("Liuzhi 450 days");
+  *camp.mutable_campaign()->mutable_start_date() = common::ToDate(absl::CivilDay(2018, 4, 1));
+  tv1::Campaign liuzhi_campaign;
+  ASSERT_TRUE(task_stub_->CreateCampaign(ContextAs(admin_).get(), camp, &liuzhi_campaign).ok());
+
+  auto same_refusal = [](const grpc::Status& other, const std::string& other_id,
+                         const grpc::Status& missing, const std::string& missing_id) {
+    EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other.error_message();
+    EXPECT_EQ(missing.error_code(), other.error_code()) << missing.error_message();
+    std::string a = other.error_message(), b = missing.error_message();
+    ASSERT_NE(a.find(other_id), std::string::npos) << a;
+    ASSERT_NE(b.find(missing_id), std::string::npos) << b;
+    a.replace(a.find(other_id), other_id.size(), "<id>");
+    b.replace(b.find(missing_id), missing_id.size(), "<id>");
+    EXPECT_EQ(a, b);
+  };
+  // Shuicheng's inspector, on Shuicheng's own records.
+  const common::Principal county = MakePrincipal("inspector-sc", {ROLE_INSPECTOR}, {"520221"});
+  int64_t records_before = testing::QueryInt(*apool_, "SELECT COUNT(*) FROM outbox");
+  auto inspect = [&](const std::string& leader) {
+    v1::CreateInspectionRequest req;
+    req.set_request_id(NextId());
+    auto* in = req.mutable_inspection();
+    in->set_kind(v1::INSPECTION_KIND_UNANNOUNCED_VISIT);
+    in->set_group_name("Investigation group 4");
+    in->add_leader_cadre_ids(leader);
+    in->add_target_region_codes("520221104");
+    *in->mutable_start_date() = common::ToDate(absl::CivilDay(2018, 8, 21));
+    *in->mutable_end_date() = common::ToDate(absl::CivilDay(2018, 9, 3));
+    in->set_seed_commitment(common::HexEncode(common::Sha256("seed-of-group-4")));
+    v1::Inspection out;
+    return stub_->CreateInspection(ContextAs(county).get(), req, &out);
+  };
+  same_refusal(inspect(liuzhi_cadre.id()), liuzhi_cadre.id(), inspect("no-such-cadre"),
+               "no-such-cadre");
+  v1::Inspection in = Inspect("seed-scope-0123456789", 0);
+  auto visit = [&](const std::string& household) {
+    v1::RecordVisitRequest req;
+    req.set_request_id(NextId());
+    req.set_inspection_id(in.id());
+    req.set_household_id(household);
+    req.set_observations("Nobody home.");
+    *req.mutable_visit_time() = common::ToTimestamp(
+        absl::FromCivil(absl::CivilSecond(2018, 8, 25, 3, 0, 0), absl::UTCTimeZone()));
+    v1::Visit out;
+    return stub_->RecordVisit(ContextAs(county).get(), req, &out);
+  };
+  same_refusal(visit(liuzhi_household.id()), liuzhi_household.id(), visit("no-such-household"),
+               "no-such-household");
+  auto find = [&](const std::string& subject) {
+    v1::CreateFindingRequest req;
+    req.set_request_id(NextId());
+    auto* f = req.mutable_finding();
+    f->set_inspection_id(in.id());
+    f->set_category(v1::FINDING_CATEGORY_ABSENCE_FROM_POST);
+    f->set_sector(tuopin::common::v1::SECTOR_HOUSING_SAFETY);
+    f->set_region_code(kVillage);
+    f->mutable_subject()->set_cadre_id(subject);
+    f->set_severity(v1::SEVERITY_MODERATE);
+    f->set_description("The first secretary was not in the village on three visits.");
+    v1::Finding out;
+    return stub_->CreateFinding(ContextAs(county).get(), req, &out);
+  };
+  same_refusal(find(liuzhi_cadre.id()), liuzhi_cadre.id(), find("no-such-cadre"), "no-such-cadre");
+  v1::Finding finding = Find(in.id(), v1::FINDING_CATEGORY_SECTOR_LAGGING);
+  auto issue = [&](const std::string& responsible, const std::string& campaign) {
+    v1::IssueRectificationOrderRequest req;
+    req.set_request_id(NextId());
+    req.add_finding_ids(finding.id());
+    req.mutable_responsible()->set_cadre_id(responsible);
+    *req.mutable_deadline() = common::ToDate(absl::CivilDay(2018, 10, 31));
+    req.set_campaign_id(campaign);
+    v1::RectificationOrder out;
+    return stub_->IssueRectificationOrder(ContextAs(county).get(), req, &out);
+  };
+  same_refusal(issue(liuzhi_cadre.id(), campaign_.id()), liuzhi_cadre.id(),
+               issue("no-such-cadre", campaign_.id()), "no-such-cadre");
+  same_refusal(issue(cadre_.id(), liuzhi_campaign.id()), liuzhi_campaign.id(),
+               issue(cadre_.id(), "no-such-campaign"), "no-such-campaign");
+  auto act = [&](const std::string& subject) {
+    v1::RecordAccountabilityActionRequest req;
+    req.set_request_id(NextId());
+    auto* a = req.mutable_action();
+    a->mutable_subject()->set_cadre_id(subject);
+    a->set_kind(v1::ACTION_KIND_WARNING);
+    a->add_finding_ids(finding.id());
+    a->set_decided_by("Shuicheng County Commission for Discipline Inspection");
+    *a->mutable_decision_date() = common::ToDate(absl::CivilDay(2018, 9, 5));
+    v1::AccountabilityAction out;
+    return stub_->RecordAccountabilityAction(ContextAs(county).get(), req, &out);
+  };
+  same_refusal(act(liuzhi_cadre.id()), liuzhi_cadre.id(), act("no-such-cadre"), "no-such-cadre");
+  // Nothing refused was recorded: only the inspection and finding made by Inspect/Find.
+  EXPECT_EQ(testing::QueryInt(*apool_, "SELECT COUNT(*) FROM outbox"), records_before + 2);
+  EXPECT_EQ(testing::QueryInt(*tpool_, "SELECT COUNT(*) FROM tasks"), 0);
+  // The county's own objects pass.
+  grpc::Status own = issue(cadre_.id(), campaign_.id());
+  EXPECT_TRUE(own.ok()) << own.error_message();
+  // Reading another county's inspection or order is no oracle either.
+  v1::GetInspectionRequest get;
+  get.set_id(in.id());
+  v1::Inspection read;
+  grpc::Status theirs = stub_->GetInspection(ContextAs(other_inspector_).get(), get, &read);
+  get.set_id("no-such-inspection");
+  same_refusal(theirs, in.id(), stub_->GetInspection(ContextAs(other_inspector_).get(), get, &read),
+               "no-such-inspection");
 }
 
 TEST_F(RecordsTest, ActionsRestOnFindings) {

@@ -1,7 +1,8 @@
 // FundsService through a real gRPC server and a real MariaDB: accounts, a pool hammered
 // by 16 concurrent clients, linked chains, two-phase transfers and expiry, four eyes on
-// posting (creator refused, a second officer posts, who did what recorded), idempotent
-// replays, lineage across three levels, reports, immutability, bad input and scope.
+// posting (creator refused, a second officer posts, who did what recorded), who may issue
+// money (source levels by role), idempotent replays, lineage across three levels, reports,
+// immutability, bad input and scope.
 
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit_event.h"
 #include "common/handler.h"
 #include "common/migrate.h"
 #include "google/protobuf/util/time_util.h"
@@ -34,6 +36,7 @@ using testing::MakePrincipal;
 using testing::ViolatedField;
 using tuopin::common::v1::ROLE_ADMIN;
 using tuopin::common::v1::ROLE_AUDITOR;
+using tuopin::common::v1::ROLE_COUNTY_OFFICIAL;
 using tuopin::common::v1::ROLE_FINANCE_OFFICER;
 
 constexpr char kVillage[] = "520221104001";
@@ -74,7 +77,10 @@ class FundsTest : public ::testing::Test {
     a->set_source_level(level);
     a->set_sector(sector);
     v1::Account out;
-    grpc::Status st = stub_->CreateAccount(ContextAs(finance_).get(), req, &out);
+    // Sources come from above (an admin may create every level); the rule on who issues
+    // money has its own test, OnlyEntitledRolesIssueMoney.
+    grpc::Status st = stub_->CreateAccount(
+        ContextAs(kind == v1::ACCOUNT_KIND_SOURCE ? admin_ : finance_).get(), req, &out);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return out.id();
   }
@@ -150,6 +156,8 @@ class FundsTest : public ::testing::Test {
   const common::Principal finance_ =
       MakePrincipal("finance-shuicheng", {ROLE_FINANCE_OFFICER}, {"520221"});
   const common::Principal auditor_ = MakePrincipal("auditor-1", {ROLE_AUDITOR}, {"52"});
+  // The province's treasury: issues central, provincial, municipal and aid money.
+  const common::Principal admin_ = MakePrincipal("admin-province", {ROLE_ADMIN}, {"*"});
   const common::Principal other_county_ =
       MakePrincipal("finance-liuzhi", {ROLE_FINANCE_OFFICER}, {"520203"});
   // A second finance officer of the same county: the four eyes that post a pending
@@ -283,7 +291,7 @@ TEST_F(FundsTest, SixteenClientsCannotOverdrawOnePool) {
 }
 
 TEST_F(FundsTest, LinkedChainVoidsAsOne) {
-  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_PROVINCIAL);
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
   std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
   std::string project =
       Account("PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage, v1::SOURCE_LEVEL_UNSPECIFIED,
@@ -311,7 +319,7 @@ TEST_F(FundsTest, LinkedChainVoidsAsOne) {
 }
 
 TEST_F(FundsTest, TwoPhasePostVoidAndExpiry) {
-  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_MUNICIPAL);
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
   std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
   std::string project =
       Account("PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage, v1::SOURCE_LEVEL_UNSPECIFIED,
@@ -478,7 +486,7 @@ TEST_F(FundsTest, FourEyesOnPendingTransfers) {
 }
 
 TEST_F(FundsTest, ReplaysAndTransferIdsAreIdempotent) {
-  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
   std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
   v1::CreateTransfersResponse first, replay, again;
   ASSERT_TRUE(
@@ -504,7 +512,7 @@ TEST_F(FundsTest, ReplaysAndTransferIdsAreIdempotent) {
 // memo holds (quotes, backslashes, SQL, any UTF-8) is stored and read back byte for byte,
 // and a pending transfer keeps its deadline.
 TEST_F(FundsTest, MemosAndDeadlinesSurviveTheBatchInsertExactly) {
-  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
   std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
   const std::vector<std::string> memos = {
       "",
@@ -569,6 +577,7 @@ TEST_F(FundsTest, TraceReportsAndNoticesOnAThreeLevelFlow) {
                               v1::SOURCE_LEVEL_UNSPECIFIED, tuopin::common::v1::SECTOR_RURAL_ROADS);
   std::string contractor = Account("PAYEE-1", v1::ACCOUNT_KIND_PAYEE, kVillage);
   v1::CreateTransfersResponse r;
+  // Central, provincial and aid money: appropriated by the treasury above.
   ASSERT_TRUE(Send({T("t1", central, county, 6000, v1::TRANSFER_KIND_APPROPRIATION),
                     T("t2", province, county, 4000, v1::TRANSFER_KIND_APPROPRIATION),
                     T("t3", county, town, 5000, v1::TRANSFER_KIND_ALLOCATION),
@@ -576,7 +585,7 @@ TEST_F(FundsTest, TraceReportsAndNoticesOnAThreeLevelFlow) {
                     T("t5", town, water, 3000, v1::TRANSFER_KIND_ALLOCATION),
                     T("t6", county, roads, 2000, v1::TRANSFER_KIND_ALLOCATION),
                     T("t7", water, contractor, 1200, v1::TRANSFER_KIND_DISBURSEMENT)},
-                   &r)
+                   &r, &admin_)
                   .ok());
   for (auto res : r.results()) ASSERT_EQ(res, v1::TRANSFER_RESULT_OK);
 
@@ -682,7 +691,7 @@ TEST_F(FundsTest, TraceReportsAndNoticesOnAThreeLevelFlow) {
 }
 
 TEST_F(FundsTest, TransfersAreImmutableInTheDatabase) {
-  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_CENTRAL);
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
   std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
   v1::CreateTransfersResponse r;
   ASSERT_TRUE(Send({T("keep", src, pool, 100, v1::TRANSFER_KIND_APPROPRIATION)}, &r).ok());
@@ -696,6 +705,94 @@ TEST_F(FundsTest, TransfersAreImmutableInTheDatabase) {
     EXPECT_NE(st.message().find("transfers are"), std::string::npos) << st;
   }
   EXPECT_EQ(Scalar("SELECT amount FROM transfers WHERE id = 'keep'"), 100);
+}
+
+// Who issues money (funds.proto, CreateAccount): admins every source level, a finance
+// officer only its county's own budget, a county official none. Appropriating out of a
+// source, and posting a pending appropriation, need the same entitlement. A refusal writes
+// nothing; a source out of the caller's scope still answers OUT_OF_SCOPE, so its level
+// does not leak.
+TEST_F(FundsTest, OnlyEntitledRolesIssueMoney) {
+  const common::Principal official =
+      MakePrincipal("official-shuicheng", {ROLE_COUNTY_OFFICIAL}, {"520221"});
+  const common::Principal second_admin = MakePrincipal("admin-province-2", {ROLE_ADMIN}, {"*"});
+  auto create_source = [&](const common::Principal& as, const std::string& code,
+                           v1::SourceLevel level, std::string* id = nullptr) {
+    v1::CreateAccountRequest req;
+    req.set_request_id(NextId());
+    auto* a = req.mutable_account();
+    a->set_code(code);
+    a->set_kind(v1::ACCOUNT_KIND_SOURCE);
+    a->set_name(code);
+    a->set_region_code("520221");
+    a->set_source_level(level);
+    v1::Account out;
+    grpc::Status st = stub_->CreateAccount(ContextAs(as).get(), req, &out);
+    if (id != nullptr) *id = out.id();
+    return st;
+  };
+  for (auto level : {v1::SOURCE_LEVEL_CENTRAL, v1::SOURCE_LEVEL_PROVINCIAL,
+                     v1::SOURCE_LEVEL_MUNICIPAL, v1::SOURCE_LEVEL_COUNTERPART_AID}) {
+    grpc::Status st = create_source(finance_, absl::StrCat("FORGED-", level), level);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << level;
+    EXPECT_EQ(common::ReasonOf(st), "SOURCE_LEVEL_NOT_ALLOWED") << level;
+  }
+  EXPECT_EQ(common::ReasonOf(create_source(official, "OFFICIAL-BUDGET", v1::SOURCE_LEVEL_COUNTY)),
+            "SOURCE_LEVEL_NOT_ALLOWED");
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM accounts"), 0);
+
+  std::string county_budget, central;
+  ASSERT_TRUE(create_source(finance_, "SRC-COUNTY", v1::SOURCE_LEVEL_COUNTY, &county_budget).ok());
+  ASSERT_TRUE(create_source(admin_, "SRC-CENTRAL", v1::SOURCE_LEVEL_CENTRAL, &central).ok());
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+
+  // The centre's money out of a source the admin made in the county: refused whole, even
+  // beside an appropriation the officer may make.
+  v1::CreateTransfersResponse r;
+  grpc::Status st = Send({T("own", county_budget, pool, 100, v1::TRANSFER_KIND_APPROPRIATION),
+                          T("forged", central, pool, 1'000'000, v1::TRANSFER_KIND_APPROPRIATION)},
+                         &r);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(common::ReasonOf(st), "SOURCE_LEVEL_NOT_ALLOWED");
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM transfers"), 0);
+  EXPECT_EQ(Get(pool).credits_posted_fen(), 0);
+  EXPECT_EQ(common::ReasonOf(Send({T("forged", central, pool, 5, v1::TRANSFER_KIND_APPROPRIATION)},
+                                  &r, &official)),
+            "SOURCE_LEVEL_NOT_ALLOWED");
+
+  // The county's own budget by its officer; the centre's by the admin.
+  ASSERT_TRUE(Send({T("own", county_budget, pool, 100, v1::TRANSFER_KIND_APPROPRIATION)}, &r).ok());
+  EXPECT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+  ASSERT_TRUE(
+      Send({T("central", central, pool, 1000, v1::TRANSFER_KIND_APPROPRIATION)}, &r, &admin_).ok());
+  EXPECT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+
+  // A pending appropriation of central money: the officer, though a second person, cannot
+  // post it; a second admin can.
+  ASSERT_TRUE(
+      Send({T("central-pending", central, pool, 500, v1::TRANSFER_KIND_APPROPRIATION, false, 3600)},
+           &r, &admin_)
+          .ok());
+  ASSERT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+  v1::PostPendingTransferRequest post;
+  post.set_request_id(NextId());
+  post.set_transfer_id("central-pending");
+  v1::Transfer t;
+  st = stub_->PostPendingTransfer(ContextAs(finance_).get(), post, &t);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(common::ReasonOf(st), "SOURCE_LEVEL_NOT_ALLOWED");
+  EXPECT_EQ(Get(pool).credits_pending_fen(), 500);
+  EXPECT_EQ(Get(pool).credits_posted_fen(), 1100);
+  post.set_request_id(NextId());
+  st = stub_->PostPendingTransfer(ContextAs(second_admin).get(), post, &t);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(Get(pool).credits_posted_fen(), 1600);
+
+  // Another county's officer: out of scope, as for any account; nothing about the level.
+  ASSERT_TRUE(
+      Send({T("x", central, pool, 5, v1::TRANSFER_KIND_APPROPRIATION)}, &r, &other_county_).ok());
+  EXPECT_EQ(r.results(0), v1::TRANSFER_RESULT_OUT_OF_SCOPE);
+  ExpectLedgerConsistent();
 }
 
 TEST_F(FundsTest, BadTransfersAndScope) {
@@ -735,6 +832,88 @@ TEST_F(FundsTest, BadTransfersAndScope) {
   EXPECT_EQ(
       Send({T("a", src, pool, 5, v1::TRANSFER_KIND_APPROPRIATION)}, &r, &auditor_).error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// Attack: a lineage of any width made TraceFunds do unbounded work (and one account read
+// per edge). A trace stops at 2000 edges and says so.
+TEST_F(FundsTest, ATraceIsBoundedAndSaysWhenItWasCut) {
+  auto create = [&](const std::string& code, v1::AccountKind kind, v1::SourceLevel level) {
+    v1::CreateAccountRequest req;
+    req.set_request_id(NextId());
+    auto* a = req.mutable_account();
+    a->set_code(code);
+    a->set_kind(kind);
+    a->set_name(code);
+    a->set_region_code("520221");
+    a->set_source_level(level);
+    v1::Account out;
+    grpc::Status st = stub_->CreateAccount(ContextAs(admin_).get(), req, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out.id();
+  };
+  std::string pool = create("WIDE-POOL", v1::ACCOUNT_KIND_POOL, v1::SOURCE_LEVEL_UNSPECIFIED);
+  constexpr int kSources = 2001;
+  std::vector<v1::Transfer> batch;
+  for (int i = 0; i < kSources; ++i) {
+    std::string src =
+        create(absl::StrCat("WIDE-SRC-", i), v1::ACCOUNT_KIND_SOURCE, v1::SOURCE_LEVEL_COUNTY);
+    batch.push_back(T(absl::StrCat("wide-", i), src, pool, 1, v1::TRANSFER_KIND_APPROPRIATION));
+    if (batch.size() == 1000 || i == kSources - 1) {
+      v1::CreateTransfersResponse out;
+      grpc::Status st = Send(batch, &out, &admin_);
+      ASSERT_TRUE(st.ok()) << st.error_message();
+      batch.clear();
+    }
+  }
+  v1::TraceFundsRequest req;
+  req.set_account_id(pool);
+  v1::FundTrace trace;
+  ASSERT_TRUE(stub_->TraceFunds(ContextAs(auditor_).get(), req, &trace).ok());
+  EXPECT_TRUE(trace.truncated());
+  EXPECT_EQ(trace.edges_size(), 2000);
+  // A lineage within the bound is whole.
+  std::string small = create("SMALL-POOL", v1::ACCOUNT_KIND_POOL, v1::SOURCE_LEVEL_UNSPECIFIED);
+  std::string source = create("SMALL-SRC", v1::ACCOUNT_KIND_SOURCE, v1::SOURCE_LEVEL_COUNTY);
+  v1::CreateTransfersResponse out;
+  ASSERT_TRUE(
+      Send({T("small-1", source, small, 5, v1::TRANSFER_KIND_APPROPRIATION)}, &out, &admin_).ok());
+  req.set_account_id(small);
+  ASSERT_TRUE(stub_->TraceFunds(ContextAs(auditor_).get(), req, &trace).ok());
+  EXPECT_FALSE(trace.truncated());
+  ASSERT_EQ(trace.edges_size(), 1);
+  EXPECT_EQ(trace.edges(0).from_account_id(), source);
+}
+
+// Attack: a pending transfer whose id takes all 64 characters expired into an event whose
+// request id ("expire-" + id) the log refused. Every event of the outbox is loggable.
+TEST_F(FundsTest, TheExpiryOfTheLongestTransferIdIsLoggable) {
+  std::string src = Account("LONG-SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
+  std::string pool = Account("LONG-POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  v1::CreateTransfersResponse r;
+  ASSERT_TRUE(Send({T("long-fund", src, pool, 100, v1::TRANSFER_KIND_APPROPRIATION)}, &r).ok());
+  std::string project = Account("LONG-PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage,
+                                v1::SOURCE_LEVEL_UNSPECIFIED, tuopin::common::v1::SECTOR_RURAL_ROADS);
+  std::string id(64, 'p');
+  ASSERT_TRUE(Send({T(id, pool, project, 10, v1::TRANSFER_KIND_ALLOCATION, false, 60)}, &r).ok());
+  ASSERT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+  clock_.Advance(absl::Minutes(2));
+  auto swept = logic_.SweepExpired(ids_);
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(*swept, 1);
+  int events = 0;
+  ASSERT_TRUE(common::WithConnection(*pool_, [&](common::DbSession& s) {
+                auto rs = common::Query(s, "SELECT event FROM outbox ORDER BY seq").Rows();
+                while (rs->next()) {
+                  tuopin::common::v1::AuditEvent e;
+                  EXPECT_TRUE(e.ParseFromString(rs->getString(1).asStdString()));
+                  common::FieldViolations v;
+                  common::ValidateAuditEvent("event", e, v);
+                  EXPECT_TRUE(v.empty()) << e.method() << ": " << v.ToStatus();
+                  ++events;
+                }
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_GE(events, 5);
 }
 
 }  // namespace

@@ -595,6 +595,96 @@ TEST_F(PersonnelTest, PairingRulesAndLimit) {
   EXPECT_EQ(listed.pairings_size(), 2);
 }
 
+// Issue 18, point 1: posting and pairing check the cadre's county as well as the village or
+// household; either side ends what was done, so the owning county can always recall its
+// cadre. Point 8: a missing cadre or posting answers exactly as another county's.
+TEST_F(PersonnelTest, AnotherCountysCadreIsPostedOnlyByWhoCoversBoth) {
+  v1::Cadre c = CreateCadre("X-1");  // managed by Shuicheng
+  v1::Household liuzhi_household;
+  ASSERT_TRUE(CreateHousehold(admin_, kLiuzhiVillage, "Yang", &liuzhi_household).ok());
+  const common::Principal prefecture =
+      MakePrincipal("official-liupanshui", {ROLE_COUNTY_OFFICIAL}, {"5202"});
+  auto post = [&](const common::Principal& as, const std::string& cadre, v1::Posting* out) {
+    v1::PostCadreRequest req;
+    req.set_request_id(NextId());
+    req.set_cadre_id(cadre);
+    req.set_village_code(kLiuzhiVillage);
+    req.set_role(v1::POSTING_ROLE_TEAM_MEMBER);
+    *req.mutable_start_date() = common::ToDate(absl::CivilDay(2018, 3, 1));
+    return stub_->PostCadre(ContextAs(as).get(), req, out);
+  };
+  auto same_refusal = [](const grpc::Status& other, const std::string& other_id,
+                         const grpc::Status& missing, const std::string& missing_id) {
+    EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other.error_message();
+    EXPECT_EQ(missing.error_code(), other.error_code()) << missing.error_message();
+    std::string a = other.error_message(), b = missing.error_message();
+    ASSERT_NE(a.find(other_id), std::string::npos) << a;
+    ASSERT_NE(b.find(missing_id), std::string::npos) << b;
+    a.replace(a.find(other_id), other_id.size(), "<id>");
+    b.replace(b.find(missing_id), missing_id.size(), "<id>");
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(common::ReasonOf(other), common::ReasonOf(missing));
+  };
+  v1::Posting posting;
+  grpc::Status theirs = post(liuzhi_official_, c.id(), &posting);
+  same_refusal(theirs, c.id(), post(liuzhi_official_, "no-such-cadre", &posting), "no-such-cadre");
+  EXPECT_NE(theirs.error_message().find("cadres/"), std::string::npos) << theirs.error_message();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM postings"), 0) << "Liuzhi posted Shuicheng's cadre";
+
+  // Someone over both counties posts; Shuicheng, the cadre's county, recalls the cadre
+  // from the Liuzhi village it cannot otherwise touch.
+  ASSERT_TRUE(post(prefecture, c.id(), &posting).ok());
+  auto end = [&](const common::Principal& as, const std::string& id) {
+    v1::EndPostingRequest req;
+    req.set_request_id(NextId());
+    req.set_posting_id(id);
+    req.set_reason("Recalled by the managing county");
+    *req.mutable_end_date() = common::ToDate(absl::CivilDay(2018, 9, 1));
+    v1::Posting out;
+    return stub_->EndPosting(ContextAs(as).get(), req, &out);
+  };
+  const common::Principal third =
+      MakePrincipal("official-other", {ROLE_COUNTY_OFFICIAL}, {"520201"});
+  same_refusal(end(third, posting.id()), posting.id(), end(third, "no-such-posting"),
+               "no-such-posting");
+  grpc::Status recalled = end(official_, posting.id());
+  EXPECT_TRUE(recalled.ok()) << recalled.error_message();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM postings WHERE active = 1"), 0);
+
+  // Pairings: the same two sides.
+  auto pair = [&](const common::Principal& as, const std::string& cadre, v1::Pairing* out) {
+    v1::PairCadreWithHouseholdRequest req;
+    req.set_request_id(NextId());
+    req.set_cadre_id(cadre);
+    req.set_household_id(liuzhi_household.id());
+    return stub_->PairCadreWithHousehold(ContextAs(as).get(), req, out);
+  };
+  v1::Pairing pairing;
+  same_refusal(pair(liuzhi_official_, c.id(), &pairing), c.id(),
+               pair(liuzhi_official_, "no-such-cadre", &pairing), "no-such-cadre");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM pairings"), 0);
+  ASSERT_TRUE(pair(prefecture, c.id(), &pairing).ok());
+  v1::UnpairCadreRequest unpair;
+  unpair.set_request_id(NextId());
+  unpair.set_pairing_id(pairing.id());
+  v1::Pairing ended;
+  grpc::Status unpaired = stub_->UnpairCadre(ContextAs(official_).get(), unpair, &ended);
+  EXPECT_TRUE(unpaired.ok()) << unpaired.error_message();
+  EXPECT_FALSE(ended.active());
+
+  // Reads: another county's household and a missing one look the same.
+  v1::GetHouseholdRequest get;
+  get.set_id(liuzhi_household.id());
+  v1::Household h;
+  grpc::Status other = stub_->GetHousehold(ContextAs(official_).get(), get, &h);
+  get.set_id("no-such-household");
+  same_refusal(other, liuzhi_household.id(),
+               stub_->GetHousehold(ContextAs(official_).get(), get, &h), "no-such-household");
+  // An operator (every region) is told it is missing.
+  EXPECT_EQ(stub_->GetHousehold(ContextAs(admin_).get(), get, &h).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(PersonnelTest, CheckInsAndAttendance) {
   v1::Cadre c = CreateCadre("K-1"), other = CreateCadre("K-2");
   v1::Posting p;

@@ -360,27 +360,33 @@ TEST_F(TasksTest, LifecycleVerifierRuleAndIndicatorHook) {
 TEST_F(TasksTest, TargetsAndAssigneesAreCheckedWithPersonnel) {
   std::string campaign = Campaign();
   v1::Task out;
-  auto bad = [&](std::function<void(v1::CreateTaskRequest&)> mutate) {
+  auto bad = [&](std::function<void(v1::CreateTaskRequest&)> mutate,
+                 const common::Principal* as = nullptr) {
     v1::CreateTaskRequest req =
         TaskRequest(campaign, SECTOR_RURAL_ROADS, kVillageA, absl::CivilDay(2018, 12, 1));
     mutate(req);
-    return stub_->CreateTask(ContextAs(official_).get(), req, &out);
+    return stub_->CreateTask(ContextAs(as != nullptr ? *as : official_).get(), req, &out);
   };
   EXPECT_EQ(ViolatedField(bad([](auto& r) { r.mutable_task()->set_village_code("520221104099"); })),
             "task.village_code");
-  EXPECT_EQ(
-      ViolatedField(bad([](auto& r) { r.mutable_task()->set_household_id("no-such-household"); })),
-      "task.household_id");
-  EXPECT_EQ(
-      ViolatedField(bad([](auto& r) { r.mutable_task()->set_assignee_cadre_id("no-such-cadre"); })),
-      "task.assignee_cadre_id");
+  // Ids that name nothing: an operator (every region) is told which; a county official is
+  // refused as for another county's object (issue 18; NamedObjectsAreInTheCallersScope).
+  auto no_household = [](auto& r) { r.mutable_task()->set_household_id("no-such-household"); };
+  auto no_cadre = [](auto& r) { r.mutable_task()->set_assignee_cadre_id("no-such-cadre"); };
+  auto no_campaign = [](auto& r) { r.mutable_task()->set_campaign_id("nope"); };
+  EXPECT_EQ(ViolatedField(bad(no_household, &admin_)), "task.household_id");
+  EXPECT_EQ(ViolatedField(bad(no_cadre, &admin_)), "task.assignee_cadre_id");
+  EXPECT_EQ(ViolatedField(bad(no_campaign, &admin_)), "task.campaign_id");
+  for (const auto& missing : {std::function<void(v1::CreateTaskRequest&)>(no_household),
+                              std::function<void(v1::CreateTaskRequest&)>(no_cadre),
+                              std::function<void(v1::CreateTaskRequest&)>(no_campaign)}) {
+    EXPECT_EQ(bad(missing).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
   EXPECT_EQ(ViolatedField(bad([&](auto& r) {
               r.mutable_task()->set_household_id(household_.id());
               r.mutable_task()->set_village_code(kVillageB);
             })),
             "task.village_code");
-  EXPECT_EQ(ViolatedField(bad([](auto& r) { r.mutable_task()->set_campaign_id("nope"); })),
-            "task.campaign_id");
   // Field limits.
   EXPECT_EQ(ViolatedField(bad([](auto& r) { r.mutable_task()->set_title(""); })), "task.title");
   EXPECT_EQ(ViolatedField(bad([](auto& r) {
@@ -403,6 +409,102 @@ TEST_F(TasksTest, TargetsAndAssigneesAreCheckedWithPersonnel) {
       TaskRequest(campaign, SECTOR_RURAL_ROADS, kVillageA, absl::CivilDay(2018, 12, 1));
   EXPECT_EQ(stub_->CreateTask(ContextAs(outsider_).get(), req, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// Issue 18, point 1: every cadre and household a task names is checked against the caller's
+// scope (a cadre by its managing region), not only the task's village; point 8: a missing
+// one answers exactly as one of another county.
+TEST_F(TasksTest, NamedObjectsAreInTheCallersScope) {
+  constexpr char kLiuzhiVillage[] = "520203100001";
+  pv1::ImportRegionsRequest import;
+  import.set_request_id("liuzhi");
+  for (auto [code, name] : std::vector<std::pair<const char*, const char*>>{
+           {"520203", "Liuzhi"}, {"520203100", "Pingzhai"}, {kLiuzhiVillage, "Yanjiao"}}) {
+    auto* r = import.add_regions();
+    r->set_code(code);
+    r->set_name(name);
+  }
+  pv1::ImportRegionsResponse ir;
+  ASSERT_TRUE(people_->ImportRegions(ContextAs(admin_).get(), import, &ir).ok());
+  pv1::CreateCadreRequest c;
+  c.set_request_id("liuzhi-cadre");
+  c.mutable_cadre()->set_employee_number("LZ-1");
+  c.mutable_cadre()->set_name("Liuzhi cadre");
+  c.mutable_cadre()->set_origin_level(pv1::ORIGIN_LEVEL_COUNTY);
+  c.mutable_cadre()->set_dispatching_unit("Liuzhi Special District Government");
+  c.mutable_cadre()->set_home_region_code("520203100");
+  c.mutable_cadre()->set_managing_region_code("520203");
+  pv1::Cadre liuzhi_cadre;
+  ASSERT_TRUE(people_->CreateCadre(ContextAs(admin_).get(), c, &liuzhi_cadre).ok());
+  pv1::CreateHouseholdRequest h;
+  h.set_request_id("liuzhi-household");
+  h.mutable_household()->set_village_code(kLiuzhiVillage);
+  h.mutable_household()->set_head_name("Wu Guiying");
+  h.mutable_household()->set_member_count(3);
+  h.mutable_household()->set_status(pv1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  pv1::Household liuzhi_household;
+  ASSERT_TRUE(people_->CreateHousehold(ContextAs(admin_).get(), h, &liuzhi_household).ok());
+
+  auto same_refusal = [](const grpc::Status& other, const std::string& other_id,
+                         const grpc::Status& missing, const std::string& missing_id) {
+    EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other.error_message();
+    EXPECT_EQ(missing.error_code(), other.error_code()) << missing.error_message();
+    std::string a = other.error_message(), b = missing.error_message();
+    ASSERT_NE(a.find(other_id), std::string::npos) << a;
+    ASSERT_NE(b.find(missing_id), std::string::npos) << b;
+    a.replace(a.find(other_id), other_id.size(), "<id>");
+    b.replace(b.find(missing_id), missing_id.size(), "<id>");
+    EXPECT_EQ(a, b);
+  };
+  std::string campaign = Campaign();
+  v1::Task out;
+  auto create = [&](auto mutate) {
+    v1::CreateTaskRequest req =
+        TaskRequest(campaign, SECTOR_RURAL_ROADS, kVillageA, absl::CivilDay(2018, 12, 1));
+    mutate(*req.mutable_task());
+    return stub_->CreateTask(ContextAs(official_).get(), req, &out);
+  };
+  // Shuicheng's own task, naming Liuzhi's cadre as assignee or Liuzhi's household.
+  same_refusal(
+      create([&](v1::Task& t) { t.set_assignee_cadre_id(liuzhi_cadre.id()); }), liuzhi_cadre.id(),
+      create([&](v1::Task& t) { t.set_assignee_cadre_id("no-such-cadre"); }), "no-such-cadre");
+  same_refusal(create([&](v1::Task& t) {
+                 t.clear_village_code();
+                 t.set_household_id(liuzhi_household.id());
+               }),
+               liuzhi_household.id(), create([&](v1::Task& t) {
+                 t.clear_village_code();
+                 t.set_household_id("no-such-household");
+               }),
+               "no-such-household");
+  // Reassigning a task to Liuzhi's cadre.
+  v1::Task task =
+      Create(TaskRequest(campaign, SECTOR_RURAL_ROADS, kVillageA, absl::CivilDay(2018, 12, 1)));
+  auto reassign = [&](const std::string& cadre) {
+    v1::UpdateTaskRequest up;
+    up.set_request_id(NextId());
+    up.mutable_task()->set_id(task.id());
+    up.mutable_task()->set_assignee_cadre_id(cadre);
+    up.mutable_update_mask()->add_paths("assignee_cadre_id");
+    return stub_->UpdateTask(ContextAs(official_).get(), up, &out);
+  };
+  same_refusal(reassign(liuzhi_cadre.id()), liuzhi_cadre.id(), reassign("no-such-cadre"),
+               "no-such-cadre");
+  EXPECT_TRUE(reassign(other_cadre_.id()).ok());
+  // The outsider reading Shuicheng's task or campaign learns nothing of their existence.
+  v1::GetTaskRequest get;
+  get.set_id(task.id());
+  grpc::Status theirs = stub_->GetTask(ContextAs(outsider_).get(), get, &out);
+  get.set_id("no-such-task");
+  same_refusal(theirs, task.id(), stub_->GetTask(ContextAs(outsider_).get(), get, &out),
+               "no-such-task");
+  v1::GetCampaignRequest gc;
+  gc.set_id(campaign);
+  v1::Campaign cout;
+  theirs = stub_->GetCampaign(ContextAs(outsider_).get(), gc, &cout);
+  gc.set_id("no-such-campaign");
+  same_refusal(theirs, campaign, stub_->GetCampaign(ContextAs(outsider_).get(), gc, &cout),
+               "no-such-campaign");
 }
 
 TEST_F(TasksTest, ListsOverdueAndEscalations) {
@@ -557,8 +659,12 @@ TEST_F(TasksTest, UpdateWithEtagAndIdempotentReplay) {
   up.set_request_id(NextId());
   up.mutable_task()->set_etag(updated.etag());
   up.mutable_task()->set_assignee_cadre_id("ghost");
-  EXPECT_EQ(ViolatedField(stub_->UpdateTask(ContextAs(official_).get(), up, &updated)),
+  // A cadre that does not exist: the operator is told which field; the county official is
+  // refused as for another county's cadre (issue 18).
+  EXPECT_EQ(ViolatedField(stub_->UpdateTask(ContextAs(admin_).get(), up, &updated)),
             "task.assignee_cadre_id");
+  EXPECT_EQ(stub_->UpdateTask(ContextAs(official_).get(), up, &updated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   // Every mutation left one audit event.
   EXPECT_EQ(testing::QueryInt(*tasks_pool_, "SELECT COUNT(*) FROM outbox"),
             3);  // campaign, task, update
@@ -575,13 +681,18 @@ TEST_F(TasksTest, OnlyTheAccountabilityServiceLinksARectificationOrder) {
   v1::Task out;
   for (const common::Principal& p :
        {official_, MakePrincipal("admin-1", {ROLE_ADMIN}, {"*"}),
-        MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"}),
         MakePrincipal(kAccountabilityServiceSubject, {ROLE_COUNTY_OFFICIAL}, {"520221"})}) {
     grpc::Status st = stub_->CreateTask(ContextAs(p).get(), create, &out);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << p.subject();
     EXPECT_EQ(ViolatedField(st), "task.rectification_order_id") << p.subject();
     EXPECT_EQ(common::ReasonOf(st), "RECTIFICATION_LINK_RESERVED") << p.subject();
   }
+  // Another service may not create tasks at all (the contract names accountability only).
+  grpc::Status other_service = stub_->CreateTask(
+      ContextAs(MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"})).get(),
+      create, &out);
+  EXPECT_EQ(other_service.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(common::ReasonOf(other_service), "SERVICE_NOT_ALLOWED");
   EXPECT_EQ(testing::QueryInt(*tasks_pool_, "SELECT COUNT(*) FROM tasks"), 0);
 
   const common::Principal accountability =

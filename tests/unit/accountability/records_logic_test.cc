@@ -124,18 +124,34 @@ class FakeStore final : public RecordsStore {
   std::map<std::string, v1::RectificationOrder> answers_;
 };
 
+// Cadres (by managing region) and households (by village) personnel knows; any other id
+// is NOT_FOUND, as the real directory answers.
 class FakePersonnel final : public common::PersonnelDirectory {
  public:
+  std::map<std::string, std::string> cadre_regions = {{"cadre-7", "520221"},
+                                                      {"cadre-liuzhi", "520203"}};
+  std::map<std::string, std::string> household_villages;
+
   absl::Status CheckVillage(const std::string&) override { return absl::OkStatus(); }
-  absl::StatusOr<std::string> HouseholdVillage(const std::string&) override {
-    return Unimplemented();
+  absl::StatusOr<std::string> HouseholdVillage(const std::string& id) override {
+    return Lookup(household_villages, "household", id);
   }
-  absl::Status CheckCadre(const std::string&) override { return absl::OkStatus(); }
+  absl::StatusOr<std::string> CadreRegion(const std::string& id) override {
+    return Lookup(cadre_regions, "cadre", id);
+  }
   absl::Status SetIndicator(const std::string&, const std::string&, const std::string&) override {
     return Unimplemented();
   }
   absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(const std::string&) override {
     return Unimplemented();
+  }
+
+ private:
+  static absl::StatusOr<std::string> Lookup(const std::map<std::string, std::string>& m,
+                                            absl::string_view what, const std::string& id) {
+    auto it = m.find(id);
+    if (it == m.end()) return absl::NotFoundError(absl::StrCat(what, " ", id, " not found"));
+    return it->second;
   }
 };
 
@@ -151,7 +167,16 @@ class FakeTasks final : public TaskDirectory {
   // When set, created tasks land in this village instead of the one asked for.
   std::string move_to_village;
 
-  absl::StatusOr<int> CurrentStage(const std::string&) override { return 2; }
+  // Campaigns by id; the fixture's is Shuicheng's, in its second stage.
+  std::map<std::string, tv1::Campaign> campaigns = {{"campaign-1", Campaign("520221")},
+                                                    {"campaign-liuzhi", Campaign("520203")}};
+
+  absl::StatusOr<tv1::Campaign> GetCampaign(const std::string& id) override {
+    auto it = campaigns.find(id);
+    if (it == campaigns.end())
+      return absl::NotFoundError(absl::StrCat("campaign ", id, " not found"));
+    return it->second;
+  }
   absl::StatusOr<tv1::Task> CreateTask(const std::string& request_id,
                                        const tv1::Task& task) override {
     created.emplace_back(request_id, task);
@@ -189,6 +214,12 @@ class FakeTasks final : public TaskDirectory {
   void Set(const std::string& id, tv1::TaskStatus status) { tasks[id].set_status(status); }
 
  private:
+  static tv1::Campaign Campaign(const std::string& region) {
+    tv1::Campaign c;
+    c.set_region_code(region);
+    c.set_current_stage(tv1::STAGE_FIX_SHORTCOMINGS);
+    return c;
+  }
   std::map<std::string, std::string> created_by_request_;
   std::map<std::string, tv1::Task> reopen_answers_;
 };
@@ -224,13 +255,15 @@ class RecordsLogicTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::RectificationOrder> Issue(const std::vector<std::string>& finding_ids,
-                                               const std::string& request_id = "issue-1") {
+                                               const std::string& request_id = "issue-1",
+                                               const std::string& cadre = "cadre-7",
+                                               const std::string& campaign = "campaign-1") {
     v1::IssueRectificationOrderRequest req;
     req.set_request_id(request_id);
     for (const auto& id : finding_ids) req.add_finding_ids(id);
-    req.mutable_responsible()->set_cadre_id("cadre-7");
+    req.mutable_responsible()->set_cadre_id(cadre);
     *req.mutable_deadline() = common::ToDate(absl::CivilDay(2018, 10, 31));
-    req.set_campaign_id("campaign-1");
+    req.set_campaign_id(campaign);
     v1::RectificationOrder out;
     TUOPIN_RETURN_IF_ERROR(logic_.IssueRectificationOrder(Ctx(request_id), req, out));
     return out;
@@ -422,6 +455,86 @@ TEST_F(RecordsLogicTest, RejectOfAnOrderNotSubmittedTouchesNoTask) {
   store_.orders[o.id()].set_status(v1::RECTIFICATION_STATUS_OPEN);
   EXPECT_EQ(Reject(o.id(), "reject-1").status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(tasks_.reopen_request_ids.empty());
+}
+
+// Issue 18: the refusal of an object of another county and of a missing one are the same
+// PERMISSION_DENIED, word for word but for the id the caller sent.
+void ExpectSameRefusal(const absl::Status& other_county, const std::string& other_id,
+                       const absl::Status& missing, const std::string& missing_id) {
+  EXPECT_EQ(other_county.code(), absl::StatusCode::kPermissionDenied) << other_county;
+  EXPECT_EQ(missing.code(), other_county.code()) << missing;
+  std::string a(other_county.message()), b(missing.message());
+  ASSERT_NE(a.find(other_id), std::string::npos) << a;
+  a.replace(a.find(other_id), other_id.size(), "<id>");
+  ASSERT_NE(b.find(missing_id), std::string::npos) << b;
+  b.replace(b.find(missing_id), missing_id.size(), "<id>");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(other_county)),
+            common::ReasonOf(common::ToGrpcStatus(missing)));
+}
+
+// Point 1: an order names only objects of the caller's scope (its findings, the responsible
+// cadre by managing region, the campaign); point 8: a missing one is refused the same way.
+TEST_F(RecordsLogicTest, OrderNamesOnlyObjectsOfTheCallersScope) {
+  AddFinding("f-1", kVillage);
+  AddFinding("f-liuzhi", "520203101001");
+  ExpectSameRefusal(Issue({"f-1"}, "cadre-a", "cadre-liuzhi").status(), "cadre-liuzhi",
+                    Issue({"f-1"}, "cadre-b", "cadre-ghost").status(), "cadre-ghost");
+  ExpectSameRefusal(
+      Issue({"f-1"}, "camp-a", "cadre-7", "campaign-liuzhi").status(), "campaign-liuzhi",
+      Issue({"f-1"}, "camp-b", "cadre-7", "campaign-ghost").status(), "campaign-ghost");
+  ExpectSameRefusal(Issue({"f-1", "f-liuzhi"}, "find-a").status(), "f-liuzhi",
+                    Issue({"f-1", "f-ghost"}, "find-b").status(), "f-ghost");
+  EXPECT_TRUE(store_.orders.empty());
+  EXPECT_TRUE(tasks_.created.empty()) << "a refused order created tasks";
+  // Whoever sees every region is told what is missing.
+  inspector_.set_region_scopes(0, "*");
+  absl::Status missing = Issue({"f-1"}, "cadre-c", "cadre-ghost").status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument) << missing;
+  EXPECT_EQ(common::FieldViolationsOf(common::ToGrpcStatus(missing)).at(0).first,
+            "responsible.cadre_id");
+  // And the rule holds for the county's own objects.
+  inspector_.set_region_scopes(0, "520221");
+  EXPECT_TRUE(Issue({"f-1"}, "own").ok());
+}
+
+TEST_F(RecordsLogicTest, ActionsAndOrdersOfAnotherCountyLookMissing) {
+  AddFinding("f-1", kVillage);
+  auto act = [&](const std::string& cadre) {
+    v1::RecordAccountabilityActionRequest req;
+    req.set_request_id(absl::StrCat("act-", cadre));
+    req.mutable_action()->mutable_subject()->set_cadre_id(cadre);
+    req.mutable_action()->add_finding_ids("f-1");
+    req.mutable_action()->set_kind(v1::ACTION_KIND_WARNING);
+    v1::AccountabilityAction out;
+    return logic_.RecordAccountabilityAction(Ctx(req.request_id()), req, out);
+  };
+  ExpectSameRefusal(act("cadre-liuzhi"), "cadre-liuzhi", act("cadre-ghost"), "cadre-ghost");
+  v1::RectificationOrder& liuzhi = store_.orders["o-liuzhi"];
+  liuzhi.set_id("o-liuzhi");
+  liuzhi.set_region_code("520203101001");
+  liuzhi.set_status(v1::RECTIFICATION_STATUS_SUBMITTED);
+  ExpectSameRefusal(Verify("o-liuzhi", "v-1"), "o-liuzhi", Verify("o-ghost", "v-2"), "o-ghost");
+  EXPECT_EQ(store_.orders["o-liuzhi"].status(), v1::RECTIFICATION_STATUS_SUBMITTED);
+}
+
+// Attack (review of issue 17): a prefecture inspector's action on findings of two counties
+// tagged both with one county's region, locking the other county's auditors out of its
+// finding's history.
+TEST_F(RecordsLogicTest, AnActionNamesFindingsOfOneRegion) {
+  AddFinding("f-a", kVillage);
+  AddFinding("f-b", "520222100200");
+  inspector_.set_region_scopes(0, "5202");
+  v1::RecordAccountabilityActionRequest req;
+  req.set_request_id("act-two-counties");
+  req.mutable_action()->mutable_subject()->set_department("Shuicheng poverty office");
+  req.mutable_action()->add_finding_ids("f-a");
+  req.mutable_action()->add_finding_ids("f-b");
+  req.mutable_action()->set_kind(v1::ACTION_KIND_WARNING);
+  v1::AccountabilityAction out;
+  absl::Status st = logic_.RecordAccountabilityAction(Ctx(req.request_id()), req, out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_EQ(common::FieldViolationsOf(common::ToGrpcStatus(st)).at(0).first, "action.finding_ids");
 }
 
 TEST(ReopenRequestIdTest, StablePerRejectionAndTask) {

@@ -263,8 +263,9 @@ TEST(AuthTest, SignedPrincipalVerifiesAndResistsForgery) {
   p.add_region_scopes("520221");
   *p.mutable_expires_at() = TimeUtil::SecondsToTimestamp(1536710400 + 60);
   const std::string key = "k-0123456789abcdef0123456789abcdef";
-  SignedPrincipal sp = SignPrincipal(p, key);
-  auto ok = VerifySignedPrincipal(sp.bytes, sp.signature, key, clock);
+  const std::string method = "/tuopin.personnel.v1.PersonnelService/GetRegion";
+  SignedPrincipal sp = SignPrincipal(p, method, key);
+  auto ok = VerifySignedPrincipal(sp.bytes, sp.signature, method, key, clock);
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->subject(), "official-1");
 
@@ -272,12 +273,20 @@ TEST(AuthTest, SignedPrincipalVerifiesAndResistsForgery) {
   Principal forged = p;
   forged.set_region_scopes(0, "*");
   EXPECT_EQ(
-      VerifySignedPrincipal(forged.SerializeAsString(), sp.signature, key, clock).status().code(),
+      VerifySignedPrincipal(forged.SerializeAsString(), sp.signature, method, key, clock)
+          .status()
+          .code(),
       absl::StatusCode::kUnauthenticated);
-  EXPECT_FALSE(VerifySignedPrincipal(sp.bytes, sp.signature, "another key", clock).ok());
-  EXPECT_FALSE(VerifySignedPrincipal("", "", key, clock).ok());
+  EXPECT_FALSE(VerifySignedPrincipal(sp.bytes, sp.signature, method, "another key", clock).ok());
+  EXPECT_FALSE(VerifySignedPrincipal("", "", method, key, clock).ok());
+  // Attack: a principal captured on one hop, replayed on another method or service.
+  for (const char* other : {"/tuopin.personnel.v1.PersonnelService/UpdateHousehold",
+                            "/tuopin.funds.v1.FundsService/GetRegion", ""}) {
+    auto replayed = VerifySignedPrincipal(sp.bytes, sp.signature, other, key, clock);
+    EXPECT_EQ(replayed.status().code(), absl::StatusCode::kUnauthenticated) << other;
+  }
   clock.Advance(absl::Seconds(61));
-  EXPECT_FALSE(VerifySignedPrincipal(sp.bytes, sp.signature, key, clock).ok());
+  EXPECT_FALSE(VerifySignedPrincipal(sp.bytes, sp.signature, method, key, clock).ok());
 }
 
 TEST(AuthTest, RegionScopesAndRoles) {
@@ -490,6 +499,44 @@ TEST(AuditEventContract, DigestsAreKeyedAndNamedByTheirKey) {
   EXPECT_NE(KeyedDigest(a, "request"), Sha256("request")) << "not the unkeyed digest";
   EXPECT_EQ(KeyedDigest(a, "request").size(), 32u);
   EXPECT_EQ(DeriveDigestKey("internal").id, DeriveDigestKey("internal").id);
+}
+
+}  // namespace
+}  // namespace tuopin::common
+
+namespace tuopin::common {
+namespace {
+
+// Least privilege for services: the contract's role list admits people by role, and a
+// service principal only when the policy names its service.
+TEST(AuthTest, APolicyAdmitsServicesByName) {
+  tuopin::common::v1::MethodPolicy policy;
+  policy.add_roles(tuopin::common::v1::ROLE_COUNTY_OFFICIAL);
+  policy.add_roles(tuopin::common::v1::ROLE_SERVICE);
+  policy.add_services("tasks");
+  const std::string m = "/tuopin.personnel.v1.PersonnelService/UpdateHousehold";
+  auto service = [](const std::string& subject) {
+    Principal p;
+    p.set_subject(subject);
+    p.add_roles(tuopin::common::v1::ROLE_SERVICE);
+    return p;
+  };
+  EXPECT_TRUE(CheckPolicy(service("service:tasks"), policy, m).ok());
+  absl::Status st = CheckPolicy(service("service:auditquery"), policy, m);
+  EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(st.ToString().find("SERVICE_NOT_ALLOWED"), std::string::npos) << st;
+  EXPECT_FALSE(CheckPolicy(service("batch-job"), policy, m).ok()) << "names no service";
+  EXPECT_FALSE(CheckPolicy(service("service:tasks "), policy, m).ok());
+  Principal official;
+  official.set_subject("service:tasks");  // a person's subject that looks like a service's
+  official.add_roles(tuopin::common::v1::ROLE_COUNTY_OFFICIAL);
+  EXPECT_TRUE(CheckPolicy(official, policy, m).ok());
+  Principal cadre;
+  cadre.set_subject("cadre-1");
+  cadre.add_roles(tuopin::common::v1::ROLE_CADRE);
+  EXPECT_EQ(CheckPolicy(cadre, policy, m).code(), absl::StatusCode::kPermissionDenied);
+  policy.clear_services();
+  EXPECT_FALSE(CheckPolicy(service("service:tasks"), policy, m).ok());
 }
 
 }  // namespace

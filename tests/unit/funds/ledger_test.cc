@@ -1,6 +1,7 @@
 // Unit tests of the ledger engine, the resolution of pending transfers (four eyes) and
 // source attribution: no database, plain accounts.
 
+#include "common/auth.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
 #include "services/funds/funds_logic.h"
@@ -42,10 +43,12 @@ class LedgerTest : public ::testing::Test {
     accounts_["payee"] = Acct("payee", v1::ACCOUNT_KIND_PAYEE);
     accounts_["far"] = Acct("far", v1::ACCOUNT_KIND_PROJECT, 0, "520203");
   }
-  BatchOutcome Apply(const std::vector<v1::Transfer>& ts, const TransferMap& existing = {}) {
+  // As a caller of Shuicheng (520221), or, with `scope` "*", one who sees every region.
+  BatchOutcome Apply(const std::vector<v1::Transfer>& ts, const TransferMap& existing = {},
+                     const std::string& scope = "520221") {
     return ApplyTransfers(
         ts, accounts_, existing,
-        [](const v1::Account& a) { return a.region_code().rfind("520221", 0) == 0; },
+        [&](const v1::Account& a) { return common::RegionCovers(scope, a.region_code()); },
         absl::FromUnixSeconds(1536710400));
   }
   AccountMap accounts_;
@@ -139,14 +142,43 @@ TEST_F(LedgerTest, RefusesWrongKindsScopeAndAccounts) {
                     T("k4", "pool", "pool", 1, v1::TRANSFER_KIND_ALLOCATION),
                     T("k5", "ghost", "proj", 1, v1::TRANSFER_KIND_ALLOCATION),
                     T("k6", "pool", "ghost", 1, v1::TRANSFER_KIND_ALLOCATION)});
+  // A missing account is outside every county's scope: refused like another county's.
   EXPECT_EQ(out.results,
-            (std::vector<v1::TransferResult>{v1::TRANSFER_RESULT_KIND_NOT_ALLOWED_FOR_ACCOUNTS,
-                                             v1::TRANSFER_RESULT_KIND_NOT_ALLOWED_FOR_ACCOUNTS,
-                                             v1::TRANSFER_RESULT_OUT_OF_SCOPE,
-                                             v1::TRANSFER_RESULT_ACCOUNTS_MUST_BE_DIFFERENT,
-                                             v1::TRANSFER_RESULT_DEBIT_ACCOUNT_NOT_FOUND,
-                                             v1::TRANSFER_RESULT_CREDIT_ACCOUNT_NOT_FOUND}));
+            (std::vector<v1::TransferResult>{
+                v1::TRANSFER_RESULT_KIND_NOT_ALLOWED_FOR_ACCOUNTS,
+                v1::TRANSFER_RESULT_KIND_NOT_ALLOWED_FOR_ACCOUNTS, v1::TRANSFER_RESULT_OUT_OF_SCOPE,
+                v1::TRANSFER_RESULT_ACCOUNTS_MUST_BE_DIFFERENT, v1::TRANSFER_RESULT_OUT_OF_SCOPE,
+                v1::TRANSFER_RESULT_OUT_OF_SCOPE}));
   EXPECT_TRUE(out.accepted.empty());
+  // Only a caller who sees every region is told an account is missing.
+  auto global = Apply({T("g5", "ghost", "proj", 1, v1::TRANSFER_KIND_ALLOCATION),
+                       T("g6", "pool", "ghost", 1, v1::TRANSFER_KIND_ALLOCATION)},
+                      {}, "*");
+  EXPECT_EQ(global.results,
+            (std::vector<v1::TransferResult>{v1::TRANSFER_RESULT_DEBIT_ACCOUNT_NOT_FOUND,
+                                             v1::TRANSFER_RESULT_CREDIT_ACCOUNT_NOT_FOUND}));
+}
+
+// Issue 18 point 8: a transfer id another county already used is no oracle. The outsider,
+// naming that transfer's accounts or its own, is refused for scope whether or not the id
+// is taken; the owner still gets EXISTS.
+TEST_F(LedgerTest, AnotherCountysTransferIdAnswersOutOfScope) {
+  accounts_["far-pool"] = Acct("far-pool", v1::ACCOUNT_KIND_POOL, 1000, "520203");
+  TransferMap existing;
+  existing["theirs"] = T("theirs", "far-pool", "far", 5, v1::TRANSFER_KIND_ALLOCATION);
+  auto taken = Apply({T("theirs", "far-pool", "far", 5, v1::TRANSFER_KIND_ALLOCATION)}, existing);
+  auto free = Apply({T("unused", "far-pool", "far", 5, v1::TRANSFER_KIND_ALLOCATION)}, existing);
+  EXPECT_EQ(taken.results[0], v1::TRANSFER_RESULT_OUT_OF_SCOPE);
+  EXPECT_EQ(free.results[0], v1::TRANSFER_RESULT_OUT_OF_SCOPE);
+  // With its own accounts, the outsider still learns nothing about the transfer.
+  auto own = Apply({T("theirs", "pool", "proj", 5, v1::TRANSFER_KIND_ALLOCATION)}, existing);
+  EXPECT_EQ(own.results[0], v1::TRANSFER_RESULT_OUT_OF_SCOPE);
+  EXPECT_TRUE(own.accepted.empty());
+  EXPECT_EQ(accounts_["pool"].debits_posted_fen(), 0);
+  // The owner retrying sees its transfer.
+  auto retry =
+      Apply({T("theirs", "far-pool", "far", 5, v1::TRANSFER_KIND_ALLOCATION)}, existing, "520203");
+  EXPECT_EQ(retry.results[0], v1::TRANSFER_RESULT_EXISTS);
 }
 
 TEST_F(LedgerTest, NoInt64Overflow) {
@@ -227,6 +259,73 @@ TEST_F(ResolutionTest, RegionScopeStillComesFirst) {
               Caller("finance-c", tuopin::common::v1::ROLE_FINANCE_OFFICER, "520203"));
   EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(st)), "OUT_OF_REGION") << st;
   EXPECT_EQ(accounts_["pool"].debits_posted_fen(), 0);
+}
+
+// Who issues money: an admin any source level, a finance officer the county's own budget
+// only, nobody else; the same rule for moving money out of a source (a batch is refused
+// whole) and for posting a pending appropriation, while a source out of scope is left to
+// the ledger's OUT_OF_SCOPE.
+TEST(IssuanceTest, SourceLevelsByRole) {
+  using tuopin::common::v1::ROLE_ADMIN;
+  using tuopin::common::v1::ROLE_COUNTY_OFFICIAL;
+  using tuopin::common::v1::ROLE_FINANCE_OFFICER;
+  const auto admin = Caller("admin-1", ROLE_ADMIN, "*");
+  const auto finance = Caller("finance-a", ROLE_FINANCE_OFFICER);
+  const auto official = Caller("official-a", ROLE_COUNTY_OFFICIAL);
+  for (int l = v1::SOURCE_LEVEL_CENTRAL; l <= v1::SOURCE_LEVEL_COUNTERPART_AID; ++l) {
+    auto level = static_cast<v1::SourceLevel>(l);
+    EXPECT_TRUE(MayIssue(admin, level)) << l;
+    EXPECT_EQ(MayIssue(finance, level), level == v1::SOURCE_LEVEL_COUNTY) << l;
+    EXPECT_FALSE(MayIssue(official, level)) << l;
+  }
+}
+
+TEST_F(LedgerTest, AppropriationsNeedTheSourcesEntitlement) {
+  using tuopin::common::v1::ROLE_FINANCE_OFFICER;
+  accounts_["src"].set_source_level(v1::SOURCE_LEVEL_CENTRAL);
+  accounts_["budget"] = Acct("budget", v1::ACCOUNT_KIND_SOURCE);
+  accounts_["budget"].set_source_level(v1::SOURCE_LEVEL_COUNTY);
+  accounts_["far-src"] = Acct("far-src", v1::ACCOUNT_KIND_SOURCE, 0, "520203");
+  accounts_["far-src"].set_source_level(v1::SOURCE_LEVEL_CENTRAL);
+  auto in_scope = [](const v1::Account& a) { return a.region_code().rfind("520221", 0) == 0; };
+  const auto finance = Caller("finance-a", ROLE_FINANCE_OFFICER);
+  auto check = [&](std::vector<v1::Transfer> ts) {
+    return CheckIssuance(ts, accounts_, finance, in_scope);
+  };
+  EXPECT_TRUE(check({T("a", "budget", "pool", 5, v1::TRANSFER_KIND_APPROPRIATION)}).ok());
+  absl::Status st = check({T("a", "budget", "pool", 5, v1::TRANSFER_KIND_APPROPRIATION),
+                           T("b", "src", "pool", 5, v1::TRANSFER_KIND_APPROPRIATION)});
+  EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied) << st;
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(st)), "SOURCE_LEVEL_NOT_ALLOWED");
+  // Whatever the kind: money out of a source is issuance (the ledger refuses the kind too).
+  EXPECT_FALSE(check({T("b", "src", "pool", 5, v1::TRANSFER_KIND_RECLAIM)}).ok());
+  // Out of scope or unknown: the ledger answers, the level is not revealed.
+  EXPECT_TRUE(check({T("c", "far-src", "pool", 5, v1::TRANSFER_KIND_APPROPRIATION),
+                     T("d", "nowhere", "pool", 5, v1::TRANSFER_KIND_APPROPRIATION)})
+                  .ok());
+  // Money into a source (a reclaim) issues nothing.
+  EXPECT_TRUE(check({T("e", "pool", "src", 5, v1::TRANSFER_KIND_RECLAIM)}).ok());
+
+  // A pending central appropriation: a second finance officer cannot post it, an admin can.
+  auto out = Apply({T("p", "src", "pool", 50, v1::TRANSFER_KIND_APPROPRIATION, false, true)});
+  ASSERT_EQ(out.results[0], v1::TRANSFER_RESULT_OK);
+  v1::Transfer pending = out.accepted[0];
+  pending.set_created_by("admin-1");
+  absl::Time now = absl::FromUnixSeconds(1536710400 + 60);
+  st = ApplyResolution(pending, v1::TRANSFER_STATE_POSTED, accounts_,
+                       Caller("finance-b", ROLE_FINANCE_OFFICER), now);
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(st)), "SOURCE_LEVEL_NOT_ALLOWED") << st;
+  EXPECT_EQ(accounts_["pool"].credits_pending_fen(), 50);
+  EXPECT_TRUE(ApplyResolution(pending, v1::TRANSFER_STATE_VOIDED, accounts_,
+                              Caller("finance-b", ROLE_FINANCE_OFFICER), now)
+                  .ok())
+      << "voiding issues nothing";
+  AccountMap again = accounts_;
+  again["pool"].set_credits_pending_fen(50);
+  again["src"].set_debits_pending_fen(50);
+  EXPECT_TRUE(ApplyResolution(pending, v1::TRANSFER_STATE_POSTED, again,
+                              Caller("admin-2", tuopin::common::v1::ROLE_ADMIN, "*"), now)
+                  .ok());
 }
 
 TEST(KindTest, AllowedMoves) {

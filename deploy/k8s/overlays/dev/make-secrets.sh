@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Writes the development overlay's secret files into secrets/ (git-ignored), once: random
 # keys and passwords, an Ed25519 checkpoint key, the services' DSNs for the in-cluster
-# MariaDB, its init.sql, and HS256 service tokens valid for a year. Existing files are
-# kept, so running it again changes nothing. Development only: production Secrets come
-# from your secret store (overlays/prod/secrets.template.yaml).
+# MariaDB, its init.sql, and HS256 service tokens valid for 24 hours (the gateway's
+# --jwt_max_lifetime). Keys, passwords and DSNs are kept once made; the service tokens are
+# minted afresh at every run, so running it again and re-applying the overlay rotates them
+# (the services re-read their token file; docs/OPERATIONS.md, "Key rotation"). Development
+# only: production Secrets come from your secret store (overlays/prod/secrets.template.yaml).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../../.." && pwd)
@@ -29,14 +31,14 @@ SQL
   done
 fi
 for s in personnel funds tasks accountability auditquery; do
-  [ -s "$out/token-$s.jwt" ] && continue
-  /usr/bin/python3 - "$out/jwt-hs256.secret" "$s" >"$out/token-$s.jwt" <<PY
+  /usr/bin/python3 - "$out/jwt-hs256.secret" "$s" >"$out/token-$s.jwt.new" <<PY
 import sys
 sys.path.insert(0, "$repo/tools/demo")
 from dev_token import hs256
 secret = open(sys.argv[1], "rb").read().strip()
-print(hs256(secret, "service:" + sys.argv[2], ["service"], ["*"], ttl=365 * 86400))
+print(hs256(secret, "service:" + sys.argv[2], ["service"], ["*"], ttl=24 * 3600))
 PY
+  mv "$out/token-$s.jwt.new" "$out/token-$s.jwt"
 done
 chmod 600 "$out"/*
 echo "dev secrets in $out"
