@@ -131,10 +131,10 @@ absl::Status CheckPolicy(const Principal& p, const tuopin::common::v1::MethodPol
                           p.subject(), " is not one the contract lets call it")),
                       "SERVICE_NOT_ALLOWED");
   }
-  return WithReason(absl::PermissionDeniedError(absl::StrCat(
-                        "Permission denied on method '", full_method,
-                        "': the caller's roles may not call it")),
-                    "ROLE_NOT_ALLOWED");
+  return WithReason(
+      absl::PermissionDeniedError(absl::StrCat("Permission denied on method '", full_method,
+                                               "': the caller's roles may not call it")),
+      "ROLE_NOT_ALLOWED");
 }
 
 const google::protobuf::ServiceDescriptor* FindService(absl::string_view full_name) {
@@ -190,8 +190,8 @@ absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContext& ctx,
     return absl::string_view(it->second.data(), it->second.size());
   };
   std::string full = FullMethod(method_name);
-  auto principal = VerifySignedPrincipal(find(kPrincipalHeader), find(kPrincipalSigHeader), full,
-                                         key_, *clock_);
+  auto principal =
+      VerifySignedPrincipal(find(kPrincipalHeader), find(kPrincipalSigHeader), full, key_, *clock_);
   if (!principal.ok()) return principal.status();
   const auto* policy = policies_.Find(full);
   if (policy == nullptr) {

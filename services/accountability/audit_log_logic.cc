@@ -163,8 +163,9 @@ absl::Status AuditLogLogic::AppendEvents(const Principal& p, const v1::AppendEve
       // keep the events and retry instead of setting them aside as dead letters.
       return common::WithReason(
           absl::UnavailableError(absl::StrCat(
-              field, ".occurred_at is more than 5 minutes after the log's clock: the sender's "
-                     "clock or the log's is wrong; retry once they agree")),
+              field,
+              ".occurred_at is more than 5 minutes after the log's clock: the sender's "
+              "clock or the log's is wrong; retry once they agree")),
           "CLOCK_SKEW");
     }
     std::string content = common::DeterministicBytes(e);

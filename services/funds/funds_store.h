@@ -54,7 +54,8 @@ class FundsStore {
                                      v1::Account& out) = 0;
   virtual absl::StatusOr<std::optional<v1::Account>> GetAccount(const std::string& id) = 0;
   // The accounts of those ids that exist, in one read (an absent id is left out).
-  virtual absl::StatusOr<std::vector<v1::Account>> GetAccounts(const std::vector<std::string>& ids) {
+  virtual absl::StatusOr<std::vector<v1::Account>> GetAccounts(
+      const std::vector<std::string>& ids) {
     std::vector<v1::Account> out;
     for (const auto& id : ids) {
       TUOPIN_ASSIGN_OR_RETURN(auto a, GetAccount(id));

@@ -493,8 +493,8 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
           absl::StrCat("expire-", common::HexEncode(common::Sha256(t.id()).substr(0, 16)));
       ctx.request_sha256 = common::MessageSha256(t);
       ctx.now = now;
-      auto event = common::MakeAuditEvent(
-          ids, ctx, {Entity("transfer", t.id(), credit.region_code())}, "");
+      auto event =
+          common::MakeAuditEvent(ids, ctx, {Entity("transfer", t.id(), credit.region_code())}, "");
       TUOPIN_RETURN_IF_ERROR(common::CheckLoggable(event));
       writes.Add(common::OutboxInsert(event));
       ++expired;

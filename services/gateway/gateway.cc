@@ -222,8 +222,9 @@ absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMet
   }
   a.backend = backend->second;
   a.input = policies_.InputType(method);
-  if (!principal_in_flight_.TryAcquire(a.subject, is_service ? config_.max_in_flight_per_service
-                                                             : config_.max_in_flight_per_principal)) {
+  if (!principal_in_flight_.TryAcquire(a.subject, is_service
+                                                      ? config_.max_in_flight_per_service
+                                                      : config_.max_in_flight_per_principal)) {
     return Exhausted("too many calls in flight for this principal; retry later", "PRINCIPAL_BUSY");
   }
   if (a.backend->in_flight.fetch_add(1, std::memory_order_relaxed) >=

@@ -22,14 +22,14 @@
 #include "common/migrate.h"
 #include "common/server.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "services/gateway/http_front.h"
 #include "services/gateway/proxy.h"
 #include "services/personnel/mysql_personnel_store.h"
 #include "services/personnel/personnel_service.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/test_db.h"
 #include "tuopin/personnel/v1/personnel.grpc.pb.h"
@@ -367,9 +367,8 @@ TEST_F(GatewayTest, AForwardedPrincipalIsBoundToItsMethod) {
     sig = backend_.last_principal_sig;
   }
   ASSERT_FALSE(bytes.empty());
-  auto direct = pv1::PersonnelService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", backend_server_->port()),
-                          grpc::InsecureChannelCredentials()));
+  auto direct = pv1::PersonnelService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", backend_server_->port()), grpc::InsecureChannelCredentials()));
   auto replay = [&](grpc::ClientContext& ctx) {
     ctx.AddMetadata(common::kPrincipalHeader, bytes);
     ctx.AddMetadata(common::kPrincipalSigHeader, sig);
@@ -393,8 +392,9 @@ TEST_F(GatewayTest, ForgedPrincipalHeaderIsStripped) {
   // A client sends its own principal claiming admin everywhere, signed with a guess.
   common::Principal forged =
       testing::MakePrincipal("mallory", {tuopin::common::v1::ROLE_ADMIN}, {"*"});
-  auto signed_forged = common::SignPrincipal(
-      forged, "/tuopin.personnel.v1.PersonnelService/GetRegion", "guessed key guessed key guessed!");
+  auto signed_forged =
+      common::SignPrincipal(forged, "/tuopin.personnel.v1.PersonnelService/GetRegion",
+                            "guessed key guessed key guessed!");
   auto ctx = WithToken(Official());
   ctx->AddMetadata(common::kPrincipalHeader, signed_forged.bytes);
   ctx->AddMetadata(common::kPrincipalSigHeader, signed_forged.signature);
@@ -504,8 +504,7 @@ TEST_F(GatewayTest, RateLimitAnswersResourceExhausted) {
 TEST_F(GatewayTest, ServicePrincipalsHaveTheirOwnLargerBucket) {
   StartGateway(/*rate=*/0.01, /*burst=*/2, 64, {}, /*service_burst=*/6);
   pv1::Region r;
-  std::string service =
-      common::SignJwtHs256(Claims("service:tasks", {"service"}, {"*"}), kSecret);
+  std::string service = common::SignJwtHs256(Claims("service:tasks", {"service"}, {"*"}), kSecret);
   std::string official = Official();
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(GetRegion(official, &r).ok()) << i;
   EXPECT_EQ(GetRegion(official, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);

@@ -5,14 +5,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/auth.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
-#include "common/auth.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/support/client_interceptor.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "grpcpp/support/client_interceptor.h"
 
 namespace tuopin::testing {
 namespace {

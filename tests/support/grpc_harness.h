@@ -20,8 +20,7 @@ inline constexpr char kTestInternalKey[] = "test-internal-key-0123456789abcdef01
 class TestServer {
  public:
   // async: started with the server and stopped when it is destroyed (the gateway's proxy).
-  explicit TestServer(std::vector<grpc::Service*> services,
-                      common::AsyncService* async = nullptr);
+  explicit TestServer(std::vector<grpc::Service*> services, common::AsyncService* async = nullptr);
   ~TestServer();
   int port() const { return port_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }

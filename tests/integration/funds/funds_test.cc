@@ -891,8 +891,9 @@ TEST_F(FundsTest, TheExpiryOfTheLongestTransferIdIsLoggable) {
   std::string pool = Account("LONG-POOL", v1::ACCOUNT_KIND_POOL, "520221");
   v1::CreateTransfersResponse r;
   ASSERT_TRUE(Send({T("long-fund", src, pool, 100, v1::TRANSFER_KIND_APPROPRIATION)}, &r).ok());
-  std::string project = Account("LONG-PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage,
-                                v1::SOURCE_LEVEL_UNSPECIFIED, tuopin::common::v1::SECTOR_RURAL_ROADS);
+  std::string project =
+      Account("LONG-PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage, v1::SOURCE_LEVEL_UNSPECIFIED,
+              tuopin::common::v1::SECTOR_RURAL_ROADS);
   std::string id(64, 'p');
   ASSERT_TRUE(Send({T(id, pool, project, 10, v1::TRANSFER_KIND_ALLOCATION, false, 60)}, &r).ok());
   ASSERT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);

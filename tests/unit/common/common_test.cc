@@ -272,11 +272,10 @@ TEST(AuthTest, SignedPrincipalVerifiesAndResistsForgery) {
   // A client forging a wider scope without the key.
   Principal forged = p;
   forged.set_region_scopes(0, "*");
-  EXPECT_EQ(
-      VerifySignedPrincipal(forged.SerializeAsString(), sp.signature, method, key, clock)
-          .status()
-          .code(),
-      absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(VerifySignedPrincipal(forged.SerializeAsString(), sp.signature, method, key, clock)
+                .status()
+                .code(),
+            absl::StatusCode::kUnauthenticated);
   EXPECT_FALSE(VerifySignedPrincipal(sp.bytes, sp.signature, method, "another key", clock).ok());
   EXPECT_FALSE(VerifySignedPrincipal("", "", method, key, clock).ok());
   // Attack: a principal captured on one hop, replayed on another method or service.
