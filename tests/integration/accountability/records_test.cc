@@ -534,7 +534,13 @@ TEST_F(RecordsTest, RectificationCreatesTasksAndFollowsItsStates) {
   list.set_status(v1::RECTIFICATION_STATUS_VERIFIED);
   v1::ListRectificationOrdersResponse listed;
   ASSERT_TRUE(stub_->ListRectificationOrders(ContextAs(auditor_).get(), list, &listed).ok());
-  EXPECT_EQ(listed.orders_size(), 1);
+  ASSERT_EQ(listed.orders_size(), 1);
+  // A listed order carries its findings and tasks (read for the whole page at once).
+  EXPECT_EQ(listed.orders(0).finding_ids_size(), order.finding_ids_size());
+  EXPECT_EQ(std::vector<std::string>(listed.orders(0).task_ids().begin(),
+                                     listed.orders(0).task_ids().end()),
+            std::vector<std::string>(out.task_ids().begin(), out.task_ids().end()));
+  EXPECT_GT(listed.orders(0).task_ids_size(), 0);
 
   // The counts a dashboard reads, grouped in the database.
   v1::SummarizeRegionRequest sum_req;
