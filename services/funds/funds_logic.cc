@@ -339,6 +339,22 @@ absl::Status FundsLogic::CreateAccount(const MutationContext& ctx,
   if (a.kind() == v1::ACCOUNT_KIND_SOURCE && !MayIssue(ctx.principal, a.source_level())) {
     return IssueDenied(a.source_level(), "create");
   }
+  if (!a.task_id().empty()) {
+    // The task a project account funds is a named object too: in the caller's scope (a
+    // missing one looks the same), and in the account's village.
+    if (tasks_ == nullptr) {
+      return absl::UnavailableError(
+          "this funds service cannot reach task tracking to check "
+          "account.task_id (it runs without a service token)");
+    }
+    auto village = tasks_->TaskVillage(a.task_id());
+    TUOPIN_RETURN_IF_ERROR(
+        common::RequireNamedObject(ctx.principal, village, absl::StrCat("tasks/", a.task_id()),
+                                   common::InvalidField("account.task_id", "is not a known task")));
+    if (!common::RegionCovers(a.region_code(), *village)) {
+      return common::InvalidField("account.task_id", "is a task of another village");
+    }
+  }
   v1::Account account;
   account.set_code(a.code());
   account.set_kind(a.kind());

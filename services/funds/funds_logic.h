@@ -11,6 +11,7 @@
 #include "common/auth.h"
 #include "common/clock.h"
 #include "common/page_token.h"
+#include "common/task_client.h"
 #include "services/funds/funds_store.h"
 
 namespace tuopin::funds {
@@ -73,8 +74,11 @@ std::vector<v1::SourceShare> AttributeSources(
 
 class FundsLogic {
  public:
-  FundsLogic(FundsStore& store, const common::Clock& clock, const common::PageTokenCodec& tokens)
-      : store_(store), clock_(clock), tokens_(tokens) {}
+  // `tasks` checks the task a project account names (CreateAccount.account.task_id);
+  // without it such an account is refused UNAVAILABLE, never created unchecked.
+  FundsLogic(FundsStore& store, const common::Clock& clock, const common::PageTokenCodec& tokens,
+             common::TaskLookup* tasks = nullptr)
+      : store_(store), clock_(clock), tokens_(tokens), tasks_(tasks) {}
 
   absl::Status CreateAccount(const MutationContext& ctx, const v1::CreateAccountRequest& req,
                              v1::Account& out);
@@ -115,6 +119,7 @@ class FundsLogic {
   FundsStore& store_;
   const common::Clock& clock_;
   const common::PageTokenCodec& tokens_;
+  common::TaskLookup* tasks_;
 };
 
 }  // namespace tuopin::funds

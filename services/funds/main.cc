@@ -4,6 +4,7 @@
 #include "common/handler.h"
 #include "common/periodic.h"
 #include "common/service_main.h"
+#include "common/task_client.h"
 #include "services/funds/funds_service.h"
 #include "services/funds/mysql_funds_store.h"
 
@@ -21,7 +22,9 @@ int main(int argc, char** argv) {
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens(env.page_token_key);
   funds::MysqlFundsStore store(*env.pool, ids);
-  funds::FundsLogic logic(store, *common::SystemClock::Get(), tokens);
+  std::unique_ptr<common::GatewayTaskLookup> tasks;
+  if (env.gateway) tasks = std::make_unique<common::GatewayTaskLookup>(*env.gateway);
+  funds::FundsLogic logic(store, *common::SystemClock::Get(), tokens, tasks.get());
   const auto* descriptor = common::FindService(funds::v1::FundsService::service_full_name());
   common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
                                 env.digest_key);

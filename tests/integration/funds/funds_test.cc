@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/audit_event.h"
 #include "common/handler.h"
 #include "common/migrate.h"
@@ -43,6 +44,17 @@ constexpr char kVillage[] = "520221104001";
 const absl::Time kStart =
     absl::FromCivil(absl::CivilSecond(2018, 9, 5, 2, 0, 0), absl::UTCTimeZone());
 
+// Task tracking as funds sees it: task id -> village.
+class FakeTasks final : public common::TaskLookup {
+ public:
+  absl::StatusOr<std::string> TaskVillage(const std::string& task_id) override {
+    auto it = villages.find(task_id);
+    if (it == villages.end()) return absl::NotFoundError(absl::StrCat("task ", task_id));
+    return it->second;
+  }
+  std::map<std::string, std::string> villages;
+};
+
 class FundsTest : public ::testing::Test {
  protected:
   FundsTest()
@@ -50,7 +62,7 @@ class FundsTest : public ::testing::Test {
         clock_(kStart),
         tokens_("page-token-key-for-funds-tests-012345"),
         store_(*pool_, ids_),
-        logic_(store_, clock_, tokens_),
+        logic_(store_, clock_, tokens_, &tasks_),
         authorizer_(testing::kTestInternalKey,
                     common::FindService(v1::FundsService::service_full_name())),
         handler_("funds", authorizer_, clock_),
@@ -144,6 +156,7 @@ class FundsTest : public ::testing::Test {
   common::FakeClock clock_;
   common::SequentialIdGenerator ids_{"f"};
   common::PageTokenCodec tokens_;
+  FakeTasks tasks_;
   MysqlFundsStore store_;
   FundsLogic logic_;
   common::Authorizer authorizer_;
@@ -915,6 +928,37 @@ TEST_F(FundsTest, TheExpiryOfTheLongestTransferIdIsLoggable) {
                 return absl::OkStatus();
               }).ok());
   EXPECT_GE(events, 5);
+}
+
+// Attack (issue 18, point 1): a county linked its project account to another county's
+// task. The task is a named object: in scope, and in the account's village; a missing one
+// looks like another county's.
+TEST_F(FundsTest, AProjectAccountNamesOnlyATaskOfTheCallersScopeAndVillage) {
+  tasks_.villages = {{"task-own", kVillage},
+                     {"task-other-village", "520221104002"},
+                     {"task-liuzhi", "520203101001"}};
+  auto create = [&](const std::string& code, const std::string& task) {
+    v1::CreateAccountRequest req;
+    req.set_request_id(NextId());
+    auto* a = req.mutable_account();
+    a->set_code(code);
+    a->set_kind(v1::ACCOUNT_KIND_PROJECT);
+    a->set_name(code);
+    a->set_region_code(kVillage);
+    a->set_sector(tuopin::common::v1::SECTOR_RURAL_ROADS);
+    a->set_task_id(task);
+    v1::Account out;
+    return stub_->CreateAccount(ContextAs(finance_).get(), req, &out);
+  };
+  grpc::Status other = create("PRJ-T1", "task-liuzhi");
+  grpc::Status ghost = create("PRJ-T2", "task-ghost");
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ghost.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other.error_message(),
+            absl::StrReplaceAll(ghost.error_message(), {{"task-ghost", "task-liuzhi"}}));
+  EXPECT_EQ(ViolatedField(create("PRJ-T3", "task-other-village")), "account.task_id");
+  EXPECT_TRUE(create("PRJ-T4", "task-own").ok());
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM accounts WHERE code LIKE 'PRJ-T%'"), 1);
 }
 
 }  // namespace
