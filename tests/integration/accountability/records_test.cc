@@ -24,6 +24,7 @@
 #include "services/tasks/mysql_tasks_store.h"
 #include "services/tasks/tasks_service.h"
 #include "tests/support/grpc_harness.h"
+#include "tests/support/same_refusal.h"
 #include "tests/support/test_db.h"
 
 namespace tuopin::generated {
@@ -738,17 +739,6 @@ TEST_F(RecordsTest, NamedCadresHouseholdsAndCampaignsAreInTheCallersScope) {
   tv1::Campaign liuzhi_campaign;
   ASSERT_TRUE(task_stub_->CreateCampaign(ContextAs(admin_).get(), camp, &liuzhi_campaign).ok());
 
-  auto same_refusal = [](const grpc::Status& other, const std::string& other_id,
-                         const grpc::Status& missing, const std::string& missing_id) {
-    EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other.error_message();
-    EXPECT_EQ(missing.error_code(), other.error_code()) << missing.error_message();
-    std::string a = other.error_message(), b = missing.error_message();
-    ASSERT_NE(a.find(other_id), std::string::npos) << a;
-    ASSERT_NE(b.find(missing_id), std::string::npos) << b;
-    a.replace(a.find(other_id), other_id.size(), "<id>");
-    b.replace(b.find(missing_id), missing_id.size(), "<id>");
-    EXPECT_EQ(a, b);
-  };
   // Shuicheng's inspector, on Shuicheng's own records.
   const common::Principal county = MakePrincipal("inspector-sc", {ROLE_INSPECTOR}, {"520221"});
   int64_t records_before = testing::QueryInt(*apool_, "SELECT COUNT(*) FROM outbox");
@@ -766,8 +756,8 @@ TEST_F(RecordsTest, NamedCadresHouseholdsAndCampaignsAreInTheCallersScope) {
     v1::Inspection out;
     return stub_->CreateInspection(ContextAs(county).get(), req, &out);
   };
-  same_refusal(inspect(liuzhi_cadre.id()), liuzhi_cadre.id(), inspect("no-such-cadre"),
-               "no-such-cadre");
+  testing::ExpectSameRefusal(inspect(liuzhi_cadre.id()), liuzhi_cadre.id(),
+                             inspect("no-such-cadre"), "no-such-cadre");
   v1::Inspection in = Inspect("seed-scope-0123456789", 0);
   auto visit = [&](const std::string& household) {
     v1::RecordVisitRequest req;
@@ -780,8 +770,8 @@ TEST_F(RecordsTest, NamedCadresHouseholdsAndCampaignsAreInTheCallersScope) {
     v1::Visit out;
     return stub_->RecordVisit(ContextAs(county).get(), req, &out);
   };
-  same_refusal(visit(liuzhi_household.id()), liuzhi_household.id(), visit("no-such-household"),
-               "no-such-household");
+  testing::ExpectSameRefusal(visit(liuzhi_household.id()), liuzhi_household.id(),
+                             visit("no-such-household"), "no-such-household");
   auto find = [&](const std::string& subject) {
     v1::CreateFindingRequest req;
     req.set_request_id(NextId());
@@ -796,7 +786,8 @@ TEST_F(RecordsTest, NamedCadresHouseholdsAndCampaignsAreInTheCallersScope) {
     v1::Finding out;
     return stub_->CreateFinding(ContextAs(county).get(), req, &out);
   };
-  same_refusal(find(liuzhi_cadre.id()), liuzhi_cadre.id(), find("no-such-cadre"), "no-such-cadre");
+  testing::ExpectSameRefusal(find(liuzhi_cadre.id()), liuzhi_cadre.id(), find("no-such-cadre"),
+                             "no-such-cadre");
   v1::Finding finding = Find(in.id(), v1::FINDING_CATEGORY_SECTOR_LAGGING);
   auto issue = [&](const std::string& responsible, const std::string& campaign) {
     v1::IssueRectificationOrderRequest req;
@@ -808,10 +799,10 @@ TEST_F(RecordsTest, NamedCadresHouseholdsAndCampaignsAreInTheCallersScope) {
     v1::RectificationOrder out;
     return stub_->IssueRectificationOrder(ContextAs(county).get(), req, &out);
   };
-  same_refusal(issue(liuzhi_cadre.id(), campaign_.id()), liuzhi_cadre.id(),
-               issue("no-such-cadre", campaign_.id()), "no-such-cadre");
-  same_refusal(issue(cadre_.id(), liuzhi_campaign.id()), liuzhi_campaign.id(),
-               issue(cadre_.id(), "no-such-campaign"), "no-such-campaign");
+  testing::ExpectSameRefusal(issue(liuzhi_cadre.id(), campaign_.id()), liuzhi_cadre.id(),
+                             issue("no-such-cadre", campaign_.id()), "no-such-cadre");
+  testing::ExpectSameRefusal(issue(cadre_.id(), liuzhi_campaign.id()), liuzhi_campaign.id(),
+                             issue(cadre_.id(), "no-such-campaign"), "no-such-campaign");
   auto act = [&](const std::string& subject) {
     v1::RecordAccountabilityActionRequest req;
     req.set_request_id(NextId());
@@ -824,7 +815,8 @@ TEST_F(RecordsTest, NamedCadresHouseholdsAndCampaignsAreInTheCallersScope) {
     v1::AccountabilityAction out;
     return stub_->RecordAccountabilityAction(ContextAs(county).get(), req, &out);
   };
-  same_refusal(act(liuzhi_cadre.id()), liuzhi_cadre.id(), act("no-such-cadre"), "no-such-cadre");
+  testing::ExpectSameRefusal(act(liuzhi_cadre.id()), liuzhi_cadre.id(), act("no-such-cadre"),
+                             "no-such-cadre");
   // Nothing refused was recorded: only the inspection and finding made by Inspect/Find.
   EXPECT_EQ(testing::QueryInt(*apool_, "SELECT COUNT(*) FROM outbox"), records_before + 2);
   EXPECT_EQ(testing::QueryInt(*tpool_, "SELECT COUNT(*) FROM tasks"), 0);
@@ -837,8 +829,9 @@ TEST_F(RecordsTest, NamedCadresHouseholdsAndCampaignsAreInTheCallersScope) {
   v1::Inspection read;
   grpc::Status theirs = stub_->GetInspection(ContextAs(other_inspector_).get(), get, &read);
   get.set_id("no-such-inspection");
-  same_refusal(theirs, in.id(), stub_->GetInspection(ContextAs(other_inspector_).get(), get, &read),
-               "no-such-inspection");
+  testing::ExpectSameRefusal(theirs, in.id(),
+                             stub_->GetInspection(ContextAs(other_inspector_).get(), get, &read),
+                             "no-such-inspection");
 }
 
 TEST_F(RecordsTest, ActionsRestOnFindings) {

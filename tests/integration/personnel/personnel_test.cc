@@ -17,6 +17,7 @@
 #include "services/personnel/mysql_personnel_store.h"
 #include "services/personnel/personnel_service.h"
 #include "tests/support/grpc_harness.h"
+#include "tests/support/same_refusal.h"
 #include "tests/support/test_db.h"
 
 namespace tuopin::generated {
@@ -613,21 +614,10 @@ TEST_F(PersonnelTest, AnotherCountysCadreIsPostedOnlyByWhoCoversBoth) {
     *req.mutable_start_date() = common::ToDate(absl::CivilDay(2018, 3, 1));
     return stub_->PostCadre(ContextAs(as).get(), req, out);
   };
-  auto same_refusal = [](const grpc::Status& other, const std::string& other_id,
-                         const grpc::Status& missing, const std::string& missing_id) {
-    EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other.error_message();
-    EXPECT_EQ(missing.error_code(), other.error_code()) << missing.error_message();
-    std::string a = other.error_message(), b = missing.error_message();
-    ASSERT_NE(a.find(other_id), std::string::npos) << a;
-    ASSERT_NE(b.find(missing_id), std::string::npos) << b;
-    a.replace(a.find(other_id), other_id.size(), "<id>");
-    b.replace(b.find(missing_id), missing_id.size(), "<id>");
-    EXPECT_EQ(a, b);
-    EXPECT_EQ(common::ReasonOf(other), common::ReasonOf(missing));
-  };
   v1::Posting posting;
   grpc::Status theirs = post(liuzhi_official_, c.id(), &posting);
-  same_refusal(theirs, c.id(), post(liuzhi_official_, "no-such-cadre", &posting), "no-such-cadre");
+  testing::ExpectSameRefusal(theirs, c.id(), post(liuzhi_official_, "no-such-cadre", &posting),
+                             "no-such-cadre");
   EXPECT_NE(theirs.error_message().find("cadres/"), std::string::npos) << theirs.error_message();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM postings"), 0) << "Liuzhi posted Shuicheng's cadre";
 
@@ -645,8 +635,8 @@ TEST_F(PersonnelTest, AnotherCountysCadreIsPostedOnlyByWhoCoversBoth) {
   };
   const common::Principal third =
       MakePrincipal("official-other", {ROLE_COUNTY_OFFICIAL}, {"520201"});
-  same_refusal(end(third, posting.id()), posting.id(), end(third, "no-such-posting"),
-               "no-such-posting");
+  testing::ExpectSameRefusal(end(third, posting.id()), posting.id(), end(third, "no-such-posting"),
+                             "no-such-posting");
   grpc::Status recalled = end(official_, posting.id());
   EXPECT_TRUE(recalled.ok()) << recalled.error_message();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM postings WHERE active = 1"), 0);
@@ -660,8 +650,8 @@ TEST_F(PersonnelTest, AnotherCountysCadreIsPostedOnlyByWhoCoversBoth) {
     return stub_->PairCadreWithHousehold(ContextAs(as).get(), req, out);
   };
   v1::Pairing pairing;
-  same_refusal(pair(liuzhi_official_, c.id(), &pairing), c.id(),
-               pair(liuzhi_official_, "no-such-cadre", &pairing), "no-such-cadre");
+  testing::ExpectSameRefusal(pair(liuzhi_official_, c.id(), &pairing), c.id(),
+                             pair(liuzhi_official_, "no-such-cadre", &pairing), "no-such-cadre");
   EXPECT_EQ(Count("SELECT COUNT(*) FROM pairings"), 0);
   ASSERT_TRUE(pair(prefecture, c.id(), &pairing).ok());
   v1::UnpairCadreRequest unpair;
@@ -678,8 +668,9 @@ TEST_F(PersonnelTest, AnotherCountysCadreIsPostedOnlyByWhoCoversBoth) {
   v1::Household h;
   grpc::Status other = stub_->GetHousehold(ContextAs(official_).get(), get, &h);
   get.set_id("no-such-household");
-  same_refusal(other, liuzhi_household.id(),
-               stub_->GetHousehold(ContextAs(official_).get(), get, &h), "no-such-household");
+  testing::ExpectSameRefusal(other, liuzhi_household.id(),
+                             stub_->GetHousehold(ContextAs(official_).get(), get, &h),
+                             "no-such-household");
   // An operator (every region) is told it is missing.
   EXPECT_EQ(stub_->GetHousehold(ContextAs(admin_).get(), get, &h).error_code(),
             grpc::StatusCode::NOT_FOUND);

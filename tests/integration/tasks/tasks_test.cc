@@ -18,6 +18,7 @@
 #include "services/tasks/mysql_tasks_store.h"
 #include "services/tasks/tasks_service.h"
 #include "tests/support/grpc_harness.h"
+#include "tests/support/same_refusal.h"
 #include "tests/support/test_db.h"
 
 namespace tuopin::generated {
@@ -445,17 +446,6 @@ TEST_F(TasksTest, NamedObjectsAreInTheCallersScope) {
   pv1::Household liuzhi_household;
   ASSERT_TRUE(people_->CreateHousehold(ContextAs(admin_).get(), h, &liuzhi_household).ok());
 
-  auto same_refusal = [](const grpc::Status& other, const std::string& other_id,
-                         const grpc::Status& missing, const std::string& missing_id) {
-    EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << other.error_message();
-    EXPECT_EQ(missing.error_code(), other.error_code()) << missing.error_message();
-    std::string a = other.error_message(), b = missing.error_message();
-    ASSERT_NE(a.find(other_id), std::string::npos) << a;
-    ASSERT_NE(b.find(missing_id), std::string::npos) << b;
-    a.replace(a.find(other_id), other_id.size(), "<id>");
-    b.replace(b.find(missing_id), missing_id.size(), "<id>");
-    EXPECT_EQ(a, b);
-  };
   std::string campaign = Campaign();
   v1::Task out;
   auto create = [&](auto mutate) {
@@ -465,18 +455,18 @@ TEST_F(TasksTest, NamedObjectsAreInTheCallersScope) {
     return stub_->CreateTask(ContextAs(official_).get(), req, &out);
   };
   // Shuicheng's own task, naming Liuzhi's cadre as assignee or Liuzhi's household.
-  same_refusal(
+  testing::ExpectSameRefusal(
       create([&](v1::Task& t) { t.set_assignee_cadre_id(liuzhi_cadre.id()); }), liuzhi_cadre.id(),
       create([&](v1::Task& t) { t.set_assignee_cadre_id("no-such-cadre"); }), "no-such-cadre");
-  same_refusal(create([&](v1::Task& t) {
-                 t.clear_village_code();
-                 t.set_household_id(liuzhi_household.id());
-               }),
-               liuzhi_household.id(), create([&](v1::Task& t) {
-                 t.clear_village_code();
-                 t.set_household_id("no-such-household");
-               }),
-               "no-such-household");
+  testing::ExpectSameRefusal(create([&](v1::Task& t) {
+                               t.clear_village_code();
+                               t.set_household_id(liuzhi_household.id());
+                             }),
+                             liuzhi_household.id(), create([&](v1::Task& t) {
+                               t.clear_village_code();
+                               t.set_household_id("no-such-household");
+                             }),
+                             "no-such-household");
   // Reassigning a task to Liuzhi's cadre.
   v1::Task task =
       Create(TaskRequest(campaign, SECTOR_RURAL_ROADS, kVillageA, absl::CivilDay(2018, 12, 1)));
@@ -488,23 +478,24 @@ TEST_F(TasksTest, NamedObjectsAreInTheCallersScope) {
     up.mutable_update_mask()->add_paths("assignee_cadre_id");
     return stub_->UpdateTask(ContextAs(official_).get(), up, &out);
   };
-  same_refusal(reassign(liuzhi_cadre.id()), liuzhi_cadre.id(), reassign("no-such-cadre"),
-               "no-such-cadre");
+  testing::ExpectSameRefusal(reassign(liuzhi_cadre.id()), liuzhi_cadre.id(),
+                             reassign("no-such-cadre"), "no-such-cadre");
   EXPECT_TRUE(reassign(other_cadre_.id()).ok());
   // The outsider reading Shuicheng's task or campaign learns nothing of their existence.
   v1::GetTaskRequest get;
   get.set_id(task.id());
   grpc::Status theirs = stub_->GetTask(ContextAs(outsider_).get(), get, &out);
   get.set_id("no-such-task");
-  same_refusal(theirs, task.id(), stub_->GetTask(ContextAs(outsider_).get(), get, &out),
-               "no-such-task");
+  testing::ExpectSameRefusal(theirs, task.id(),
+                             stub_->GetTask(ContextAs(outsider_).get(), get, &out), "no-such-task");
   v1::GetCampaignRequest gc;
   gc.set_id(campaign);
   v1::Campaign cout;
   theirs = stub_->GetCampaign(ContextAs(outsider_).get(), gc, &cout);
   gc.set_id("no-such-campaign");
-  same_refusal(theirs, campaign, stub_->GetCampaign(ContextAs(outsider_).get(), gc, &cout),
-               "no-such-campaign");
+  testing::ExpectSameRefusal(theirs, campaign,
+                             stub_->GetCampaign(ContextAs(outsider_).get(), gc, &cout),
+                             "no-such-campaign");
 }
 
 TEST_F(TasksTest, ListsOverdueAndEscalations) {

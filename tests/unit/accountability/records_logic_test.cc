@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "common/validate.h"
 #include "gtest/gtest.h"
+#include "tests/support/same_refusal.h"
 
 namespace tuopin::accountability {
 namespace {
@@ -457,21 +458,7 @@ TEST_F(RecordsLogicTest, RejectOfAnOrderNotSubmittedTouchesNoTask) {
   EXPECT_TRUE(tasks_.reopen_request_ids.empty());
 }
 
-// Issue 18: the refusal of an object of another county and of a missing one are the same
-// PERMISSION_DENIED, word for word but for the id the caller sent.
-void ExpectSameRefusal(const absl::Status& other_county, const std::string& other_id,
-                       const absl::Status& missing, const std::string& missing_id) {
-  EXPECT_EQ(other_county.code(), absl::StatusCode::kPermissionDenied) << other_county;
-  EXPECT_EQ(missing.code(), other_county.code()) << missing;
-  std::string a(other_county.message()), b(missing.message());
-  ASSERT_NE(a.find(other_id), std::string::npos) << a;
-  a.replace(a.find(other_id), other_id.size(), "<id>");
-  ASSERT_NE(b.find(missing_id), std::string::npos) << b;
-  b.replace(b.find(missing_id), missing_id.size(), "<id>");
-  EXPECT_EQ(a, b);
-  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(other_county)),
-            common::ReasonOf(common::ToGrpcStatus(missing)));
-}
+using testing::ExpectSameRefusal;
 
 // Point 1: an order names only objects of the caller's scope (its findings, the responsible
 // cadre by managing region, the campaign); point 8: a missing one is refused the same way.

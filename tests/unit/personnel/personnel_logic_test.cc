@@ -11,6 +11,7 @@
 #include "common/validate.h"
 #include "gtest/gtest.h"
 #include "services/personnel/personnel_validate.h"
+#include "tests/support/same_refusal.h"
 
 namespace tuopin::personnel {
 namespace {
@@ -336,19 +337,7 @@ class ScopeTest : public ::testing::Test {
   const Principal prefecture_ = Official("5202");
 };
 
-// The refusal of another county's object and of a missing one: one PERMISSION_DENIED,
-// word for word but for the id the caller sent.
-void ExpectSameRefusal(const absl::Status& other_county, const std::string& other_id,
-                       const absl::Status& missing, const std::string& missing_id) {
-  EXPECT_EQ(other_county.code(), absl::StatusCode::kPermissionDenied) << other_county;
-  EXPECT_EQ(missing.code(), other_county.code()) << missing;
-  std::string a(other_county.message()), b(missing.message());
-  ASSERT_NE(a.find(other_id), std::string::npos) << a;
-  a.replace(a.find(other_id), other_id.size(), "<id>");
-  ASSERT_NE(b.find(missing_id), std::string::npos) << b;
-  b.replace(b.find(missing_id), missing_id.size(), "<id>");
-  EXPECT_EQ(a, b);
-}
+using testing::ExpectSameRefusal;
 
 TEST_F(ScopeTest, PostingNeedsBothTheVillageAndTheCadresCounty) {
   // The neighbour cannot post Shuicheng's cadre into its own village, and a missing cadre

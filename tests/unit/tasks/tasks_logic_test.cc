@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "common/validate.h"
 #include "gtest/gtest.h"
+#include "tests/support/same_refusal.h"
 
 namespace tuopin::tasks {
 namespace {
@@ -270,17 +271,7 @@ class TaskScopeTest : public ::testing::Test {
   int requests_ = 0;
 };
 
-void ExpectSameRefusal(const absl::Status& other_county, const std::string& other_id,
-                       const absl::Status& missing, const std::string& missing_id) {
-  EXPECT_EQ(other_county.code(), absl::StatusCode::kPermissionDenied) << other_county;
-  EXPECT_EQ(missing.code(), other_county.code()) << missing;
-  std::string a(other_county.message()), b(missing.message());
-  ASSERT_NE(a.find(other_id), std::string::npos) << a;
-  a.replace(a.find(other_id), other_id.size(), "<id>");
-  ASSERT_NE(b.find(missing_id), std::string::npos) << b;
-  b.replace(b.find(missing_id), missing_id.size(), "<id>");
-  EXPECT_EQ(a, b);
-}
+using testing::ExpectSameRefusal;
 
 TEST_F(TaskScopeTest, EveryNamedObjectIsInTheCallersScope) {
   // The neighbour's own task with Shuicheng's cadre as assignee: refused, as for a cadre
