@@ -54,6 +54,16 @@ struct RelayMetrics {
   }
 };
 
+// Sets an event aside, with the log's reason; it is kept, never deleted.
+void MarkDeadLetter(DbSession& s, int64_t seq, absl::string_view reason) {
+  Query(s,
+        "UPDATE outbox SET dead_letter_at = UTC_TIMESTAMP(6), dead_letter_reason = ?"
+        " WHERE seq = ?")
+      .Arg(reason.substr(0, 1024))
+      .Arg(seq)
+      .Exec();
+}
+
 }  // namespace
 
 bool IsRefusal(const absl::Status& status) {
@@ -66,15 +76,6 @@ bool IsRefusal(const absl::Status& status) {
     default:
       return false;
   }
-}
-
-void MarkDeadLetter(DbSession& s, int64_t seq, absl::string_view reason) {
-  Query(s,
-        "UPDATE outbox SET dead_letter_at = UTC_TIMESTAMP(6), dead_letter_reason = ?"
-        " WHERE seq = ?")
-      .Arg(reason.substr(0, 1024))
-      .Arg(seq)
-      .Exec();
 }
 
 OutboxRelay::OutboxRelay(ConnectionPool& pool, OutboxSink& sink, RelayOptions options)

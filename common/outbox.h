@@ -84,7 +84,4 @@ class OutboxRelay {
   std::thread thread_;
 };
 
-// Sets an event aside as a dead letter (the relay does it for refused events).
-void MarkDeadLetter(DbSession& s, int64_t seq, absl::string_view reason);
-
 }  // namespace tuopin::common
