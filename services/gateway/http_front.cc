@@ -670,7 +670,14 @@ int HttpFront::Start(const std::string& host, int port, std::string* error) {
     return -1;
   }
   server_->RaiseBacklog();
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    loop_ended_ = true;
+  });
+  // httplib's stop() does nothing until the loop has marked itself running, so a Stop
+  // soon after Start (a quick test, a signal during start-up) left the loop listening and
+  // the join waiting for ever. The loop marks itself first thing.
+  while (!server_->is_running() && !loop_ended_) absl::SleepFor(absl::Microseconds(200));
   return bound;
 }
 

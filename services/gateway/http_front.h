@@ -3,6 +3,7 @@
 // the protobuf JSON mapping in and out, the same authentication, policy and limits as the
 // gRPC face, gRPC codes mapped to HTTP statuses and errors in Google's JSON error shape.
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -59,6 +60,7 @@ class HttpFront {
   Gateway& gateway_;
   std::unique_ptr<BoundedHttpServer> server_;
   std::thread thread_;
+  std::atomic<bool> loop_ended_{false};
 };
 
 }  // namespace tuopin::gateway

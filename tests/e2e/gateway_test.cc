@@ -437,6 +437,26 @@ TEST_F(GatewayTest, RoleOutsideTheMethodPolicyIsRefused) {
   EXPECT_EQ(backend_.calls.load(), 0);
 }
 
+// httplib's stop() did nothing before its loop had started, so a Stop right after Start
+// left the loop running and Stop's join waiting for ever (a CI run hung here).
+TEST_F(GatewayTest, JsonFrontStopsRightAfterStarting) {
+  StartGateway();
+  auto finished = std::make_shared<std::promise<void>>();
+  std::future<void> done = finished->get_future();
+  Gateway* gateway = gateway_.get();
+  std::thread([gateway, finished] {
+    for (int i = 0; i < 200; ++i) {
+      HttpFront front(*gateway);
+      if (front.Start("127.0.0.1", 0) <= 0) break;
+      front.Stop();
+    }
+    finished->set_value();
+  }).detach();
+  // A hang leaves the thread behind; the process ends with the failure.
+  ASSERT_EQ(done.wait_for(std::chrono::seconds(60)), std::future_status::ready)
+      << "HttpFront::Stop did not return";
+}
+
 TEST_F(GatewayTest, DeadlinesAreDefaultedCappedAndForwarded) {
   StartGateway();
   pv1::Region r;
