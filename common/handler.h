@@ -1,14 +1,16 @@
 #pragma once
 // The frame of every gRPC handler of the suite: authorize (signed principal + the
 // method's roles from the contract), validate the request (field violations), run the
-// logic, map the status. Mutations also get their MutationContext (request id, digest,
-// time) here, so no handler builds one by hand.
+// logic, map the status. Validation is the contract's field limits (common/field_limits.h)
+// and then the method's own rules, so no method can skip the limits. Mutations also get
+// their MutationContext (request id, digest, time) here, so no handler builds one by hand.
 
 #include <string>
 #include <utility>
 
 #include "common/auth.h"
 #include "common/clock.h"
+#include "common/field_limits.h"
 #include "common/mutation.h"
 #include "common/status.h"
 #include "grpcpp/server_context.h"
@@ -25,7 +27,7 @@ class Handler {
                     absl::Status (*validate)(const Req&), Fn&& fn) const {
     auto principal = authorizer_.Authorize(*ctx, method);
     if (!principal.ok()) return ToGrpcStatus(principal.status());
-    if (absl::Status v = validate(req); !v.ok()) return ToGrpcStatus(v);
+    if (absl::Status v = ValidateRequest(req, validate); !v.ok()) return ToGrpcStatus(v);
     return ToGrpcStatus(fn(*principal));
   }
 
@@ -34,14 +36,9 @@ class Handler {
                       absl::Status (*validate)(const Req&), Fn&& fn) const {
     auto principal = authorizer_.Authorize(*ctx, method);
     if (!principal.ok()) return ToGrpcStatus(principal.status());
-    if (absl::Status v = validate(req); !v.ok()) return ToGrpcStatus(v);
-    MutationContext m;
-    m.service = service_;
-    m.method = authorizer_.FullMethod(method);
-    m.principal = std::move(*principal);
-    m.request_id = req.request_id();
-    SetRequestDigests(m, authorizer_.digest_key(), req);
-    m.now = clock_.Now();
+    if (absl::Status v = ValidateRequest(req, validate); !v.ok()) return ToGrpcStatus(v);
+    MutationContext m = ContextFor(service_, authorizer_.FullMethod(method), std::move(*principal),
+                                   req.request_id(), clock_.Now(), req, &authorizer_.digest_key());
     return ToGrpcStatus(fn(m));
   }
 

@@ -39,6 +39,24 @@ std::string MessageSha256(const google::protobuf::Message& message) {
   return Sha256(DeterministicBytes(message));
 }
 
+MutationContext ContextFor(std::string service, std::string method,
+                           tuopin::common::v1::Principal principal, std::string request_id,
+                           absl::Time now, const google::protobuf::Message& request,
+                           const DigestKey* digest_key) {
+  MutationContext ctx;
+  ctx.service = std::move(service);
+  ctx.method = std::move(method);
+  ctx.principal = std::move(principal);
+  ctx.request_id = std::move(request_id);
+  ctx.now = now;
+  if (digest_key != nullptr) {
+    SetRequestDigests(ctx, *digest_key, request);
+  } else {
+    ctx.request_sha256 = MessageSha256(request);
+  }
+  return ctx;
+}
+
 void SetRequestDigests(MutationContext& ctx, const DigestKey& key,
                        const google::protobuf::Message& request) {
   std::string bytes = DeterministicBytes(request);

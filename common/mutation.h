@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,6 +41,15 @@ struct MutationContext {
   std::string request_digest;
 };
 
+// The one way to make a context other than the handler's: a logged read (the reader's
+// principal and the gateway's request id) or a system actor (a timer acting as
+// `principal.subject`, with a request id derived from what it acts on). Digests of the
+// request are filled when `digest_key` is given.
+MutationContext ContextFor(std::string service, std::string method,
+                           tuopin::common::v1::Principal principal, std::string request_id,
+                           absl::Time now, const google::protobuf::Message& request,
+                           const DigestKey* digest_key = nullptr);
+
 // Fills the request digests and the digest key of a context (the handler does it for
 // every RPC; code that builds a context by hand calls it).
 void SetRequestDigests(MutationContext& ctx, const DigestKey& key,
@@ -60,6 +70,22 @@ using MutationBody =
 absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
                          const MutationBody& body, google::protobuf::Message& response,
                          bool* replayed = nullptr);
+
+// The same, with the body given the response's own type: no cast in the stores.
+template <typename Response>
+using TypedMutationBody = std::function<absl::StatusOr<EntityRefs>(DbSession&, Response&)>;
+template <typename Response>
+absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
+                         const TypedMutationBody<Response>& body, Response& response,
+                         bool* replayed = nullptr) {
+  static_assert(std::is_base_of_v<google::protobuf::Message, Response>);
+  return RunMutation(
+      pool, ids, ctx,
+      [&body](DbSession& s, google::protobuf::Message& out) {
+        return body(s, static_cast<Response&>(out));
+      },
+      static_cast<google::protobuf::Message&>(response), replayed);
+}
 
 // Builds the audit event of a mutation or a logged read; `response_bytes` is the
 // deterministic serialization of the answer (digested under the context's key).

@@ -40,6 +40,10 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
   return v.ToStatus();
 }
 
+absl::Status NotFound(absl::string_view what, absl::string_view id) {
+  return WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")), "NOT_FOUND");
+}
+
 absl::Status WithReason(absl::Status status, absl::string_view reason) {
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));

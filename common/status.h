@@ -33,6 +33,10 @@ class FieldViolations {
 // INVALID_ARGUMENT naming one field.
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
 
+// NOT_FOUND for `what` ("household", "rectification order") with this id, reason
+// NOT_FOUND. Outside the caller's scope the services answer the same (common/scope.h).
+absl::Status NotFound(absl::string_view what, absl::string_view id);
+
 // Attaches an ErrorInfo reason (UPPER_SNAKE_CASE) to a status, for machine handling.
 absl::Status WithReason(absl::Status status, absl::string_view reason);
 

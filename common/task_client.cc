@@ -6,20 +6,74 @@
 
 namespace tuopin::common {
 
-absl::StatusOr<std::string> GatewayTaskLookup::TaskVillage(const std::string& task_id) {
-  namespace tv1 = tuopin::tasks::v1;
-  tv1::GetTaskRequest req;
-  req.set_id(task_id);
-  tv1::Task task;
-  grpc::Status st =
-      tv1::TaskService::NewStub(client_.channel())->GetTask(client_.Context().get(), req, &task);
-  // An id task tracking does not know (or refuses as malformed) names no task.
-  if (st.error_code() == grpc::StatusCode::NOT_FOUND ||
-      st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-    return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
+namespace tv1 = tuopin::tasks::v1;
+
+namespace {
+
+// One call through the gateway. With `named` ("task t-1"), an id task tracking does not
+// know, or refuses as malformed, names nothing: NOT_FOUND.
+template <typename Response, typename Call>
+absl::StatusOr<Response> Ask(const GatewayClient& client, absl::string_view named, Call call) {
+  Response out;
+  auto stub = tv1::TaskService::NewStub(client.channel());
+  grpc::Status st = call(*stub, client.Context().get(), &out);
+  if (!named.empty() && (st.error_code() == grpc::StatusCode::NOT_FOUND ||
+                         st.error_code() == grpc::StatusCode::INVALID_ARGUMENT)) {
+    return absl::NotFoundError(absl::StrCat(named, " not found"));
   }
   if (!st.ok()) return FromGrpcStatus(st);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> GatewayTaskClient::TaskVillage(const std::string& task_id) {
+  tv1::GetTaskRequest req;
+  req.set_id(task_id);
+  TUOPIN_ASSIGN_OR_RETURN(tv1::Task task,
+                          Ask<tv1::Task>(client_, absl::StrCat("task ", task_id),
+                                         [&](auto& stub, auto* ctx, tv1::Task* out) {
+                                           return stub.GetTask(ctx, req, out);
+                                         }));
   return task.village_code();
+}
+
+absl::StatusOr<tv1::Campaign> GatewayTaskClient::GetCampaign(const std::string& campaign_id) {
+  tv1::GetCampaignRequest req;
+  req.set_id(campaign_id);
+  return Ask<tv1::Campaign>(
+      client_, absl::StrCat("campaign ", campaign_id),
+      [&](auto& stub, auto* ctx, tv1::Campaign* out) { return stub.GetCampaign(ctx, req, out); });
+}
+
+absl::StatusOr<tv1::Task> GatewayTaskClient::CreateTask(const std::string& request_id,
+                                                        const tv1::Task& task) {
+  tv1::CreateTaskRequest req;
+  req.set_request_id(request_id);
+  *req.mutable_task() = task;
+  return Ask<tv1::Task>(client_, "", [&](auto& stub, auto* ctx, tv1::Task* out) {
+    return stub.CreateTask(ctx, req, out);
+  });
+}
+
+absl::StatusOr<tv1::Task> GatewayTaskClient::GetTask(const std::string& task_id) {
+  tv1::GetTaskRequest req;
+  req.set_id(task_id);
+  return Ask<tv1::Task>(client_, "", [&](auto& stub, auto* ctx, tv1::Task* out) {
+    return stub.GetTask(ctx, req, out);
+  });
+}
+
+absl::StatusOr<tv1::Task> GatewayTaskClient::ReopenTask(const std::string& request_id,
+                                                        const std::string& task_id,
+                                                        const std::string& reason) {
+  tv1::ReopenTaskRequest req;
+  req.set_request_id(request_id);
+  req.set_task_id(task_id);
+  req.set_reason(reason);
+  return Ask<tv1::Task>(client_, "", [&](auto& stub, auto* ctx, tv1::Task* out) {
+    return stub.ReopenTask(ctx, req, out);
+  });
 }
 
 }  // namespace tuopin::common

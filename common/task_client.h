@@ -1,15 +1,17 @@
 #pragma once
-// What other services need to know from task tracking, asked through the gateway with the
-// calling service's own token (never by reading the tasks schema). An interface, so logic
-// can be unit-tested with a fake.
+// What other services need from task tracking, asked through the gateway with the calling
+// service's own token (never by reading the tasks schema). Interfaces, so logic is
+// unit-tested with fakes; GatewayTaskClient is the one real implementation of both.
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "common/gateway_client.h"
+#include "tuopin/tasks/v1/tasks.pb.h"
 
 namespace tuopin::common {
 
+// Funds: where a task lies.
 class TaskLookup {
  public:
   virtual ~TaskLookup() = default;
@@ -19,10 +21,38 @@ class TaskLookup {
   virtual absl::StatusOr<std::string> TaskVillage(const std::string& task_id) = 0;
 };
 
-class GatewayTaskLookup final : public TaskLookup {
+// Accountability: campaigns, and the tasks of rectification orders. Calls carry the
+// calling service's own principal: for CreateTask, the only one task tracking lets set
+// rectification_order_id.
+class TaskDirectory {
  public:
-  explicit GatewayTaskLookup(const GatewayClient& client) : client_(client) {}
+  virtual ~TaskDirectory() = default;
+  // The campaign (with its current stage); NOT_FOUND when task tracking knows none.
+  virtual absl::StatusOr<tuopin::tasks::v1::Campaign> GetCampaign(
+      const std::string& campaign_id) = 0;
+  // Creates a task; idempotent by request_id. Returns the task as created.
+  virtual absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(
+      const std::string& request_id, const tuopin::tasks::v1::Task& task) = 0;
+  virtual absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) = 0;
+  // Reopens a completed or verified task; idempotent by request_id.
+  virtual absl::StatusOr<tuopin::tasks::v1::Task> ReopenTask(const std::string& request_id,
+                                                             const std::string& task_id,
+                                                             const std::string& reason) = 0;
+};
+
+class GatewayTaskClient final : public TaskLookup, public TaskDirectory {
+ public:
+  explicit GatewayTaskClient(const GatewayClient& client) : client_(client) {}
+
   absl::StatusOr<std::string> TaskVillage(const std::string& task_id) override;
+
+  absl::StatusOr<tuopin::tasks::v1::Campaign> GetCampaign(const std::string& campaign_id) override;
+  absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(const std::string& request_id,
+                                                     const tuopin::tasks::v1::Task& task) override;
+  absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) override;
+  absl::StatusOr<tuopin::tasks::v1::Task> ReopenTask(const std::string& request_id,
+                                                     const std::string& task_id,
+                                                     const std::string& reason) override;
 
  private:
   const GatewayClient& client_;

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/region_code.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/protobuf/wire_format_lite.h"
@@ -96,8 +97,7 @@ void ValidateText(absl::string_view field, absl::string_view value, size_t min_b
 }
 
 bool IsRegionCode(absl::string_view code) {
-  size_t n = code.size();
-  if (n != 2 && n != 4 && n != 6 && n != 9 && n != 12) return false;
+  if (RegionLevelOf(code) == 0) return false;
   for (char c : code) {
     if (!absl::ascii_isdigit(c)) return false;
   }
@@ -154,22 +154,11 @@ std::optional<absl::Time> ValidateTimestamp(absl::string_view field,
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
-void ValidateAmountFen(absl::string_view field, int64_t amount, FieldViolations& v) {
-  if (amount <= 0 || amount > kMaxAmountFen) {
-    v.Add(std::string(field), "must be between 1 and 10^15 fen");
-  }
-}
-
 void ValidateRange(absl::string_view field, int64_t value, int64_t min, int64_t max,
                    FieldViolations& v) {
   if (value < min || value > max) {
     v.Add(std::string(field), absl::StrCat("must be between ", min, " and ", max));
   }
-}
-
-void ValidatePageFields(int32_t page_size, const std::string& page_token, FieldViolations& v) {
-  if (page_size < 0 || page_size > 1000) v.Add("page_size", "must be between 0 and 1000");
-  if (page_token.size() > 2048) v.Add("page_token", "must be at most 2048 bytes");
 }
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {

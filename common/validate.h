@@ -1,6 +1,8 @@
 #pragma once
-// Request validators shared by the services. Each appends a violation naming the field
-// (AIP-193 BadRequest) instead of failing at the first, so a client sees every problem.
+// The checks the contract's field limits are made of (common/field_limits.h applies them
+// from the descriptors) and that the services' cross-field rules reuse. Each appends a
+// violation naming the field (AIP-193 BadRequest) instead of failing at the first, so a
+// client sees every problem.
 
 #include <cstdint>
 #include <optional>
@@ -15,7 +17,8 @@
 
 namespace tuopin::common {
 
-inline constexpr int64_t kMaxAmountFen = 1'000'000'000'000'000;  // 10^15 fen
+// 10^15 fen: the limit funds.proto declares on amounts (a unit test holds them equal).
+inline constexpr int64_t kMaxAmountFen = 1'000'000'000'000'000;
 
 bool IsValidUtf8(absl::string_view s);
 
@@ -52,12 +55,8 @@ std::optional<absl::CivilDay> ValidateDate(absl::string_view field,
 std::optional<absl::Time> ValidateTimestamp(absl::string_view field,
                                             const google::protobuf::Timestamp& ts,
                                             FieldViolations& v);
-void ValidateAmountFen(absl::string_view field, int64_t amount, FieldViolations& v);
 void ValidateRange(absl::string_view field, int64_t value, int64_t min, int64_t max,
                    FieldViolations& v);
-
-// Page fields of a list request: page_size 0-1000, page_token at most 2048 bytes.
-void ValidatePageFields(int32_t page_size, const std::string& page_token, FieldViolations& v);
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t);
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t);

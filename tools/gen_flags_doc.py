@@ -16,6 +16,7 @@ BINARIES = [
     ("tuopin-funds", "services/funds/tuopin-funds"),
     ("tuopin-tasks", "services/tasks/tuopin-tasks"),
     ("tuopin-accountability", "services/accountability/tuopin-accountability"),
+    ("tuopin-auditlog", "services/auditlog/tuopin-auditlog"),
     ("tuopin-auditquery", "services/auditquery/tuopin-auditquery"),
 ]
 

@@ -18,7 +18,7 @@ WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
  && cmake --build /build --target tuopin-gateway tuopin-personnel tuopin-funds tuopin-tasks \
-      tuopin-accountability tuopin-auditquery tuopinctl \
+      tuopin-accountability tuopin-auditlog tuopin-auditquery tuopinctl \
  && mkdir -p /out/bin /out/lib \
  && cp /build/services/*/tuopin-* /build/tools/tuopinctl /out/bin/ \
  && find /build/proto -name 'libtuopin_*.so*' -exec cp -P {} /out/lib/ \;

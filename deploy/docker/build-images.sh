@@ -9,6 +9,6 @@ tag=${1:-dev}
 cd "$repo"
 docker build -f deploy/docker/base.Dockerfile --target builder -t "tuopin/tuopin-builder:$tag" .
 docker build -f deploy/docker/base.Dockerfile --target runtime -t "tuopin/tuopin-runtime:$tag" .
-for s in gateway personnel funds tasks accountability auditquery; do
+for s in gateway personnel funds tasks accountability auditlog auditquery; do
   docker build -f "services/$s/Dockerfile" --build-arg "TAG=$tag" -t "tuopin/tuopin-$s:$tag" .
 done

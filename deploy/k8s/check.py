@@ -294,11 +294,12 @@ def main():
         return 1
     flags = binary_flags(root)
     default_ports = {"tuopin-gateway": 50051, "tuopin-personnel": 50061, "tuopin-funds": 50062,
-                     "tuopin-tasks": 50063, "tuopin-accountability": 50064, "tuopin-auditquery": 50065}
+                     "tuopin-tasks": 50063, "tuopin-accountability": 50064, "tuopin-auditquery": 50065,
+                     "tuopin-auditlog": 50066}
     with open(os.path.join(root, "deploy/k8s/overlays/prod/secrets.template.yaml")) as f:
         template_text = f.read()
     template = [d for d in yaml.safe_load_all(template_text) if d]
-    families = {re.sub(r"-(personnel|funds|tasks|accountability|auditquery)$", "-", d["metadata"]["name"])
+    families = {re.sub(r"-(personnel|funds|tasks|accountability|auditlog|auditquery)$", "-", d["metadata"]["name"])
                 for d in template}
     validate_schema(root, "prod secrets template", template_text)
     for overlay in ("dev", "prod"):
@@ -312,7 +313,7 @@ def main():
             exists = lambda s, names=names: s in names
         else:
             exists = lambda s: s in families or re.sub(
-                r"-(personnel|funds|tasks|accountability|auditquery)$", "-", s) in families
+                r"-(personnel|funds|tasks|accountability|auditlog|auditquery)$", "-", s) in families
         check_objects(root, overlay, objects, flags, exists, default_ports)
     print("ok   manifests agree with the binaries" if not problems else f"{len(problems)} problems")
     return 1 if problems else 0

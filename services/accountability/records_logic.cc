@@ -3,14 +3,12 @@
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/crypto.h"
 #include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
-#include "tuopin/tasks/v1/tasks.grpc.pb.h"
 
 namespace tuopin::accountability {
 
@@ -18,48 +16,13 @@ namespace tv1 = tuopin::tasks::v1;
 
 namespace {
 
-using common::FieldViolations;
 using common::HasRole;
 using common::RequireRegion;
 using tuopin::common::v1::ROLE_ADMIN;
 using tuopin::common::v1::ROLE_CADRE;
 using tuopin::common::v1::ROLE_COUNTY_OFFICIAL;
 
-absl::Status NotFound(absl::string_view what, absl::string_view id) {
-  return common::WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")),
-                            "NOT_FOUND");
-}
-
-bool IsLowerHex(absl::string_view s) {
-  for (char c : s) {
-    if (!absl::ascii_isdigit(c) && (c < 'a' || c > 'f')) return false;
-  }
-  return true;
-}
-
-void ValidateSubject(const std::string& field, const v1::Subject& s, FieldViolations& v) {
-  switch (s.subject_case()) {
-    case v1::Subject::kCadreId:
-      common::ValidateId(field + ".cadre_id", s.cadre_id(), v);
-      break;
-    case v1::Subject::kDepartment:
-      common::ValidateText(field + ".department", s.department(), 1, 128, v);
-      break;
-    default:
-      v.Add(field, "set cadre_id or department");
-  }
-}
-
-void ValidateIdList(const std::string& field,
-                    const google::protobuf::RepeatedPtrField<std::string>& ids, int max,
-                    FieldViolations& v) {
-  if (ids.empty() || ids.size() > max) v.Add(field, absl::StrCat("must hold 1-", max, " ids"));
-  std::set<std::string> seen;
-  for (int i = 0; i < ids.size() && i < max; ++i) {
-    common::ValidateId(absl::StrCat(field, "[", i, "]"), ids[i], v);
-    if (!seen.insert(ids[i]).second) v.Add(absl::StrCat(field, "[", i, "]"), "is repeated");
-  }
-}
+using common::NotFound;
 
 uint64_t Uint64be(absl::string_view b) {
   uint64_t v = 0;
@@ -112,56 +75,6 @@ std::string PopulationDigest(const std::vector<std::string>& sorted_ids) {
   return common::HexEncode(common::Sha256(absl::StrJoin(sorted_ids, "\n")));
 }
 
-absl::StatusOr<tv1::Campaign> GatewayTaskDirectory::GetCampaign(const std::string& campaign_id) {
-  tv1::GetCampaignRequest req;
-  req.set_id(campaign_id);
-  tv1::Campaign c;
-  grpc::Status st =
-      tv1::TaskService::NewStub(client_.channel())->GetCampaign(client_.Context().get(), req, &c);
-  // A malformed id names no campaign either.
-  if (st.error_code() == grpc::StatusCode::NOT_FOUND ||
-      st.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
-    return absl::NotFoundError(absl::StrCat("campaign ", campaign_id, " not found"));
-  if (!st.ok()) return common::FromGrpcStatus(st);
-  return c;
-}
-
-absl::StatusOr<tv1::Task> GatewayTaskDirectory::CreateTask(const std::string& request_id,
-                                                           const tv1::Task& task) {
-  tv1::CreateTaskRequest req;
-  req.set_request_id(request_id);
-  *req.mutable_task() = task;
-  tv1::Task created;
-  grpc::Status st = tv1::TaskService::NewStub(client_.channel())
-                        ->CreateTask(client_.Context().get(), req, &created);
-  if (!st.ok()) return common::FromGrpcStatus(st);
-  return created;
-}
-
-absl::StatusOr<tv1::Task> GatewayTaskDirectory::GetTask(const std::string& task_id) {
-  tv1::GetTaskRequest req;
-  req.set_id(task_id);
-  tv1::Task task;
-  grpc::Status st =
-      tv1::TaskService::NewStub(client_.channel())->GetTask(client_.Context().get(), req, &task);
-  if (!st.ok()) return common::FromGrpcStatus(st);
-  return task;
-}
-
-absl::StatusOr<tv1::Task> GatewayTaskDirectory::ReopenTask(const std::string& request_id,
-                                                           const std::string& task_id,
-                                                           const std::string& reason) {
-  tv1::ReopenTaskRequest req;
-  req.set_request_id(request_id);
-  req.set_task_id(task_id);
-  req.set_reason(reason);
-  tv1::Task task;
-  grpc::Status st =
-      tv1::TaskService::NewStub(client_.channel())->ReopenTask(client_.Context().get(), req, &task);
-  if (!st.ok()) return common::FromGrpcStatus(st);
-  return task;
-}
-
 tv1::Task RectificationTask(const v1::Finding& finding, const v1::RectificationOrder& order,
                             int stage) {
   tv1::Task t;
@@ -193,170 +106,6 @@ std::string ReopenRequestId(const std::string& subject, const std::string& reque
       "reopen-",
       common::HexEncode(common::Sha256(absl::StrCat(subject, "\n", request_id, "\n", task_id)))
           .substr(0, 48));
-}
-
-absl::Status Validate(const v1::CreateInspectionRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  const auto& in = r.inspection();
-  common::ValidateEnum("inspection.kind", in.kind(), v1::InspectionKind_descriptor(), v);
-  common::ValidateText("inspection.group_name", in.group_name(), 1, 128, v);
-  ValidateIdList("inspection.leader_cadre_ids", in.leader_cadre_ids(), 20, v);
-  if (in.target_region_codes().empty() || in.target_region_codes_size() > 50) {
-    v.Add("inspection.target_region_codes", "must hold 1-50 region codes");
-  }
-  for (int i = 0; i < in.target_region_codes_size() && i < 50; ++i) {
-    common::ValidateRegionCode(absl::StrCat("inspection.target_region_codes[", i, "]"),
-                               in.target_region_codes(i), v, 6, 12);
-  }
-  auto start = common::ValidateDate("inspection.start_date", in.start_date(), v);
-  auto end = common::ValidateDate("inspection.end_date", in.end_date(), v);
-  if (start && end && *end < *start) v.Add("inspection.end_date", "must not be before start_date");
-  common::ValidateRange("inspection.sample_size", in.sample_size(), 0, 1000, v);
-  if (in.seed_commitment().size() != 64 || !IsLowerHex(in.seed_commitment())) {
-    v.Add("inspection.seed_commitment",
-          "must be 64 lower-case hex characters (SHA-256 of the secret seed)");
-  }
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::GetInspectionRequest& r) {
-  FieldViolations v;
-  common::ValidateId("id", r.id(), v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::RevealSampleRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  common::ValidateId("inspection_id", r.inspection_id(), v);
-  if (r.seed_hex().size() < 32 || r.seed_hex().size() > 128 || r.seed_hex().size() % 2 != 0 ||
-      !IsLowerHex(r.seed_hex())) {
-    v.Add("seed_hex", "must be 16-64 bytes as lower-case hex");
-  }
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::RecordVisitRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  common::ValidateId("inspection_id", r.inspection_id(), v);
-  switch (r.target_case()) {
-    case v1::RecordVisitRequest::kHouseholdId:
-      common::ValidateId("household_id", r.household_id(), v);
-      break;
-    case v1::RecordVisitRequest::kUnitName:
-      common::ValidateText("unit_name", r.unit_name(), 1, 128, v);
-      break;
-    default:
-      v.Add("target", "set household_id or unit_name");
-  }
-  common::ValidateText("observations", r.observations(), 1, 4000, v);
-  if (!r.has_visit_time()) {
-    v.Add("visit_time", "is required");
-  } else {
-    common::ValidateTimestamp("visit_time", r.visit_time(), v);
-  }
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::CreateFindingRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  const auto& f = r.finding();
-  common::ValidateId("finding.inspection_id", f.inspection_id(), v);
-  common::ValidateEnum("finding.category", f.category(), v1::FindingCategory_descriptor(), v);
-  if (f.sector() != 0)
-    common::ValidateEnum("finding.sector", f.sector(), tuopin::common::v1::Sector_descriptor(), v);
-  common::ValidateRegionCode("finding.region_code", f.region_code(), v, 6, 12);
-  ValidateSubject("finding.subject", f.subject(), v);
-  common::ValidateEnum("finding.severity", f.severity(), v1::Severity_descriptor(), v);
-  common::ValidateText("finding.description", f.description(), 1, 4000, v);
-  if (f.evidence_uris_size() > 20) v.Add("finding.evidence_uris", "must hold at most 20 URIs");
-  for (int i = 0; i < f.evidence_uris_size() && i < 20; ++i) {
-    common::ValidateText(absl::StrCat("finding.evidence_uris[", i, "]"), f.evidence_uris(i), 1,
-                         2048, v);
-    if (f.evidence_uris(i).find('\n') != std::string::npos)
-      v.Add(absl::StrCat("finding.evidence_uris[", i, "]"), "must be one line");
-  }
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::SummarizeRegionRequest& r) {
-  FieldViolations v;
-  common::ValidateRegionCode("region_code", r.region_code(), v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::ListFindingsRequest& r) {
-  FieldViolations v;
-  common::ValidateRegionCode("region_code", r.region_code(), v);
-  common::ValidateId("inspection_id", r.inspection_id(), v, false);
-  common::ValidateId("subject_cadre_id", r.subject_cadre_id(), v, false);
-  common::ValidatePageFields(r.page_size(), r.page_token(), v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::IssueRectificationOrderRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  ValidateIdList("finding_ids", r.finding_ids(), 50, v);
-  ValidateSubject("responsible", r.responsible(), v);
-  common::ValidateDate("deadline", r.deadline(), v);
-  common::ValidateId("campaign_id", r.campaign_id(), v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::SubmitRectificationRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  common::ValidateId("order_id", r.order_id(), v);
-  common::ValidateText("note", r.note(), 1, 4000, v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::VerifyRectificationRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  common::ValidateId("order_id", r.order_id(), v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::RejectRectificationRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  common::ValidateId("order_id", r.order_id(), v);
-  common::ValidateText("reason", r.reason(), 1, 500, v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::ListRectificationOrdersRequest& r) {
-  FieldViolations v;
-  common::ValidateRegionCode("region_code", r.region_code(), v);
-  if (r.status() != 0)
-    common::ValidateEnum("status", r.status(), v1::RectificationStatus_descriptor(), v);
-  common::ValidatePageFields(r.page_size(), r.page_token(), v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::RecordAccountabilityActionRequest& r) {
-  FieldViolations v;
-  common::ValidateRequestId(r.request_id(), v);
-  const auto& a = r.action();
-  ValidateSubject("action.subject", a.subject(), v);
-  common::ValidateEnum("action.kind", a.kind(), v1::ActionKind_descriptor(), v);
-  ValidateIdList("action.finding_ids", a.finding_ids(), 50, v);
-  common::ValidateText("action.decided_by", a.decided_by(), 1, 128, v);
-  common::ValidateDate("action.decision_date", a.decision_date(), v);
-  return v.ToStatus();
-}
-
-absl::Status Validate(const v1::ListAccountabilityActionsRequest& r) {
-  FieldViolations v;
-  common::ValidateRegionCode("region_code", r.region_code(), v);
-  common::ValidateId("subject_cadre_id", r.subject_cadre_id(), v, false);
-  common::ValidatePageFields(r.page_size(), r.page_token(), v);
-  return v.ToStatus();
 }
 
 absl::StatusOr<v1::Inspection> RecordsLogic::LoadInspection(const Principal& p,
@@ -483,7 +232,17 @@ absl::Status RecordsLogic::RevealSample(const MutationContext& ctx,
   if (PopulationDigest(population) != in.population_digest()) {
     return absl::DataLossError("the frozen population no longer matches its digest");
   }
-  return store_.SaveSample(ctx, in.id(), DrawSample(seed, population, in.sample_size()), out);
+  return store_.SaveSample(
+      ctx, in.id(),
+      [&](const v1::Inspection& locked) -> absl::StatusOr<std::vector<std::string>> {
+        // A sample is drawn once: a second seed (or the same one again) changes nothing.
+        if (locked.revealed()) {
+          return common::WithReason(
+              absl::FailedPreconditionError("the sample was already revealed"), "ALREADY_REVEALED");
+        }
+        return DrawSample(seed, population, locked.sample_size());
+      },
+      out);
 }
 
 absl::Status RecordsLogic::RecordVisit(const MutationContext& ctx,
@@ -581,6 +340,7 @@ absl::Status RecordsLogic::IssueRectificationOrder(const MutationContext& ctx,
   order.set_region_code(findings[0].region_code());
   order.set_campaign_id(req.campaign_id());
   order.set_issued_by(ctx.principal.subject());
+  order.set_status(v1::RECTIFICATION_STATUS_OPEN);
   for (const auto& f : findings) {
     if (f.region_code().size() != 12) continue;  // tasks target villages
     tv1::Task task = RectificationTask(f, order, stage);

@@ -9,9 +9,9 @@
 #include "absl/status/statusor.h"
 #include "common/auth.h"
 #include "common/clock.h"
-#include "common/gateway_client.h"
 #include "common/page_token.h"
 #include "common/personnel_client.h"
+#include "common/task_client.h"
 #include "services/accountability/records_store.h"
 #include "tuopin/tasks/v1/tasks.pb.h"
 
@@ -27,39 +27,7 @@ std::vector<std::string> DrawSample(const std::string& seed,
 // Hex SHA-256 of the sorted ids joined by newlines: the population's fingerprint.
 std::string PopulationDigest(const std::vector<std::string>& sorted_ids);
 
-// What accountability needs from task tracking, through the gateway (an interface, so
-// the records logic is unit-tested with a fake). Calls carry the accountability
-// service's own principal: the only one task tracking lets set rectification_order_id.
-class TaskDirectory {
- public:
-  virtual ~TaskDirectory() = default;
-  // The campaign (with its current stage); NOT_FOUND when task tracking knows none.
-  virtual absl::StatusOr<tuopin::tasks::v1::Campaign> GetCampaign(
-      const std::string& campaign_id) = 0;
-  // Creates a task; idempotent by request_id. Returns the task as created.
-  virtual absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(
-      const std::string& request_id, const tuopin::tasks::v1::Task& task) = 0;
-  virtual absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) = 0;
-  // Reopens a completed or verified task; idempotent by request_id.
-  virtual absl::StatusOr<tuopin::tasks::v1::Task> ReopenTask(const std::string& request_id,
-                                                             const std::string& task_id,
-                                                             const std::string& reason) = 0;
-};
-
-class GatewayTaskDirectory final : public TaskDirectory {
- public:
-  explicit GatewayTaskDirectory(const common::GatewayClient& client) : client_(client) {}
-  absl::StatusOr<tuopin::tasks::v1::Campaign> GetCampaign(const std::string& campaign_id) override;
-  absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(const std::string& request_id,
-                                                     const tuopin::tasks::v1::Task& task) override;
-  absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) override;
-  absl::StatusOr<tuopin::tasks::v1::Task> ReopenTask(const std::string& request_id,
-                                                     const std::string& task_id,
-                                                     const std::string& reason) override;
-
- private:
-  const common::GatewayClient& client_;
-};
+using common::TaskDirectory;
 
 // The rectification task of one village-level finding of an order: in the finding's
 // village (which is the order's region), assigned to the order's responsible party,
@@ -71,21 +39,6 @@ tuopin::tasks::v1::Task RectificationTask(const v1::Finding& finding,
 // rejection.
 std::string ReopenRequestId(const std::string& subject, const std::string& request_id,
                             const std::string& task_id);
-
-absl::Status Validate(const v1::CreateInspectionRequest& r);
-absl::Status Validate(const v1::GetInspectionRequest& r);
-absl::Status Validate(const v1::RevealSampleRequest& r);
-absl::Status Validate(const v1::RecordVisitRequest& r);
-absl::Status Validate(const v1::CreateFindingRequest& r);
-absl::Status Validate(const v1::ListFindingsRequest& r);
-absl::Status Validate(const v1::IssueRectificationOrderRequest& r);
-absl::Status Validate(const v1::SubmitRectificationRequest& r);
-absl::Status Validate(const v1::VerifyRectificationRequest& r);
-absl::Status Validate(const v1::RejectRectificationRequest& r);
-absl::Status Validate(const v1::ListRectificationOrdersRequest& r);
-absl::Status Validate(const v1::SummarizeRegionRequest& r);
-absl::Status Validate(const v1::RecordAccountabilityActionRequest& r);
-absl::Status Validate(const v1::ListAccountabilityActionsRequest& r);
 
 class RecordsLogic {
  public:

@@ -1,5 +1,7 @@
 #include "services/accountability/records_service.h"
 
+#include "services/accountability/records_validate.h"
+
 namespace tuopin::accountability {
 
 grpc::Status RecordsServiceImpl::CreateInspection(grpc::ServerContext* ctx,

@@ -25,9 +25,11 @@ class RecordsStore {
                                         v1::Inspection& out) = 0;
   virtual absl::StatusOr<std::optional<v1::Inspection>> GetInspection(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> Population(const std::string& inspection_id) = 0;
-  // FAILED_PRECONDITION when the sample was already revealed.
+  // Under the inspection's lock, `draw` decides the sample of the inspection as stored
+  // (or refuses it); the store saves it and marks the inspection revealed.
+  using SampleDraw = std::function<absl::StatusOr<std::vector<std::string>>(const v1::Inspection&)>;
   virtual absl::Status SaveSample(const MutationContext& ctx, const std::string& inspection_id,
-                                  const std::vector<std::string>& sample, v1::Sample& out) = 0;
+                                  const SampleDraw& draw, v1::Sample& out) = 0;
   virtual absl::StatusOr<bool> InSample(const std::string& inspection_id,
                                         const std::string& household_id) = 0;
   virtual absl::Status RecordVisit(const MutationContext& ctx, const v1::Visit& visit,
@@ -44,10 +46,12 @@ class RecordsStore {
   // which orders are overdue.
   virtual absl::StatusOr<v1::RegionSummary> Summarize(const std::string& region_prefix,
                                                       absl::CivilDay today) = 0;
-  // The order carries its id (chosen by the logic), findings and tasks.
+  // The order carries its id (chosen by the logic), state, findings and tasks.
   virtual absl::Status CreateOrder(const MutationContext& ctx, const v1::RectificationOrder& order,
                                    v1::RectificationOrder& out) = 0;
   virtual absl::StatusOr<std::optional<v1::RectificationOrder>> GetOrder(const std::string& id) = 0;
+  // Under the order's lock, `change` edits the order as stored (or refuses); the store
+  // saves its state, reopen count, verifier and note.
   using OrderChange = std::function<absl::Status(v1::RectificationOrder&)>;
   virtual absl::Status ChangeOrder(const MutationContext& ctx, const std::string& id,
                                    const OrderChange& change, v1::RectificationOrder& out) = 0;
@@ -69,7 +73,7 @@ class MysqlRecordsStore final : public RecordsStore {
   absl::StatusOr<std::optional<v1::Inspection>> GetInspection(const std::string& id) override;
   absl::StatusOr<std::vector<std::string>> Population(const std::string& inspection_id) override;
   absl::Status SaveSample(const MutationContext& ctx, const std::string& inspection_id,
-                          const std::vector<std::string>& sample, v1::Sample& out) override;
+                          const SampleDraw& draw, v1::Sample& out) override;
   absl::StatusOr<bool> InSample(const std::string& inspection_id,
                                 const std::string& household_id) override;
   absl::Status RecordVisit(const MutationContext& ctx, const v1::Visit& visit,

@@ -87,13 +87,13 @@ absl::Status Validate(const v1::ExportAuditBundleRequest& r) {
   return v.ToStatus();
 }
 
-absl::Status AuditQueryLogic::Prove(std::vector<av1::Leaf> leaves, av1::Checkpoint* checkpoint,
+absl::Status AuditQueryLogic::Prove(std::vector<lv1::Leaf> leaves, lv1::Checkpoint* checkpoint,
                                     google::protobuf::RepeatedPtrField<v1::ProvenEvent>* events) {
   TUOPIN_ASSIGN_OR_RETURN(*checkpoint, suite_.Checkpoint());
   std::vector<int64_t> indexes;
   indexes.reserve(leaves.size());
   for (const auto& l : leaves) indexes.push_back(l.index());
-  std::vector<av1::InclusionProof> proofs;
+  std::vector<lv1::InclusionProof> proofs;
   if (!indexes.empty()) {
     TUOPIN_ASSIGN_OR_RETURN(proofs, suite_.Proofs(indexes, checkpoint->tree_size()));
   }
@@ -209,7 +209,7 @@ absl::Status AuditQueryLogic::TraceFunds(const MutationContext& ctx,
                               "TOO_LARGE");
   }
   // The event that created each transfer (and any that posted or voided it), in log order.
-  std::map<int64_t, av1::Leaf> by_index;
+  std::map<int64_t, lv1::Leaf> by_index;
   for (const auto& id : transfer_ids) {
     TUOPIN_ASSIGN_OR_RETURN(auto leaves, suite_.EntityEvents("transfer", id, 100));
     for (auto& l : leaves) {
@@ -220,7 +220,7 @@ absl::Status AuditQueryLogic::TraceFunds(const MutationContext& ctx,
       by_index.emplace(index, std::move(l));
     }
   }
-  std::vector<av1::Leaf> leaves;
+  std::vector<lv1::Leaf> leaves;
   for (auto& [index, leaf] : by_index) leaves.push_back(std::move(leaf));
   TUOPIN_RETURN_IF_ERROR(
       Prove(std::move(leaves), out.mutable_checkpoint(), out.mutable_transfer_events()));

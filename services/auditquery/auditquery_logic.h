@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "common/clock.h"
 #include "common/mutation.h"
-#include "services/auditquery/suite_reader.h"
+#include "services/auditquery/suite.h"
 #include "tuopin/auditquery/v1/auditquery.pb.h"
 
 namespace tuopin::auditquery {
@@ -57,7 +57,7 @@ class AuditQueryLogic {
  private:
   // Proves `leaves` against the latest checkpoint (read after the leaves, so it covers
   // them): fills `checkpoint` and `events`.
-  absl::Status Prove(std::vector<av1::Leaf> leaves, av1::Checkpoint* checkpoint,
+  absl::Status Prove(std::vector<lv1::Leaf> leaves, lv1::Checkpoint* checkpoint,
                      google::protobuf::RepeatedPtrField<v1::ProvenEvent>* events);
   // Appends the access event naming what was looked at.
   absl::Status RecordAccess(const MutationContext& ctx, const common::EntityRefs& looked_at,

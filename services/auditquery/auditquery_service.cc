@@ -9,19 +9,17 @@ template <typename Req, typename Fn>
 grpc::Status AuditQueryServiceImpl::Query(grpc::ServerContext* ctx, absl::string_view method,
                                           const Req& req, Fn&& fn) {
   return handler_.Read(ctx, method, req, Validate, [&](const common::Principal& p) {
-    MutationContext m;
-    m.service = "auditquery";
-    m.method = absl::StrCat("/", v1::AuditQueryService::service_full_name(), "/", method);
-    m.principal = p;
     // The gateway forwards a valid request id (or makes one); anything else is not copied
     // into the log.
+    std::string request_id;
     auto id = ctx->client_metadata().find("x-request-id");
     if (id != ctx->client_metadata().end()) {
       absl::string_view value(id->second.data(), id->second.size());
-      if (common::IsValidId(value)) m.request_id = std::string(value);
+      if (common::IsValidId(value)) request_id = std::string(value);
     }
-    common::SetRequestDigests(m, handler_.digest_key(), req);
-    m.now = handler_.clock().Now();
+    MutationContext m = common::ContextFor(
+        "auditquery", absl::StrCat("/", v1::AuditQueryService::service_full_name(), "/", method), p,
+        std::move(request_id), handler_.clock().Now(), req, &handler_.digest_key());
     return fn(m);
   });
 }

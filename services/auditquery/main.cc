@@ -10,6 +10,7 @@
 #include "common/handler.h"
 #include "common/server_flags.h"
 #include "services/auditquery/auditquery_service.h"
+#include "services/auditquery/suite_reader.h"
 
 ABSL_FLAG(std::string, gateway, "127.0.0.1:50051", "The gateway, for calls to other services.");
 ABSL_FLAG(std::string, service_token_file, "",

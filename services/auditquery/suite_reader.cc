@@ -6,6 +6,7 @@
 #include "common/status.h"
 #include "common/validate.h"
 #include "tuopin/accountability/v1/accountability.grpc.pb.h"
+#include "tuopin/auditlog/v1/auditlog.grpc.pb.h"
 #include "tuopin/funds/v1/funds.grpc.pb.h"
 #include "tuopin/personnel/v1/personnel.grpc.pb.h"
 #include "tuopin/tasks/v1/tasks.grpc.pb.h"
@@ -233,68 +234,68 @@ absl::StatusOr<std::vector<av1::RectificationOrder>> GatewaySuiteReader::Orders(
       "the rectification orders");
 }
 
-absl::StatusOr<av1::Checkpoint> GatewaySuiteReader::Checkpoint() {
-  av1::GetCheckpointRequest req;
-  auto stub = av1::AuditLog::NewStub(client_.channel());
-  return One<av1::Checkpoint>(client_, [&](grpc::ClientContext* c, av1::Checkpoint* r) {
+absl::StatusOr<lv1::Checkpoint> GatewaySuiteReader::Checkpoint() {
+  lv1::GetCheckpointRequest req;
+  auto stub = lv1::AuditLog::NewStub(client_.channel());
+  return One<lv1::Checkpoint>(client_, [&](grpc::ClientContext* c, lv1::Checkpoint* r) {
     return stub->GetCheckpoint(c, req, r);
   });
 }
 
 absl::StatusOr<std::string> GatewaySuiteReader::VerifierKey() {
-  av1::GetPublicKeyRequest req;
-  auto stub = av1::AuditLog::NewStub(client_.channel());
-  auto key = One<av1::PublicKey>(client_, [&](grpc::ClientContext* c, av1::PublicKey* r) {
+  lv1::GetPublicKeyRequest req;
+  auto stub = lv1::AuditLog::NewStub(client_.channel());
+  auto key = One<lv1::PublicKey>(client_, [&](grpc::ClientContext* c, lv1::PublicKey* r) {
     return stub->GetPublicKey(c, req, r);
   });
   if (!key.ok()) return key.status();
   return key->verifier_key();
 }
 
-absl::StatusOr<std::vector<av1::Leaf>> GatewaySuiteReader::EntityEvents(const std::string& type,
+absl::StatusOr<std::vector<lv1::Leaf>> GatewaySuiteReader::EntityEvents(const std::string& type,
                                                                         const std::string& id,
                                                                         int max_events) {
-  av1::ListEntityEventsRequest req;
+  lv1::ListEntityEventsRequest req;
   req.set_entity_type(type);
   req.set_entity_id(id);
-  auto stub = av1::AuditLog::NewStub(client_.channel());
-  return ReadAll<av1::ListEntityEventsRequest, av1::ListEventsResponse>(
+  auto stub = lv1::AuditLog::NewStub(client_.channel());
+  return ReadAll<lv1::ListEntityEventsRequest, lv1::ListEventsResponse>(
       client_, req,
-      [&](grpc::ClientContext* c, const av1::ListEntityEventsRequest& q, av1::ListEventsResponse* r) {
+      [&](grpc::ClientContext* c, const lv1::ListEntityEventsRequest& q, lv1::ListEventsResponse* r) {
         return stub->ListEntityEvents(c, q, r);
       },
-      [](av1::ListEventsResponse& r) { return r.mutable_leaves(); }, max_events,
+      [](lv1::ListEventsResponse& r) { return r.mutable_leaves(); }, max_events,
       "the entity's history");
 }
 
-absl::StatusOr<std::vector<av1::Leaf>> GatewaySuiteReader::RegionEvents(const std::string& region,
+absl::StatusOr<std::vector<lv1::Leaf>> GatewaySuiteReader::RegionEvents(const std::string& region,
                                                                         absl::Time from,
                                                                         absl::Time to,
                                                                         int max_events) {
-  av1::ListRegionEventsRequest req;
+  lv1::ListRegionEventsRequest req;
   req.set_region_code(region);
   *req.mutable_from_time() = common::ToTimestamp(from);
   *req.mutable_to_time() = common::ToTimestamp(to);
-  auto stub = av1::AuditLog::NewStub(client_.channel());
-  return ReadAll<av1::ListRegionEventsRequest, av1::ListEventsResponse>(
+  auto stub = lv1::AuditLog::NewStub(client_.channel());
+  return ReadAll<lv1::ListRegionEventsRequest, lv1::ListEventsResponse>(
       client_, req,
-      [&](grpc::ClientContext* c, const av1::ListRegionEventsRequest& q, av1::ListEventsResponse* r) {
+      [&](grpc::ClientContext* c, const lv1::ListRegionEventsRequest& q, lv1::ListEventsResponse* r) {
         return stub->ListRegionEvents(c, q, r);
       },
-      [](av1::ListEventsResponse& r) { return r.mutable_leaves(); }, max_events,
+      [](lv1::ListEventsResponse& r) { return r.mutable_leaves(); }, max_events,
       "the region's events of the period");
 }
 
-absl::StatusOr<std::vector<av1::InclusionProof>> GatewaySuiteReader::Proofs(
+absl::StatusOr<std::vector<lv1::InclusionProof>> GatewaySuiteReader::Proofs(
     const std::vector<int64_t>& indexes, int64_t tree_size) {
-  std::vector<av1::InclusionProof> out;
-  auto stub = av1::AuditLog::NewStub(client_.channel());
+  std::vector<lv1::InclusionProof> out;
+  auto stub = lv1::AuditLog::NewStub(client_.channel());
   for (size_t start = 0; start < indexes.size(); start += kPage) {
-    av1::GetInclusionProofsRequest req;
+    lv1::GetInclusionProofsRequest req;
     req.set_tree_size(tree_size);
     for (size_t i = start; i < std::min(indexes.size(), start + kPage); ++i)
       req.add_leaf_indexes(indexes[i]);
-    av1::GetInclusionProofsResponse resp;
+    lv1::GetInclusionProofsResponse resp;
     grpc::Status st =
         stub->GetInclusionProofs(client_.Context(absl::Seconds(10)).get(), req, &resp);
     if (!st.ok()) return common::FromGrpcStatus(st);
@@ -304,11 +305,11 @@ absl::StatusOr<std::vector<av1::InclusionProof>> GatewaySuiteReader::Proofs(
 }
 
 absl::Status GatewaySuiteReader::Append(const tuopin::common::v1::AuditEvent& event) {
-  av1::AppendEventsRequest req;
+  lv1::AppendEventsRequest req;
   req.set_request_id(event.event_id());
   *req.add_events() = event;
-  av1::AppendEventsResponse resp;
-  grpc::Status st = av1::AuditLog::NewStub(client_.channel())
+  lv1::AppendEventsResponse resp;
+  grpc::Status st = lv1::AuditLog::NewStub(client_.channel())
                         ->AppendEvents(client_.Context(absl::Seconds(10)).get(), req, &resp);
   return common::FromGrpcStatus(st);
 }

@@ -65,6 +65,16 @@ BatchOutcome ApplyTransfers(const std::vector<v1::Transfer>& transfers, AccountM
 absl::Status ApplyResolution(const v1::Transfer& t, v1::TransferState state, AccountMap& accounts,
                              const Principal& p, absl::Time now);
 
+// The decider of ExpirePending: the pending transfers `due` (their timeout passed) expire,
+// resolved by kExpiryActor at `now`; their reservations leave their accounts. Each is
+// audited as done by the sweeper (ExpiryContext); INVALID_ARGUMENT when an event could not
+// be logged, DATA_LOSS when an account of a transfer is missing.
+absl::StatusOr<ExpiryOutcome> ApplyExpiry(const std::vector<v1::Transfer>& due,
+                                          AccountMap& accounts, absl::Time now,
+                                          common::IdGenerator& ids);
+// The context the sweeper's expiry of transfer `t` is audited under.
+MutationContext ExpiryContext(const v1::Transfer& t, absl::Time now);
+
 // Attributes the money an account received to the levels of its sources, proportionally
 // at each level: if a pool got 60% of its money from the centre, 60% of what it passes
 // on counts as central.
@@ -106,8 +116,6 @@ class FundsLogic {
 
  private:
   absl::StatusOr<v1::Account> LoadAccount(const Principal& p, const std::string& id);
-  absl::StatusOr<PageRequest> Page(const google::protobuf::Message& req, const std::string& token,
-                                   int32_t page_size, size_t key_parts);
   // Lineage of one account: edges by level and the accounts seen, at most kMaxTraceEdges
   // edges (true when the lineage had more). One read of edges and one of accounts a level.
   absl::StatusOr<bool> Trace(const std::string& account_id, std::vector<FundingEdge>& edges,

@@ -37,6 +37,16 @@ struct BatchOutcome {
   absl::Status refused;
 };
 
+// What the sweeper decided for the pending transfers due: each one resolved (state,
+// resolve_time and resolved_by set) with `reason`, the audit event of each, and the
+// accounts whose balances changed (their new state is in the AccountMap).
+struct ExpiryOutcome {
+  std::vector<v1::Transfer> expired;
+  std::string reason;
+  std::vector<tuopin::common::v1::AuditEvent> events;
+  std::vector<std::string> touched;
+};
+
 // Money that reached `to` from `from` through posted appropriations and allocations.
 struct FundingEdge {
   std::string from;
@@ -88,12 +98,15 @@ class FundsStore {
   virtual absl::Status ResolvePending(const MutationContext& ctx, const std::string& transfer_id,
                                       v1::TransferState state, const std::string& reason,
                                       const ResolveDecider& decide, v1::Transfer& out) = 0;
-  // Voids up to `limit` pending transfers whose timeout passed before `now`; each one
-  // is audited as done by `actor`. Returns how many were voided.
-  virtual absl::StatusOr<int> ExpirePending(absl::Time now, int limit, const std::string& actor,
-                                            common::IdGenerator& ids) = 0;
+  // Locks up to `limit` pending transfers whose timeout passed before `now` (rows another
+  // sweeper holds are skipped) and their accounts; `decide` applies their expiry to the
+  // accounts and names the audit events; then the resolutions, the new balances and the
+  // events are written in one transaction. Returns how many expired.
+  using ExpiryDecider = std::function<absl::StatusOr<ExpiryOutcome>(
+      const std::vector<v1::Transfer>& due, AccountMap& accounts)>;
+  virtual absl::StatusOr<int> ExpirePending(absl::Time now, int limit,
+                                            const ExpiryDecider& decide) = 0;
 
-  virtual absl::StatusOr<std::optional<v1::Transfer>> GetTransfer(const std::string& id) = 0;
   // Transfers debiting or crediting the account, by (create_time, id).
   virtual absl::StatusOr<std::vector<v1::Transfer>> ListTransfers(const std::string& account_id,
                                                                   absl::Time start, absl::Time end,

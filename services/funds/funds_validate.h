@@ -1,11 +1,12 @@
 #pragma once
-// Request validation for FundsService against the limits documented in funds.proto.
+// The rules of FundsService's requests that no single field's limits can say. The limits
+// are declared in funds.proto and checked first by the frame (common/field_limits.h);
+// common::ValidateRequest(r, Validate) runs both.
 
 #include "absl/status/status.h"
 #include "tuopin/funds/v1/funds.pb.h"
 
 namespace tuopin::funds {
-
 
 absl::Status Validate(const v1::CreateAccountRequest& r);
 absl::Status Validate(const v1::GetAccountRequest& r);

@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens(env.page_token_key);
   funds::MysqlFundsStore store(*env.pool, ids);
-  std::unique_ptr<common::GatewayTaskLookup> tasks;
-  if (env.gateway) tasks = std::make_unique<common::GatewayTaskLookup>(*env.gateway);
+  std::unique_ptr<common::GatewayTaskClient> tasks;
+  if (env.gateway) tasks = std::make_unique<common::GatewayTaskClient>(*env.gateway);
   funds::FundsLogic logic(store, *common::SystemClock::Get(), tokens, tasks.get());
   const auto* descriptor = common::FindService(funds::v1::FundsService::service_full_name());
   common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),

@@ -4,15 +4,17 @@
 #include <cppconn/resultset.h>
 
 #include <algorithm>
-#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/crypto.h"
 #include "common/status.h"
 #include "common/validate.h"
-#include "google/protobuf/util/time_util.h"
+#include "services/funds/mysql_funds_rows.h"
+
+// Accounts, transfers and their resolutions. Storage only: which transfers a batch
+// accepts, how a resolution or an expiry moves balances and what is audited are the
+// deciders' (funds_logic); reports are in mysql_funds_reports.cc.
 
 namespace tuopin::funds {
 namespace {
@@ -22,63 +24,63 @@ using common::Entity;
 using common::EntityRefs;
 using common::Query;
 using common::ToSqlTime;
-using google::protobuf::util::TimeUtil;
+using rows::AccountColumns;
+using rows::ReadAccount;
+using rows::ReadTransfer;
+using rows::TransferSelect;
 
-constexpr char kAccountCols[] =
-    "id, code, kind, name, region_code, source_level, sector, task_id, guarded, debits_pending,"
-    " debits_posted, credits_pending, credits_posted, created_at";
-
-v1::Account AccountFromRow(sql::ResultSet& rs) {
-  v1::Account a;
-  a.set_id(rs.getString(1).asStdString());
-  a.set_code(rs.getString(2).asStdString());
-  a.set_kind(static_cast<v1::AccountKind>(rs.getInt(3)));
-  a.set_name(rs.getString(4).asStdString());
-  a.set_region_code(rs.getString(5).asStdString());
-  a.set_source_level(static_cast<v1::SourceLevel>(rs.getInt(6)));
-  a.set_sector(static_cast<tuopin::common::v1::Sector>(rs.getInt(7)));
-  a.set_task_id(rs.getString(8).asStdString());
-  a.set_debits_must_not_exceed_credits(rs.getInt(9) != 0);
-  a.set_debits_pending_fen(rs.getInt64(10));
-  a.set_debits_posted_fen(rs.getInt64(11));
-  a.set_credits_pending_fen(rs.getInt64(12));
-  a.set_credits_posted_fen(rs.getInt64(13));
-  *a.mutable_create_time() =
-      common::ToTimestamp(common::FromSqlTime(rs.getString(14).asStdString()));
-  return a;
-}
-
-// A transfer row joined with its resolution (if any).
-constexpr char kTransferSelect[] =
-    "SELECT t.id, t.debit_account_id, t.credit_account_id, t.amount, t.kind, t.linked, t.pending,"
-    " t.timeout_seconds, t.memo, t.created_at, r.state, r.resolved_at, t.created_by,"
-    " r.resolved_by FROM transfers t"
-    " LEFT JOIN transfer_resolutions r ON r.transfer_id = t.id ";
-
-v1::Transfer TransferFromRow(sql::ResultSet& rs) {
-  v1::Transfer t;
-  t.set_id(rs.getString(1).asStdString());
-  t.set_debit_account_id(rs.getString(2).asStdString());
-  t.set_credit_account_id(rs.getString(3).asStdString());
-  t.set_amount_fen(rs.getInt64(4));
-  t.set_kind(static_cast<v1::TransferKind>(rs.getInt(5)));
-  t.set_linked(rs.getInt(6) != 0);
-  t.set_pending(rs.getInt(7) != 0);
-  if (t.pending()) t.mutable_timeout()->set_seconds(rs.getInt64(8));
-  t.set_memo(rs.getString(9).asStdString());
-  *t.mutable_create_time() =
-      common::ToTimestamp(common::FromSqlTime(rs.getString(10).asStdString()));
-  t.set_created_by(rs.getString(13).asStdString());
-  if (!rs.isNull(11)) {
-    t.set_state(static_cast<v1::TransferState>(rs.getInt(11)));
-    *t.mutable_resolve_time() =
-        common::ToTimestamp(common::FromSqlTime(rs.getString(12).asStdString()));
-    t.set_resolved_by(rs.getString(14).asStdString());
-  } else {
-    t.set_state(t.pending() ? v1::TRANSFER_STATE_PENDING : v1::TRANSFER_STATE_POSTED);
-  }
-  return t;
-}
+// The statements. Prepared ones bind every value; the text ones of a Script (one round
+// trip) are built from these heads with SqlHex, SqlTime and numbers.
+constexpr char kInsertAccount[] =
+    "INSERT INTO accounts (id, code, kind, name, region_code, source_level, sector,"
+    " task_id, guarded, debits_pending, debits_posted, credits_pending, credits_posted,"
+    " appropriated_in, allocated_in, disbursed_out, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?)";
+// After "SELECT " + AccountColumns().
+constexpr char kAccountById[] = " FROM accounts WHERE id = ?";
+constexpr char kAccountsByIds[] = " FROM accounts WHERE id IN (";
+constexpr char kAccountsInRegion[] =
+    " FROM accounts WHERE region_code >= ? AND region_code < ?"
+    " AND (region_code > ? OR id > ?) ORDER BY region_code, id LIMIT ?";
+constexpr char kAccountsOfKindInRegion[] =
+    " FROM accounts WHERE kind = ? AND region_code >= ? AND region_code < ?"
+    " AND (region_code > ? OR id > ?) ORDER BY region_code, id LIMIT ?";
+// Text: the hex ids follow, then kLockAccountsTail.
+constexpr char kLockAccountsByIds[] = " FROM accounts WHERE id IN (";
+constexpr char kLockAccountsTail[] = ") ORDER BY id FOR UPDATE";
+// After TransferSelect().
+constexpr char kTransferByIdForUpdate[] = "WHERE t.id = ? FOR UPDATE";
+constexpr char kTransfersByIds[] = "WHERE t.id IN (";
+// Replicas share the sweep: rows another sweeper holds are skipped. The deadlines of
+// unresolved transfers lead (an index range), never a scan of all transfers.
+constexpr char kDueTransfers[] =
+    "JOIN pending_transfers p ON p.transfer_id = t.id"
+    " WHERE p.timeout_at < ? AND r.transfer_id IS NULL"
+    " ORDER BY p.timeout_at LIMIT ? FOR UPDATE SKIP LOCKED";
+// One side of an account's transfers (after "WHERE t.<side>_account_id"): the keyset is
+// (created_at, id), within [after, end).
+constexpr char kTransfersOfSide[] =
+    " = ? AND t.created_at < ? AND (t.created_at > ? OR (t.created_at = ? AND t.id > ?))"
+    " ORDER BY t.created_at, t.id LIMIT ?";
+// Text heads.
+constexpr char kInsertTransfers[] =
+    "INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, kind, linked,"
+    " pending, timeout_seconds, timeout_at, memo, created_at, created_by) VALUES ";
+constexpr char kInsertDeadlines[] =
+    "INSERT INTO pending_transfers (transfer_id, timeout_at) VALUES (";
+constexpr char kDeleteDeadline[] = "DELETE FROM pending_transfers WHERE transfer_id = ";
+constexpr char kInsertResolution[] =
+    "INSERT INTO transfer_resolutions (transfer_id, state, reason, resolved_at, resolved_by)"
+    " VALUES (";
+// The new balances of up to 256 accounts: the head, a derived table `v` of the values,
+// then the SET, whose dates end with the time of the write.
+constexpr char kUpdateBalancesHead[] = "UPDATE accounts a JOIN (";
+constexpr char kUpdateBalancesSet[] =
+    ") v ON a.id = v.id SET a.debits_pending = v.dpe, a.debits_posted = v.dpo,"
+    " a.credits_pending = v.cpe, a.credits_posted = v.cpo,"
+    " a.appropriated_in = a.appropriated_in + v.app,"
+    " a.allocated_in = a.allocated_in + v.alo, a.disbursed_out = a.disbursed_out + v.dis,"
+    " a.first_credit_at = IF(v.cr, COALESCE(a.first_credit_at, ";
 
 // Locks the accounts in id order (InnoDB walks an IN list on the primary key in key
 // order), so two batches never wait for each other in a cycle. One round trip, which
@@ -89,15 +91,15 @@ AccountMap LockAccounts(DbSession& s, std::vector<std::string> ids) {
   AccountMap out;
   common::Script script(s);
   for (size_t start = 0; start < ids.size(); start += 1024) {
-    std::string sql = absl::StrCat("SELECT ", kAccountCols, " FROM accounts WHERE id IN (");
+    std::string sql = absl::StrCat("SELECT ", AccountColumns(), kLockAccountsByIds);
     for (size_t k = start; k < std::min(ids.size(), start + 1024); ++k) {
       if (k > start) sql += ',';
       common::AppendSqlHex(&sql, ids[k]);
     }
-    sql += ") ORDER BY id FOR UPDATE";
+    sql += kLockAccountsTail;
     script.Add(std::move(sql), [&](sql::ResultSet& rs) {
       while (rs.next()) {
-        v1::Account a = AccountFromRow(rs);
+        v1::Account a = ReadAccount(rs);
         out[a.id()] = std::move(a);
       }
     });
@@ -140,7 +142,7 @@ void AddAccountWrites(common::Script& script, const AccountMap& accounts,
   std::string when = common::SqlTime(now);
   Projection none;
   for (size_t i = 0; i < touched.size(); i += 256) {
-    std::string sql = "UPDATE accounts a JOIN (";
+    std::string sql = kUpdateBalancesHead;
     for (size_t k = i; k < std::min(touched.size(), i + 256); ++k) {
       const v1::Account& a = accounts.at(touched[k]);
       auto p = posted.find(a.id());
@@ -163,15 +165,9 @@ void AddAccountWrites(common::Script& script, const AccountMap& accounts,
       value(proj.credited ? 1 : 0, " AS cr");
       value(proj.debited ? 1 : 0, " AS db");
     }
-    absl::StrAppend(
-        &sql,
-        ") v ON a.id = v.id SET a.debits_pending = v.dpe, a.debits_posted = v.dpo,"
-        " a.credits_pending = v.cpe, a.credits_posted = v.cpo,"
-        " a.appropriated_in = a.appropriated_in + v.app,"
-        " a.allocated_in = a.allocated_in + v.alo, a.disbursed_out = a.disbursed_out + v.dis,"
-        " a.first_credit_at = IF(v.cr, COALESCE(a.first_credit_at, ",
-        when, "), a.first_credit_at), a.last_credit_at = IF(v.cr, ", when,
-        ", a.last_credit_at), a.last_debit_at = IF(v.db, ", when, ", a.last_debit_at)");
+    absl::StrAppend(&sql, kUpdateBalancesSet, when,
+                    "), a.first_credit_at), a.last_credit_at = IF(v.cr, ", when,
+                    ", a.last_credit_at), a.last_debit_at = IF(v.db, ", when, ", a.last_debit_at)");
     script.Add(std::move(sql));
   }
 }
@@ -180,12 +176,10 @@ void AddAccountWrites(common::Script& script, const AccountMap& accounts,
 void AddResolution(common::Script& script, const std::string& id, v1::TransferState state,
                    const std::string& reason, absl::Time now, const std::string& actor) {
   std::string hex_id = common::SqlHex(id);
-  script.Add(absl::StrCat("DELETE FROM pending_transfers WHERE transfer_id = ", hex_id));
-  script.Add(
-      absl::StrCat("INSERT INTO transfer_resolutions (transfer_id, state, reason,"
-                   " resolved_at, resolved_by) VALUES (",
-                   hex_id, ",", static_cast<int32_t>(state), ",", common::SqlHex(reason), ",",
-                   common::SqlTime(now), ",", common::SqlHex(actor), ")"));
+  script.Add(absl::StrCat(kDeleteDeadline, hex_id));
+  script.Add(absl::StrCat(kInsertResolution, hex_id, ",", static_cast<int32_t>(state), ",",
+                          common::SqlHex(reason), ",", common::SqlTime(now), ",",
+                          common::SqlHex(actor), ")"));
 }
 
 // Adds to `script` the INSERT of a batch's transfers (up to 1,000 rows in one
@@ -197,9 +191,7 @@ int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& 
   if (transfers.empty()) return -1;
   std::string sql;
   sql.reserve(256 + transfers.size() * (320 + 2 * transfers[0].created_by().size()));
-  sql =
-      "INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, kind, linked,"
-      " pending, timeout_seconds, timeout_at, memo, created_at, created_by) VALUES ";
+  sql = kInsertTransfers;
   std::string pending;
   // A batch's transfers share their creation time: formatted once.
   absl::Time created = absl::InfinitePast();
@@ -222,9 +214,7 @@ int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& 
     if (t.pending()) {
       std::string timeout_at = common::SqlTime(created + absl::Seconds(t.timeout().seconds()));
       absl::StrAppend(&sql, timeout_at, ",");
-      pending += pending.empty()
-                     ? "INSERT INTO pending_transfers (transfer_id, timeout_at) VALUES ("
-                     : ",(";
+      pending += pending.empty() ? kInsertDeadlines : ",(";
       common::AppendSqlHex(&pending, t.id());
       absl::StrAppend(&pending, ",", timeout_at, ")");
     } else {
@@ -244,16 +234,12 @@ int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& 
 
 absl::Status MysqlFundsStore::CreateAccount(const MutationContext& ctx, const v1::Account& a,
                                             v1::Account& out) {
-  return common::RunMutation(
+  return common::RunMutation<v1::Account>(
       pool_, ids_, ctx,
-      [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
+      [&](DbSession& s, v1::Account& m) -> absl::StatusOr<EntityRefs> {
         std::string id = ids_.NewId();
         try {
-          Query(s,
-                "INSERT INTO accounts (id, code, kind, name, region_code, source_level, sector,"
-                " task_id, guarded, debits_pending, debits_posted, credits_pending, credits_posted,"
-                " appropriated_in, allocated_in, disbursed_out, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?)")
+          Query(s, kInsertAccount)
               .Arg(id)
               .Arg(a.code())
               .Arg(static_cast<int32_t>(a.kind()))
@@ -273,7 +259,7 @@ absl::Status MysqlFundsStore::CreateAccount(const MutationContext& ctx, const v1
                                         "an account with code ", a.code(), " already exists")),
                                     "ACCOUNT_CODE_TAKEN");
         }
-        auto& resp = static_cast<v1::Account&>(m);
+        auto& resp = m;
         resp = a;
         resp.set_id(id);
         *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
@@ -285,10 +271,8 @@ absl::Status MysqlFundsStore::CreateAccount(const MutationContext& ctx, const v1
 absl::StatusOr<std::optional<v1::Account>> MysqlFundsStore::GetAccount(const std::string& id) {
   std::optional<v1::Account> out;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs = Query(s, absl::StrCat("SELECT ", kAccountCols, " FROM accounts WHERE id = ?"))
-                  .Arg(id)
-                  .Rows();
-    if (rs->next()) out = AccountFromRow(*rs);
+    auto rs = Query(s, absl::StrCat("SELECT ", AccountColumns(), kAccountById)).Arg(id).Rows();
+    if (rs->next()) out = ReadAccount(*rs);
     return absl::OkStatus();
   }));
   return out;
@@ -302,11 +286,11 @@ absl::StatusOr<std::vector<v1::Account>> MysqlFundsStore::GetAccounts(
     for (size_t start = 0; start < ids.size(); start += 512) {
       std::vector<std::string> chunk(ids.begin() + start,
                                      ids.begin() + std::min(ids.size(), start + 512));
-      auto rs = Query(s, absl::StrCat("SELECT ", kAccountCols, " FROM accounts WHERE id IN (",
+      auto rs = Query(s, absl::StrCat("SELECT ", AccountColumns(), kAccountsByIds,
                                       common::Placeholders(common::InListSize(chunk.size())), ")"))
                     .InList(chunk)
                     .Rows();
-      while (rs->next()) out.push_back(AccountFromRow(*rs));
+      while (rs->next()) out.push_back(ReadAccount(*rs));
     }
     return absl::OkStatus();
   }));
@@ -319,10 +303,8 @@ absl::StatusOr<std::vector<v1::Account>> MysqlFundsStore::ListAccounts(
   std::string after_region = page.after.size() == 2 ? page.after[0] : "";
   std::string after_id = page.after.size() == 2 ? page.after[1] : "";
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    Query q(s, absl::StrCat("SELECT ", kAccountCols, " FROM accounts WHERE ",
-                            kind != 0 ? "kind = ? AND " : "",
-                            "region_code >= ? AND region_code < ? AND (region_code > ? OR id > ?)"
-                            " ORDER BY region_code, id LIMIT ?"));
+    Query q(s, absl::StrCat("SELECT ", AccountColumns(),
+                            kind != 0 ? kAccountsOfKindInRegion : kAccountsInRegion));
     if (kind != 0) q.Arg(kind);
     auto rs = q.Arg(std::max(region_prefix, after_region))
                   .Arg(common::RegionRangeEnd(region_prefix))
@@ -330,7 +312,7 @@ absl::StatusOr<std::vector<v1::Account>> MysqlFundsStore::ListAccounts(
                   .Arg(after_id)
                   .Arg(page.limit)
                   .Rows();
-    while (rs->next()) out.push_back(AccountFromRow(*rs));
+    while (rs->next()) out.push_back(ReadAccount(*rs));
     return absl::OkStatus();
   }));
   return out;
@@ -341,9 +323,9 @@ absl::Status MysqlFundsStore::CreateTransfers(const MutationContext& ctx,
                                               const BatchDecider& decide,
                                               v1::CreateTransfersResponse& out) {
   bool load_existing = false;
-  return common::RunMutation(
+  return common::RunMutation<v1::CreateTransfersResponse>(
       pool_, ids_, ctx,
-      [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
+      [&](DbSession& s, v1::CreateTransfersResponse& m) -> absl::StatusOr<EntityRefs> {
         std::vector<std::string> account_ids, transfer_ids;
         for (const auto& t : transfers) {
           account_ids.push_back(t.debit_account_id());
@@ -364,12 +346,12 @@ absl::Status MysqlFundsStore::CreateTransfers(const MutationContext& ctx,
                 transfer_ids.begin() + start,
                 transfer_ids.begin() + std::min(transfer_ids.size(), start + 1024));
             auto rs =
-                Query(s, absl::StrCat(kTransferSelect, "WHERE t.id IN (",
+                Query(s, absl::StrCat(TransferSelect(), kTransfersByIds,
                                       common::Placeholders(common::InListSize(chunk.size())), ")"))
                     .InList(chunk)
                     .Rows();
             while (rs->next()) {
-              v1::Transfer t = TransferFromRow(*rs);
+              v1::Transfer t = ReadTransfer(*rs);
               account_ids.push_back(t.debit_account_id());
               account_ids.push_back(t.credit_account_id());
               existing[t.id()] = std::move(t);
@@ -396,7 +378,7 @@ absl::Status MysqlFundsStore::CreateTransfers(const MutationContext& ctx,
           load_existing = true;
           return common::RetryTransaction("a transfer id already exists");
         }
-        auto& resp = static_cast<v1::CreateTransfersResponse&>(m);
+        auto& resp = m;
         for (auto r : outcome.results) resp.add_results(r);
         EntityRefs refs;
         for (const auto& t : outcome.accepted) {
@@ -413,10 +395,10 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
                                              const std::string& transfer_id,
                                              v1::TransferState state, const std::string& reason,
                                              const ResolveDecider& decide, v1::Transfer& out) {
-  return common::RunMutation(
+  return common::RunMutation<v1::Transfer>(
       pool_, ids_, ctx,
-      [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
-        auto rs = Query(s, absl::StrCat(kTransferSelect, "WHERE t.id = ? FOR UPDATE"))
+      [&](DbSession& s, v1::Transfer& m) -> absl::StatusOr<EntityRefs> {
+        auto rs = Query(s, absl::StrCat(TransferSelect(), kTransferByIdForUpdate))
                       .Arg(transfer_id)
                       .Rows();
         if (!rs->next()) {
@@ -424,7 +406,7 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
               absl::NotFoundError(absl::StrCat("transfer ", transfer_id, " not found")),
               "NOT_FOUND");
         }
-        v1::Transfer t = TransferFromRow(*rs);
+        v1::Transfer t = ReadTransfer(*rs);
         AccountMap accounts = LockAccounts(s, {t.debit_account_id(), t.credit_account_id()});
         TUOPIN_RETURN_IF_ERROR(decide(t, accounts));
         absl::flat_hash_map<std::string, Projection> posted;
@@ -437,7 +419,7 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
         t.set_state(state);
         *t.mutable_resolve_time() = common::ToTimestamp(ctx.now);
         t.set_resolved_by(ctx.principal.subject());
-        static_cast<v1::Transfer&>(m) = t;
+        m = t;
         return EntityRefs{
             Entity("transfer", t.id(), accounts[t.credit_account_id()].region_code()),
             Entity("account", t.debit_account_id(), accounts[t.debit_account_id()].region_code()),
@@ -448,22 +430,16 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
 }
 
 absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
-                                                   const std::string& actor,
-                                                   common::IdGenerator& ids) {
+                                                   const ExpiryDecider& decide) {
   int expired = 0;
   TUOPIN_RETURN_IF_ERROR(common::RunInTransaction(pool_, [&](DbSession& s) -> absl::Status {
     expired = 0;
     std::vector<v1::Transfer> due;
-    // Replicas share the sweep: rows another sweeper holds are skipped. The deadlines
-    // of unresolved transfers lead (an index range), never a scan of all transfers.
-    auto rs = Query(s, absl::StrCat(kTransferSelect,
-                                    "JOIN pending_transfers p ON p.transfer_id = t.id"
-                                    " WHERE p.timeout_at < ? AND r.transfer_id IS NULL"
-                                    " ORDER BY p.timeout_at LIMIT ? FOR UPDATE SKIP LOCKED"))
+    auto rs = Query(s, absl::StrCat(TransferSelect(), kDueTransfers))
                   .Arg(ToSqlTime(now))
                   .Arg(limit)
                   .Rows();
-    while (rs->next()) due.push_back(TransferFromRow(*rs));
+    while (rs->next()) due.push_back(ReadTransfer(*rs));
     if (due.empty()) return absl::OkStatus();
     std::vector<std::string> account_ids;
     for (const auto& t : due) {
@@ -471,50 +447,18 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
       account_ids.push_back(t.credit_account_id());
     }
     AccountMap accounts = LockAccounts(s, account_ids);
-    std::set<std::string> touched;
+    TUOPIN_ASSIGN_OR_RETURN(ExpiryOutcome outcome, decide(due, accounts));
     common::Script writes(s);
-    for (const auto& t : due) {
-      if (!accounts.contains(t.debit_account_id()) || !accounts.contains(t.credit_account_id())) {
-        return absl::DataLossError(absl::StrCat("an account of transfer ", t.id(), " is missing"));
-      }
-      v1::Account& debit = accounts.find(t.debit_account_id())->second;
-      v1::Account& credit = accounts.find(t.credit_account_id())->second;
-      debit.set_debits_pending_fen(debit.debits_pending_fen() - t.amount_fen());
-      credit.set_credits_pending_fen(credit.credits_pending_fen() - t.amount_fen());
-      touched.insert(debit.id());
-      touched.insert(credit.id());
-      AddResolution(writes, t.id(), v1::TRANSFER_STATE_EXPIRED, "timeout", now, actor);
-      MutationContext ctx;
-      ctx.service = "funds";
-      ctx.method = "/tuopin.funds.v1.FundsService/ExpirePendingTransfer";
-      ctx.principal.set_subject(actor);
-      // A transfer id may take all 64 characters a request id may: derive a bounded one.
-      ctx.request_id =
-          absl::StrCat("expire-", common::HexEncode(common::Sha256(t.id()).substr(0, 16)));
-      ctx.request_sha256 = common::MessageSha256(t);
-      ctx.now = now;
-      auto event =
-          common::MakeAuditEvent(ids, ctx, {Entity("transfer", t.id(), credit.region_code())}, "");
-      TUOPIN_RETURN_IF_ERROR(common::CheckLoggable(event));
-      writes.Add(common::OutboxInsert(event));
-      ++expired;
+    for (const auto& t : outcome.expired) {
+      AddResolution(writes, t.id(), t.state(), outcome.reason, now, t.resolved_by());
     }
-    AddAccountWrites(writes, accounts, std::vector<std::string>(touched.begin(), touched.end()), {},
-                     now);
+    for (const auto& event : outcome.events) writes.Add(common::OutboxInsert(event));
+    AddAccountWrites(writes, accounts, outcome.touched, {}, now);
     writes.RunAndCommit();
+    expired = static_cast<int>(outcome.expired.size());
     return absl::OkStatus();
   }));
   return expired;
-}
-
-absl::StatusOr<std::optional<v1::Transfer>> MysqlFundsStore::GetTransfer(const std::string& id) {
-  std::optional<v1::Transfer> out;
-  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs = Query(s, absl::StrCat(kTransferSelect, "WHERE t.id = ?")).Arg(id).Rows();
-    if (rs->next()) out = TransferFromRow(*rs);
-    return absl::OkStatus();
-  }));
-  return out;
 }
 
 absl::StatusOr<std::vector<v1::Transfer>> MysqlFundsStore::ListTransfers(
@@ -531,178 +475,15 @@ absl::StatusOr<std::vector<v1::Transfer>> MysqlFundsStore::ListTransfers(
   }
   std::string end_time = ToSqlTime(std::min(end, absl::FromUnixSeconds(4133980799)));
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    std::string side =
-        " = ? AND t.created_at < ? AND (t.created_at > ? OR (t.created_at = ? AND t.id > ?))";
-    std::string by_time = " ORDER BY t.created_at, t.id LIMIT ?";
-    auto rs = Query(s, absl::StrCat("(", kTransferSelect, "WHERE t.debit_account_id", side, by_time,
-                                    ") UNION ALL (", kTransferSelect, "WHERE t.credit_account_id",
-                                    side, by_time, ") ORDER BY 10, 1 LIMIT ?"))
-                  .Arg(account_id)
-                  .Arg(end_time)
-                  .Arg(after_time)
-                  .Arg(after_time)
-                  .Arg(after_id)
-                  .Arg(page.limit)
-                  .Arg(account_id)
-                  .Arg(end_time)
-                  .Arg(after_time)
-                  .Arg(after_time)
-                  .Arg(after_id)
-                  .Arg(page.limit)
-                  .Arg(page.limit)
-                  .Rows();
-    while (rs->next()) out.push_back(TransferFromRow(*rs));
-    return absl::OkStatus();
-  }));
-  return out;
-}
-
-absl::StatusOr<std::vector<FundingEdge>> MysqlFundsStore::IncomingFunding(
-    const std::vector<std::string>& to_accounts) {
-  std::map<std::pair<std::string, std::string>, FundingEdge> edges;
-  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    for (size_t start = 0; start < to_accounts.size(); start += 1024) {
-      std::vector<std::string> chunk(
-          to_accounts.begin() + start,
-          to_accounts.begin() + std::min(to_accounts.size(), start + 1024));
-      auto rs =
-          Query(s, absl::StrCat("SELECT t.debit_account_id, t.credit_account_id, t.amount, t.id"
-                                " FROM transfers t LEFT JOIN transfer_resolutions r"
-                                " ON r.transfer_id = t.id WHERE t.credit_account_id IN (",
-                                common::Placeholders(common::InListSize(chunk.size())),
-                                ") AND t.kind IN (1, 2) AND (t.pending = 0 OR r.state = 1)"))
-              .InList(chunk)
-              .Rows();
-      while (rs->next()) {
-        auto key = std::make_pair(rs->getString(1).asStdString(), rs->getString(2).asStdString());
-        FundingEdge& e = edges[key];
-        e.from = key.first;
-        e.to = key.second;
-        e.amount += rs->getInt64(3);
-        e.transfer_ids.push_back(rs->getString(4).asStdString());
-      }
+    Query q(s, absl::StrCat("(", TransferSelect(), "WHERE t.debit_account_id", kTransfersOfSide,
+                            ") UNION ALL (", TransferSelect(), "WHERE t.credit_account_id",
+                            kTransfersOfSide, ") ORDER BY ", rows::TransferColumn("t.created_at"),
+                            ", ", rows::TransferColumn("t.id"), " LIMIT ?"));
+    for (int side = 0; side < 2; ++side) {
+      q.Arg(account_id).Arg(end_time).Arg(after_time).Arg(after_time).Arg(after_id).Arg(page.limit);
     }
-    return absl::OkStatus();
-  }));
-  std::vector<FundingEdge> out;
-  for (auto& [key, e] : edges) out.push_back(std::move(e));
-  return out;
-}
-
-absl::StatusOr<v1::Utilization> MysqlFundsStore::Utilization(
-    const std::string& region_prefix, int sector, bool by_sector,
-    std::optional<absl::Time> idle_before) {
-  v1::Utilization u;
-  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto pools = Query(s,
-                       "SELECT COALESCE(SUM(appropriated_in), 0) FROM accounts WHERE kind = ?"
-                       " AND region_code >= ? AND region_code < ?")
-                     .Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_POOL))
-                     .Arg(region_prefix)
-                     .Arg(common::RegionRangeEnd(region_prefix))
-                     .Rows();
-    pools->next();
-    u.set_appropriated_fen(pools->getInt64(1));
-    // One pass over the region's projects, grouped by sector; idle money as IdleFunds
-    // counts it (a positive balance, nothing credited or debited since the cut-off).
-    Query q(s, absl::StrCat(
-                   "SELECT sector, COALESCE(SUM(allocated_in), 0), COALESCE(SUM(disbursed_out), 0),"
-                   " COALESCE(SUM(CASE WHEN credits_posted - debits_posted - debits_pending > 0"
-                   " AND last_credit_at < ? AND (last_debit_at IS NULL OR last_debit_at < ?)"
-                   " THEN credits_posted - debits_posted - debits_pending ELSE 0 END), 0)"
-                   " FROM accounts WHERE kind = ? AND ",
-                   sector != 0 ? "sector = ? AND " : "",
-                   "region_code >= ? AND region_code < ? GROUP BY sector ORDER BY sector"));
-    // Without a cut-off nothing counts as idle: a time before every account.
-    std::string cutoff = ToSqlTime(idle_before.value_or(absl::UnixEpoch()));
-    q.Arg(cutoff).Arg(cutoff).Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_PROJECT));
-    if (sector != 0) q.Arg(sector);
-    auto rows = q.Arg(region_prefix).Arg(common::RegionRangeEnd(region_prefix)).Rows();
-    int64_t allocated = 0, disbursed = 0, idle = 0;
-    while (rows->next()) {
-      allocated += rows->getInt64(2);
-      disbursed += rows->getInt64(3);
-      idle += rows->getInt64(4);
-      if (by_sector) {
-        auto* e = u.add_sectors();
-        e->set_sector(static_cast<tuopin::common::v1::Sector>(rows->getInt(1)));
-        e->set_allocated_fen(rows->getInt64(2));
-        e->set_disbursed_fen(rows->getInt64(3));
-        e->set_idle_fen(rows->getInt64(4));
-      }
-    }
-    u.set_allocated_fen(allocated);
-    u.set_disbursed_fen(disbursed);
-    u.set_idle_fen(idle);
-    return absl::OkStatus();
-  }));
-  return u;
-}
-
-absl::StatusOr<std::vector<v1::IdleFund>> MysqlFundsStore::IdleFunds(
-    const std::string& region_prefix, absl::Time credited_before, const PageRequest& page) {
-  std::vector<v1::IdleFund> out;
-  std::string after = page.after.empty() ? "" : page.after[0];
-  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs =
-        Query(
-            s,
-            "SELECT id, region_code, sector, credits_posted - debits_posted - debits_pending,"
-            " last_credit_at FROM accounts WHERE kind = ? AND region_code >= ? AND region_code < ?"
-            " AND credits_posted - debits_posted - debits_pending > 0 AND last_credit_at < ?"
-            " AND (last_debit_at IS NULL OR last_debit_at < ?) AND id > ? ORDER BY id LIMIT ?")
-            .Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_PROJECT))
-            .Arg(region_prefix)
-            .Arg(common::RegionRangeEnd(region_prefix))
-            .Arg(ToSqlTime(credited_before))
-            .Arg(ToSqlTime(credited_before))
-            .Arg(after)
-            .Arg(page.limit)
-            .Rows();
-    while (rs->next()) {
-      v1::IdleFund& f = out.emplace_back();
-      f.set_project_account_id(rs->getString(1).asStdString());
-      f.set_region_code(rs->getString(2).asStdString());
-      f.set_sector(static_cast<tuopin::common::v1::Sector>(rs->getInt(3)));
-      f.set_idle_fen(rs->getInt64(4));
-      *f.mutable_last_allocation_time() =
-          common::ToTimestamp(common::FromSqlTime(rs->getString(5).asStdString()));
-    }
-    return absl::OkStatus();
-  }));
-  return out;
-}
-
-absl::StatusOr<std::vector<v1::Account>> MysqlFundsStore::VillageProjects(
-    const std::string& village_code, const PageRequest& page) {
-  std::vector<v1::Account> out;
-  std::string after = page.after.empty() ? "" : page.after[0];
-  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs = Query(s, absl::StrCat("SELECT ", kAccountCols,
-                                    " FROM accounts WHERE kind = ? AND region_code = ? AND id > ?"
-                                    " ORDER BY id LIMIT ?"))
-                  .Arg(static_cast<int32_t>(v1::ACCOUNT_KIND_PROJECT))
-                  .Arg(village_code)
-                  .Arg(after)
-                  .Arg(page.limit)
-                  .Rows();
-    while (rs->next()) out.push_back(AccountFromRow(*rs));
-    return absl::OkStatus();
-  }));
-  return out;
-}
-
-absl::StatusOr<std::pair<absl::Time, absl::Time>> MysqlFundsStore::ProjectDates(
-    const std::string& account_id) {
-  std::pair<absl::Time, absl::Time> out{absl::InfinitePast(), absl::InfinitePast()};
-  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs = Query(s, "SELECT first_credit_at, last_debit_at FROM accounts WHERE id = ?")
-                  .Arg(account_id)
-                  .Rows();
-    if (rs->next()) {
-      if (!rs->isNull(1)) out.first = common::FromSqlTime(rs->getString(1).asStdString());
-      if (!rs->isNull(2)) out.second = common::FromSqlTime(rs->getString(2).asStdString());
-    }
+    auto rs = q.Arg(page.limit).Rows();
+    while (rs->next()) out.push_back(ReadTransfer(*rs));
     return absl::OkStatus();
   }));
   return out;

@@ -1,5 +1,6 @@
 #pragma once
-// FundsStore over MySQL/MariaDB.
+// FundsStore over MySQL/MariaDB: accounts and transfers in mysql_funds_store.cc, the
+// reports in mysql_funds_reports.cc, the rows in mysql_funds_rows.cc.
 
 #include "common/clock.h"
 #include "common/db.h"
@@ -26,9 +27,8 @@ class MysqlFundsStore final : public FundsStore {
   absl::Status ResolvePending(const MutationContext& ctx, const std::string& transfer_id,
                               v1::TransferState state, const std::string& reason,
                               const ResolveDecider& decide, v1::Transfer& out) override;
-  absl::StatusOr<int> ExpirePending(absl::Time now, int limit, const std::string& actor,
-                                    common::IdGenerator& ids) override;
-  absl::StatusOr<std::optional<v1::Transfer>> GetTransfer(const std::string& id) override;
+  absl::StatusOr<int> ExpirePending(absl::Time now, int limit,
+                                    const ExpiryDecider& decide) override;
   absl::StatusOr<std::vector<v1::Transfer>> ListTransfers(const std::string& account_id,
                                                           absl::Time start, absl::Time end,
                                                           const PageRequest& page) override;

@@ -74,7 +74,7 @@ std::map<std::string, std::string> DefaultRoutes() {
       {"tuopin.funds.v1.FundsService", "funds"},
       {"tuopin.tasks.v1.TaskService", "tasks"},
       {"tuopin.accountability.v1.AccountabilityService", "accountability"},
-      {"tuopin.accountability.v1.AuditLog", "accountability"},
+      {"tuopin.auditlog.v1.AuditLog", "auditlog"},
       {"tuopin.auditquery.v1.AuditQueryService", "auditquery"},
   };
 }

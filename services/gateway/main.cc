@@ -16,8 +16,9 @@ ABSL_FLAG(std::string, personnel_target, "dns:///127.0.0.1:50061", "The personne
 ABSL_FLAG(std::string, funds_target, "dns:///127.0.0.1:50062", "The funds service.");
 ABSL_FLAG(std::string, tasks_target, "dns:///127.0.0.1:50063", "The tasks service.");
 ABSL_FLAG(std::string, accountability_target, "dns:///127.0.0.1:50064",
-          "The accountability service (records and audit log).");
+          "The accountability service (inspections, findings, orders, actions).");
 ABSL_FLAG(std::string, auditquery_target, "dns:///127.0.0.1:50065", "The audit-query service.");
+ABSL_FLAG(std::string, auditlog_target, "dns:///127.0.0.1:50066", "The audit log service.");
 ABSL_FLAG(std::string, jwt_hs256_secret_file, "",
           "HS256 secret (local development). Empty: HS256 tokens are refused.");
 ABSL_FLAG(std::string, jwt_jwks_file, "", "JWKS document with EdDSA (Ed25519) and RS256 keys.");
@@ -123,7 +124,8 @@ int main(int argc, char** argv) {
                     {"funds", absl::GetFlag(FLAGS_funds_target)},
                     {"tasks", absl::GetFlag(FLAGS_tasks_target)},
                     {"accountability", absl::GetFlag(FLAGS_accountability_target)},
-                    {"auditquery", absl::GetFlag(FLAGS_auditquery_target)}};
+                    {"auditquery", absl::GetFlag(FLAGS_auditquery_target)},
+                    {"auditlog", absl::GetFlag(FLAGS_auditlog_target)}};
   config.internal_key = common::InternalKeyFromFlags("gateway");
   config.default_deadline = absl::GetFlag(FLAGS_default_deadline);
   config.max_deadline = absl::GetFlag(FLAGS_max_deadline);

@@ -7,24 +7,16 @@
 #include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace tuopin::personnel {
 namespace {
 
 using common::HasRole;
 using common::RequireRegion;
-using google::protobuf::util::TimeUtil;
-using tuopin::common::v1::ROLE_ADMIN;
 using tuopin::common::v1::ROLE_CADRE;
-using tuopin::common::v1::ROLE_INSPECTOR;
-
-absl::Status NotFound(absl::string_view what, absl::string_view id) {
-  return common::WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")),
-                            "NOT_FOUND");
-}
 
 }  // namespace
+
 
 bool IsSelf(const Principal& p, const std::string& cadre_id) {
   return HasRole(p, ROLE_CADRE) && p.subject() == cadre_id;
@@ -154,17 +146,6 @@ absl::Status PersonnelLogic::RequireEndable(const Principal& p, const std::strin
   return common::OutOfScope(resource);
 }
 
-absl::Status PersonnelLogic::ImportRegions(const MutationContext& ctx,
-                                           const v1::ImportRegionsRequest& req,
-                                           v1::ImportRegionsResponse& out) {
-  for (const auto& r : req.regions()) {
-    TUOPIN_RETURN_IF_ERROR(
-        RequireRegion(ctx.principal, r.code(), absl::StrCat("regions/", r.code())));
-  }
-  std::vector<v1::Region> regions(req.regions().begin(), req.regions().end());
-  return store_.ImportRegions(ctx, regions, out);
-}
-
 absl::Status PersonnelLogic::GetRegion(const Principal&, const v1::GetRegionRequest& req,
                                        v1::Region& out) {
   // Regions are public reference data: any caller with a role may read any of them.
@@ -184,15 +165,6 @@ absl::Status PersonnelLogic::ListRegions(const Principal&, const v1::ListRegions
       [](const v1::Region& r) { return std::vector<std::string>{r.code()}; }, out.mutable_regions(),
       out.mutable_next_page_token());
   return absl::OkStatus();
-}
-
-absl::Status PersonnelLogic::CreateHousehold(const MutationContext& ctx,
-                                             const v1::CreateHouseholdRequest& req,
-                                             v1::Household& out) {
-  const auto& h = req.household();
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(ctx.principal, h.village_code(), absl::StrCat("regions/", h.village_code())));
-  return store_.CreateHousehold(ctx, h, out);
 }
 
 absl::Status PersonnelLogic::GetHousehold(const Principal& p, const v1::GetHouseholdRequest& req,
@@ -218,24 +190,6 @@ absl::Status PersonnelLogic::ListHouseholds(const Principal& p,
   return absl::OkStatus();
 }
 
-absl::Status PersonnelLogic::UpdateHousehold(const MutationContext& ctx,
-                                             const v1::UpdateHouseholdRequest& req,
-                                             v1::Household& out) {
-  TUOPIN_RETURN_IF_ERROR(LoadHousehold(ctx.principal, req.household().id()).status());
-  return store_.UpdateHousehold(
-      ctx, req.household().id(), req.household().etag(),
-      [&](v1::Household& h) { return ApplyHouseholdMask(req.update_mask(), req.household(), h); },
-      out);
-}
-
-absl::Status PersonnelLogic::CreateCadre(const MutationContext& ctx,
-                                         const v1::CreateCadreRequest& req, v1::Cadre& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(ctx.principal, req.cadre().managing_region_code(),
-                    absl::StrCat("regions/", req.cadre().managing_region_code())));
-  return store_.CreateCadre(ctx, req.cadre(), out);
-}
-
 absl::Status PersonnelLogic::GetCadre(const Principal& p, const v1::GetCadreRequest& req,
                                       v1::Cadre& out) {
   TUOPIN_ASSIGN_OR_RETURN(out, LoadCadre(p, req.id()));
@@ -259,63 +213,6 @@ absl::Status PersonnelLogic::ListCadres(const Principal& p, const v1::ListCadres
   return absl::OkStatus();
 }
 
-absl::Status PersonnelLogic::UpdateCadre(const MutationContext& ctx,
-                                         const v1::UpdateCadreRequest& req, v1::Cadre& out) {
-  // Only officials of the managing region change a cadre's record (not the cadre).
-  TUOPIN_RETURN_IF_ERROR(LoadManagedCadre(ctx.principal, req.cadre().id()).status());
-  return store_.UpdateCadre(
-      ctx, req.cadre().id(), req.cadre().etag(),
-      [&](v1::Cadre& c) { return ApplyCadreMask(req.update_mask(), req.cadre(), c); }, out);
-}
-
-absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::PostCadreRequest& req,
-                                       v1::Posting& out) {
-  // Both named objects: the village, and the cadre through its managing region (an
-  // official never posts another county's cadre, even into his or her own village).
-  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, req.village_code(),
-                                       absl::StrCat("regions/", req.village_code())));
-  TUOPIN_ASSIGN_OR_RETURN(v1::Cadre cadre, LoadManagedCadre(ctx.principal, req.cadre_id()));
-  TUOPIN_ASSIGN_OR_RETURN(auto village, store_.GetRegion(req.village_code()));
-  if (!village.has_value() || village->level() != v1::REGION_LEVEL_VILLAGE) {
-    return common::InvalidField("village_code", "is not an imported village");
-  }
-  v1::Posting posting;
-  posting.set_cadre_id(req.cadre_id());
-  posting.set_village_code(req.village_code());
-  posting.set_role(req.role());
-  *posting.mutable_start_date() = req.start_date();
-  posting.set_home_village(IsHomeVillage(cadre.home_region_code(), req.village_code()));
-  if (posting.home_village()) {
-    if (req.home_waiver().empty()) {
-      return common::WithReason(
-          common::InvalidField("home_waiver",
-                               "is required: the village is in the cadre's home region, which "
-                               "needs a written waiver"),
-          "HOME_VILLAGE_WAIVER_REQUIRED");
-    }
-    posting.set_home_waiver(req.home_waiver());
-  }
-  return store_.CreatePosting(ctx, posting, out);
-}
-
-absl::Status PersonnelLogic::EndPosting(const MutationContext& ctx,
-                                        const v1::EndPostingRequest& req, v1::Posting& out) {
-  std::string resource = absl::StrCat("postings/", req.posting_id());
-  TUOPIN_ASSIGN_OR_RETURN(auto posting, store_.GetPosting(req.posting_id()));
-  if (!posting.has_value()) {
-    return common::MissingObject(ctx.principal, resource, NotFound("posting", req.posting_id()));
-  }
-  // The village's officials, or the cadre's own (the owning county can always recall its
-  // cadre, wherever he or she was posted).
-  TUOPIN_RETURN_IF_ERROR(
-      RequireEndable(ctx.principal, posting->village_code(), posting->cadre_id(), resource));
-  absl::CivilDay end = common::FromDate(req.end_date());
-  if (end < common::FromDate(posting->start_date())) {
-    return common::InvalidField("end_date", "must not be before the posting's start date");
-  }
-  return store_.EndPosting(ctx, req.posting_id(), end, req.reason(), out);
-}
-
 absl::Status PersonnelLogic::ListPostings(const Principal& p, const v1::ListPostingsRequest& req,
                                           v1::ListPostingsResponse& out) {
   std::string cadre_id, region;
@@ -335,31 +232,6 @@ absl::Status PersonnelLogic::ListPostings(const Principal& p, const v1::ListPost
       [](const v1::Posting& x) { return std::vector<std::string>{x.id()}; }, out.mutable_postings(),
       out.mutable_next_page_token());
   return absl::OkStatus();
-}
-
-absl::Status PersonnelLogic::PairCadreWithHousehold(const MutationContext& ctx,
-                                                    const v1::PairCadreWithHouseholdRequest& req,
-                                                    v1::Pairing& out) {
-  // Both named objects: the household, and the cadre through its managing region.
-  TUOPIN_ASSIGN_OR_RETURN(v1::Household h, LoadHousehold(ctx.principal, req.household_id()));
-  TUOPIN_RETURN_IF_ERROR(LoadManagedCadre(ctx.principal, req.cadre_id()).status());
-  v1::Pairing pairing;
-  pairing.set_cadre_id(req.cadre_id());
-  pairing.set_household_id(h.id());
-  pairing.set_village_code(h.village_code());
-  return store_.CreatePairing(ctx, pairing, config_.pairing_limit, out);
-}
-
-absl::Status PersonnelLogic::UnpairCadre(const MutationContext& ctx,
-                                         const v1::UnpairCadreRequest& req, v1::Pairing& out) {
-  std::string resource = absl::StrCat("pairings/", req.pairing_id());
-  TUOPIN_ASSIGN_OR_RETURN(auto pairing, store_.GetPairing(req.pairing_id()));
-  if (!pairing.has_value()) {
-    return common::MissingObject(ctx.principal, resource, NotFound("pairing", req.pairing_id()));
-  }
-  TUOPIN_RETURN_IF_ERROR(
-      RequireEndable(ctx.principal, pairing->village_code(), pairing->cadre_id(), resource));
-  return store_.EndPairing(ctx, req.pairing_id(), out);
 }
 
 absl::Status PersonnelLogic::ListPairings(const Principal& p, const v1::ListPairingsRequest& req,
@@ -389,51 +261,6 @@ absl::Status PersonnelLogic::ListPairings(const Principal& p, const v1::ListPair
   return absl::OkStatus();
 }
 
-absl::Status PersonnelLogic::RecordCheckIn(const MutationContext& ctx,
-                                           const v1::RecordCheckInRequest& req, v1::CheckIn& out) {
-  const Principal& p = ctx.principal;
-  bool admin = HasRole(p, ROLE_ADMIN);
-  if (!admin) {
-    if (req.method() == v1::CHECK_IN_METHOD_SELF_REPORT && !IsSelf(p, req.cadre_id())) {
-      return common::WithReason(
-          absl::PermissionDeniedError("Permission denied: a cadre reports check-ins only for "
-                                      "himself or herself"),
-          "NOT_SELF");
-    }
-    if (req.method() == v1::CHECK_IN_METHOD_VERIFIED_BY_INSPECTION && !HasRole(p, ROLE_INSPECTOR)) {
-      return common::WithReason(absl::PermissionDeniedError(
-                                    "Permission denied: only inspectors record verified check-ins"),
-                                "NOT_INSPECTOR");
-    }
-  }
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.village_code(), absl::StrCat("regions/", req.village_code())));
-  absl::Time when = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(req.time()));
-  absl::Time now = clock_.Now();
-  if (when > now + absl::Minutes(5)) return common::InvalidField("time", "is in the future");
-  if (when < now - absl::Hours(24 * 31)) {
-    return common::InvalidField("time", "is more than 31 days ago");
-  }
-  // A check-in counts only where the cadre is posted.
-  PageRequest all{{}, 1000};
-  TUOPIN_ASSIGN_OR_RETURN(auto postings, store_.ListPostings(req.cadre_id(), "", true, all));
-  bool posted_here = false;
-  for (const auto& posting : postings) posted_here |= posting.village_code() == req.village_code();
-  if (!posted_here) {
-    return common::WithReason(
-        absl::FailedPreconditionError(absl::StrCat(
-            "cadre ", req.cadre_id(), " has no active posting in village ", req.village_code())),
-        "NOT_POSTED_HERE");
-  }
-  v1::CheckIn c;
-  c.set_cadre_id(req.cadre_id());
-  c.set_village_code(req.village_code());
-  *c.mutable_time() = req.time();
-  c.set_method(req.method());
-  c.set_recorded_by(p.subject());
-  return store_.RecordCheckIn(ctx, c, common::ChinaDay(when), out);
-}
-
 absl::Status PersonnelLogic::GetAttendance(const Principal& p, const v1::GetAttendanceRequest& req,
                                            v1::Attendance& out) {
   TUOPIN_RETURN_IF_ERROR(LoadCadre(p, req.cadre_id()).status());
@@ -459,21 +286,22 @@ absl::Status PersonnelLogic::GetCoverage(const Principal& p, const v1::GetCovera
   q.stale_before = clock_.Now() - absl::Hours(24) * stale_days;
   q.pairing_limit = config_.pairing_limit;
   if (!req.counts_only()) {
-    TUOPIN_ASSIGN_OR_RETURN(out, store_.GetCoverage(q));
+    TUOPIN_ASSIGN_OR_RETURN(out, store_.coverage().GetCoverage(q));
     return absl::OkStatus();
   }
-  TUOPIN_ASSIGN_OR_RETURN(out, store_.GetCoverageCounts(q));
+  TUOPIN_ASSIGN_OR_RETURN(out, store_.coverage().GetCoverageCounts(q));
   if (!out.has_as_of()) {
     // Never computed (a new database): compute it now, once.
     TUOPIN_RETURN_IF_ERROR(RefreshCoverageSummary());
-    TUOPIN_ASSIGN_OR_RETURN(out, store_.GetCoverageCounts(q));
+    TUOPIN_ASSIGN_OR_RETURN(out, store_.coverage().GetCoverageCounts(q));
   }
   return absl::OkStatus();
 }
 
 absl::Status PersonnelLogic::RefreshCoverageSummary() {
   absl::Time now = clock_.Now();
-  return store_.RefreshCoverageSummary(now - absl::Hours(24) * 14, config_.pairing_limit, now);
+  return store_.coverage().RefreshCoverageSummary(now - absl::Hours(24) * 14, config_.pairing_limit,
+                                                  now);
 }
 
 }  // namespace tuopin::personnel

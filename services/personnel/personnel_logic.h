@@ -1,7 +1,11 @@
 #pragma once
-// Personnel business rules over a PersonnelStore: region scope on every object, postings,
-// pairings, check-ins, attendance and coverage. Depends only on the store interface, a
-// clock and the page-token codec, so unit tests build it with fakes.
+// Personnel business rules over a PersonnelStore: region scope on every object, region
+// import, postings, pairings (and their limit), check-ins, attendance and coverage. Every
+// rule is here: a mutation runs in the store's transaction (PersonnelStore::Mutate), reads
+// what it needs under lock and decides; the store only stores. Depends only on the store
+// interface, a clock and the page-token codec, so unit tests build it with fakes
+// (tests/support/fake_personnel_store.h). Reads are in personnel_logic.cc, mutations in
+// personnel_mutations.cc.
 
 #include <vector>
 
@@ -20,6 +24,8 @@ struct PersonnelConfig {
   // Most households one cadre answers for.
   int pairing_limit = 10;
 };
+
+using common::NotFound;
 
 // A cadre's JWT subject is the cadre's id: that is how "only for himself or herself" is
 // decided.

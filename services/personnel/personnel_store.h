@@ -1,7 +1,8 @@
 #pragma once
 // The personnel store: the only interface through which the logic reaches persistent
-// state. Mutations take a MutationContext and are idempotent and audited (they run
-// through common::RunMutation). The MySQL implementation is the only place with SQL.
+// state. It holds storage only: reads, and one transaction per mutation in which the
+// logic reads under lock, decides, and writes (the rules live in personnel_logic). The
+// MySQL implementation is the only place with SQL.
 
 #include <functional>
 #include <optional>
@@ -12,12 +13,13 @@
 #include "absl/time/civil_time.h"
 #include "common/mutation.h"
 #include "common/page_token.h"
+#include "services/personnel/coverage_store.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
 
 namespace tuopin::personnel {
 
+using common::EntityRefs;
 using common::MutationContext;
-
 using common::PageRequest;
 
 struct CheckInDay {
@@ -26,70 +28,110 @@ struct CheckInDay {
   bool verified = false;
 };
 
-struct CoverageQuery {
-  std::string region_code;
-  absl::Time stale_before;
-  int pairing_limit = 10;
-  int max_listed = 1000;
+// The unique key that refused an insert. The database enforces these, so they hold under
+// concurrent transactions too; the logic turns them into refusals.
+enum class Conflict {
+  kNone,
+  // Another cadre has this employee number.
+  kEmployeeNumber,
+  // The cadre already has an active posting.
+  kCadrePosted,
+  // The village already has an active first secretary.
+  kFirstSecretarySeat,
+  // The household already has an active pairing.
+  kHouseholdPaired,
+};
+
+// One mutation's transaction. Lock* reads hold a row lock until the transaction ends, so
+// what the logic decides from them cannot be overtaken by a concurrent mutation. Writes
+// store what they are given (ids, etags and times are the logic's); versions are explicit.
+class PersonnelTx {
+ public:
+  virtual ~PersonnelTx() = default;
+
+  // A new id for a row written in this transaction.
+  virtual std::string NewId() = 0;
+
+  virtual std::optional<v1::Region> GetRegion(const std::string& code) = 0;
+  virtual std::optional<v1::Region> LockRegion(const std::string& code) = 0;
+  virtual void InsertRegion(const v1::Region& region) = 0;
+  virtual void RenameRegion(const std::string& code, const std::string& name) = 0;
+
+  virtual std::optional<v1::Household> LockHousehold(const std::string& id) = 0;
+  // Stores version 1.
+  virtual void InsertHousehold(const v1::Household& household) = 0;
+  // Stores the mutable fields, `version` and update_time.
+  virtual void UpdateHousehold(const v1::Household& household, int64_t version) = 0;
+
+  virtual std::optional<v1::Cadre> LockCadre(const std::string& id) = 0;
+  // Stores version 1, unless kEmployeeNumber.
+  virtual Conflict InsertCadre(const v1::Cadre& cadre) = 0;
+  virtual void UpdateCadre(const v1::Cadre& cadre, int64_t version) = 0;
+
+  virtual std::optional<v1::Posting> LockPosting(const std::string& id) = 0;
+  // Stores an active posting, unless kCadrePosted or kFirstSecretarySeat.
+  virtual Conflict InsertPosting(const v1::Posting& posting, absl::Time created) = 0;
+  // Stores the end of a posting: inactive, end_date and end_reason.
+  virtual void EndPosting(const v1::Posting& posting) = 0;
+
+  virtual int CountActivePairings(const std::string& cadre_id) = 0;
+  virtual std::optional<v1::Pairing> LockPairing(const std::string& id) = 0;
+  // Stores an active pairing, unless kHouseholdPaired.
+  virtual Conflict InsertPairing(const v1::Pairing& pairing) = 0;
+  // Stores the end of a pairing: inactive and end_time.
+  virtual void EndPairing(const v1::Pairing& pairing) = 0;
+
+  virtual void InsertCheckIn(const v1::CheckIn& checkin, absl::CivilDay day) = 0;
 };
 
 class PersonnelStore {
  public:
   virtual ~PersonnelStore() = default;
 
-  virtual absl::Status ImportRegions(const MutationContext& ctx,
-                                     const std::vector<v1::Region>& regions,
-                                     v1::ImportRegionsResponse& out) = 0;
+  // The business part of a mutation: reads and writes through `tx`, fills the response
+  // and returns the entities the audit event names. It may run more than once (retried
+  // deadlocks), so it has no effects outside `tx` and the response.
+  using TxBody =
+      std::function<absl::StatusOr<EntityRefs>(PersonnelTx&, google::protobuf::Message&)>;
+  // Runs `body` in one transaction with the mutation's frame (common::RunMutation): the
+  // request id is claimed, a replay returns the stored response, and the audit event is
+  // written to the outbox before the commit. A non-OK status from `body` rolls back.
+  virtual absl::Status RunMutation(const MutationContext& ctx, const TxBody& body,
+                                   google::protobuf::Message& response) = 0;
+  // The same with the body given the response's own type.
+  template <typename Response, typename Body>
+  absl::Status Mutate(const MutationContext& ctx, Response& response, const Body& body) {
+    return RunMutation(
+        ctx,
+        [&body](PersonnelTx& tx, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
+          return body(tx, static_cast<Response&>(m));
+        },
+        response);
+  }
+
   virtual absl::StatusOr<std::optional<v1::Region>> GetRegion(const std::string& code) = 0;
   virtual absl::StatusOr<std::vector<v1::Region>> ListRegions(const std::string& parent_code,
                                                               const PageRequest& page) = 0;
 
-  virtual absl::Status CreateHousehold(const MutationContext& ctx, const v1::Household& household,
-                                       v1::Household& out) = 0;
   virtual absl::StatusOr<std::optional<v1::Household>> GetHousehold(const std::string& id) = 0;
   // Sorted by (village_code, id); `status` 0 means any.
   virtual absl::StatusOr<std::vector<v1::Household>> ListHouseholds(
       const std::string& region_prefix, int status, const PageRequest& page) = 0;
-  // Reads the household under lock, checks the etag (when given), lets `apply` change it,
-  // and writes it back with a new version.
-  using HouseholdUpdate = std::function<absl::Status(v1::Household&)>;
-  virtual absl::Status UpdateHousehold(const MutationContext& ctx, const std::string& id,
-                                       const std::string& etag, const HouseholdUpdate& apply,
-                                       v1::Household& out) = 0;
 
-  // ALREADY_EXISTS when the employee number is taken.
-  virtual absl::Status CreateCadre(const MutationContext& ctx, const v1::Cadre& cadre,
-                                   v1::Cadre& out) = 0;
   virtual absl::StatusOr<std::optional<v1::Cadre>> GetCadre(const std::string& id) = 0;
+  // Sorted by (managing_region_code, id); `origin_level` 0 means any.
   virtual absl::StatusOr<std::vector<v1::Cadre>> ListCadres(const std::string& region_prefix,
                                                             int origin_level,
                                                             const PageRequest& page) = 0;
-  using CadreUpdate = std::function<absl::Status(v1::Cadre&)>;
-  virtual absl::Status UpdateCadre(const MutationContext& ctx, const std::string& id,
-                                   const std::string& etag, const CadreUpdate& apply,
-                                   v1::Cadre& out) = 0;
 
-  // FAILED_PRECONDITION when the cadre already has an active posting or the village an
-  // active first secretary (enforced by the database, so also under races).
-  virtual absl::Status CreatePosting(const MutationContext& ctx, const v1::Posting& posting,
-                                     v1::Posting& out) = 0;
   virtual absl::StatusOr<std::optional<v1::Posting>> GetPosting(const std::string& id) = 0;
-  virtual absl::Status EndPosting(const MutationContext& ctx, const std::string& id,
-                                  absl::CivilDay end_date, const std::string& reason,
-                                  v1::Posting& out) = 0;
   // Exactly one of cadre_id / region_prefix is set. Sorted by id.
   virtual absl::StatusOr<std::vector<v1::Posting>> ListPostings(const std::string& cadre_id,
                                                                 const std::string& region_prefix,
                                                                 bool active_only,
                                                                 const PageRequest& page) = 0;
 
-  // FAILED_PRECONDITION when the household already has a responsible cadre or the cadre
-  // already answers for `limit` households (checked under a lock on the cadre).
-  virtual absl::Status CreatePairing(const MutationContext& ctx, const v1::Pairing& pairing,
-                                     int limit, v1::Pairing& out) = 0;
   virtual absl::StatusOr<std::optional<v1::Pairing>> GetPairing(const std::string& id) = 0;
-  virtual absl::Status EndPairing(const MutationContext& ctx, const std::string& id,
-                                  v1::Pairing& out) = 0;
   // Exactly one of the three filters is set. Sorted by id.
   virtual absl::StatusOr<std::vector<v1::Pairing>> ListPairings(const std::string& cadre_id,
                                                                 const std::string& household_id,
@@ -97,18 +139,14 @@ class PersonnelStore {
                                                                 bool active_only,
                                                                 const PageRequest& page) = 0;
 
-  virtual absl::Status RecordCheckIn(const MutationContext& ctx, const v1::CheckIn& checkin,
-                                     absl::CivilDay day, v1::CheckIn& out) = 0;
+  // One entry per (day, village) with a check-in of the cadre in [from, to], sorted by day;
+  // verified when one of them was verified by inspection.
   virtual absl::StatusOr<std::vector<CheckInDay>> ListCheckInDays(const std::string& cadre_id,
                                                                   absl::CivilDay from,
                                                                   absl::CivilDay to) = 0;
 
-  virtual absl::StatusOr<v1::Coverage> GetCoverage(const CoverageQuery& query) = 0;
-  // Counts only, summed from the per-village summary (computed now if there is none).
-  virtual absl::StatusOr<v1::Coverage> GetCoverageCounts(const CoverageQuery& query) = 0;
-  // Recomputes every village's summary row as of `now`.
-  virtual absl::Status RefreshCoverageSummary(absl::Time stale_before, int pairing_limit,
-                                              absl::Time now) = 0;
+  // Coverage reporting over the same data.
+  virtual CoverageStore& coverage() = 0;
 };
 
 }  // namespace tuopin::personnel

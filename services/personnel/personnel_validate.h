@@ -1,12 +1,13 @@
 #pragma once
-// Request validation for PersonnelService: every user-filled field against the limits
-// documented in personnel.proto. INVALID_ARGUMENT naming each bad field.
+// The rules of PersonnelService's requests that no single field's limits can say (a
+// required scope, a period's order, a mask). The limits themselves are declared in
+// personnel.proto and checked first by the frame (common/field_limits.h);
+// common::ValidateRequest(r, Validate) runs both. INVALID_ARGUMENT naming each bad field.
 
 #include "absl/status/status.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
 
 namespace tuopin::personnel {
-
 
 absl::Status Validate(const v1::ImportRegionsRequest& r);
 absl::Status Validate(const v1::GetRegionRequest& r);

@@ -4,76 +4,188 @@
 
 #include <map>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "common/db_rows.h"
 #include "common/status.h"
 #include "common/validate.h"
+
+// Campaigns, tasks, their progress log and the indicator updates owed to personnel.
+// Storage only: the state machine and who may change what are the logic's (TaskChange).
 
 namespace tuopin::tasks {
 namespace {
 
+using common::Column;
 using common::DbSession;
 using common::Entity;
 using common::EntityRefs;
 using common::Query;
+using common::RowDate;
+using common::RowString;
+using common::RowTime;
 using common::ToSqlTime;
+using RS = sql::ResultSet;
 
-
-constexpr char kCampaignCols[] =
-    "id, region_code, name, start_date, stage1_days, stage2_days, stage3_days";
-
-v1::Campaign CampaignFromRow(sql::ResultSet& rs) {
-  v1::Campaign c;
-  c.set_id(rs.getString(1).asStdString());
-  c.set_region_code(rs.getString(2).asStdString());
-  c.set_name(rs.getString(3).asStdString());
-  *c.mutable_start_date() = common::ToDate(common::FromSqlDate(rs.getString(4).asStdString()));
-  for (int i = 5; i <= 7; ++i) c.add_stage_days(rs.getInt(i));
-  return c;
+std::string SqlDate(const tuopin::common::v1::Date& d) {
+  return common::ToSqlDate(common::FromDate(d));
+}
+std::string SqlTime(const google::protobuf::Timestamp& t) {
+  return ToSqlTime(common::FromTimestamp(t));
+}
+// The row version an etag ("v<n>", common::EtagOf) names.
+int64_t VersionOf(const std::string& etag) {
+  int64_t v = 0;
+  if (etag.size() < 2 || !absl::SimpleAtoi(absl::string_view(etag).substr(1), &v)) return 0;
+  return v;
 }
 
-constexpr char kTaskCols[] =
-    "id, campaign_id, stage, sector, village_code, household_id, title, description, "
-    "assignee_cadre_id,"
-    " assignee_department, deadline, priority, rectification_order_id, status, percent, "
-    "verified_by,"
-    " reopen_count, version, created_at, updated_at";
+using C = v1::Campaign;
+constexpr Column<C> kCampaign[] = {
+    {"id", [](RS& rs, uint32_t i, C& c) { c.set_id(RowString(rs, i)); },
+     [](Query& q, const C& c) { q.Arg(c.id()); }},
+    {"region_code", [](RS& rs, uint32_t i, C& c) { c.set_region_code(RowString(rs, i)); },
+     [](Query& q, const C& c) { q.Arg(c.region_code()); }},
+    {"name", [](RS& rs, uint32_t i, C& c) { c.set_name(RowString(rs, i)); },
+     [](Query& q, const C& c) { q.Arg(c.name()); }},
+    {"start_date", [](RS& rs, uint32_t i, C& c) { *c.mutable_start_date() = RowDate(rs, i); },
+     [](Query& q, const C& c) { q.Arg(SqlDate(c.start_date())); }},
+    // The three stages' lengths, in order.
+    {"stage1_days", [](RS& rs, uint32_t i, C& c) { c.add_stage_days(rs.getInt(i)); },
+     [](Query& q, const C& c) { q.Arg(c.stage_days(0)); }},
+    {"stage2_days", [](RS& rs, uint32_t i, C& c) { c.add_stage_days(rs.getInt(i)); },
+     [](Query& q, const C& c) { q.Arg(c.stage_days(1)); }},
+    {"stage3_days", [](RS& rs, uint32_t i, C& c) { c.add_stage_days(rs.getInt(i)); },
+     [](Query& q, const C& c) { q.Arg(c.stage_days(2)); }},
+};
 
-v1::Task TaskFromRow(sql::ResultSet& rs) {
-  v1::Task t;
-  t.set_id(rs.getString(1).asStdString());
-  t.set_campaign_id(rs.getString(2).asStdString());
-  t.set_stage(static_cast<v1::Stage>(rs.getInt(3)));
-  t.set_sector(static_cast<tuopin::common::v1::Sector>(rs.getInt(4)));
-  t.set_village_code(rs.getString(5).asStdString());
-  t.set_household_id(rs.getString(6).asStdString());
-  t.set_title(rs.getString(7).asStdString());
-  t.set_description(rs.getString(8).asStdString());
-  std::string cadre = rs.getString(9).asStdString(), department = rs.getString(10).asStdString();
-  if (!cadre.empty()) t.set_assignee_cadre_id(cadre);
-  if (!department.empty()) t.set_assignee_department(department);
-  *t.mutable_deadline() = common::ToDate(common::FromSqlDate(rs.getString(11).asStdString()));
-  t.set_priority(static_cast<v1::Priority>(rs.getInt(12)));
-  t.set_rectification_order_id(rs.getString(13).asStdString());
-  t.set_status(static_cast<v1::TaskStatus>(rs.getInt(14)));
-  t.set_percent(rs.getInt(15));
-  t.set_verified_by(rs.getString(16).asStdString());
-  t.set_reopen_count(rs.getInt(17));
-  t.set_etag(common::EtagOf(rs.getInt64(18)));
-  *t.mutable_create_time() =
-      common::ToTimestamp(common::FromSqlTime(rs.getString(19).asStdString()));
-  *t.mutable_update_time() =
-      common::ToTimestamp(common::FromSqlTime(rs.getString(20).asStdString()));
-  return t;
+using T = v1::Task;
+constexpr Column<T> kTask[] = {
+    {"id", [](RS& rs, uint32_t i, T& t) { t.set_id(RowString(rs, i)); },
+     [](Query& q, const T& t) { q.Arg(t.id()); }},
+    {"campaign_id", [](RS& rs, uint32_t i, T& t) { t.set_campaign_id(RowString(rs, i)); },
+     [](Query& q, const T& t) { q.Arg(t.campaign_id()); }},
+    {"stage", [](RS& rs, uint32_t i, T& t) { t.set_stage(static_cast<v1::Stage>(rs.getInt(i))); },
+     [](Query& q, const T& t) { q.Arg(static_cast<int32_t>(t.stage())); }},
+    {"sector",
+     [](RS& rs, uint32_t i, T& t) {
+       t.set_sector(static_cast<tuopin::common::v1::Sector>(rs.getInt(i)));
+     },
+     [](Query& q, const T& t) { q.Arg(static_cast<int32_t>(t.sector())); }},
+    {"village_code", [](RS& rs, uint32_t i, T& t) { t.set_village_code(RowString(rs, i)); },
+     [](Query& q, const T& t) { q.Arg(t.village_code()); }},
+    {"household_id", [](RS& rs, uint32_t i, T& t) { t.set_household_id(RowString(rs, i)); },
+     [](Query& q, const T& t) { q.Arg(t.household_id()); }},
+    {"title", [](RS& rs, uint32_t i, T& t) { t.set_title(RowString(rs, i)); },
+     [](Query& q, const T& t) { q.Arg(t.title()); }},
+    {"description", [](RS& rs, uint32_t i, T& t) { t.set_description(RowString(rs, i)); },
+     [](Query& q, const T& t) { q.Arg(t.description()); }},
+    // The assignee is a cadre or a department (a oneof): two columns, the other one empty.
+    {"assignee_cadre_id",
+     [](RS& rs, uint32_t i, T& t) {
+       if (std::string v = RowString(rs, i); !v.empty()) t.set_assignee_cadre_id(v);
+     },
+     [](Query& q, const T& t) { q.Arg(t.assignee_cadre_id()); }},
+    {"assignee_department",
+     [](RS& rs, uint32_t i, T& t) {
+       if (std::string v = RowString(rs, i); !v.empty()) t.set_assignee_department(v);
+     },
+     [](Query& q, const T& t) { q.Arg(t.assignee_department()); }},
+    {"deadline", [](RS& rs, uint32_t i, T& t) { *t.mutable_deadline() = RowDate(rs, i); },
+     [](Query& q, const T& t) { q.Arg(SqlDate(t.deadline())); }},
+    {"priority",
+     [](RS& rs, uint32_t i, T& t) { t.set_priority(static_cast<v1::Priority>(rs.getInt(i))); },
+     [](Query& q, const T& t) { q.Arg(static_cast<int32_t>(t.priority())); }},
+    {"rectification_order_id",
+     [](RS& rs, uint32_t i, T& t) { t.set_rectification_order_id(RowString(rs, i)); },
+     [](Query& q, const T& t) { q.Arg(t.rectification_order_id()); }},
+    {"status",
+     [](RS& rs, uint32_t i, T& t) { t.set_status(static_cast<v1::TaskStatus>(rs.getInt(i))); },
+     [](Query& q, const T& t) { q.Arg(static_cast<int32_t>(t.status())); }},
+    {"percent", [](RS& rs, uint32_t i, T& t) { t.set_percent(rs.getInt(i)); },
+     [](Query& q, const T& t) { q.Arg(t.percent()); }},
+    {"verified_by", [](RS& rs, uint32_t i, T& t) { t.set_verified_by(RowString(rs, i)); },
+     [](Query& q, const T& t) { q.Arg(t.verified_by()); }},
+    {"reopen_count", [](RS& rs, uint32_t i, T& t) { t.set_reopen_count(rs.getInt(i)); },
+     [](Query& q, const T& t) { q.Arg(t.reopen_count()); }},
+    {"version", [](RS& rs, uint32_t i, T& t) { t.set_etag(common::EtagOf(rs.getInt64(i))); },
+     [](Query& q, const T& t) { q.Arg(VersionOf(t.etag())); }},
+    {"created_at", [](RS& rs, uint32_t i, T& t) { *t.mutable_create_time() = RowTime(rs, i); },
+     [](Query& q, const T& t) { q.Arg(SqlTime(t.create_time())); }},
+    {"updated_at", [](RS& rs, uint32_t i, T& t) { *t.mutable_update_time() = RowTime(rs, i); },
+     [](Query& q, const T& t) { q.Arg(SqlTime(t.update_time())); }},
+};
+
+// The statements. Enum values are bound, never written as numbers: "status IN (?, ?, ?)"
+// takes BindUnfinished.
+const std::string& InsertCampaign() {
+  static const std::string* sql =
+      new std::string(common::InsertOf("campaigns", kCampaign, "created_at"));
+  return *sql;
+}
+constexpr char kCampaignById[] = "FROM campaigns WHERE id = ?";
+// A new task also says who completed it: no one yet.
+const std::string& InsertTask() {
+  static const std::string* sql = new std::string(common::InsertOf("tasks", kTask, "completed_by"));
+  return *sql;
+}
+constexpr char kTaskById[] = "FROM tasks WHERE id = ?";
+constexpr char kTaskByIdForUpdate[] = "FROM tasks WHERE id = ? FOR UPDATE";
+// Optional filters are written as (? = '' OR col = ?) so one statement text serves every
+// combination.
+constexpr char kTasksInRegion[] =
+    "FROM tasks WHERE village_code >= ? AND village_code < ? AND (village_code > ? OR id > ?)"
+    " AND (? = '' OR campaign_id = ?) AND (? = '' OR assignee_cadre_id = ?)"
+    " AND (? = 0 OR sector = ?) AND (? = 0 OR stage = ?) AND (? = 0 OR status = ?)"
+    " AND (? = 0 OR (status IN (?, ?, ?) AND deadline < ?)) ORDER BY village_code, id LIMIT ?";
+constexpr char kOverdueTasks[] =
+    "FROM tasks WHERE status IN (?, ?, ?) AND deadline < ?"
+    " AND village_code >= ? AND village_code < ? AND id > ? ORDER BY id LIMIT ?";
+constexpr char kUpdateTask[] =
+    "UPDATE tasks SET title = ?, description = ?, assignee_cadre_id = ?, assignee_department = ?,"
+    " deadline = ?, priority = ?, status = ?, percent = ?, verified_by = ?, reopen_count = ?,"
+    " version = ?, updated_at = ? WHERE id = ?";
+// Who reported on a task or completed it (the two progress kinds bound).
+constexpr char kReporters[] =
+    "SELECT DISTINCT reported_by FROM task_progress WHERE task_id = ? AND kind IN (?, ?)"
+    " ORDER BY reported_by";
+constexpr char kInsertProgress[] =
+    "INSERT INTO task_progress (id, task_id, kind, percent, note, reported_by, evidence_json,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+// Owed to personnel, recorded with the verification: delivered after commit and retried
+// until personnel has it.
+constexpr char kOweIndicator[] =
+    "INSERT INTO indicator_updates (task_id, household_id, indicator, created_at)"
+    " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE done_at = NULL, created_at = VALUES(created_at)";
+// Per (sector, village) or per sector; bound: the cancelled, verified and in-progress
+// statuses, the unfinished ones, then the day.
+constexpr char kCountsHead[] =
+    " SUM(status <> ?), SUM(status = ?), SUM(status = ?),"
+    " SUM(status IN (?, ?, ?) AND deadline < ?) FROM tasks"
+    " WHERE campaign_id = ? AND stage = ? AND village_code >= ? AND village_code < ?";
+constexpr char kUnfinishedCounts[] =
+    "SELECT stage, sector, COUNT(*) FROM tasks WHERE campaign_id = ? AND stage <= ?"
+    " AND status IN (?, ?, ?) GROUP BY stage, sector ORDER BY stage, sector";
+constexpr char kPendingIndicators[] =
+    "SELECT task_id, household_id, indicator FROM indicator_updates WHERE done_at IS NULL"
+    " ORDER BY created_at LIMIT ?";
+constexpr char kFinishIndicator[] =
+    "UPDATE indicator_updates SET attempts = attempts + 1, done_at = IF(?, ?, NULL),"
+    " last_error = ? WHERE task_id = ?";
+
+// Binds the statuses of a task neither verified nor cancelled.
+Query& BindUnfinished(Query& q) {
+  return q.Arg(static_cast<int32_t>(v1::TASK_STATUS_OPEN))
+      .Arg(static_cast<int32_t>(v1::TASK_STATUS_IN_PROGRESS))
+      .Arg(static_cast<int32_t>(v1::TASK_STATUS_COMPLETED));
 }
 
 void LoadReporters(DbSession& s, v1::Task& t) {
-  auto rs =
-      Query(s,
-            "SELECT DISTINCT reported_by FROM task_progress WHERE task_id = ? AND kind IN (1, 2)"
-            " ORDER BY reported_by")
-          .Arg(t.id())
-          .Rows();
+  auto rs = Query(s, kReporters)
+                .Arg(t.id())
+                .Arg(static_cast<int32_t>(ProgressReport::kReport))
+                .Arg(static_cast<int32_t>(ProgressReport::kCompletion))
+                .Rows();
   t.clear_reporters();
   while (rs->next()) t.add_reporters(rs->getString(1).asStdString());
 }
@@ -82,25 +194,15 @@ void LoadReporters(DbSession& s, v1::Task& t) {
 
 absl::Status MysqlTasksStore::CreateCampaign(const MutationContext& ctx, const v1::Campaign& c,
                                              v1::Campaign& out) {
-  return common::RunMutation(
+  return common::RunMutation<v1::Campaign>(
       pool_, ids_, ctx,
-      [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
-        std::string id = ids_.NewId();
-        Query(s, absl::StrCat("INSERT INTO campaigns (", kCampaignCols,
-                              ", created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
-            .Arg(id)
-            .Arg(c.region_code())
-            .Arg(c.name())
-            .Arg(common::ToSqlDate(common::FromDate(c.start_date())))
-            .Arg(c.stage_days(0))
-            .Arg(c.stage_days(1))
-            .Arg(c.stage_days(2))
-            .Arg(ToSqlTime(ctx.now))
-            .Exec();
-        auto& resp = static_cast<v1::Campaign&>(m);
+      [&](DbSession& s, v1::Campaign& m) -> absl::StatusOr<EntityRefs> {
+        auto& resp = m;
         resp = c;
-        resp.set_id(id);
-        return EntityRefs{Entity("campaign", id, c.region_code())};
+        resp.set_id(ids_.NewId());
+        Query q(s, InsertCampaign());
+        common::BindRow(kCampaign, resp, q).Arg(ToSqlTime(ctx.now)).Exec();
+        return EntityRefs{Entity("campaign", resp.id(), c.region_code())};
       },
       out);
 }
@@ -108,10 +210,8 @@ absl::Status MysqlTasksStore::CreateCampaign(const MutationContext& ctx, const v
 absl::StatusOr<std::optional<v1::Campaign>> MysqlTasksStore::GetCampaign(const std::string& id) {
   std::optional<v1::Campaign> out;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs = Query(s, absl::StrCat("SELECT ", kCampaignCols, " FROM campaigns WHERE id = ?"))
-                  .Arg(id)
-                  .Rows();
-    if (rs->next()) out = CampaignFromRow(*rs);
+    auto rs = Query(s, common::SelectOf(kCampaign, kCampaignById)).Arg(id).Rows();
+    if (rs->next()) out = common::ReadRow(kCampaign, *rs);
     return absl::OkStatus();
   }));
   return out;
@@ -119,37 +219,26 @@ absl::StatusOr<std::optional<v1::Campaign>> MysqlTasksStore::GetCampaign(const s
 
 absl::Status MysqlTasksStore::CreateTask(const MutationContext& ctx, const v1::Task& t,
                                          v1::Task& out) {
-  return common::RunMutation(
+  return common::RunMutation<v1::Task>(
       pool_, ids_, ctx,
-      [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
+      [&](DbSession& s, v1::Task& m) -> absl::StatusOr<EntityRefs> {
         std::string id = ids_.NewId();
-        Query(s, absl::StrCat("INSERT INTO tasks (", kTaskCols,
-                              ", completed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                              "?, '', 0, 1, ?, ?, '')"))
-            .Arg(id)
-            .Arg(t.campaign_id())
-            .Arg(static_cast<int32_t>(t.stage()))
-            .Arg(static_cast<int32_t>(t.sector()))
-            .Arg(t.village_code())
-            .Arg(t.household_id())
-            .Arg(t.title())
-            .Arg(t.description())
-            .Arg(t.assignee_cadre_id())
-            .Arg(t.assignee_department())
-            .Arg(common::ToSqlDate(common::FromDate(t.deadline())))
-            .Arg(static_cast<int32_t>(t.priority()))
-            .Arg(t.rectification_order_id())
-            .Arg(static_cast<int32_t>(t.status()))
-            .Arg(t.percent())
-            .Arg(ToSqlTime(ctx.now))
-            .Arg(ToSqlTime(ctx.now))
-            .Exec();
-        auto& resp = static_cast<v1::Task&>(m);
+        // The row of a new task: version 1, not verified, never reopened.
+        v1::Task row = t;
+        row.set_id(id);
+        row.set_etag(common::EtagOf(1));
+        row.clear_verified_by();
+        row.set_reopen_count(0);
+        *row.mutable_create_time() = common::ToTimestamp(ctx.now);
+        *row.mutable_update_time() = common::ToTimestamp(ctx.now);
+        Query q(s, InsertTask());
+        common::BindRow(kTask, row, q).Arg("").Exec();
+        auto& resp = m;
         resp = t;
         resp.set_id(id);
-        resp.set_etag(common::EtagOf(1));
-        *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
-        *resp.mutable_update_time() = common::ToTimestamp(ctx.now);
+        resp.set_etag(row.etag());
+        *resp.mutable_create_time() = row.create_time();
+        *resp.mutable_update_time() = row.update_time();
         EntityRefs refs{Entity("task", id, t.village_code())};
         if (!t.household_id().empty())
           refs.push_back(Entity("household", t.household_id(), t.village_code()));
@@ -167,10 +256,9 @@ absl::Status MysqlTasksStore::CreateTask(const MutationContext& ctx, const v1::T
 absl::StatusOr<std::optional<v1::Task>> MysqlTasksStore::GetTask(const std::string& id) {
   std::optional<v1::Task> out;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs =
-        Query(s, absl::StrCat("SELECT ", kTaskCols, " FROM tasks WHERE id = ?")).Arg(id).Rows();
+    auto rs = Query(s, common::SelectOf(kTask, kTaskById)).Arg(id).Rows();
     if (rs->next()) {
-      out = TaskFromRow(*rs);
+      out = common::ReadRow(kTask, *rs);
       LoadReporters(s, *out);
     }
     return absl::OkStatus();
@@ -184,36 +272,24 @@ absl::StatusOr<std::vector<v1::Task>> MysqlTasksStore::ListTasks(const TaskFilte
   std::string after_village = page.after.size() == 2 ? page.after[0] : "";
   std::string after_id = page.after.size() == 2 ? page.after[1] : "";
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    // Optional filters are written as (? = '' OR col = ?) so one statement text serves
-    // every combination.
-    auto rs =
-        Query(s, absl::StrCat(
-                     "SELECT ", kTaskCols,
-                     " FROM tasks WHERE village_code >= ? AND village_code < ?"
-                     " AND (village_code > ? OR id > ?)"
-                     " AND (? = '' OR campaign_id = ?) AND (? = '' OR assignee_cadre_id = ?)"
-                     " AND (? = 0 OR sector = ?) AND (? = 0 OR stage = ?) AND (? = 0 OR status = ?)"
-                     " AND (? = 0 OR (status IN (1, 2, 3) AND deadline < ?))"
-                     " ORDER BY village_code, id LIMIT ?"))
-            .Arg(std::max(f.region_prefix, after_village))
-            .Arg(common::RegionRangeEnd(f.region_prefix))
-            .Arg(after_village)
-            .Arg(after_id)
-            .Arg(f.campaign_id)
-            .Arg(f.campaign_id)
-            .Arg(f.assignee_cadre_id)
-            .Arg(f.assignee_cadre_id)
-            .Arg(f.sector)
-            .Arg(f.sector)
-            .Arg(f.stage)
-            .Arg(f.stage)
-            .Arg(f.status)
-            .Arg(f.status)
-            .Arg(f.overdue_only)
-            .Arg(common::ToSqlDate(f.today))
-            .Arg(page.limit)
-            .Rows();
-    while (rs->next()) out.push_back(TaskFromRow(*rs));
+    Query q(s, common::SelectOf(kTask, kTasksInRegion));
+    q.Arg(std::max(f.region_prefix, after_village))
+        .Arg(common::RegionRangeEnd(f.region_prefix))
+        .Arg(after_village)
+        .Arg(after_id)
+        .Arg(f.campaign_id)
+        .Arg(f.campaign_id)
+        .Arg(f.assignee_cadre_id)
+        .Arg(f.assignee_cadre_id)
+        .Arg(f.sector)
+        .Arg(f.sector)
+        .Arg(f.stage)
+        .Arg(f.stage)
+        .Arg(f.status)
+        .Arg(f.status)
+        .Arg(f.overdue_only);
+    auto rs = BindUnfinished(q).Arg(common::ToSqlDate(f.today)).Arg(page.limit).Rows();
+    while (rs->next()) out.push_back(common::ReadRow(kTask, *rs));
     return absl::OkStatus();
   }));
   return out;
@@ -222,28 +298,20 @@ absl::StatusOr<std::vector<v1::Task>> MysqlTasksStore::ListTasks(const TaskFilte
 absl::Status MysqlTasksStore::ChangeTask(const MutationContext& ctx, const std::string& id,
                                          const std::string& etag, const TaskChange& change,
                                          v1::Task& out) {
-  return common::RunMutation(
+  return common::RunMutation<v1::Task>(
       pool_, ids_, ctx,
-      [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
-        auto rs =
-            Query(s, absl::StrCat("SELECT ", kTaskCols, " FROM tasks WHERE id = ? FOR UPDATE"))
-                .Arg(id)
-                .Rows();
+      [&](DbSession& s, v1::Task& m) -> absl::StatusOr<EntityRefs> {
+        auto rs = Query(s, common::SelectOf(kTask, kTaskByIdForUpdate)).Arg(id).Rows();
         if (!rs->next()) {
           return common::WithReason(absl::NotFoundError(absl::StrCat("task ", id, " not found")),
                                     "NOT_FOUND");
         }
-        v1::Task t = TaskFromRow(*rs);
+        v1::Task t = common::ReadRow(kTask, *rs);
         LoadReporters(s, t);
         TUOPIN_ASSIGN_OR_RETURN(int64_t version, common::NextVersion(etag, t.etag(), "task"));
         TaskEffects effects;
         TUOPIN_RETURN_IF_ERROR(change(t, effects));
-        Query(s,
-              "UPDATE tasks SET title = ?, description = ?, assignee_cadre_id = ?, "
-              "assignee_department = ?,"
-              " deadline = ?, priority = ?, status = ?, percent = ?, verified_by = ?, reopen_count "
-              "= ?,"
-              " version = ?, updated_at = ? WHERE id = ?")
+        Query(s, kUpdateTask)
             .Arg(t.title())
             .Arg(t.description())
             .Arg(t.assignee_cadre_id())
@@ -259,10 +327,7 @@ absl::Status MysqlTasksStore::ChangeTask(const MutationContext& ctx, const std::
             .Arg(id)
             .Exec();
         if (effects.progress) {
-          Query(s,
-                "INSERT INTO task_progress (id, task_id, kind, percent, note, reported_by, "
-                "evidence_json, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+          Query(s, kInsertProgress)
               .Arg(ids_.NewId())
               .Arg(id)
               .Arg(static_cast<int32_t>(effects.progress->kind))
@@ -274,12 +339,7 @@ absl::Status MysqlTasksStore::ChangeTask(const MutationContext& ctx, const std::
               .Exec();
         }
         if (effects.indicator) {
-          // Owed to personnel, recorded with the verification: delivered after commit and
-          // retried until personnel has it.
-          Query(s,
-                "INSERT INTO indicator_updates (task_id, household_id, indicator, created_at) "
-                "VALUES (?, ?, ?, ?)"
-                " ON DUPLICATE KEY UPDATE done_at = NULL, created_at = VALUES(created_at)")
+          Query(s, kOweIndicator)
               .Arg(id)
               .Arg(effects.indicator->first)
               .Arg(effects.indicator->second)
@@ -288,7 +348,7 @@ absl::Status MysqlTasksStore::ChangeTask(const MutationContext& ctx, const std::
         }
         t.set_etag(common::EtagOf(version));
         *t.mutable_update_time() = common::ToTimestamp(ctx.now);
-        static_cast<v1::Task&>(m) = t;
+        m = t;
         EntityRefs refs{Entity("task", id, t.village_code())};
         if (!t.household_id().empty())
           refs.push_back(Entity("household", t.household_id(), t.village_code()));
@@ -303,18 +363,15 @@ absl::StatusOr<std::vector<v1::Task>> MysqlTasksStore::ListOverdue(const std::st
   std::vector<v1::Task> out;
   std::string after = page.after.empty() ? "" : page.after[0];
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs =
-        Query(s, absl::StrCat(
-                     "SELECT ", kTaskCols,
-                     " FROM tasks WHERE status IN (1, 2, 3) AND deadline < ?"
-                     " AND village_code >= ? AND village_code < ? AND id > ? ORDER BY id LIMIT ?"))
-            .Arg(common::ToSqlDate(due_before))
-            .Arg(region_prefix)
-            .Arg(common::RegionRangeEnd(region_prefix))
-            .Arg(after)
-            .Arg(page.limit)
-            .Rows();
-    while (rs->next()) out.push_back(TaskFromRow(*rs));
+    Query q(s, common::SelectOf(kTask, kOverdueTasks));
+    auto rs = BindUnfinished(q)
+                  .Arg(common::ToSqlDate(due_before))
+                  .Arg(region_prefix)
+                  .Arg(common::RegionRangeEnd(region_prefix))
+                  .Arg(after)
+                  .Arg(page.limit)
+                  .Rows();
+    while (rs->next()) out.push_back(common::ReadRow(kTask, *rs));
     return absl::OkStatus();
   }));
   return out;
@@ -329,23 +386,18 @@ absl::StatusOr<std::vector<SectorCount>> MysqlTasksStore::CountBySector(
   bool per_village = child_len != region_prefix.size();
   std::map<std::pair<int, std::string>, SectorCount> folded;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs =
-        Query(s,
-              per_village
-                  ? "SELECT sector, village_code, SUM(status <> 5), SUM(status = 4),"
-                    " SUM(status = 2), SUM(status IN (1, 2, 3) AND deadline < ?) FROM tasks"
-                    " WHERE campaign_id = ? AND stage = ? AND village_code >= ?"
-                    " AND village_code < ? GROUP BY sector, village_code"
-                  : "SELECT sector, '', SUM(status <> 5), SUM(status = 4),"
-                    " SUM(status = 2), SUM(status IN (1, 2, 3) AND deadline < ?) FROM tasks"
-                    " WHERE campaign_id = ? AND stage = ? AND village_code >= ?"
-                    " AND village_code < ? GROUP BY sector")
-            .Arg(common::ToSqlDate(today))
-            .Arg(campaign_id)
-            .Arg(stage)
-            .Arg(region_prefix)
-            .Arg(common::RegionRangeEnd(region_prefix))
-            .Rows();
+    Query q(s, absl::StrCat("SELECT sector, ", per_village ? "village_code," : "'',", kCountsHead,
+                            per_village ? " GROUP BY sector, village_code" : " GROUP BY sector"));
+    q.Arg(static_cast<int32_t>(v1::TASK_STATUS_CANCELLED))
+        .Arg(static_cast<int32_t>(v1::TASK_STATUS_VERIFIED))
+        .Arg(static_cast<int32_t>(v1::TASK_STATUS_IN_PROGRESS));
+    auto rs = BindUnfinished(q)
+                  .Arg(common::ToSqlDate(today))
+                  .Arg(campaign_id)
+                  .Arg(stage)
+                  .Arg(region_prefix)
+                  .Arg(common::RegionRangeEnd(region_prefix))
+                  .Rows();
     while (rs->next()) {
       int sector = rs->getInt(1);
       std::string child =
@@ -369,12 +421,8 @@ absl::StatusOr<std::vector<std::tuple<int, int, int>>> MysqlTasksStore::Unfinish
     const std::string& campaign_id, int stage) {
   std::vector<std::tuple<int, int, int>> out;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs = Query(s,
-                    "SELECT stage, sector, COUNT(*) FROM tasks WHERE campaign_id = ? AND stage <= ?"
-                    " AND status IN (1, 2, 3) GROUP BY stage, sector ORDER BY stage, sector")
-                  .Arg(campaign_id)
-                  .Arg(stage)
-                  .Rows();
+    Query q(s, kUnfinishedCounts);
+    auto rs = BindUnfinished(q.Arg(campaign_id).Arg(stage)).Rows();
     while (rs->next()) out.emplace_back(rs->getInt(1), rs->getInt(2), rs->getInt(3));
     return absl::OkStatus();
   }));
@@ -384,12 +432,7 @@ absl::StatusOr<std::vector<std::tuple<int, int, int>>> MysqlTasksStore::Unfinish
 absl::StatusOr<std::vector<IndicatorUpdate>> MysqlTasksStore::PendingIndicatorUpdates(int limit) {
   std::vector<IndicatorUpdate> out;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs =
-        Query(s,
-              "SELECT task_id, household_id, indicator FROM indicator_updates WHERE done_at IS NULL"
-              " ORDER BY created_at LIMIT ?")
-            .Arg(limit)
-            .Rows();
+    auto rs = Query(s, kPendingIndicators).Arg(limit).Rows();
     while (rs->next()) {
       out.push_back({rs->getString(1).asStdString(), rs->getString(2).asStdString(),
                      rs->getString(3).asStdString()});
@@ -402,10 +445,7 @@ absl::StatusOr<std::vector<IndicatorUpdate>> MysqlTasksStore::PendingIndicatorUp
 absl::Status MysqlTasksStore::FinishIndicatorUpdate(const std::string& task_id, absl::Time now,
                                                     const absl::Status& result) {
   return common::WithConnection(pool_, [&](DbSession& s) {
-    Query(s,
-          "UPDATE indicator_updates SET attempts = attempts + 1, done_at = IF(?, ?, NULL), "
-          "last_error = ?"
-          " WHERE task_id = ?")
+    Query(s, kFinishIndicator)
         .Arg(result.ok())
         .Arg(ToSqlTime(now))
         .Arg(std::string(result.message()).substr(0, 500))

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "common/region_code.h"
 #include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
@@ -22,10 +23,7 @@ using tuopin::common::v1::ROLE_SERVICE;
 
 constexpr int kDefaultStageDays = 150;
 
-absl::Status NotFound(absl::string_view what, absl::string_view id) {
-  return common::WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")),
-                            "NOT_FOUND");
-}
+using common::NotFound;
 
 bool Unfinished(v1::TaskStatus s) {
   return s == v1::TASK_STATUS_OPEN || s == v1::TASK_STATUS_IN_PROGRESS ||
@@ -137,19 +135,6 @@ std::string IndicatorFor(tuopin::common::v1::Sector sector) {
 
 bool IsLagging(int verified_bp, int elapsed_bp, int tolerance_points) {
   return verified_bp < elapsed_bp - tolerance_points * 100;
-}
-
-size_t ChildLength(size_t n) {
-  switch (n) {
-    case 2:
-      return 4;
-    case 4:
-      return 6;
-    case 6:
-      return 9;
-    default:
-      return 12;
-  }
 }
 
 absl::Status CheckRectificationLink(const Principal& p, const v1::Task& task) {
@@ -506,10 +491,11 @@ absl::Status TasksLogic::GetSectorProgress(const Principal& p,
   int tolerance = req.tolerance_points() == 0 ? 10 : req.tolerance_points();
   int elapsed_bp = stage.day_of_stage * 10000 / stage.stage_days;
   TUOPIN_ASSIGN_OR_RETURN(
-      auto counts, store_.CountBySector(c.id(), stage.stage, req.region_code(),
-                                        req.totals_only() ? req.region_code().size()
-                                                          : ChildLength(req.region_code().size()),
-                                        Today()));
+      auto counts,
+      store_.CountBySector(c.id(), stage.stage, req.region_code(),
+                           req.totals_only() ? req.region_code().size()
+                                             : common::ChildCodeLength(req.region_code().size()),
+                           Today()));
   for (const auto& k : counts) {
     auto* row = out.add_rows();
     row->set_sector(static_cast<tuopin::common::v1::Sector>(k.sector));

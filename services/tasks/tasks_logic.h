@@ -37,9 +37,6 @@ std::string IndicatorFor(tuopin::common::v1::Sector sector);
 // A verified share trailing the elapsed share by more than `tolerance_points`.
 bool IsLagging(int verified_bp, int elapsed_bp, int tolerance_points);
 
-// The digits of a region's direct children: 2 -> 4 -> 6 -> 9 -> 12.
-size_t ChildLength(size_t region_length);
-
 // The subject of the accountability service's principal (service tokens carry role
 // service and subject "service:<name>", as deploy/local/up and the Kubernetes overlays
 // mint them). Only it links a task to a rectification order: the order's id names an

@@ -1,11 +1,12 @@
 #pragma once
-// Request validation for TaskService against the limits documented in tasks.proto.
+// The rules of TaskService's requests that no single field's limits can say. The limits
+// are declared in tasks.proto and checked first by the frame (common/field_limits.h);
+// common::ValidateRequest(r, Validate) runs both.
 
 #include "absl/status/status.h"
 #include "tuopin/tasks/v1/tasks.pb.h"
 
 namespace tuopin::tasks {
-
 
 absl::Status Validate(const v1::CreateCampaignRequest& r);
 absl::Status Validate(const v1::GetCampaignRequest& r);

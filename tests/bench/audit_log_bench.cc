@@ -18,18 +18,20 @@
 #include "common/handler.h"
 #include "common/migrate.h"
 #include "common/mutation.h"
-#include "services/accountability/audit_log_service.h"
+#include "common/validate.h"
+#include "services/auditlog/auditlog_service.h"
+#include "services/auditlog/mysql_auditlog_store.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/test_db.h"
 
 namespace tuopin::generated {
-const std::vector<tuopin::common::Migration>& AccountabilityMigrations();
+const std::vector<tuopin::common::Migration>& AuditLogMigrations();
 }
 
 namespace {
 
 using namespace tuopin;
-using namespace tuopin::accountability;
+using namespace tuopin::auditlog;
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kLeaves = 1'000'000;
@@ -45,6 +47,7 @@ tuopin::common::v1::AuditEvent Event(const std::string& id) {
   ref->set_type("transfer");
   ref->set_id(id);
   ref->set_region_code("520221104001");
+  *e.mutable_occurred_at() = common::ToTimestamp(absl::Now());
   return e;
 }
 
@@ -62,8 +65,10 @@ absl::Status BulkLoad(common::ConnectionPool& pool, int64_t n) {
     int leaf_rows = 0, node_rows = 0;
     auto flush = [&](bool force) {
       if (leaf_rows >= 2000 || (force && leaf_rows > 0)) {
-        s.ExecuteRaw("INSERT INTO leaves (leaf_index, event_id, leaf_value, appended_at) VALUES " +
-                     leaves_sql);
+        s.ExecuteRaw(
+            "INSERT INTO leaves (leaf_index, event_id, leaf_value, appended_at, content_sha256)"
+            " VALUES " +
+            leaves_sql);
         leaves_sql.clear();
         leaf_rows = 0;
       }
@@ -76,7 +81,8 @@ absl::Status BulkLoad(common::ConnectionPool& pool, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
       std::string value = common::DeterministicBytes(Event(absl::StrCat("bulk-", i)));
       absl::StrAppend(&leaves_sql, leaf_rows++ ? "," : "", "(", i, ",'bulk-", i, "',x'",
-                      common::HexEncode(value), "','2018-09-05 00:00:00')");
+                      common::HexEncode(value), "','2018-09-05 00:00:00',x'",
+                      common::HexEncode(common::Sha256(value)), "')");
       for (const NodeId& id : NodesCompletedBy(i)) {
         std::string hash;
         if (id.level == 0) {
@@ -108,26 +114,26 @@ int main() {
   }
   auto signer = std::move(*NoteSigner::FromPem("tuopin.bench", testing::Ed25519PrivateKeyPem()));
   auto serve = [&](common::ConnectionPool& pool, auto&& body) {
-    AuditLogStore store(pool);
+    MysqlAuditLogStore store(pool);
     common::PageTokenCodec tokens("bench-page-key");
     AuditLogLogic logic(store, *signer, "tuopin.bench/audit-log", *common::SystemClock::Get(),
                         tokens);
     common::Authorizer auth(testing::kTestInternalKey,
                             common::FindService(v1::AuditLog::service_full_name()));
-    common::Handler handler("accountability", auth, *common::SystemClock::Get());
+    common::Handler handler("auditlog", auth, *common::SystemClock::Get());
     AuditLogServiceImpl service(logic, handler);
     testing::TestServer server({&service});
     body(logic, server);
   };
   auto service_principal =
-      testing::MakePrincipal("service:bench", {tuopin::common::v1::ROLE_SERVICE}, {"*"});
+      testing::MakePrincipal("service:funds", {tuopin::common::v1::ROLE_SERVICE}, {"*"});
   auto auditor = testing::MakePrincipal("auditor", {tuopin::common::v1::ROLE_AUDITOR}, {"*"});
   std::printf("%-44s %6s %8s %8s %8s\n", "figure", "calls", "p50 ms", "p99 ms", "max ms");
 
   {  // 1. appends
     testing::TestDatabase db;
     auto pool = db.NewPool(8);
-    if (!common::ApplyMigrations(*pool, generated::AccountabilityMigrations()).ok()) return 1;
+    if (!common::ApplyMigrations(*pool, generated::AuditLogMigrations()).ok()) return 1;
     serve(*pool, [&](AuditLogLogic&, testing::TestServer& server) {
       constexpr int kClients = 2, kBatches = 60, kBatch = 500;
       std::vector<std::vector<double>> ms(kClients);
@@ -142,8 +148,12 @@ int main() {
               *req.add_events() = Event(absl::StrCat("a-", c, "-", b, "-", i));
             v1::AppendEventsResponse resp;
             auto t0 = Clock::now();
-            if (!stub->AppendEvents(testing::ContextAs(service_principal).get(), req, &resp).ok())
+            grpc::Status st =
+                stub->AppendEvents(testing::ContextAs(service_principal).get(), req, &resp);
+            if (!st.ok()) {
+              std::fprintf(stderr, "AppendEvents: %s\n", st.error_message().c_str());
               std::exit(1);
+            }
             ms[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
           }
         });
@@ -161,7 +171,7 @@ int main() {
   {  // 2. proofs at a million leaves
     testing::TestDatabase db;
     auto pool = db.NewPool(8);
-    if (!common::ApplyMigrations(*pool, generated::AccountabilityMigrations()).ok()) return 1;
+    if (!common::ApplyMigrations(*pool, generated::AuditLogMigrations()).ok()) return 1;
     auto t0 = Clock::now();
     if (!BulkLoad(*pool, kLeaves).ok()) return 1;
     std::printf("bulk-loaded %lld leaves in %.1f s\n", static_cast<long long>(kLeaves),

@@ -8,10 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
+#include "common/field_limits.h"
 #include "common/jwt.h"
 #include "common/page_token.h"
 #include "common/validate.h"
-#include "services/accountability/merkle.h"
+#include "services/auditlog/merkle.h"
 #include "services/funds/funds_validate.h"
 #include "services/personnel/personnel_validate.h"
 
@@ -21,26 +22,25 @@ using namespace tuopin;
 
 void BM_LeafHash(benchmark::State& state) {
   std::string leaf(state.range(0), 'x');
-  for (auto _ : state) benchmark::DoNotOptimize(accountability::LeafHash(leaf));
+  for (auto _ : state) benchmark::DoNotOptimize(auditlog::LeafHash(leaf));
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_LeafHash)->Arg(200)->Arg(2000);
 
 // A million-leaf tree's complete-subtree hashes stand in a map, as the store holds them.
 struct Tree {
-  std::map<accountability::NodeId, std::string> nodes;
+  std::map<auditlog::NodeId, std::string> nodes;
   explicit Tree(int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
-      for (const auto& id : accountability::NodesCompletedBy(i)) {
-        nodes[id] = id.level == 0
-                        ? accountability::LeafHash(absl::StrCat(i))
-                        : accountability::NodeHash(nodes.at({id.level - 1, 2 * id.index}),
-                                                   nodes.at({id.level - 1, 2 * id.index + 1}));
+      for (const auto& id : auditlog::NodesCompletedBy(i)) {
+        nodes[id] = id.level == 0 ? auditlog::LeafHash(absl::StrCat(i))
+                                  : auditlog::NodeHash(nodes.at({id.level - 1, 2 * id.index}),
+                                                       nodes.at({id.level - 1, 2 * id.index + 1}));
       }
     }
   }
-  accountability::NodeLookup Lookup() const {
-    return [this](const accountability::NodeId& id) { return nodes.at(id); };
+  auditlog::NodeLookup Lookup() const {
+    return [this](const auditlog::NodeId& id) { return nodes.at(id); };
   }
 };
 const Tree& Million() {
@@ -51,13 +51,12 @@ const Tree& Million() {
 void BM_InclusionProofAndVerify(benchmark::State& state) {
   const Tree& t = Million();
   const int64_t n = 1'000'000;
-  std::string root = accountability::RangeHash(0, n, t.Lookup());
+  std::string root = auditlog::RangeHash(0, n, t.Lookup());
   int64_t i = 0;
   for (auto _ : state) {
     int64_t m = (i++ * 7919) % n;
-    auto proof = accountability::InclusionProof(m, n, t.Lookup());
-    benchmark::DoNotOptimize(
-        accountability::VerifyInclusion(t.nodes.at({0, m}), m, n, proof, root));
+    auto proof = auditlog::InclusionProof(m, n, t.Lookup());
+    benchmark::DoNotOptimize(auditlog::VerifyInclusion(t.nodes.at({0, m}), m, n, proof, root));
   }
 }
 BENCHMARK(BM_InclusionProofAndVerify);
@@ -65,13 +64,13 @@ BENCHMARK(BM_InclusionProofAndVerify);
 void BM_ConsistencyProofAndVerify(benchmark::State& state) {
   const Tree& t = Million();
   const int64_t n = 1'000'000;
-  std::string root = accountability::RangeHash(0, n, t.Lookup());
+  std::string root = auditlog::RangeHash(0, n, t.Lookup());
   int64_t i = 0;
   for (auto _ : state) {
     int64_t m = 1 + (i++ * 7919) % (n - 1);
-    auto proof = accountability::ConsistencyProof(m, n, t.Lookup());
-    benchmark::DoNotOptimize(accountability::VerifyConsistency(
-        m, n, accountability::RangeHash(0, m, t.Lookup()), root, proof));
+    auto proof = auditlog::ConsistencyProof(m, n, t.Lookup());
+    benchmark::DoNotOptimize(
+        auditlog::VerifyConsistency(m, n, auditlog::RangeHash(0, m, t.Lookup()), root, proof));
   }
 }
 BENCHMARK(BM_ConsistencyProofAndVerify);
@@ -134,13 +133,13 @@ funds::v1::CreateTransfersRequest Transfers100() {
 
 void BM_ValidateCreateHousehold(benchmark::State& state) {
   auto r = HouseholdRequest();
-  for (auto _ : state) benchmark::DoNotOptimize(personnel::Validate(r));
+  for (auto _ : state) benchmark::DoNotOptimize(common::ValidateRequest(r, &personnel::Validate));
 }
 BENCHMARK(BM_ValidateCreateHousehold);
 
 void BM_ValidateCreateTransfers100(benchmark::State& state) {
   auto r = Transfers100();
-  for (auto _ : state) benchmark::DoNotOptimize(funds::Validate(r));
+  for (auto _ : state) benchmark::DoNotOptimize(common::ValidateRequest(r, &funds::Validate));
 }
 BENCHMARK(BM_ValidateCreateTransfers100);
 

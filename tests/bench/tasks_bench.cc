@@ -14,6 +14,7 @@
 #include "common/migrate.h"
 #include "services/tasks/mysql_tasks_store.h"
 #include "services/tasks/tasks_service.h"
+#include "tests/support/fake_directories.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/test_db.h"
 
@@ -27,22 +28,6 @@ using namespace tuopin;
 namespace v1 = tuopin::tasks::v1;
 
 constexpr int kTasks = 100000, kVillages = 200;
-
-// Lookups are never needed: the benchmark reads only.
-class NoPersonnel final : public common::PersonnelDirectory {
- public:
-  absl::Status CheckVillage(const std::string&) override { return absl::OkStatus(); }
-  absl::StatusOr<std::string> HouseholdVillage(const std::string&) override {
-    return std::string();
-  }
-  absl::StatusOr<std::string> CadreRegion(const std::string&) override { return std::string(); }
-  absl::Status SetIndicator(const std::string&, const std::string&, const std::string&) override {
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(const std::string&) override {
-    return std::vector<std::string>{};
-  }
-};
 
 absl::Status Load(common::ConnectionPool& pool) {
   return common::WithConnection(pool, [](common::DbSession& s) {
@@ -118,7 +103,7 @@ int main() {
   common::FakeClock clock(
       absl::FromCivil(absl::CivilSecond(2018, 9, 5, 2, 0, 0), absl::UTCTimeZone()));
   tasks::MysqlTasksStore store(*pool, ids);
-  NoPersonnel personnel;
+  testing::FakePersonnelDirectory personnel;  // never asked: the benchmark reads only
   tasks::TasksLogic logic(store, personnel, clock, tokens);
   common::Authorizer authorizer(testing::kTestInternalKey,
                                 common::FindService(v1::TaskService::service_full_name()));

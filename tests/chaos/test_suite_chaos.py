@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Chaos for the whole suite: every binary (personnel, funds, tasks, accountability with
-the audit log, audit-query, the gateway) on its own MariaDB server, a mixed write load
+"""Chaos for the whole suite: every binary (personnel, funds, tasks, accountability, the
+audit log, audit-query, the gateway) on its own MariaDB server, a mixed write load
 through the gateway (households, tasks, transfers) whose clients retry every unanswered
 request with the same request_id, and SIGKILL of each service (audit-query too, which
 must come back answering), the gateway and the MariaDB server at random moments, one per
@@ -14,7 +14,7 @@ Afterwards, against the databases and the log itself:
   consistent with the final checkpoint (RFC 6962 consistency proofs, checked by the
   independent verifier in tests/support/tlog_verify.py).
 
-Bounded: 4 clients, each at most 3,000 requests, sending until the 7 rounds are over. The seed is printed; --seed replays the kill
+Bounded: 4 clients, each at most 3,000 requests, sending until the 8 rounds are over. The seed is printed; --seed replays the kill
 order and timing (not the exact interleaving).
 
 Run by CTest: --build <build dir>."""
@@ -40,14 +40,14 @@ import shuicheng_demo  # noqa: E402
 
 ARGS = None
 CLIENTS, MAX_REQUESTS = 4, 3000
-VICTIMS = ["personnel", "funds", "tasks", "accountability", "auditquery", "gateway", "mariadb"]
+VICTIMS = ["personnel", "funds", "tasks", "accountability", "auditlog", "auditquery", "gateway", "mariadb"]
 RETRY = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED", "ABORTED", "UNKNOWN", "INTERNAL", "RESOURCE_EXHAUSTED"}
 
 
 class SuiteChaosTest(unittest.TestCase):
     def test_sigkill_of_every_part_loses_and_doubles_nothing(self):
         sys.path.insert(0, f"{ARGS.build}/python")
-        from tuopin.accountability.v1 import accountability_pb2 as av1
+        from tuopin.auditlog.v1 import auditlog_pb2 as av1
         from tuopin.common.v1 import common_pb2 as cv1
         from tuopin.funds.v1 import funds_pb2 as fv1
         from tuopin.personnel.v1 import personnel_pb2 as pv1
@@ -88,7 +88,7 @@ class SuiteChaosTest(unittest.TestCase):
                         box[0] = grpc.insecure_channel(suite.target)
                 raise AssertionError(f"{method} never answered")
 
-            key = until_answered([grpc.insecure_channel(suite.target)], "/tuopin.accountability.v1.AuditLog/GetPublicKey",
+            key = until_answered([grpc.insecure_channel(suite.target)], "/tuopin.auditlog.v1.AuditLog/GetPublicKey",
                                  av1.GetPublicKeyRequest(), av1.PublicKey, admin).verifier_key
             acked = collections.defaultdict(dict)  # kind -> request_id -> business id
             errors = []
@@ -137,7 +137,7 @@ class SuiteChaosTest(unittest.TestCase):
 
             def checkpoint():
                 box = [grpc.insecure_channel(suite.target)]
-                cp = until_answered(box, "/tuopin.accountability.v1.AuditLog/GetCheckpoint",
+                cp = until_answered(box, "/tuopin.auditlog.v1.AuditLog/GetCheckpoint",
                                     av1.GetCheckpointRequest(), av1.Checkpoint, admin)
                 box[0].close()
                 checkpoints.append(cp.signed_note)
@@ -207,7 +207,7 @@ class SuiteChaosTest(unittest.TestCase):
             box = [grpc.insecure_channel(suite.target)]
             logged = collections.Counter()
             for start in range(0, size, 1000):
-                leaves = until_answered(box, "/tuopin.accountability.v1.AuditLog/GetLeavesByRange",
+                leaves = until_answered(box, "/tuopin.auditlog.v1.AuditLog/GetLeavesByRange",
                                         av1.GetLeavesByRangeRequest(start=start, count=min(1000, size - start)),
                                         av1.GetLeavesByRangeResponse, admin)
                 for leaf in leaves.leaves:
@@ -235,7 +235,7 @@ class SuiteChaosTest(unittest.TestCase):
                 if first == 0 or first == size:
                     self.assertTrue(first == 0 or first_root == root)
                     continue
-                proof = until_answered(box, "/tuopin.accountability.v1.AuditLog/GetConsistencyProof",
+                proof = until_answered(box, "/tuopin.auditlog.v1.AuditLog/GetConsistencyProof",
                                        av1.GetConsistencyProofRequest(first_size=first, second_size=size),
                                        av1.ConsistencyProof, admin)
                 self.assertTrue(verify_consistency(first, size, first_root, root, list(proof.hashes)),

@@ -14,17 +14,18 @@
 #include "common/jwt.h"
 #include "common/migrate.h"
 #include "gtest/gtest.h"
-#include "services/accountability/audit_log_service.h"
+#include "services/auditlog/auditlog_service.h"
+#include "services/auditlog/mysql_auditlog_store.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/proxy.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/test_db.h"
 
 namespace tuopin::generated {
-const std::vector<tuopin::common::Migration>& AccountabilityMigrations();
+const std::vector<tuopin::common::Migration>& AuditLogMigrations();
 }
 
-namespace tuopin::accountability {
+namespace tuopin::auditlog {
 namespace {
 
 constexpr char kSecret[] = "log-verify-test-secret-0123456789abcdef";
@@ -62,15 +63,14 @@ class LogVerifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pool_ = db_.NewPool(4);
-    ASSERT_TRUE(common::ApplyMigrations(*pool_, generated::AccountabilityMigrations()).ok());
+    ASSERT_TRUE(common::ApplyMigrations(*pool_, generated::AuditLogMigrations()).ok());
     signer_ = std::move(*NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()));
-    store_ = std::make_unique<AuditLogStore>(*pool_);
+    store_ = std::make_unique<MysqlAuditLogStore>(*pool_);
     logic_ = std::make_unique<AuditLogLogic>(*store_, *signer_, "tuopin.test/log",
                                              *common::SystemClock::Get(), tokens_);
     auth_ = std::make_unique<common::Authorizer>(
         testing::kTestInternalKey, common::FindService(v1::AuditLog::service_full_name()));
-    handler_ =
-        std::make_unique<common::Handler>("accountability", *auth_, *common::SystemClock::Get());
+    handler_ = std::make_unique<common::Handler>("auditlog", *auth_, *common::SystemClock::Get());
     service_ = std::make_unique<AuditLogServiceImpl>(*logic_, *handler_);
     log_server_ =
         std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{service_.get()});
@@ -83,8 +83,8 @@ class LogVerifyTest : public ::testing::Test {
     lying_server_ =
         std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{lying_.get()});
     gateway::GatewayConfig config;
-    config.routes = {{"tuopin.accountability.v1.AuditLog", "accountability"}};
-    config.targets = {{"accountability", absl::StrCat("127.0.0.1:", log_server_->port())}};
+    config.routes = {{"tuopin.auditlog.v1.AuditLog", "auditlog"}};
+    config.targets = {{"auditlog", absl::StrCat("127.0.0.1:", log_server_->port())}};
     config.internal_key = testing::kTestInternalKey;
     gateway_ = std::move(*gateway::Gateway::Create(
         config, std::move(*common::JwtVerifier::Create(jwt)), common::SystemClock::Get()));
@@ -140,7 +140,7 @@ class LogVerifyTest : public ::testing::Test {
   testing::TestDatabase db_;
   std::unique_ptr<common::ConnectionPool> pool_;
   std::unique_ptr<NoteSigner> signer_;
-  std::unique_ptr<AuditLogStore> store_;
+  std::unique_ptr<MysqlAuditLogStore> store_;
   common::PageTokenCodec tokens_{"log-verify-test-page-key"};
   std::unique_ptr<AuditLogLogic> logic_;
   std::unique_ptr<common::Authorizer> auth_;
@@ -198,8 +198,8 @@ TEST_F(LogVerifyTest, TheEventIdIsReadFromTheHashedLeafBytes) {
   // The lying server is reached through its own gateway-less port: the verifier talks to it
   // directly, as it would to a compromised gateway.
   gateway::GatewayConfig config;
-  config.routes = {{"tuopin.accountability.v1.AuditLog", "accountability"}};
-  config.targets = {{"accountability", absl::StrCat("127.0.0.1:", lying_server_->port())}};
+  config.routes = {{"tuopin.auditlog.v1.AuditLog", "auditlog"}};
+  config.targets = {{"auditlog", absl::StrCat("127.0.0.1:", lying_server_->port())}};
   config.internal_key = testing::kTestInternalKey;
   common::JwtConfig jwt;
   jwt.issuer = "tuopin-local";
@@ -218,4 +218,4 @@ TEST_F(LogVerifyTest, TheEventIdIsReadFromTheHashedLeafBytes) {
 }
 
 }  // namespace
-}  // namespace tuopin::accountability
+}  // namespace tuopin::auditlog

@@ -12,7 +12,8 @@
 #include "common/jwt.h"
 #include "common/migrate.h"
 #include "gtest/gtest.h"
-#include "services/accountability/audit_log_service.h"
+#include "services/auditlog/auditlog_service.h"
+#include "services/auditlog/mysql_auditlog_store.h"
 #include "services/funds/funds_service.h"
 #include "services/funds/mysql_funds_store.h"
 #include "services/gateway/gateway.h"
@@ -24,7 +25,7 @@
 
 namespace tuopin::generated {
 const std::vector<tuopin::common::Migration>& PersonnelMigrations();
-const std::vector<tuopin::common::Migration>& AccountabilityMigrations();
+const std::vector<tuopin::common::Migration>& AuditLogMigrations();
 const std::vector<tuopin::common::Migration>& FundsMigrations();
 }  // namespace tuopin::generated
 
@@ -53,15 +54,15 @@ struct LogBehindGateway {
   LogBehindGateway()
       : pool(db.NewPool(8)),
         signer(std::move(
-            *accountability::NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()))),
+            *auditlog::NoteSigner::FromPem("tuopin.test", testing::Ed25519PrivateKeyPem()))),
         store(*pool),
         logic(store, *signer, "tuopin.test/audit-log", *common::SystemClock::Get(), tokens),
         auth(testing::kTestInternalKey,
-             common::FindService(accountability::v1::AuditLog::service_full_name())),
-        handler("accountability", auth, *common::SystemClock::Get()),
+             common::FindService(auditlog::v1::AuditLog::service_full_name())),
+        handler("auditlog", auth, *common::SystemClock::Get()),
         service(logic, handler),
         server({&service}) {
-    EXPECT_TRUE(common::ApplyMigrations(*pool, generated::AccountabilityMigrations()).ok());
+    EXPECT_TRUE(common::ApplyMigrations(*pool, generated::AuditLogMigrations()).ok());
   }
 
   // Starts the gateway, routing the log and `more` (service -> address).
@@ -72,8 +73,8 @@ struct LogBehindGateway {
     jwt.algorithms = {"HS256"};
     jwt.hs256_secret = kSecret;
     gateway::GatewayConfig config;
-    config.routes = {{"tuopin.accountability.v1.AuditLog", "accountability"}};
-    config.targets = {{"accountability", absl::StrCat("127.0.0.1:", server.port())}};
+    config.routes = {{"tuopin.auditlog.v1.AuditLog", "auditlog"}};
+    config.targets = {{"auditlog", absl::StrCat("127.0.0.1:", server.port())}};
     for (const auto& [service_name, address] : more) {
       std::string backend = absl::StrCat("backend-", config.targets.size());
       config.routes[service_name] = backend;
@@ -102,13 +103,13 @@ struct LogBehindGateway {
 
   testing::TestDatabase db;
   std::unique_ptr<common::ConnectionPool> pool;
-  std::unique_ptr<accountability::NoteSigner> signer;
-  accountability::AuditLogStore store;
+  std::unique_ptr<auditlog::NoteSigner> signer;
+  auditlog::MysqlAuditLogStore store;
   common::PageTokenCodec tokens{"relay-test-page-key"};
-  accountability::AuditLogLogic logic;
+  auditlog::AuditLogLogic logic;
   common::Authorizer auth;
   common::Handler handler;
-  accountability::AuditLogServiceImpl service;
+  auditlog::AuditLogServiceImpl service;
   testing::TestServer server;
   std::unique_ptr<gateway::Gateway> gw;
   // Before the gateway's server: a gateway server stops its proxy when destroyed.

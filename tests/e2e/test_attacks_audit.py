@@ -31,7 +31,7 @@ from tuopin_testing import demo_suite, error_reason as reason  # noqa: E402
 
 ARGS = None
 COUNTY, NEIGHBOUR = "520221", "520222"
-LOG = "/tuopin.accountability.v1.AuditLog/"
+LOG = "/tuopin.auditlog.v1.AuditLog/"
 
 
 class AuditTrailAttacksTest(unittest.TestCase):
@@ -62,7 +62,7 @@ class AuditTrailAttacksTest(unittest.TestCase):
     def logged_events(self, entity_type, entity_id, want, seconds=30):
         """The log's events naming an entity (as an operator), once `want(events)` holds or
         the bound passes."""
-        from tuopin.accountability.v1 import accountability_pb2 as av1
+        from tuopin.auditlog.v1 import auditlog_pb2 as av1
         deadline = time.monotonic() + seconds
         while True:
             resp = self.call(LOG + "ListEntityEvents", av1.ListEntityEventsRequest(
@@ -116,7 +116,7 @@ class AuditTrailAttacksTest(unittest.TestCase):
         self.assertIn("tuopin_outbox_oldest_unshipped_seconds", body)
 
     def test_a_service_token_cannot_append_for_another_service(self):
-        from tuopin.accountability.v1 import accountability_pb2 as av1
+        from tuopin.auditlog.v1 import auditlog_pb2 as av1
         from tuopin.common.v1 import common_pb2 as cv1
         forged = cv1.AuditEvent(event_id="forged-funds-1", service="funds",
                                 method="/tuopin.funds.v1.FundsService/CreateTransfers",
@@ -175,7 +175,7 @@ class AuditTrailAttacksTest(unittest.TestCase):
         self.assertEqual(event.digest_key_id, hashlib.sha256(b"tuopin digest key id" + key).digest()[:8].hex())
 
     def test_auditors_read_the_log_only_through_audit_query(self):
-        from tuopin.accountability.v1 import accountability_pb2 as av1
+        from tuopin.auditlog.v1 import auditlog_pb2 as av1
         for method, req, resp in (
                 ("GetLeavesByRange", av1.GetLeavesByRangeRequest(start=0, count=10), av1.GetLeavesByRangeResponse),
                 ("ListEntityEvents", av1.ListEntityEventsRequest(entity_type="region", entity_id=COUNTY),

@@ -40,9 +40,10 @@ class AuditQueryTest(unittest.TestCase):
         try:
             cls.channel = grpc.insecure_channel(cls.suite.target)
             from tuopin.accountability.v1 import accountability_pb2
-            cls.av1 = accountability_pb2
-            cls.key = cls.call("tuopin.accountability.v1.AuditLog", "GetPublicKey",
-                               accountability_pb2.GetPublicKeyRequest(), accountability_pb2.PublicKey,
+            from tuopin.auditlog.v1 import auditlog_pb2
+            cls.av1, cls.lv1 = accountability_pb2, auditlog_pb2
+            cls.key = cls.call("tuopin.auditlog.v1.AuditLog", "GetPublicKey",
+                               auditlog_pb2.GetPublicKeyRequest(), auditlog_pb2.PublicKey,
                                role="admin").verifier_key
         except Exception:
             cls.suite.stop()
@@ -86,11 +87,11 @@ class AuditQueryTest(unittest.TestCase):
     def logged_look(self, entity_type, entity_id, method, subject):
         """Whether the log holds audit-query's access event of `subject` calling `method`
         about the entity (waiting, bounded, for a checkpoint to cover it)."""
-        av1 = self.av1
+        lv1 = self.lv1
         deadline = time.monotonic() + 10
         while True:
-            resp = self.call("tuopin.accountability.v1.AuditLog", "ListEntityEvents", av1.ListEntityEventsRequest(
-                entity_type=entity_type, entity_id=entity_id, page_size=1000), av1.ListEventsResponse, role="admin")
+            resp = self.call("tuopin.auditlog.v1.AuditLog", "ListEntityEvents", lv1.ListEntityEventsRequest(
+                entity_type=entity_type, entity_id=entity_id, page_size=1000), lv1.ListEventsResponse, role="admin")
             if any(leaf.event.service == "auditquery" and leaf.event.method == f"/{AQ}/{method}" and
                    leaf.event.actor_subject == subject for leaf in resp.leaves):
                 return True
@@ -297,6 +298,7 @@ class AuditQueryTest(unittest.TestCase):
     def test_auditors_are_refused_on_every_mutating_rpc(self):
         from google.protobuf import descriptor_pool
         from tuopin.accountability.v1 import accountability_pb2  # noqa: F401  (registers descriptors)
+        from tuopin.auditlog.v1 import auditlog_pb2  # noqa: F401
         from tuopin.auditquery.v1 import auditquery_pb2  # noqa: F401
         from tuopin.common.v1 import common_pb2
         from tuopin.funds.v1 import funds_pb2  # noqa: F401
@@ -306,7 +308,7 @@ class AuditQueryTest(unittest.TestCase):
         mutating = []
         for name in ("tuopin.personnel.v1.PersonnelService", "tuopin.funds.v1.FundsService",
                      "tuopin.tasks.v1.TaskService", "tuopin.accountability.v1.AccountabilityService",
-                     "tuopin.accountability.v1.AuditLog", AQ):
+                     "tuopin.auditlog.v1.AuditLog", AQ):
             for m in pool.FindServiceByName(name).methods:
                 policy = m.GetOptions().Extensions[common_pb2.policy]
                 if policy.mutating:

@@ -11,6 +11,8 @@ walking the request's fields from the compiled contract:
   counts       negative (every other integer field)
   dates        a day that does not exist (2026-02-30)
   regions      a malformed code ("52x") in every *region_code / *village_code field
+  limits       one past each bound the contract declares on the field
+               (tuopin.common.v1.limits: max_len + 1 bytes, min - 1, max + 1)
 
 and each must be answered INVALID_ARGUMENT with a BadRequest violation naming exactly
 that field (or a field inside it), and write nothing: the idempotency records of the
@@ -79,8 +81,32 @@ def field_paths(msg, prefix=""):
     return out
 
 
+def limits(f):
+    from tuopin.common.v1 import common_pb2
+    options = f.GetOptions()
+    return options.Extensions[common_pb2.limits] if options.HasExtension(common_pb2.limits) else None
+
+
+def bounds(f):
+    """(kind, value) one past each bound the field's limits declare."""
+    from tuopin.common.v1 import common_pb2
+    lim = limits(f)
+    if lim is None or lim.checked_by:
+        return
+    text = (common_pb2.FieldLimits.FORMAT_TEXT, common_pb2.FieldLimits.FORMAT_ABSOLUTE_URI,
+            common_pb2.FieldLimits.FORMAT_OPAQUE)
+    if f.type == f.TYPE_STRING and lim.max_len and lim.format in text:
+        yield "over max_len", "x" * (lim.max_len + 1)
+    if f.type in (f.TYPE_INT64, f.TYPE_INT32):
+        if lim.HasField("max") and lim.max < 2 ** 31 - 1:
+            yield "over max", lim.max + 1
+        if lim.HasField("min") and lim.min > 0 and not (lim.optional and lim.min == 1):
+            yield "under min", lim.min - 1
+
+
 def mutations(f):
     """(kind, value) pairs for a field; 'utf8' is patched on the wire."""
+    yield from bounds(f)
     base = f.name
     if f.type == f.TYPE_STRING:
         if base.endswith("region_code") or base.endswith("village_code") or base.endswith("region_codes"):

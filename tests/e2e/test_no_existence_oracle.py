@@ -46,7 +46,7 @@ ARGS = None
 COUNTY, NEIGHBOUR = "520221", "520222"
 SERVICES = ("tuopin.personnel.v1.PersonnelService", "tuopin.funds.v1.FundsService",
             "tuopin.tasks.v1.TaskService", "tuopin.accountability.v1.AccountabilityService",
-            "tuopin.accountability.v1.AuditLog", "tuopin.auditquery.v1.AuditQueryService")
+            "tuopin.auditlog.v1.AuditLog", "tuopin.auditquery.v1.AuditQueryService")
 # Methods whose answers may differ, with the reason. Keep it short: every entry is a place
 # where an outsider can tell "missing" from "not yours".
 LEGITIMATE = {
@@ -455,6 +455,7 @@ class NoExistenceOracleTest(unittest.TestCase):
     def test_missing_and_not_yours_answer_alike_for_every_rpc_with_an_id(self):
         from google.protobuf import descriptor_pool
         from tuopin.accountability.v1 import accountability_pb2  # noqa: F401 (descriptors)
+        from tuopin.auditlog.v1 import auditlog_pb2  # noqa: F401
         from tuopin.auditquery.v1 import auditquery_pb2  # noqa: F401
         from tuopin.common.v1 import common_pb2
         from tuopin.funds.v1 import funds_pb2  # noqa: F401

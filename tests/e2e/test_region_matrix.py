@@ -4,11 +4,15 @@
 Every RPC that touches a region's objects is called twice with the same role: once by a
 principal whose scope is Shuicheng County (520221, where the demo's objects are) and once
 by a principal of the neighbouring county (520222). Outside its scope the call must be
-PERMISSION_DENIED and write nothing; inside, it must not be refused for scope. Mutating
-calls are the demo loader's own first request of each method (with a new request id);
-reads are built from the demo's answers (ids of a household, cadre, task, account,
-inspection, campaign). Regions themselves are public reference data and are not in the
-table (GetRegion, ListRegions); the audit log is readable as a whole by auditors (it holds
+PERMISSION_DENIED and write nothing; inside, it must not be refused for scope. The RPCs
+come from the descriptors, not from a list: every method of every service is probed unless
+EXCUSED names it (or its service) with a reason, and one that cannot be probed fails the
+test. Mutating calls are the demo loader's own first request of each method (with a new
+request id); reads, and mutations the demo never makes, are built from the fields' limits
+(tuopin.common.v1.limits): a region code is the county (or its village), an id is the
+demo's object of the kind its `ref` names (household, cadre, task, account, transfer,
+inspection, campaign). Regions themselves are public reference data (GetRegion,
+ListRegions, ImportRegions); the audit log is readable as a whole by auditors (it holds
 ids and digests); audit-query's region checks are in auditquery_e2e_test. CreateTransfers
 answers a result per transfer, as the ledger's contract says: outside the scope every
 transfer is TRANSFER_RESULT_OUT_OF_SCOPE and no money moves (the refused batch itself is
@@ -38,7 +42,23 @@ from tuopin_testing import demo_suite  # noqa: E402
 
 ARGS = None
 INSIDE, OUTSIDE = "520221", "520222"
-SKIP = {"ImportRegions"}  # reference data: admins import any region
+# The RPCs (or whole services) that are not region-probed, and why. Every other RPC of every
+# service is probed, from its descriptor: a new RPC needs no entry here.
+EXCUSED = {
+    "/tuopin.personnel.v1.PersonnelService/ImportRegions": "reference data: admins import any region",
+    "/tuopin.personnel.v1.PersonnelService/GetRegion": "regions are public reference data",
+    "/tuopin.personnel.v1.PersonnelService/ListRegions": "regions are public reference data",
+    "tuopin.auditlog.v1.AuditLog": "the log holds ids and digests and is readable as a whole by auditors",
+    "tuopin.auditquery.v1.AuditQueryService": "its region checks are in auditquery_e2e_test",
+}
+# The role a read is probed as: the first of these the method's policy admits.
+READ_ROLES = ("auditor", "inspector", "county_official")
+
+
+def limits(f):
+    from tuopin.common.v1 import common_pb2
+    options = f.GetOptions()
+    return options.Extensions[common_pb2.limits] if options.HasExtension(common_pb2.limits) else None
 
 
 class RegionMatrixTest(unittest.TestCase):
@@ -68,68 +88,140 @@ class RegionMatrixTest(unittest.TestCase):
                 return grpc.StatusCode.PERMISSION_DENIED  # every transfer refused for scope
         return grpc.StatusCode.OK
 
-    def reads(self):
-        from tuopin.accountability.v1 import accountability_pb2 as av1
-        from tuopin.common.v1 import common_pb2 as cv1
-        from tuopin.funds.v1 import funds_pb2 as fv1
+    def ids(self):
+        """The demo's objects inside the scope, by what a field's limits say it names."""
         from tuopin.personnel.v1 import personnel_pb2 as pv1
-        from tuopin.tasks.v1 import tasks_pb2 as tv1
         a = self.api.answers
         hh = pv1.Household.FromString(a["/tuopin.personnel.v1.PersonnelService/CreateHousehold"].SerializeToString())
-        cadre = a["/tuopin.personnel.v1.PersonnelService/CreateCadre"]
-        task = a["/tuopin.tasks.v1.TaskService/CreateTask"]
-        inspection = a["/tuopin.accountability.v1.AccountabilityService/CreateInspection"]
-        account = self.demo["project_account_id"]
-        village = hh.village_code
-        P, F, T = "tuopin.personnel.v1.PersonnelService", "tuopin.funds.v1.FundsService", "tuopin.tasks.v1.TaskService"
-        A = "tuopin.accountability.v1.AccountabilityService"
-        d = cv1.Date
-        return [
-            (P, "GetHousehold", pv1.GetHouseholdRequest(id=hh.id)),
-            (P, "ListHouseholds", pv1.ListHouseholdsRequest(region_code=INSIDE)),
-            (P, "GetCadre", pv1.GetCadreRequest(id=cadre.id)),
-            (P, "ListCadres", pv1.ListCadresRequest(region_code=INSIDE)),
-            (P, "ListPostings", pv1.ListPostingsRequest(region_code=INSIDE)),
-            (P, "ListPairings", pv1.ListPairingsRequest(region_code=INSIDE)),
-            (P, "GetAttendance", pv1.GetAttendanceRequest(cadre_id=cadre.id, from_date=d(year=2026, month=1, day=1),
-                                                          to_date=d(year=2026, month=6, day=1))),
-            (P, "GetCoverage", pv1.GetCoverageRequest(region_code=INSIDE)),
-            (T, "GetCampaign", tv1.GetCampaignRequest(id=self.demo["campaign_id"])),
-            (T, "GetTask", tv1.GetTaskRequest(id=task.id)),
-            (T, "ListTasks", tv1.ListTasksRequest(region_code=INSIDE)),
-            (T, "GetSectorProgress", tv1.GetSectorProgressRequest(region_code=INSIDE,
-                                                                   campaign_id=self.demo["campaign_id"])),
-            (T, "ListEscalations", tv1.ListEscalationsRequest(region_code=INSIDE)),
-            (F, "GetAccount", fv1.GetAccountRequest(id=account)),
-            (F, "ListAccounts", fv1.ListAccountsRequest(region_code=INSIDE)),
-            (F, "ListTransfers", fv1.ListTransfersRequest(account_id=account)),
-            (F, "TraceFunds", fv1.TraceFundsRequest(account_id=account)),
-            (F, "GetUtilization", fv1.GetUtilizationRequest(region_code=INSIDE)),
-            (F, "ListIdleFunds", fv1.ListIdleFundsRequest(region_code=INSIDE, older_than_days=30)),
-            (F, "ListPublicNotices", fv1.ListPublicNoticesRequest(village_code=village)),
-            (A, "GetInspection", av1.GetInspectionRequest(id=inspection.id)),
-            (A, "ListFindings", av1.ListFindingsRequest(region_code=INSIDE)),
-            (A, "ListRectificationOrders", av1.ListRectificationOrdersRequest(region_code=INSIDE)),
-            (A, "ListAccountabilityActions", av1.ListAccountabilityActionsRequest(region_code=INSIDE)),
-            (A, "SummarizeRegion", av1.SummarizeRegionRequest(region_code=INSIDE)),
-        ]
+        return {
+            "household": hh.id,
+            "cadre": a["/tuopin.personnel.v1.PersonnelService/CreateCadre"].id,
+            "task": a["/tuopin.tasks.v1.TaskService/CreateTask"].id,
+            "inspection": a["/tuopin.accountability.v1.AccountabilityService/CreateInspection"].id,
+            "campaign": self.demo["campaign_id"],
+            "account": self.demo["project_account_id"],
+            "transfer": self.api.first["/tuopin.funds.v1.FundsService/CreateTransfers"][0].transfers[0].id,
+        }, hh.village_code
+
+    def probe(self, request_type, ids, village):
+        """A valid request of request_type aimed at the demo's objects inside the scope, built
+        from the contract's limits: region codes are the county (or its village where only a
+        village is accepted), ids the demo's objects of the kind the field names, other
+        required values the least the limits accept; optional fields stay empty. Returns
+        (request, None), or (None, why) when a field cannot be filled."""
+        from tuopin.common.v1 import common_pb2
+        L = common_pb2.FieldLimits
+
+        def fill(msg):
+            bearing, oneofs = False, set()
+            # Of a oneof, a region member is the probe's first choice.
+            fields = sorted(msg.DESCRIPTOR.fields, key=lambda f: (
+                f.containing_oneof is None, not limits(f) or limits(f).format != L.FORMAT_REGION_CODE))
+            for f in fields:
+                lim = limits(f)
+                if f.GetOptions().Extensions[common_pb2.output_only] or f.label == f.LABEL_REPEATED:
+                    continue
+                if f.containing_oneof is not None:
+                    if f.containing_oneof.name in oneofs:
+                        continue
+                    oneofs.add(f.containing_oneof.name)
+                if f.type == f.TYPE_MESSAGE:
+                    sub = getattr(msg, f.name)
+                    name = f.message_type.full_name
+                    if lim is None and not name.startswith("tuopin."):
+                        continue
+                    if lim is not None and lim.optional:
+                        continue
+                    if name == "tuopin.common.v1.Date":
+                        sub.year, sub.month, sub.day = 2026, 1, 1
+                    elif name == "google.protobuf.Timestamp":
+                        sub.GetCurrentTime()
+                    else:
+                        sub_bearing, why = fill(sub)
+                        if why:
+                            return False, why
+                        bearing |= sub_bearing
+                    continue
+                if lim is None or lim.optional or lim.checked_by:
+                    continue
+                if f.type == f.TYPE_STRING:
+                    if lim.format == L.FORMAT_REGION_CODE:
+                        setattr(msg, f.name, village if lim.min_digits == 12 else INSIDE)
+                        bearing = True
+                    elif lim.format == L.FORMAT_ID:
+                        if lim.ref not in ids:
+                            return False, f"{f.full_name} names {lim.ref or 'an object'!r}, of which the demo has no id"
+                        setattr(msg, f.name, ids[lim.ref])
+                        bearing = True
+                    elif lim.format == L.FORMAT_TEXT and lim.min_len > 0:
+                        setattr(msg, f.name, "x")
+                    elif lim.format != L.FORMAT_TEXT and lim.format != L.FORMAT_OPAQUE:
+                        return False, f"{f.full_name}: no probe value of its format"
+                elif f.type == f.TYPE_ENUM and lim.defined:
+                    setattr(msg, f.name, [v.number for v in f.enum_type.values if v.number][0])
+                elif f.type != f.TYPE_BOOL and lim.HasField("min") and lim.min > 0:
+                    setattr(msg, f.name, lim.min)
+            return bearing, None
+
+        request = request_type()
+        bearing, why = fill(request)
+        if why:
+            return None, why
+        if not bearing:
+            return None, "the request names no region and no object of one"
+        return request, None
+
+    def cases(self):
+        """Every RPC of the region-scoped services, from the descriptors: mutations as the demo
+        loader first made them, reads built from the fields' limits. An RPC that cannot be
+        probed and is not in EXCUSED is a problem."""
+        import importlib
+        import pkgutil
+        from google.protobuf import symbol_database
+        from tuopin.common.v1 import common_pb2
+        import tuopin
+        for m in pkgutil.walk_packages(tuopin.__path__, "tuopin."):
+            if m.name.endswith("_pb2"):
+                importlib.import_module(m.name)
+        ids, village = self.ids()
+        cases, problems = [], []
+        services = set()
+        for module in list(sys.modules.values()):
+            file = getattr(module, "DESCRIPTOR", None)
+            if getattr(module, "__name__", "").startswith("tuopin.") and hasattr(file, "services_by_name"):
+                services.update(file.services_by_name.values())
+        for service in sorted(services, key=lambda s: s.full_name):
+            for m in service.methods:
+                method = f"/{service.full_name}/{m.name}"
+                excuse = EXCUSED.get(method) or EXCUSED.get(service.full_name)
+                if excuse:
+                    continue
+                policy = m.GetOptions().Extensions[common_pb2.policy]
+                if policy.mutating and method in self.api.first:
+                    baseline, _, role = self.api.first[method]
+                    cases.append((method, baseline, role, False))
+                    continue
+                # A read, or a mutation the demo never makes: built from the limits (a
+                # mutation of an existing object may then be refused for its state inside
+                # the scope, which still shows it was not refused for scope).
+                request_type = symbol_database.Default().GetSymbol(m.input_type.full_name)
+                request, why = self.probe(request_type, ids, village)
+                if why:
+                    problems.append(f"{method}: cannot be probed: {why}")
+                    continue
+                names = [common_pb2.Role.Name(r)[5:].lower() for r in policy.roles]
+                prefer = READ_ROLES if not policy.mutating else [r for r in names if r not in ("admin", "service")]
+                role = next((r for r in prefer if r in names), None)
+                if role is None:
+                    problems.append(f"{method}: no role to probe it as among {names}")
+                    continue
+                cases.append((method, request, role, True))
+        return cases, problems
 
     def test_outside_the_scope_is_denied_inside_is_not(self):
-        from tuopin.common.v1 import common_pb2
-        from google.protobuf import descriptor_pool
-        pool = descriptor_pool.Default()
-        problems, rows = [], 0
-        cases = []
-        for method, (baseline, _, role) in sorted(self.api.first.items()):
-            _, service, name = method.split("/")
-            if name in SKIP or service.endswith("AuditLog"):
-                continue
-            if not pool.FindMethodByName(f"{service}.{name}").GetOptions().Extensions[common_pb2.policy].mutating:
-                continue
-            cases.append((method, baseline, role))
-        for service, name, req in self.reads():
-            cases.append((f"/{service}/{name}", req, "auditor" if name != "GetAttendance" else "inspector"))
-        for method, request, role in cases:
+        cases, problems = self.cases()
+        rows = 0
+        for method, request, role, built in cases:
             def fresh():
                 r = type(request)()
                 r.CopyFrom(request)
@@ -152,7 +244,10 @@ class RegionMatrixTest(unittest.TestCase):
                 problems.append(f"{method} as {role} of {OUTSIDE}: wrote despite the refusal")
             if inside == grpc.StatusCode.PERMISSION_DENIED:
                 problems.append(f"{method} as {role} of {INSIDE}: refused inside its scope")
-        print(f"{rows} RPCs x 2 regions")
+            elif built and inside == grpc.StatusCode.INVALID_ARGUMENT:
+                problems.append(f"{method} as {role} of {INSIDE}: INVALID_ARGUMENT; the probe must be valid")
+        built = sorted(m.split("/")[-1] for m, _, _, b in cases if b)
+        print(f"{rows} RPCs x 2 regions; built from the limits: {', '.join(built)}")
         self.assertGreaterEqual(rows, 55)
         self.assertEqual(problems, [], "\n".join(problems))
 

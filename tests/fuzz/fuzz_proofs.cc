@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "services/accountability/checkpoint.h"
-#include "services/accountability/merkle.h"
+#include "services/auditlog/checkpoint.h"
+#include "services/auditlog/merkle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace tuopin::accountability;
+  using namespace tuopin::auditlog;
   std::string note(reinterpret_cast<const char*>(data), size);
   (void)ParseCheckpointBody(note);
   (void)VerifyNote(note, "tuopin.local+6f5d1a2b+AeXn0Ff2P1Jm2y9a5qGx0n0J9sX9w2Y1nQ8f0e1a3b4c");

@@ -1,11 +1,16 @@
 // libFuzzer target: every request validator on arbitrary protobuf bytes. The first byte
-// picks the request type (tests/fuzz/validators_table.h), the rest is its wire form.
-// For every validator: the gateway's UTF-8 scan never flags what protobuf parses, a refusal is INVALID_ARGUMENT naming at least one field, and the
-// verdict is the same twice. For the requests that carry money, households and tasks:
-// whatever is accepted respects the limits the contracts document.
+// picks the request type from tests/fuzz/validators_table.h, which the build generates from
+// the contracts (every request of every method of every service); the rest is its wire
+// form. Each request is validated as the frame of every RPC does it: the contract's field
+// limits, then the method's own rules (common::ValidateRequest). For every request: the
+// gateway's UTF-8 scan never flags what protobuf parses, a refusal is INVALID_ARGUMENT
+// naming at least one field, and the verdict is the same twice. For the requests that carry
+// money, households and tasks: whatever is accepted respects the limits the contracts
+// declare.
 #include <cstdint>
 #include <cstdlib>
 
+#include "common/field_limits.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "tests/fuzz/validators_table.h"
@@ -63,15 +68,15 @@ void CheckUtf8Scan(const google::protobuf::Descriptor* type, const uint8_t* body
   if (parsed && bad.has_value()) std::abort();
 }
 
-#define TUOPIN_FUZZ_ONE(ns, Req)                                          \
-  [](const uint8_t* body, int len) {                                      \
-    ns::v1::Req r;                                                        \
-    const bool parsed = r.ParseFromArray(body, len);                      \
-    CheckUtf8Scan(ns::v1::Req::descriptor(), body, len, parsed);          \
-    if (!parsed) return;                                                  \
-    absl::Status st = ns::Validate(r);                                    \
-    CheckVerdict(st, ns::Validate(r));                                    \
-    if (st.ok()) CheckAccepted(r);                                        \
+#define TUOPIN_FUZZ_ONE(ns, Req, method)                                      \
+  [](const uint8_t* body, int len) {                                          \
+    ns::v1::Req r;                                                            \
+    const bool parsed = r.ParseFromArray(body, len);                          \
+    CheckUtf8Scan(ns::v1::Req::descriptor(), body, len, parsed);              \
+    if (!parsed) return;                                                      \
+    absl::Status st = common::ValidateRequest<ns::v1::Req>(r, &ns::Validate); \
+    CheckVerdict(st, common::ValidateRequest<ns::v1::Req>(r, &ns::Validate)); \
+    if (st.ok()) CheckAccepted(r);                                            \
   },
 constexpr Fuzzer kFuzzers[] = {TUOPIN_VALIDATED_REQUESTS(TUOPIN_FUZZ_ONE)};
 constexpr size_t kCount = sizeof(kFuzzers) / sizeof(kFuzzers[0]);

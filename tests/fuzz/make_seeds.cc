@@ -12,10 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/crypto.h"
+#include "common/field_limits.h"
 #include "common/jwt.h"
 #include "common/page_token.h"
-#include "services/accountability/checkpoint.h"
-#include "services/accountability/merkle.h"
+#include "services/auditlog/checkpoint.h"
+#include "services/auditlog/merkle.h"
 #include "tests/fuzz/validators_table.h"
 
 namespace {
@@ -37,19 +38,26 @@ void Expect(bool ok, const char* what) {
 }
 
 // The selector byte of a request type in fuzz_validators.
-char Selector(const google::protobuf::Message& m) {
-#define TUOPIN_NAME(ns, Req) ns::v1::Req::descriptor()->full_name(),
+char Selector(const google::protobuf::Descriptor* type) {
+#define TUOPIN_NAME(ns, Req, method) ns::v1::Req::descriptor()->full_name(),
   static const std::string kNames[] = {TUOPIN_VALIDATED_REQUESTS(TUOPIN_NAME)};
 #undef TUOPIN_NAME
   for (size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) {
-    if (kNames[i] == m.GetDescriptor()->full_name()) return static_cast<char>(i);
+    if (kNames[i] == type->full_name()) return static_cast<char>(i);
   }
-  std::fprintf(stderr, "not in validators_table.h: %s\n", m.GetDescriptor()->full_name().c_str());
+  std::fprintf(stderr, "not in validators_table.h: %s\n", type->full_name().c_str());
   std::exit(1);
 }
 
+// The generated table holds the request of every method the binary's contracts declare.
+void ExpectTableCoversContracts() {
+  for (const auto* service : common::ContractServices()) {
+    for (int i = 0; i < service->method_count(); ++i) Selector(service->method(i)->input_type());
+  }
+}
+
 std::string Seed(const google::protobuf::Message& m) {
-  return std::string(1, Selector(m)) + m.SerializeAsString();
+  return std::string(1, Selector(m.GetDescriptor())) + m.SerializeAsString();
 }
 
 std::string Le32(uint32_t v) {
@@ -126,7 +134,7 @@ int main(int argc, char** argv) {
   // fuzz_proofs: a 2-leaf tree, leaf 0 included, consistent from size 1 to 2; and a
   // checkpoint body.
   {
-    using namespace accountability;
+    using namespace auditlog;
     std::string h0 = LeafHash("transfer fen-1"), h1 = LeafHash("transfer fen-2");
     std::string root = NodeHash(h0, h1);
     Expect(VerifyInclusion(h0, 0, 2, {h1}, root), "inclusion proof");
@@ -137,6 +145,7 @@ int main(int argc, char** argv) {
 
   // fuzz_validators: first byte picks the request, the rest is the serialized message.
   {
+    ExpectTableCoversContracts();
     funds::v1::CreateTransfersRequest t;
     t.set_request_id("req-20180905-0001");
     auto* tr = t.add_transfers();
@@ -145,7 +154,7 @@ int main(int argc, char** argv) {
     tr->set_credit_account_id("acct-township-fagong");
     tr->set_amount_fen(1250000);
     tr->set_kind(static_cast<funds::v1::TransferKind>(1));
-    Expect(funds::Validate(t).ok(), "CreateTransfersRequest");
+    Expect(common::ValidateRequest(t, &funds::Validate).ok(), "CreateTransfersRequest");
     Write(out / "validators", "transfers", Seed(t));
 
     personnel::v1::CreateHouseholdRequest h;
@@ -155,7 +164,7 @@ int main(int argc, char** argv) {
     h.mutable_household()->set_member_count(4);
     h.mutable_household()->set_status(static_cast<personnel::v1::HouseholdStatus>(1));
     h.mutable_household()->set_income_per_head_fen(320000);
-    Expect(personnel::Validate(h).ok(), "CreateHouseholdRequest");
+    Expect(common::ValidateRequest(h, &personnel::Validate).ok(), "CreateHouseholdRequest");
     Write(out / "validators", "household", Seed(h));
 
     tasks::v1::CreateTaskRequest k;
@@ -168,7 +177,8 @@ int main(int argc, char** argv) {
     Write(out / "validators", "task", Seed(k));
 
     // An empty message of every request type, so the fuzzer starts from each.
-#define TUOPIN_EMPTY(ns, Req) Write(out / "validators", "empty_" #Req, Seed(ns::v1::Req()));
+#define TUOPIN_EMPTY(ns, Req, method) \
+  Write(out / "validators", "empty_" #ns "_" #Req, Seed(ns::v1::Req()));
     TUOPIN_VALIDATED_REQUESTS(TUOPIN_EMPTY)
 #undef TUOPIN_EMPTY
 

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """An independent verifier of the audit log, written from RFC 6962/9162 and the C2SP
-signed-note and tlog-checkpoint specifications, against the real tuopin-accountability
+signed-note and tlog-checkpoint specifications, against the real tuopin-auditlog
 binary on the test MariaDB. It shares no code with the service: its own hashing, its own
 proof checks, `cryptography` for Ed25519, and its own parsing of the notes.
 
-Run by CTest: --binary <tuopin-accountability> --pyout <generated python modules>;
+Run by CTest: --binary <tuopin-auditlog> --pyout <generated python modules>;
 TUOPIN_TEST_DSN names the MariaDB (root)."""
 
 import argparse
@@ -43,7 +43,7 @@ class AuditLogVerifierTest(unittest.TestCase):
     def setUpClass(cls):
         sys.path.insert(0, ARGS.pyout)
         global av1, cv1, Timestamp
-        from tuopin.accountability.v1 import accountability_pb2 as av1  # noqa: E402
+        from tuopin.auditlog.v1 import auditlog_pb2 as av1  # noqa: E402
         from tuopin.common.v1 import common_pb2 as cv1  # noqa: E402
         from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
 
@@ -56,16 +56,12 @@ class AuditLogVerifierTest(unittest.TestCase):
         with open(f"{d}/signing.pem", "wb") as f:
             f.write(Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        # The records half of the service calls others through the gateway with this
-        # token; the log half, under test here, does not.
-        with open(f"{d}/service.jwt", "w") as f:
-            f.write("unused-by-the-log")
         port_file = f"{d}/ports"
         cls.proc = subprocess.Popen([
             ARGS.binary, "--port=0", "--metrics_port=0", f"--port_file={port_file}", "--host=127.0.0.1",
             f"--db_dsn_file={cls.db.dsn_file(d)}",
             f"--internal_key_file={d}/internal.key", f"--signing_key_file={d}/signing.pem",
-            f"--service_token_file={d}/service.jwt", "--relay_outbox=false",
+            # No service token: the log calls nobody.
             "--checkpoint_interval=100ms", "--shutdown_grace=0s", "--log_origin=tuopin.test/python"],
             stderr=subprocess.DEVNULL)
         assert wait_for(lambda: os.path.exists(port_file), 20), "the log never listened"
@@ -85,9 +81,9 @@ class AuditLogVerifierTest(unittest.TestCase):
         """Calls as the gateway would: a principal signed with the internal key."""
         # A service principal speaks for the service its subject names.
         subject = "service:tasks" if role == "service" else f"py-{role}"
-        metadata = principal_metadata(cv1, self.internal_key, f"/tuopin.accountability.v1.AuditLog/{method}",
+        metadata = principal_metadata(cv1, self.internal_key, f"/tuopin.auditlog.v1.AuditLog/{method}",
                                       subject, [role], ["*"], ttl=60)
-        rpc = self.channel.unary_unary(f"/tuopin.accountability.v1.AuditLog/{method}",
+        rpc = self.channel.unary_unary(f"/tuopin.auditlog.v1.AuditLog/{method}",
                                        request_serializer=lambda m: m.SerializeToString(),
                                        response_deserializer=response_type.FromString)
         return rpc(request, metadata=metadata, timeout=10)

@@ -178,7 +178,8 @@ class Suite:
     all on loopback ports, with keys and logs in directory d. token(role, ...) mints a
     JWT the gateway accepts; stop() stops every process and drops the databases."""
 
-    SERVICES = ("personnel", "funds", "tasks", "accountability")
+    # The audit log (auditlog) calls nobody: no service token.
+    SERVICES = ("personnel", "funds", "tasks", "accountability", "auditlog")
 
     def __init__(self, build, d, server_dsn=None, gateway_flags=(), service_flags=()):
         self.build, self.d = build, d
@@ -198,10 +199,9 @@ class Suite:
             for s in self.SERVICES:
                 self.dbs[s] = TestDatabase(s[:5], server_dsn)
                 extra = [f"--signing_key_file={d}/checkpoint.pem", "--checkpoint_interval=200ms"] \
-                    if s == "accountability" else []
+                    if s == "auditlog" else [f"--service_token_file={self._service_token(s)}"]
                 ports[s] = self._start(s, f"{build}/services/{s}/tuopin-{s}",
-                                       f"--db_dsn_file={self.dbs[s].dsn_file(d)}",
-                                       f"--service_token_file={self._service_token(s)}", *common, *extra)
+                                       f"--db_dsn_file={self.dbs[s].dsn_file(d)}", *common, *extra)
             ports["auditquery"] = self._start("auditquery", f"{build}/services/auditquery/tuopin-auditquery",
                                               f"--service_token_file={self._service_token('auditquery')}",
                                               *common)

@@ -23,10 +23,10 @@
 #include "common/jwt.h"
 #include "common/mutation.h"
 #include "google/protobuf/util/json_util.h"
-#include "services/accountability/checkpoint.h"
-#include "services/accountability/merkle.h"
+#include "services/auditlog/checkpoint.h"
+#include "services/auditlog/merkle.h"
 #include "tools/tuopinctl/rpc_command.h"
-#include "tuopin/accountability/v1/accountability.grpc.pb.h"
+#include "tuopin/auditlog/v1/auditlog.grpc.pb.h"
 #include "tuopin/auditquery/v1/auditquery.pb.h"
 
 namespace {
@@ -201,8 +201,8 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 }
 
 int LogVerify(const Args& args) {
-  namespace acc = tuopin::accountability;
-  namespace av1 = tuopin::accountability::v1;
+  namespace acc = tuopin::auditlog;
+  namespace lv1 = tuopin::auditlog::v1;
   if (args.help) {
     std::fputs(kVerifyUsage, stdout);
     return 0;
@@ -228,15 +228,15 @@ int LogVerify(const Args& args) {
   }
   tuopin::common::GatewayClient client(
       args.One("gateway", EnvOr("TUOPIN_GATEWAY", "127.0.0.1:50051")), token);
-  auto stub = av1::AuditLog::NewStub(client.channel());
+  auto stub = lv1::AuditLog::NewStub(client.channel());
   int failures = 0;
   auto fail = [&](const std::string& what) {
     std::printf("FAIL  %s\n", what.c_str());
     ++failures;
   };
 
-  av1::Checkpoint cp;
-  grpc::Status st = stub->GetCheckpoint(client.Context().get(), av1::GetCheckpointRequest(), &cp);
+  lv1::Checkpoint cp;
+  grpc::Status st = stub->GetCheckpoint(client.Context().get(), lv1::GetCheckpointRequest(), &cp);
   if (!st.ok()) return Fail(absl::StrCat("GetCheckpoint: ", st.error_message()));
   auto body = acc::VerifyNote(cp.signed_note(), key);
   auto parsed = body ? acc::ParseCheckpointBody(*body) : std::nullopt;
@@ -249,19 +249,19 @@ int LogVerify(const Args& args) {
               tuopin::common::Base64Encode(parsed->root_hash).c_str());
 
   for (const auto& id : args.All("event")) {
-    av1::GetInclusionProofByEventIdRequest req;
+    lv1::GetInclusionProofByEventIdRequest req;
     req.set_event_id(id);
     req.set_tree_size(parsed->tree_size);
-    av1::InclusionProof proof;
+    lv1::InclusionProof proof;
     st = stub->GetInclusionProofByEventId(client.Context().get(), req, &proof);
     if (!st.ok()) {
       fail(absl::StrCat("event ", id, ": ", st.error_message()));
       continue;
     }
-    av1::GetLeavesByRangeRequest lreq;
+    lv1::GetLeavesByRangeRequest lreq;
     lreq.set_start(proof.leaf_index());
     lreq.set_count(1);
-    av1::GetLeavesByRangeResponse leaves;
+    lv1::GetLeavesByRangeResponse leaves;
     st = stub->GetLeavesByRange(client.Context().get(), lreq, &leaves);
     if (st.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
       fail(absl::StrCat("event ", id,
@@ -299,10 +299,10 @@ int LogVerify(const Args& args) {
     } else if (old->tree_size > parsed->tree_size) {
       fail("the log shrank since the saved checkpoint");
     } else if (old->tree_size > 0) {
-      av1::GetConsistencyProofRequest req;
+      lv1::GetConsistencyProofRequest req;
       req.set_first_size(old->tree_size);
       req.set_second_size(parsed->tree_size);
-      av1::ConsistencyProof proof;
+      lv1::ConsistencyProof proof;
       st = stub->GetConsistencyProof(client.Context().get(), req, &proof);
       std::vector<std::string> hashes(proof.hashes().begin(), proof.hashes().end());
       if (st.ok() && acc::VerifyConsistency(old->tree_size, parsed->tree_size, old->root_hash,
@@ -375,7 +375,7 @@ int LogDigest(const Args& args) {
 }
 
 int BundleVerify(const Args& args, const std::string& file) {
-  namespace acc = tuopin::accountability;
+  namespace acc = tuopin::auditlog;
   if (args.help) {
     std::fputs(kBundleUsage, stdout);
     return 0;

@@ -229,7 +229,8 @@ void PrintFields(const Message& m, const std::string& prefix, const FieldDescrip
                             : r->GetRepeatedEnum(m, f, k)->name());
       }
       std::string v = simple ? absl::StrJoin(items, ", ") : "";
-      if (!simple || n > 5) v += absl::StrCat(simple ? " ... (" : "(", n, " in all; --json lists them)");
+      if (!simple || n > 5)
+        v += absl::StrCat(simple ? " ... (" : "(", n, " in all; --json lists them)");
       std::printf("%-34s %s\n", (name + ":").c_str(), v.c_str());
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
                WellKnown(r->GetMessage(m, f)).empty()) {
@@ -287,7 +288,7 @@ const std::vector<std::pair<std::string, std::string>>& Services() {
       {"funds", "tuopin.funds.v1.FundsService"},
       {"tasks", "tuopin.tasks.v1.TaskService"},
       {"accountability", "tuopin.accountability.v1.AccountabilityService"},
-      {"log", "tuopin.accountability.v1.AuditLog"},
+      {"log", "tuopin.auditlog.v1.AuditLog"},
       {"auditquery", "tuopin.auditquery.v1.AuditQueryService"},
   };
   return *s;

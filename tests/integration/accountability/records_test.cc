@@ -105,7 +105,7 @@ class RecordsTest : public ::testing::Test {
     StartGateway(jwt, tserver_->port());
     astore_ = std::make_unique<MysqlRecordsStore>(*apool_, ids_);
     apersonnel_ = std::make_unique<common::GatewayPersonnelDirectory>(*client_);
-    atasks_ = std::make_unique<GatewayTaskDirectory>(*client_);
+    atasks_ = std::make_unique<common::GatewayTaskClient>(*client_);
     alogic_ = std::make_unique<RecordsLogic>(*astore_, *apersonnel_, *atasks_, clock_, tokens_);
     aauth_ = std::make_unique<common::Authorizer>(
         testing::kTestInternalKey,
@@ -324,7 +324,7 @@ class RecordsTest : public ::testing::Test {
   std::unique_ptr<tasks::TasksLogic> tlogic_;
   std::unique_ptr<tasks::TasksServiceImpl> tservice_;
   std::unique_ptr<MysqlRecordsStore> astore_;
-  std::unique_ptr<GatewayTaskDirectory> atasks_;
+  std::unique_ptr<common::GatewayTaskClient> atasks_;
   std::unique_ptr<RecordsLogic> alogic_;
   std::unique_ptr<RecordsServiceImpl> aservice_;
   std::unique_ptr<v1::AccountabilityService::Stub> stub_;

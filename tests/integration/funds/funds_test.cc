@@ -21,8 +21,10 @@
 #include "gtest/gtest.h"
 #include "services/funds/funds_service.h"
 #include "services/funds/mysql_funds_store.h"
+#include "tests/support/fake_directories.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/test_db.h"
+#include "tests/unit/funds/ledger_builders.h"
 
 namespace tuopin::generated {
 const std::vector<tuopin::common::Migration>& FundsMigrations();
@@ -43,17 +45,6 @@ using tuopin::common::v1::ROLE_FINANCE_OFFICER;
 constexpr char kVillage[] = "520221104001";
 const absl::Time kStart =
     absl::FromCivil(absl::CivilSecond(2018, 9, 5, 2, 0, 0), absl::UTCTimeZone());
-
-// Task tracking as funds sees it: task id -> village.
-class FakeTasks final : public common::TaskLookup {
- public:
-  absl::StatusOr<std::string> TaskVillage(const std::string& task_id) override {
-    auto it = villages.find(task_id);
-    if (it == villages.end()) return absl::NotFoundError(absl::StrCat("task ", task_id));
-    return it->second;
-  }
-  std::map<std::string, std::string> villages;
-};
 
 class FundsTest : public ::testing::Test {
  protected:
@@ -100,17 +91,8 @@ class FundsTest : public ::testing::Test {
   static v1::Transfer T(const std::string& id, const std::string& debit, const std::string& credit,
                         int64_t amount, v1::TransferKind kind, bool linked = false,
                         int64_t pending_timeout_s = 0) {
-    v1::Transfer t;
-    t.set_id(id);
-    t.set_debit_account_id(debit);
-    t.set_credit_account_id(credit);
-    t.set_amount_fen(amount);
-    t.set_kind(kind);
-    t.set_linked(linked);
-    if (pending_timeout_s > 0) {
-      t.set_pending(true);
-      t.mutable_timeout()->set_seconds(pending_timeout_s);
-    }
+    v1::Transfer t = funds::T(id, debit, credit, amount, kind, linked, pending_timeout_s > 0);
+    if (pending_timeout_s > 0) t.mutable_timeout()->set_seconds(pending_timeout_s);
     return t;
   }
 
@@ -156,7 +138,7 @@ class FundsTest : public ::testing::Test {
   common::FakeClock clock_;
   common::SequentialIdGenerator ids_{"f"};
   common::PageTokenCodec tokens_;
-  FakeTasks tasks_;
+  testing::FakeTaskLookup tasks_;
   MysqlFundsStore store_;
   FundsLogic logic_;
   common::Authorizer authorizer_;

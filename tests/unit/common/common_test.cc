@@ -246,13 +246,6 @@ TEST(ValidateTest, TextRegionIdEnumDate) {
   date.set_year(1999);
   EXPECT_FALSE(ValidateDate("start_date", date, d).has_value());
   EXPECT_EQ(d.violations().size(), 2u);
-
-  FieldViolations a;
-  ValidateAmountFen("amount_fen", 0, a);
-  ValidateAmountFen("amount_fen", -5, a);
-  ValidateAmountFen("amount_fen", kMaxAmountFen + 1, a);
-  ValidateAmountFen("amount_fen", 1, a);
-  EXPECT_EQ(a.violations().size(), 3u);
 }
 
 TEST(AuthTest, SignedPrincipalVerifiesAndResistsForgery) {

@@ -1,17 +1,19 @@
 // Unit tests of personnel rules that need no database: home-village detection,
-// attendance arithmetic, field masks, request validation, and (with a fake store) region
-// scope over every object a posting or pairing names.
-
-#include "services/personnel/personnel_logic.h"
+// attendance arithmetic, field masks, request validation, region codes, region scope over
+// every object a posting or pairing names, and the read methods of the logic, on the
+// in-memory store (tests/support/fake_personnel_store.h). Mutations: personnel_mutations_test.cc.
 
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "common/field_limits.h"
+#include "common/region_code.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "gtest/gtest.h"
 #include "services/personnel/personnel_validate.h"
 #include "tests/support/same_refusal.h"
+#include "tests/unit/personnel/personnel_fixture.h"
 
 namespace tuopin::personnel {
 namespace {
@@ -87,7 +89,7 @@ TEST(ValidateTest, CreateHouseholdNamesEveryBadField) {
   r.mutable_household()->set_head_name(std::string(65, 'x'));
   r.mutable_household()->set_member_count(0);
   r.mutable_household()->set_income_per_head_fen(-1);
-  absl::Status st = Validate(r);
+  absl::Status st = common::ValidateRequest(r, &Validate);  // limits, then rules
   ASSERT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   auto v = common::FieldViolationsOf(common::ToGrpcStatus(st));
   std::set<std::string> fields;
@@ -116,227 +118,7 @@ TEST(ValidateTest, ListNeedsAScope) {
   EXPECT_TRUE(Validate(r).ok());
 }
 
-absl::Status Unimplemented() { return absl::UnimplementedError("not in this fake"); }
-
-template <typename T>
-std::optional<T> Find(const std::map<std::string, T>& m, const std::string& id) {
-  auto it = m.find(id);
-  if (it == m.end()) return std::nullopt;
-  return it->second;
-}
-
-// Regions, households, cadres, postings and pairings in memory: what the scope rules read
-// and the posting and pairing writes; the rest is not needed here.
-class FakeStore final : public PersonnelStore {
- public:
-  std::map<std::string, v1::Region> regions;
-  std::map<std::string, v1::Household> households;
-  std::map<std::string, v1::Cadre> cadres;
-  std::map<std::string, v1::Posting> postings;
-  std::map<std::string, v1::Pairing> pairings;
-
-  absl::Status ImportRegions(const MutationContext&, const std::vector<v1::Region>&,
-                             v1::ImportRegionsResponse&) override {
-    return Unimplemented();
-  }
-  absl::StatusOr<std::optional<v1::Region>> GetRegion(const std::string& code) override {
-    return Find(regions, code);
-  }
-  absl::StatusOr<std::vector<v1::Region>> ListRegions(const std::string&,
-                                                      const PageRequest&) override {
-    return Unimplemented();
-  }
-  absl::Status CreateHousehold(const MutationContext&, const v1::Household&,
-                               v1::Household&) override {
-    return Unimplemented();
-  }
-  absl::StatusOr<std::optional<v1::Household>> GetHousehold(const std::string& id) override {
-    return Find(households, id);
-  }
-  absl::StatusOr<std::vector<v1::Household>> ListHouseholds(const std::string&, int,
-                                                            const PageRequest&) override {
-    return Unimplemented();
-  }
-  absl::Status UpdateHousehold(const MutationContext&, const std::string&, const std::string&,
-                               const HouseholdUpdate&, v1::Household&) override {
-    return Unimplemented();
-  }
-  absl::Status CreateCadre(const MutationContext&, const v1::Cadre&, v1::Cadre&) override {
-    return Unimplemented();
-  }
-  absl::StatusOr<std::optional<v1::Cadre>> GetCadre(const std::string& id) override {
-    return Find(cadres, id);
-  }
-  absl::StatusOr<std::vector<v1::Cadre>> ListCadres(const std::string&, int,
-                                                    const PageRequest&) override {
-    return Unimplemented();
-  }
-  absl::Status UpdateCadre(const MutationContext&, const std::string&, const std::string&,
-                           const CadreUpdate&, v1::Cadre&) override {
-    return Unimplemented();
-  }
-  absl::Status CreatePosting(const MutationContext&, const v1::Posting& posting,
-                             v1::Posting& out) override {
-    out = posting;
-    out.set_id(absl::StrCat("posting-", postings.size() + 1));
-    out.set_active(true);
-    postings[out.id()] = out;
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::optional<v1::Posting>> GetPosting(const std::string& id) override {
-    return Find(postings, id);
-  }
-  absl::Status EndPosting(const MutationContext&, const std::string& id, absl::CivilDay end,
-                          const std::string& reason, v1::Posting& out) override {
-    v1::Posting& p = postings.at(id);
-    p.set_active(false);
-    *p.mutable_end_date() = common::ToDate(end);
-    p.set_end_reason(reason);
-    out = p;
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::vector<v1::Posting>> ListPostings(const std::string&, const std::string&,
-                                                        bool, const PageRequest&) override {
-    return Unimplemented();
-  }
-  absl::Status CreatePairing(const MutationContext&, const v1::Pairing& pairing, int,
-                             v1::Pairing& out) override {
-    out = pairing;
-    out.set_id(absl::StrCat("pairing-", pairings.size() + 1));
-    out.set_active(true);
-    pairings[out.id()] = out;
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::optional<v1::Pairing>> GetPairing(const std::string& id) override {
-    return Find(pairings, id);
-  }
-  absl::Status EndPairing(const MutationContext&, const std::string& id,
-                          v1::Pairing& out) override {
-    v1::Pairing& p = pairings.at(id);
-    p.set_active(false);
-    out = p;
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::vector<v1::Pairing>> ListPairings(const std::string&, const std::string&,
-                                                        const std::string&, bool,
-                                                        const PageRequest&) override {
-    return Unimplemented();
-  }
-  absl::Status RecordCheckIn(const MutationContext&, const v1::CheckIn&, absl::CivilDay,
-                             v1::CheckIn&) override {
-    return Unimplemented();
-  }
-  absl::StatusOr<std::vector<CheckInDay>> ListCheckInDays(const std::string&, absl::CivilDay,
-                                                          absl::CivilDay) override {
-    return Unimplemented();
-  }
-  absl::StatusOr<v1::Coverage> GetCoverage(const CoverageQuery&) override {
-    return Unimplemented();
-  }
-  absl::StatusOr<v1::Coverage> GetCoverageCounts(const CoverageQuery&) override {
-    return Unimplemented();
-  }
-  absl::Status RefreshCoverageSummary(absl::Time, int, absl::Time) override {
-    return Unimplemented();
-  }
-};
-
-constexpr char kShuichengVillage[] = "520221104001";
-constexpr char kNeighbourVillage[] = "520222101001";
-
-// Issue 18 (points 1 and 8) on the logic: Shuicheng (520221) and its neighbour (520222),
-// one cadre and one household managed by each, and officials of each county and of the
-// prefecture (5202) over both.
-class ScopeTest : public ::testing::Test {
- protected:
-  ScopeTest()
-      : clock_(absl::FromCivil(absl::CivilSecond(2018, 9, 5, 2, 0, 0), absl::UTCTimeZone())),
-        tokens_("personnel-unit-test-page-token-key-01"),
-        logic_(store_, clock_, tokens_) {
-    for (const char* code : {kShuichengVillage, kNeighbourVillage}) {
-      v1::Region& r = store_.regions[code];
-      r.set_code(code);
-      r.set_level(v1::REGION_LEVEL_VILLAGE);
-    }
-    AddCadre("cadre-sc", "520221");
-    AddCadre("cadre-nb", "520222");
-    AddHousehold("hh-sc", kShuichengVillage);
-    AddHousehold("hh-nb", kNeighbourVillage);
-  }
-
-  void AddCadre(const std::string& id, const std::string& managing) {
-    v1::Cadre& c = store_.cadres[id];
-    c.set_id(id);
-    c.set_managing_region_code(managing);
-    c.set_home_region_code("520201100");
-  }
-  void AddHousehold(const std::string& id, const std::string& village) {
-    v1::Household& h = store_.households[id];
-    h.set_id(id);
-    h.set_village_code(village);
-  }
-
-  static Principal Official(const std::string& scope) {
-    Principal p;
-    p.set_subject(absl::StrCat("official-", scope));
-    p.add_roles(tuopin::common::v1::ROLE_COUNTY_OFFICIAL);
-    p.add_region_scopes(scope);
-    return p;
-  }
-  MutationContext Ctx(const Principal& p) {
-    MutationContext m;
-    m.principal = p;
-    m.request_id = absl::StrCat("req-", ++requests_);
-    m.now = clock_.Now();
-    return m;
-  }
-
-  absl::StatusOr<v1::Posting> Post(const Principal& p, const std::string& cadre,
-                                   const std::string& village) {
-    v1::PostCadreRequest req;
-    req.set_cadre_id(cadre);
-    req.set_village_code(village);
-    req.set_role(v1::POSTING_ROLE_TEAM_MEMBER);
-    *req.mutable_start_date() = common::ToDate(absl::CivilDay(2018, 3, 1));
-    v1::Posting out;
-    TUOPIN_RETURN_IF_ERROR(logic_.PostCadre(Ctx(p), req, out));
-    return out;
-  }
-  absl::Status EndPosting(const Principal& p, const std::string& id) {
-    v1::EndPostingRequest req;
-    req.set_posting_id(id);
-    req.set_reason("Recalled");
-    *req.mutable_end_date() = common::ToDate(absl::CivilDay(2018, 9, 1));
-    v1::Posting out;
-    return logic_.EndPosting(Ctx(p), req, out);
-  }
-  absl::StatusOr<v1::Pairing> Pair(const Principal& p, const std::string& cadre,
-                                   const std::string& household) {
-    v1::PairCadreWithHouseholdRequest req;
-    req.set_cadre_id(cadre);
-    req.set_household_id(household);
-    v1::Pairing out;
-    TUOPIN_RETURN_IF_ERROR(logic_.PairCadreWithHousehold(Ctx(p), req, out));
-    return out;
-  }
-  absl::Status Unpair(const Principal& p, const std::string& id) {
-    v1::UnpairCadreRequest req;
-    req.set_pairing_id(id);
-    v1::Pairing out;
-    return logic_.UnpairCadre(Ctx(p), req, out);
-  }
-
-  common::FakeClock clock_;
-  common::PageTokenCodec tokens_;
-  FakeStore store_;
-  PersonnelLogic logic_;
-  int requests_ = 0;
-  const Principal shuicheng_ = Official("520221");
-  const Principal neighbour_ = Official("520222");
-  const Principal liuzhi_ = Official("520203");
-  const Principal prefecture_ = Official("5202");
-};
-
+class ScopeTest : public PersonnelLogicTest {};
 using testing::ExpectSameRefusal;
 
 TEST_F(ScopeTest, PostingNeedsBothTheVillageAndTheCadresCounty) {
@@ -347,9 +129,9 @@ TEST_F(ScopeTest, PostingNeedsBothTheVillageAndTheCadresCounty) {
   // Nor Shuicheng its own cadre into the neighbour's village.
   EXPECT_EQ(Post(shuicheng_, "cadre-sc", kNeighbourVillage).status().code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(store_.postings.empty());
+  EXPECT_TRUE(store_.data.postings.empty());
   // Someone over both may; each county its own cadres in its own villages.
-  EXPECT_TRUE(Post(prefecture_, "cadre-sc", kNeighbourVillage).ok());
+  EXPECT_TRUE(Post(prefecture_, "cadre-nb", kShuichengVillage).ok());
   EXPECT_TRUE(Post(shuicheng_, "cadre-sc", kShuichengVillage).ok());
 }
 
@@ -361,7 +143,7 @@ TEST_F(ScopeTest, EitherSideEndsAPostingNobodyElse) {
                     "posting-ghost");
   // The cadre's own county recalls its cadre from the other county's village.
   EXPECT_TRUE(EndPosting(shuicheng_, p->id()).ok());
-  EXPECT_FALSE(store_.postings[p->id()].active());
+  EXPECT_FALSE(store_.data.postings[p->id()].active());
   // The village's county may end it too.
   absl::StatusOr<v1::Posting> q = Post(prefecture_, "cadre-sc", kNeighbourVillage);
   ASSERT_TRUE(q.ok());
@@ -373,13 +155,13 @@ TEST_F(ScopeTest, PairingNeedsBothTheHouseholdAndTheCadresCounty) {
                     Pair(neighbour_, "cadre-ghost", "hh-nb").status(), "cadre-ghost");
   ExpectSameRefusal(Pair(shuicheng_, "cadre-sc", "hh-nb").status(), "hh-nb",
                     Pair(shuicheng_, "cadre-sc", "hh-ghost").status(), "hh-ghost");
-  EXPECT_TRUE(store_.pairings.empty());
+  EXPECT_TRUE(store_.data.pairings.empty());
   absl::StatusOr<v1::Pairing> p = Pair(prefecture_, "cadre-sc", "hh-nb");
   ASSERT_TRUE(p.ok()) << p.status();
   ExpectSameRefusal(Unpair(liuzhi_, p->id()), p->id(), Unpair(liuzhi_, "pairing-ghost"),
                     "pairing-ghost");
   EXPECT_TRUE(Unpair(shuicheng_, p->id()).ok());
-  EXPECT_FALSE(store_.pairings[p->id()].active());
+  EXPECT_FALSE(store_.data.pairings[p->id()].active());
 }
 
 TEST_F(ScopeTest, MissingLooksLikeAnotherCountysToAllButTheGlobalScope) {
@@ -403,6 +185,231 @@ TEST_F(ScopeTest, MissingLooksLikeAnotherCountysToAllButTheGlobalScope) {
   EXPECT_EQ(get_cadre(shuicheng_, "cadre-ghost").code(), absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(get_cadre(shuicheng_, "cadre-sc").ok());
   EXPECT_EQ(get_cadre(Official("*"), "cadre-ghost").code(), absl::StatusCode::kNotFound);
+}
+
+TEST(RegionCodeTest, LevelsParentsAndChildren) {
+  EXPECT_EQ(common::RegionLevelOf("52"), v1::REGION_LEVEL_PROVINCE);
+  EXPECT_EQ(common::RegionLevelOf("5202"), v1::REGION_LEVEL_PREFECTURE);
+  EXPECT_EQ(common::RegionLevelOf("520221"), v1::REGION_LEVEL_COUNTY);
+  EXPECT_EQ(common::RegionLevelOf("520221104"), v1::REGION_LEVEL_TOWNSHIP);
+  EXPECT_EQ(common::RegionLevelOf("520221104001"), v1::REGION_LEVEL_VILLAGE);
+  EXPECT_EQ(common::RegionLevelOf("5202211"), 0);
+  EXPECT_EQ(common::ParentRegionCode("520221104001"), "520221104");
+  EXPECT_EQ(common::ParentRegionCode("520221104"), "520221");
+  EXPECT_EQ(common::ParentRegionCode("5202"), "52");
+  EXPECT_EQ(common::ParentRegionCode("52"), "");
+  EXPECT_EQ(common::ParentRegionCode("5202211"), "");
+  EXPECT_EQ(common::ChildCodeLength(2), 4u);
+  EXPECT_EQ(common::ChildCodeLength(6), 9u);
+  EXPECT_EQ(common::ChildCodeLength(9), 12u);
+  EXPECT_EQ(common::ChildCodeLength(12), 12u);
+  EXPECT_TRUE(common::IsVillageCode("520221104001"));
+  EXPECT_FALSE(common::IsVillageCode("520221104"));
+  EXPECT_FALSE(common::IsVillageCode("52022110400x"));
+}
+
+TEST_F(PersonnelLogicTest, GetRegionIsReferenceDataForAnyCaller) {
+  v1::GetRegionRequest req;
+  req.set_code(kNeighbourVillage);
+  v1::Region out;
+  ASSERT_TRUE(logic_.GetRegion(shuicheng_, req, out).ok());
+  EXPECT_EQ(out.level(), v1::REGION_LEVEL_VILLAGE);
+  EXPECT_EQ(out.parent_code(), "520222101");
+  req.set_code("520222101099");
+  absl::Status st = logic_.GetRegion(shuicheng_, req, out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(st)), "NOT_FOUND");
+}
+
+TEST_F(PersonnelLogicTest, ListRegionsPagesThroughTheChildren) {
+  v1::ListRegionsRequest req;
+  req.set_parent_code("5202");
+  req.set_page_size(1);
+  v1::ListRegionsResponse first, second;
+  ASSERT_TRUE(logic_.ListRegions(shuicheng_, req, first).ok());
+  ASSERT_EQ(first.regions_size(), 1);
+  EXPECT_EQ(first.regions(0).code(), "520221");
+  ASSERT_FALSE(first.next_page_token().empty());
+  req.set_page_token(first.next_page_token());
+  ASSERT_TRUE(logic_.ListRegions(shuicheng_, req, second).ok());
+  ASSERT_EQ(second.regions_size(), 1);
+  EXPECT_EQ(second.regions(0).code(), "520222");
+  EXPECT_TRUE(second.next_page_token().empty());
+}
+
+TEST_F(PersonnelLogicTest, GetHouseholdInScope) {
+  v1::GetHouseholdRequest req;
+  req.set_id("hh-sc");
+  v1::Household out;
+  ASSERT_TRUE(logic_.GetHousehold(shuicheng_, req, out).ok());
+  EXPECT_EQ(out.village_code(), kShuichengVillage);
+  EXPECT_EQ(logic_.GetHousehold(neighbour_, req, out).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(PersonnelLogicTest, ListHouseholdsFiltersByRegionAndStatus) {
+  AddHousehold("hh-sc-2", kShuichengVillage, v1::HOUSEHOLD_STATUS_LIFTED_OUT);
+  AddHousehold("hh-sc-3", kShuichengVillage);
+  v1::ListHouseholdsRequest req;
+  req.set_region_code("520221");
+  req.set_status(v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  v1::ListHouseholdsResponse out;
+  ASSERT_TRUE(logic_.ListHouseholds(shuicheng_, req, out).ok());
+  ASSERT_EQ(out.households_size(), 2);
+  EXPECT_EQ(out.households(0).id(), "hh-sc");
+  EXPECT_EQ(out.households(1).id(), "hh-sc-3");
+  req.set_region_code("5202");
+  EXPECT_EQ(logic_.ListHouseholds(shuicheng_, req, out).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(PersonnelLogicTest, GetCadreForItsCountyAndForItself) {
+  v1::GetCadreRequest req;
+  req.set_id("cadre-sc");
+  v1::Cadre out;
+  EXPECT_TRUE(logic_.GetCadre(shuicheng_, req, out).ok());
+  // A cadre reads his or her own record, whatever the scope, and nobody else's.
+  Principal self = WithRole(tuopin::common::v1::ROLE_CADRE, "cadre-sc", "520222");
+  EXPECT_TRUE(logic_.GetCadre(self, req, out).ok());
+  req.set_id("cadre-nb");
+  EXPECT_EQ(
+      logic_.GetCadre(WithRole(tuopin::common::v1::ROLE_CADRE, "cadre-sc", "520221"), req, out)
+          .code(),
+      absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(PersonnelLogicTest, ListCadresFiltersByOriginLevel) {
+  AddCadre("cadre-sc-2", "520221");
+  store_.data.cadres["cadre-sc-2"].set_origin_level(v1::ORIGIN_LEVEL_COUNTY);
+  v1::ListCadresRequest req;
+  req.set_region_code("5202");
+  v1::ListCadresResponse out;
+  ASSERT_TRUE(logic_.ListCadres(prefecture_, req, out).ok());
+  EXPECT_EQ(out.cadres_size(), 3);
+  req.set_origin_level(v1::ORIGIN_LEVEL_COUNTY);
+  v1::ListCadresResponse county;
+  ASSERT_TRUE(logic_.ListCadres(prefecture_, req, county).ok());
+  ASSERT_EQ(county.cadres_size(), 1);
+  EXPECT_EQ(county.cadres(0).id(), "cadre-sc-2");
+}
+
+TEST_F(PersonnelLogicTest, ListPostingsByCadreOrRegion) {
+  ASSERT_TRUE(Post(shuicheng_, "cadre-sc", kShuichengVillage).ok());
+  ASSERT_TRUE(Post(neighbour_, "cadre-nb", kNeighbourVillage).ok());
+  v1::ListPostingsRequest req;
+  req.set_cadre_id("cadre-sc");
+  v1::ListPostingsResponse out;
+  ASSERT_TRUE(logic_.ListPostings(shuicheng_, req, out).ok());
+  ASSERT_EQ(out.postings_size(), 1);
+  EXPECT_EQ(out.postings(0).cadre_id(), "cadre-sc");
+  EXPECT_EQ(logic_.ListPostings(neighbour_, req, out).code(), absl::StatusCode::kPermissionDenied);
+  req.set_region_code("5202");
+  v1::ListPostingsResponse region;
+  ASSERT_TRUE(logic_.ListPostings(prefecture_, req, region).ok());
+  EXPECT_EQ(region.postings_size(), 2);
+}
+
+TEST_F(PersonnelLogicTest, ListPairingsByHouseholdAndActiveOnly) {
+  absl::StatusOr<v1::Pairing> p = Pair(shuicheng_, "cadre-sc", "hh-sc");
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_TRUE(Unpair(shuicheng_, p->id()).ok());
+  ASSERT_TRUE(Pair(shuicheng_, "cadre-sc", "hh-sc").ok());
+  v1::ListPairingsRequest req;
+  req.set_household_id("hh-sc");
+  v1::ListPairingsResponse out;
+  ASSERT_TRUE(logic_.ListPairings(shuicheng_, req, out).ok());
+  EXPECT_EQ(out.pairings_size(), 2);
+  req.set_active_only(true);
+  v1::ListPairingsResponse active;
+  ASSERT_TRUE(logic_.ListPairings(shuicheng_, req, active).ok());
+  ASSERT_EQ(active.pairings_size(), 1);
+  EXPECT_TRUE(active.pairings(0).active());
+  EXPECT_EQ(logic_.ListPairings(neighbour_, req, out).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(PersonnelLogicTest, GetAttendanceCountsCheckInsWhereThePostingIs) {
+  ASSERT_TRUE(Post(shuicheng_, "cadre-sc", kShuichengVillage).ok());
+  auto check_in = [&](absl::CivilDay day, const std::string& village, v1::CheckInMethod m) {
+    v1::CheckIn c;
+    c.set_cadre_id("cadre-sc");
+    c.set_village_code(village);
+    c.set_method(m);
+    store_.data.checkins.push_back({c, day});
+  };
+  check_in(absl::CivilDay(2018, 9, 3), kShuichengVillage, v1::CHECK_IN_METHOD_SELF_REPORT);
+  check_in(absl::CivilDay(2018, 9, 3), kShuichengVillage,
+           v1::CHECK_IN_METHOD_VERIFIED_BY_INSPECTION);
+  check_in(absl::CivilDay(2018, 9, 4), kNeighbourVillage, v1::CHECK_IN_METHOD_SELF_REPORT);
+  v1::GetAttendanceRequest req;
+  req.set_cadre_id("cadre-sc");
+  *req.mutable_from_date() = common::ToDate(absl::CivilDay(2018, 9, 1));
+  *req.mutable_to_date() = common::ToDate(absl::CivilDay(2018, 9, 7));
+  v1::Attendance out;
+  ASSERT_TRUE(logic_.GetAttendance(shuicheng_, req, out).ok());
+  EXPECT_EQ(out.days_required(), 7 - 2);
+  EXPECT_EQ(out.days_present(), 1);
+  EXPECT_EQ(out.verified_days(), 1);
+  EXPECT_EQ(logic_.GetAttendance(neighbour_, req, out).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(PersonnelLogicTest, GetCoverageFiguresOfTheRegion) {
+  AddHousehold("hh-sc-2", kShuichengVillage);
+  AddHousehold("hh-sc-3", kShuichengVillage);
+  ASSERT_TRUE(Post(shuicheng_, "cadre-sc", kShuichengVillage).ok());
+  ASSERT_TRUE(Pair(shuicheng_, "cadre-sc", "hh-sc").ok());
+  v1::GetCoverageRequest req;
+  req.set_region_code("520221");
+  v1::Coverage out;
+  ASSERT_TRUE(logic_.GetCoverage(shuicheng_, req, out).ok());
+  EXPECT_EQ(out.villages(), 1);
+  EXPECT_EQ(out.registered_poor_households(), 3);
+  EXPECT_EQ(out.households_without_cadre_count(), 2);
+  EXPECT_EQ(std::vector<std::string>(out.households_without_cadre().begin(),
+                                     out.households_without_cadre().end()),
+            (std::vector<std::string>{"hh-sc-2", "hh-sc-3"}));
+  // A team member is no first secretary; the cadre never checked in.
+  EXPECT_EQ(out.villages_without_first_secretary_count(), 1);
+  EXPECT_EQ(out.cadres_without_recent_check_in_count(), 1);
+  EXPECT_FALSE(out.has_as_of());
+  EXPECT_EQ(logic_.GetCoverage(neighbour_, req, out).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(PersonnelLogicTest, CountsOnlyComputesTheSummaryOnceThenReadsIt) {
+  v1::GetCoverageRequest req;
+  req.set_region_code("5202");
+  req.set_counts_only(true);
+  v1::Coverage out;
+  ASSERT_TRUE(logic_.GetCoverage(prefecture_, req, out).ok());
+  EXPECT_TRUE(out.has_as_of());
+  EXPECT_EQ(out.villages(), 2);
+  EXPECT_EQ(out.households_without_cadre_count(), 2);
+  // Later changes show after the next refresh only.
+  ASSERT_TRUE(Pair(shuicheng_, "cadre-sc", "hh-sc").ok());
+  ASSERT_TRUE(logic_.GetCoverage(prefecture_, req, out).ok());
+  EXPECT_EQ(out.households_without_cadre_count(), 2);
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
+  ASSERT_TRUE(logic_.GetCoverage(prefecture_, req, out).ok());
+  EXPECT_EQ(out.households_without_cadre_count(), 1);
+  EXPECT_EQ(common::FromTimestamp(out.as_of()), clock_.Now());
+}
+
+TEST_F(PersonnelLogicTest, RefreshCoverageSummaryCountsOverTheLimitAsConfigured) {
+  AddHousehold("hh-sc-2", kShuichengVillage);
+  AddHousehold("hh-sc-3", kShuichengVillage);
+  // Over the limit: only data loaded around the rule (e.g. a lowered limit) gets there.
+  for (const char* h : {"hh-sc", "hh-sc-2", "hh-sc-3"}) {
+    v1::Pairing& p = store_.data.pairings[absl::StrCat("pairing-", h)];
+    p.set_id(absl::StrCat("pairing-", h));
+    p.set_cadre_id("cadre-sc");
+    p.set_household_id(h);
+    p.set_village_code(kShuichengVillage);
+    p.set_active(true);
+  }
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
+  const auto& row = store_.data.coverage_summary.at(kShuichengVillage);
+  EXPECT_EQ(row.cadres_over_limit, 1);
+  EXPECT_EQ(row.unpaired_poor, 0);
+  EXPECT_EQ(store_.data.summary_computed_at, clock_.Now());
 }
 
 }  // namespace

@@ -18,18 +18,19 @@ rand() { head -c 32 /dev/urandom | base64 -w0 | tr -d '/+='; }
 [ -s "$out/jwks.json" ] || echo '{"keys": []}' >"$out/jwks.json"
 [ -s "$out/checkpoint.pem" ] || openssl genpkey -algorithm ed25519 -out "$out/checkpoint.pem" 2>/dev/null
 [ -s "$out/mariadb-root.password" ] || rand >"$out/mariadb-root.password"
-if [ ! -s "$out/init.sql" ]; then
-  : >"$out/init.sql"
-  for s in personnel funds tasks accountability; do
-    pw=$(rand)
-    echo "mysql://tuopin_$s:$pw@tuopin-mariadb:3306/tuopin_$s?pool=16" >"$out/dsn-$s"
-    cat >>"$out/init.sql" <<SQL
+# A service added later gets its database line appended (MariaDB runs init.sql on its first
+# start only: an existing dev cluster needs the new lines run by hand).
+touch "$out/init.sql"
+for s in personnel funds tasks accountability auditlog; do
+  [ -s "$out/dsn-$s" ] && continue
+  pw=$(rand)
+  echo "mysql://tuopin_$s:$pw@tuopin-mariadb:3306/tuopin_$s?pool=16" >"$out/dsn-$s"
+  cat >>"$out/init.sql" <<SQL
 CREATE DATABASE IF NOT EXISTS tuopin_$s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'tuopin_$s'@'%' IDENTIFIED BY '$pw';
 GRANT ALL ON tuopin_$s.* TO 'tuopin_$s'@'%';
 SQL
-  done
-fi
+done
 for s in personnel funds tasks accountability auditquery; do
   /usr/bin/python3 - "$out/jwt-hs256.secret" "$s" >"$out/token-$s.jwt.new" <<PY
 import sys

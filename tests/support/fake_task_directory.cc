@@ -1,0 +1,63 @@
+#include "tests/support/fake_task_directory.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tuopin::testing {
+
+namespace tv1 = tuopin::tasks::v1;
+
+void FakeTaskDirectory::AddCampaign(const std::string& id, const std::string& region) {
+  tv1::Campaign& c = campaigns[id];
+  c.set_id(id);
+  c.set_region_code(region);
+  c.set_current_stage(tv1::STAGE_FIX_SHORTCOMINGS);
+}
+
+absl::StatusOr<tv1::Campaign> FakeTaskDirectory::GetCampaign(const std::string& id) {
+  auto it = campaigns.find(id);
+  if (it == campaigns.end())
+    return absl::NotFoundError(absl::StrCat("campaign ", id, " not found"));
+  return it->second;
+}
+
+absl::StatusOr<tv1::Task> FakeTaskDirectory::CreateTask(const std::string& request_id,
+                                                        const tv1::Task& task) {
+  created.emplace_back(request_id, task);
+  if (auto it = created_by_request_.find(request_id); it != created_by_request_.end())
+    return tasks[it->second];
+  tv1::Task t = task;
+  t.set_id(absl::StrCat("task-", tasks.size() + 1));
+  t.set_status(tv1::TASK_STATUS_OPEN);
+  if (!move_to_village.empty()) t.set_village_code(move_to_village);
+  tasks[t.id()] = t;
+  created_by_request_[request_id] = t.id();
+  return t;
+}
+
+absl::StatusOr<tv1::Task> FakeTaskDirectory::GetTask(const std::string& id) {
+  auto it = tasks.find(id);
+  if (it == tasks.end()) return absl::NotFoundError(absl::StrCat("task ", id, " not found"));
+  return it->second;
+}
+
+absl::StatusOr<tv1::Task> FakeTaskDirectory::ReopenTask(const std::string& request_id,
+                                                        const std::string& task_id,
+                                                        const std::string& reason) {
+  reopen_request_ids.push_back(request_id);
+  if (auto it = reopen_answers_.find(request_id); it != reopen_answers_.end()) return it->second;
+  if (fail_reopen.erase(task_id) > 0) return absl::UnavailableError("tasks is restarting");
+  auto it = tasks.find(task_id);
+  if (it == tasks.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
+  tv1::Task& t = it->second;
+  if (t.status() != tv1::TASK_STATUS_COMPLETED && t.status() != tv1::TASK_STATUS_VERIFIED)
+    return absl::FailedPreconditionError("cannot reopen");
+  // The real service requires a reason (1-500 characters).
+  if (reason.empty()) return absl::InvalidArgumentError("reason is required");
+  t.set_status(tv1::TASK_STATUS_IN_PROGRESS);
+  t.set_reopen_count(t.reopen_count() + 1);
+  ++reopens_applied[task_id];
+  reopen_answers_[request_id] = t;
+  return t;
+}
+
+}  // namespace tuopin::testing
