@@ -33,25 +33,27 @@ absl::StatusOr<Principal> VerifySignedPrincipal(absl::string_view bytes,
                                                 absl::string_view key, const Clock& clock) {
   if (bytes.empty() || signature.empty()) {
     return WithReason(absl::UnauthenticatedError("the call carries no principal from the gateway"),
-                      "NO_PRINCIPAL");
+                      ErrorReason::NO_PRINCIPAL);
   }
   if (!ConstantTimeEquals(PrincipalSignature(bytes, full_method, key), signature)) {
     return WithReason(absl::UnauthenticatedError(
                           "the principal's signature is not valid for this method (a principal "
                           "is signed for one service and method)"),
-                      "BAD_PRINCIPAL_SIGNATURE");
+                      ErrorReason::BAD_PRINCIPAL_SIGNATURE);
   }
   Principal p;
   if (!p.ParseFromString(std::string(bytes))) {
-    return WithReason(absl::UnauthenticatedError("the principal does not parse"), "BAD_PRINCIPAL");
+    return WithReason(absl::UnauthenticatedError("the principal does not parse"),
+                      ErrorReason::BAD_PRINCIPAL);
   }
   absl::Time expires = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(p.expires_at()));
   if (clock.Now() > expires) {
-    return WithReason(absl::UnauthenticatedError("the principal has expired"), "PRINCIPAL_EXPIRED");
+    return WithReason(absl::UnauthenticatedError("the principal has expired"),
+                      ErrorReason::PRINCIPAL_EXPIRED);
   }
   if (!IsValidSubject(p.subject())) {
     return WithReason(absl::UnauthenticatedError("the principal's subject is not valid"),
-                      "BAD_PRINCIPAL");
+                      ErrorReason::BAD_PRINCIPAL);
   }
   return p;
 }
@@ -89,13 +91,17 @@ bool HasRole(const Principal& p, Role role) {
   return false;
 }
 
+absl::Status RequireRegionCode(const Principal& p, absl::string_view region_code) {
+  return RequireRegion(p, region_code, absl::StrCat("regions/", region_code));
+}
+
 absl::Status RequireRegion(const Principal& p, absl::string_view region_code,
                            absl::string_view resource) {
   if (PrincipalCoversRegion(p, region_code)) return absl::OkStatus();
   return WithReason(absl::PermissionDeniedError(absl::StrCat(
                         "Permission denied on resource '", resource,
                         "' (or it might not exist): outside the caller's region scope")),
-                    "OUT_OF_REGION");
+                    ErrorReason::OUT_OF_REGION);
 }
 
 absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> roles,
@@ -108,7 +114,7 @@ absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> role
   return WithReason(
       absl::PermissionDeniedError(absl::StrCat(
           "Permission denied: ", action, " needs one of the roles ", absl::StrJoin(names, ", "))),
-      "ROLE_NOT_ALLOWED");
+      ErrorReason::ROLE_NOT_ALLOWED);
 }
 
 absl::Status CheckPolicy(const Principal& p, const tuopin::common::v1::MethodPolicy& policy,
@@ -129,12 +135,12 @@ absl::Status CheckPolicy(const Principal& p, const tuopin::common::v1::MethodPol
     return WithReason(absl::PermissionDeniedError(absl::StrCat(
                           "Permission denied on method '", full_method, "': the service principal ",
                           p.subject(), " is not one the contract lets call it")),
-                      "SERVICE_NOT_ALLOWED");
+                      ErrorReason::SERVICE_NOT_ALLOWED);
   }
   return WithReason(
       absl::PermissionDeniedError(absl::StrCat("Permission denied on method '", full_method,
                                                "': the caller's roles may not call it")),
-      "ROLE_NOT_ALLOWED");
+      ErrorReason::ROLE_NOT_ALLOWED);
 }
 
 const google::protobuf::ServiceDescriptor* FindService(absl::string_view full_name) {
@@ -197,7 +203,7 @@ absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContext& ctx,
   if (policy == nullptr) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat("Permission denied: method ", full,
                                                                " has no access policy")),
-                      "NO_POLICY");
+                      ErrorReason::NO_POLICY);
   }
   TUOPIN_RETURN_IF_ERROR(CheckPolicy(*principal, *policy, full));
   return principal;

@@ -58,6 +58,8 @@ bool HasRole(const Principal& p, Role role);
 // it does not reveal whether the object exists.
 absl::Status RequireRegion(const Principal& p, absl::string_view region_code,
                            absl::string_view resource);
+// RequireRegion for a region itself, named "regions/<code>".
+absl::Status RequireRegionCode(const Principal& p, absl::string_view region_code);
 absl::Status RequireAnyRole(const Principal& p, std::initializer_list<Role> roles,
                             absl::string_view action);
 

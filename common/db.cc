@@ -97,11 +97,11 @@ absl::Status SqlErrorToStatus(const sql::SQLException& e) {
   std::string msg = absl::StrCat("database error ", code, ": ", e.what());
   absl::Status status;
   if (code == kErLockDeadlock || code == kErLockWaitTimeout) {
-    status = WithReason(absl::AbortedError(msg), "DB_RETRYABLE");
+    status = WithReason(absl::AbortedError(msg), ErrorReason::DB_RETRYABLE);
   } else if (IsConnectionLost(code)) {
-    status = WithReason(absl::UnavailableError(msg), "DB_UNAVAILABLE");
+    status = WithReason(absl::UnavailableError(msg), ErrorReason::DB_UNAVAILABLE);
   } else if (code == kErDupEntry) {
-    status = WithReason(absl::AlreadyExistsError(msg), "DB_DUPLICATE");
+    status = WithReason(absl::AlreadyExistsError(msg), ErrorReason::DB_DUPLICATE);
   } else {
     status = absl::InternalError(msg);
   }
@@ -117,7 +117,7 @@ int SqlErrorCode(const absl::Status& status) {
 }
 
 absl::Status RetryTransaction(absl::string_view why) {
-  absl::Status status = WithReason(absl::AbortedError(why), "DB_RETRYABLE");
+  absl::Status status = WithReason(absl::AbortedError(why), ErrorReason::DB_RETRYABLE);
   status.SetPayload(kSqlErrorUrl, absl::Cord(std::to_string(kErLockDeadlock)));
   return status;
 }
@@ -416,7 +416,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
     };
     if (!mu_.AwaitWithTimeout(absl::Condition(&available), config_.acquire_timeout)) {
       return WithReason(absl::UnavailableError("database connection pool exhausted"),
-                        "DB_POOL_EXHAUSTED");
+                        ErrorReason::DB_POOL_EXHAUSTED);
     }
     if (!idle_.empty()) {
       session = std::move(idle_.back());

@@ -16,6 +16,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor_database.h"
 #include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "tuopin/common/v1/common.pb.h"
@@ -58,44 +59,144 @@ void Named(const Path& path, FieldViolations& v, Check check) {
   for (const auto& [field, description] : found.violations()) v.Add(at, description);
 }
 
+}  // namespace
+
+namespace limits_internal {
+
+// How a value of a message-typed field is checked.
+enum class Kind : uint8_t { kScalar, kDate, kTimestamp, kSuite, kOtherMessage };
+
 // What the walk needs to know of a field, read from its options once per message type.
+struct MessagePlan;
 struct FieldPlan {
   const FieldDescriptor* field;
+  absl::string_view name;     // the field's, kept here as the walk reads it for every field
   const FieldLimits* limits;  // null: none declared
   bool output_only;
+  bool in_oneof;
+  bool repeated;
+  FieldDescriptor::CppType cpp_type;
+  Kind kind;
+  // An enum whose values are exactly 0..n-1: n (a value is defined when below it);
+  // otherwise 0, and the enum's descriptor is asked.
+  int dense_values = 0;
+  // A message of the suite's (tuopin.*, dates too): the plan of its type.
+  const MessagePlan* sub = nullptr;
 };
 struct MessagePlan {
+  // Only the fields a check can apply to: those with limits, and the messages that hold
+  // some (a walk of a valid request does nothing for the rest, so it does not visit them).
   std::vector<FieldPlan> fields;
   const FieldDescriptor* mask = nullptr;  // an update's FieldMask, if the message has one
+  // The generated message's reflection: its sub-messages are generated too, so the walk
+  // takes theirs from their plans instead of asking each message.
+  const Reflection* generated = nullptr;
+  bool has_limits = false;  // a field of it, or of a message in it, declares limits
 };
 
-const MessagePlan& BuildPlanOf(const Descriptor* d) {
-  static absl::Mutex mu;
-  static auto* plans = new absl::flat_hash_map<const Descriptor*, std::unique_ptr<MessagePlan>>();
-  absl::MutexLock lock(&mu);
-  auto& plan = (*plans)[d];
-  if (plan == nullptr) {
-    plan = std::make_unique<MessagePlan>();
-    for (int i = 0; i < d->field_count(); ++i) {
-      const FieldDescriptor* f = d->field(i);
-      const auto& options = f->options();
-      plan->fields.push_back(
-          {f, options.HasExtension(v1::limits) ? &options.GetExtension(v1::limits) : nullptr,
-           options.GetExtension(v1::output_only)});
-      if (f->message_type() == google::protobuf::FieldMask::descriptor() && !f->is_repeated())
-        plan->mask = f;
+namespace {
+
+int DenseValues(const google::protobuf::EnumDescriptor* e) {
+  std::set<int> numbers;
+  for (int i = 0; i < e->value_count(); ++i) numbers.insert(e->value(i)->number());
+  const int n = static_cast<int>(numbers.size());
+  return *numbers.begin() == 0 && *numbers.rbegin() == n - 1 ? n : 0;
+}
+
+using PlanMap = absl::flat_hash_map<const Descriptor*, std::unique_ptr<MessagePlan>>;
+
+// Builds the plans of `d` and of the suite's messages in it, unfiltered, into `plans`.
+MessagePlan* BuildPlan(const Descriptor* d, PlanMap& plans, std::vector<MessagePlan*>& fresh) {
+  auto& slot = plans[d];
+  if (slot != nullptr) return slot.get();
+  slot = std::make_unique<MessagePlan>();
+  MessagePlan* plan = slot.get();
+  fresh.push_back(plan);
+  const Message* prototype = google::protobuf::MessageFactory::generated_factory()->GetPrototype(d);
+  if (prototype != nullptr) plan->generated = prototype->GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    const auto& options = f->options();
+    FieldPlan fp{f,
+                 f->name(),
+                 options.HasExtension(v1::limits) ? &options.GetExtension(v1::limits) : nullptr,
+                 options.GetExtension(v1::output_only),
+                 f->real_containing_oneof() != nullptr,
+                 f->is_repeated(),
+                 f->cpp_type(),
+                 Kind::kScalar};
+    if (const auto* e = f->enum_type(); e != nullptr) fp.dense_values = DenseValues(e);
+    if (const Descriptor* type = f->message_type(); type != nullptr) {
+      fp.kind = type == tuopin::common::v1::Date::descriptor()      ? Kind::kDate
+                : type == google::protobuf::Timestamp::descriptor() ? Kind::kTimestamp
+                : absl::StartsWith(type->full_name(), "tuopin.")    ? Kind::kSuite
+                                                                    : Kind::kOtherMessage;
+      if (fp.kind == Kind::kDate || fp.kind == Kind::kSuite) fp.sub = BuildPlan(type, plans, fresh);
+      if (type == google::protobuf::FieldMask::descriptor() && !f->is_repeated()) plan->mask = f;
     }
+    plan->has_limits = plan->has_limits || fp.limits != nullptr;
+    plan->fields.push_back(fp);
+  }
+  return plan;
+}
+
+}  // namespace
+
+const MessagePlan& PlanOf(const Descriptor* d) {
+  static absl::Mutex mu;
+  static auto* plans = new PlanMap();
+  absl::MutexLock lock(&mu);
+  std::vector<MessagePlan*> fresh;
+  const MessagePlan* plan = BuildPlan(d, *plans, fresh);
+  // Which new plans hold limits somewhere below: to a fixed point, as types may nest in
+  // a cycle.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (MessagePlan* p : fresh) {
+      if (p->has_limits) continue;
+      for (const FieldPlan& fp : p->fields) {
+        if (fp.sub != nullptr && fp.sub->has_limits) {
+          p->has_limits = changed = true;
+          break;
+        }
+      }
+    }
+  }
+  // A field without limits is checked only for the limits inside its message (an
+  // output-only one not even that).
+  for (MessagePlan* p : fresh) {
+    std::erase_if(p->fields, [](const FieldPlan& fp) {
+      return fp.limits == nullptr && (fp.output_only || fp.sub == nullptr || !fp.sub->has_limits);
+    });
   }
   return *plan;
 }
 
+}  // namespace limits_internal
+
+namespace {
+
+using limits_internal::FieldPlan;
+using limits_internal::Kind;
+using limits_internal::MessagePlan;
+
 // Plans never change once built: each thread keeps its own index of them, so the walk of
-// a request takes no lock.
-const MessagePlan& PlanOf(const Descriptor* d) {
-  thread_local absl::flat_hash_map<const Descriptor*, const MessagePlan*> known;
-  auto [it, inserted] = known.try_emplace(d, nullptr);
-  if (inserted) it->second = &BuildPlanOf(d);
-  return *it->second;
+// a request takes no lock. Keyed by the message's reflection, which names its type (asking
+// a message for its descriptor costs as much again); only generated ones, which live as
+// long as the program.
+const MessagePlan& CachedPlanOf(const Message& m, const Reflection* r) {
+  thread_local absl::flat_hash_map<const Reflection*, const MessagePlan*> known;
+  if (auto it = known.find(r); it != known.end()) return *it->second;
+  const MessagePlan& plan = limits_internal::PlanOf(m.GetDescriptor());
+  if (plan.generated == r) known.emplace(r, &plan);
+  return plan;
+}
+
+// The reflection of `sub`, a message in one `parent_r` reads.
+const Reflection* ReflectionOf(const Message& sub, const MessagePlan& parent,
+                               const Reflection* parent_r, const MessagePlan& plan) {
+  if (parent_r == parent.generated && plan.generated != nullptr) return plan.generated;
+  return sub.GetReflection();
 }
 
 // Which fields of a message the walk looks at: all of them, or in a message under an
@@ -204,45 +305,57 @@ void CheckInteger(const Path& path, int64_t value, const FieldLimits& l, FieldVi
     v.Add(path.str(), absl::StrCat("must be between ", min, " and ", max));
 }
 
-void CheckEnum(const Path& path, int value, const FieldDescriptor* f, const FieldLimits& l,
+void CheckEnum(const Path& path, int value, const FieldPlan& fp, const FieldLimits& l,
                FieldViolations& v) {
   if (!l.defined() || (l.optional() && value == 0)) return;
-  if (value == 0 || f->enum_type()->FindValueByNumber(value) == nullptr)
+  const FieldDescriptor* f = fp.field;
+  const bool defined = fp.dense_values > 0
+                           ? value > 0 && value < fp.dense_values
+                           : value != 0 && f->enum_type()->FindValueByNumber(value) != nullptr;
+  if (!defined)
     Named(path, v, [&](FieldViolations& x) { ValidateEnum("", value, f->enum_type(), x); });
 }
 
-void CheckMessage(const Message& m, const Path* at, Scope scope, int depth, FieldViolations& v);
+void CheckMessage(const Message& m, const Reflection* r, const MessagePlan& plan, const Path* at,
+                  Scope scope, int depth, FieldViolations& v);
 
 // A message-typed value: dates and instants by their rules, the suite's own messages by
 // their fields, other well-known types (masks, durations) by the method's rules.
-void CheckSubMessage(const Path& path, const Message& sub, bool set, const FieldLimits* l,
-                     int depth, FieldViolations& v) {
-  const Descriptor* type = sub.GetDescriptor();
-  if (type == tuopin::common::v1::Date::descriptor()) {
-    if (l == nullptr || (l->optional() && !set)) return;
-    tuopin::common::v1::Date date;
-    date.CopyFrom(sub);
-    Named(path, v, [&](FieldViolations& f) { ValidateDate("", date, f); });
-  } else if (type == google::protobuf::Timestamp::descriptor()) {
-    if (l == nullptr) return;
-    if (!set) {
-      if (l->required()) v.Add(path.str(), "is required");
+void CheckSubMessage(const Path& path, const Message& sub, const Reflection* sub_r,
+                     const FieldPlan& fp, bool set, const FieldLimits* l, int depth,
+                     FieldViolations& v) {
+  switch (fp.kind) {
+    case Kind::kDate: {
+      if (l == nullptr || (l->optional() && !set)) return;
+      tuopin::common::v1::Date date;
+      date.CopyFrom(sub);
+      Named(path, v, [&](FieldViolations& f) { ValidateDate("", date, f); });
       return;
     }
-    google::protobuf::Timestamp ts;
-    ts.CopyFrom(sub);
-    Named(path, v, [&](FieldViolations& f) { ValidateTimestamp("", ts, f); });
-  } else if (absl::StartsWith(type->full_name(), "tuopin.")) {
-    if (l != nullptr && l->required() && !set) v.Add(path.str(), "is required");
-    CheckMessage(sub, &path, Scope{}, depth + 1, v);
+    case Kind::kTimestamp: {
+      if (l == nullptr) return;
+      if (!set) {
+        if (l->required()) v.Add(path.str(), "is required");
+        return;
+      }
+      google::protobuf::Timestamp ts;
+      ts.CopyFrom(sub);
+      Named(path, v, [&](FieldViolations& f) { ValidateTimestamp("", ts, f); });
+      return;
+    }
+    case Kind::kSuite:
+      if (l != nullptr && l->required() && !set) v.Add(path.str(), "is required");
+      CheckMessage(sub, sub_r, *fp.sub, &path, Scope{}, depth + 1, v);
+      return;
+    default:
+      return;
   }
 }
 
-void CheckRepeated(const Message& m, const FieldPlan& plan, const Path& path, int depth,
-                   FieldViolations& v) {
-  const FieldDescriptor* f = plan.field;
-  const FieldLimits* l = plan.limits;
-  const Reflection* r = m.GetReflection();
+void CheckRepeated(const Message& m, const Reflection* r, const MessagePlan& plan,
+                   const FieldPlan& fp, const Path& path, int depth, FieldViolations& v) {
+  const FieldDescriptor* f = fp.field;
+  const FieldLimits* l = fp.limits;
   const int count = r->FieldSize(m, f);
   int checked = count;
   if (l != nullptr) {
@@ -254,15 +367,18 @@ void CheckRepeated(const Message& m, const FieldPlan& plan, const Path& path, in
     }
     if (max > 0 && checked > max) checked = max;
   }
-  if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE && l == nullptr) return;
+  if (fp.cpp_type != FieldDescriptor::CPPTYPE_MESSAGE && l == nullptr) return;
   std::set<std::string> seen;
   std::string scratch;
   for (int i = 0; i < checked; ++i) {
     const Path at{path.parent, path.name, i};
-    switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_MESSAGE:
-        CheckSubMessage(at, r->GetRepeatedMessage(m, f, i), true, nullptr, depth, v);
+    switch (fp.cpp_type) {
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        const Message& sub = r->GetRepeatedMessage(m, f, i);
+        const Reflection* sub_r = fp.sub == nullptr ? nullptr : ReflectionOf(sub, plan, r, *fp.sub);
+        CheckSubMessage(at, sub, sub_r, fp, true, nullptr, depth, v);
         break;
+      }
       case FieldDescriptor::CPPTYPE_STRING: {
         const std::string& s = r->GetRepeatedStringReference(m, f, i, &scratch);
         CheckString(at, s, *l, v);
@@ -270,7 +386,7 @@ void CheckRepeated(const Message& m, const FieldPlan& plan, const Path& path, in
         break;
       }
       case FieldDescriptor::CPPTYPE_ENUM:
-        CheckEnum(at, r->GetRepeatedEnumValue(m, f, i), f, *l, v);
+        CheckEnum(at, r->GetRepeatedEnumValue(m, f, i), fp, *l, v);
         break;
       case FieldDescriptor::CPPTYPE_INT32:
         CheckInteger(at, r->GetRepeatedInt32(m, f, i), *l, v);
@@ -287,10 +403,9 @@ void CheckRepeated(const Message& m, const FieldPlan& plan, const Path& path, in
   }
 }
 
-void CheckMessage(const Message& m, const Path* at, Scope scope, int depth, FieldViolations& v) {
+void CheckMessage(const Message& m, const Reflection* r, const MessagePlan& plan, const Path* at,
+                  Scope scope, int depth, FieldViolations& v) {
   if (depth > kMaxDepth) return;
-  const MessagePlan& plan = PlanOf(m.GetDescriptor());
-  const Reflection* r = m.GetReflection();
   // An update request: the message beside the mask is checked under it.
   const google::protobuf::RepeatedPtrField<std::string>* mask = nullptr;
   if (plan.mask != nullptr) {
@@ -303,25 +418,28 @@ void CheckMessage(const Message& m, const Path* at, Scope scope, int depth, Fiel
     bool named = false;
     if (scope.update) {
       // An immutable field an update names is the method's to refuse (the path), not a value.
-      named = scope.Names(f->name()) && (l == nullptr || !l->immutable());
+      named = scope.Names(fp.name) && (l == nullptr || !l->immutable());
       if (fp.output_only ? l == nullptr : !named) continue;
     } else if (fp.output_only) {
       continue;
     }
     // Of a oneof, only the member that is set (or that an update names) has a value.
-    if (f->real_containing_oneof() != nullptr && !named && !r->HasField(m, f)) continue;
-    const Path path{at, f->name()};
-    if (f->is_repeated()) {
-      CheckRepeated(m, fp, path, depth, v);
+    if (fp.in_oneof && !named && !r->HasField(m, f)) continue;
+    const Path path{at, fp.name};
+    if (fp.repeated) {
+      CheckRepeated(m, r, plan, fp, path, depth, v);
       continue;
     }
-    switch (f->cpp_type()) {
+    switch (fp.cpp_type) {
       case FieldDescriptor::CPPTYPE_MESSAGE: {
         const Message& sub = r->GetMessage(m, f);
-        if (mask != nullptr && absl::StartsWith(sub.GetDescriptor()->full_name(), "tuopin.")) {
-          CheckMessage(sub, &path, Scope{true, mask}, depth + 1, v);
+        const Reflection* sub_r = fp.sub == nullptr ? nullptr : ReflectionOf(sub, plan, r, *fp.sub);
+        if (mask != nullptr && fp.sub != nullptr) {
+          CheckMessage(sub, sub_r, *fp.sub, &path, Scope{true, mask}, depth + 1, v);
         } else {
-          CheckSubMessage(path, sub, r->HasField(m, f), l, depth, v);
+          // Whether it is set matters only to its limits.
+          const bool set = l != nullptr && r->HasField(m, f);
+          CheckSubMessage(path, sub, sub_r, fp, set, l, depth, v);
         }
         break;
       }
@@ -329,7 +447,7 @@ void CheckMessage(const Message& m, const Path* at, Scope scope, int depth, Fiel
         if (l != nullptr) CheckString(path, r->GetStringReference(m, f, &scratch), *l, v);
         break;
       case FieldDescriptor::CPPTYPE_ENUM:
-        if (l != nullptr) CheckEnum(path, r->GetEnumValue(m, f), f, *l, v);
+        if (l != nullptr) CheckEnum(path, r->GetEnumValue(m, f), fp, *l, v);
         break;
       case FieldDescriptor::CPPTYPE_INT32:
         if (l != nullptr) CheckInteger(path, r->GetInt32(m, f), *l, v);
@@ -349,7 +467,14 @@ void CheckMessage(const Message& m, const Path* at, Scope scope, int depth, Fiel
 }  // namespace
 
 void CheckLimits(const Message& request, FieldViolations& v) {
-  CheckMessage(request, nullptr, Scope{}, 0, v);
+  const Reflection* r = request.GetReflection();
+  CheckMessage(request, r, CachedPlanOf(request, r), nullptr, Scope{}, 0, v);
+}
+
+void limits_internal::CheckLimits(const Message& request, const MessagePlan& plan,
+                                  FieldViolations& v) {
+  const Reflection* r = plan.generated != nullptr ? plan.generated : request.GetReflection();
+  CheckMessage(request, r, plan, nullptr, Scope{}, 0, v);
 }
 
 absl::Status ValidateLimits(const Message& request) {
@@ -374,6 +499,95 @@ std::vector<const google::protobuf::ServiceDescriptor*> ContractServices() {
   std::sort(services.begin(), services.end(),
             [](auto* a, auto* b) { return a->full_name() < b->full_name(); });
   return services;
+}
+
+namespace {
+
+void FindUnenforced(const Descriptor* d, std::set<const Descriptor*>& seen,
+                    std::vector<std::string>& out) {
+  if (!seen.insert(d).second) return;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    const Descriptor* type = f->message_type();
+    if (type != nullptr && absl::StartsWith(type->full_name(), "tuopin.") && !f->is_map()) {
+      FindUnenforced(type, seen, out);
+    }
+    if (!f->options().HasExtension(v1::limits)) continue;
+    const FieldLimits& l = f->options().GetExtension(v1::limits);
+    auto report = [&](absl::string_view what) {
+      out.push_back(absl::StrCat(d->full_name(), ".", f->name(), ": ", what));
+    };
+    // What applies to the field as a whole (the count of a repeated one) and what only
+    // describes it (what an id refers to, who checks it, whether an update may change it)
+    // are not checks of a value.
+    FieldLimits element = l;
+    element.clear_ref();
+    element.clear_checked_by();
+    element.clear_immutable();
+    if (f->is_repeated()) {
+      element.clear_min_items();
+      element.clear_max_items();
+      element.clear_unique();
+    } else if (l.min_items() > 0 || l.max_items() > 0) {
+      report("min_items/max_items on a single value");
+    }
+    if (f->is_map()) {
+      if (element.ByteSizeLong() > 0) report("limits on a map's entries");
+      continue;
+    }
+    if (l.unique() && !(f->is_repeated() && f->cpp_type() == FieldDescriptor::CPPTYPE_STRING))
+      report("unique on a field other than a repeated string");
+    const bool integer = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
+                         f->cpp_type() == FieldDescriptor::CPPTYPE_INT64 ||
+                         f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32;
+    if ((element.has_min() || element.has_max()) && !integer)
+      report("min/max on a field that is not a 32- or 64-bit integer (or uint32)");
+    if (element.defined() && f->cpp_type() != FieldDescriptor::CPPTYPE_ENUM)
+      report("defined on a field that is not an enum");
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING: {
+        const auto format = element.format();
+        if ((element.min_digits() > 0 || element.max_digits() > 0) &&
+            format != FieldLimits::FORMAT_REGION_CODE) {
+          report("digits on a field that is not a region code");
+        }
+        if ((element.min_len() > 0 || element.max_len() > 0) &&
+            (format == FieldLimits::FORMAT_ID || format == FieldLimits::FORMAT_REGION_CODE ||
+             format == FieldLimits::FORMAT_ENTITY_TYPE ||
+             format == FieldLimits::FORMAT_REQUEST_ID)) {
+          report("lengths on a format that fixes its own");
+        }
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        const bool dated = type == tuopin::common::v1::Date::descriptor() ||
+                           type == google::protobuf::Timestamp::descriptor();
+        const bool suite = absl::StartsWith(type->full_name(), "tuopin.") && !dated;
+        if (f->is_repeated()) {
+          if (element.ByteSizeLong() > 0) report("limits on a repeated message's elements");
+        } else if (!dated && !suite && element.ByteSizeLong() > 0) {
+          report(absl::StrCat("limits on a ", type->full_name(), ", which the walk does not read"));
+        }
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_ENUM:
+      case FieldDescriptor::CPPTYPE_INT32:
+      case FieldDescriptor::CPPTYPE_INT64:
+      case FieldDescriptor::CPPTYPE_UINT32:
+        break;
+      default:
+        if (element.ByteSizeLong() > 0) report("limits on a kind of field the walk does not check");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> UnenforcedLimits(const Descriptor* type) {
+  std::set<const Descriptor*> seen;
+  std::vector<std::string> out;
+  FindUnenforced(type, seen, out);
+  return out;
 }
 
 absl::Status MergeRuleViolations(const absl::Status& rules, FieldViolations& v) {

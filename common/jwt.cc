@@ -26,7 +26,7 @@ constexpr size_t kMaxTokenBytes = 8192;
 // 9999-12-31T23:59:59Z: the last second absl and every clock downstream can represent.
 constexpr double kMaxNumericDate = 253402300799.0;
 
-absl::Status Unauthenticated(absl::string_view why, absl::string_view reason) {
+absl::Status Unauthenticated(absl::string_view why, ErrorReason reason) {
   return WithReason(absl::UnauthenticatedError(absl::StrCat("invalid token: ", why)), reason);
 }
 
@@ -68,11 +68,11 @@ absl::Status TimeField(const google::protobuf::Struct& s, const char* name,
   const auto* v = Field(s, name);
   if (v == nullptr) return absl::OkStatus();
   if (v->kind_case() != google::protobuf::Value::kNumberValue) {
-    return Unauthenticated(absl::StrCat(name, " is not a number"), "MALFORMED_TOKEN");
+    return Unauthenticated(absl::StrCat(name, " is not a number"), ErrorReason::MALFORMED_TOKEN);
   }
   double d = v->number_value();
   if (!std::isfinite(d) || d < 0 || d > kMaxNumericDate) {
-    return Unauthenticated(absl::StrCat(name, " is out of range"), "MALFORMED_TOKEN");
+    return Unauthenticated(absl::StrCat(name, " is out of range"), ErrorReason::MALFORMED_TOKEN);
   }
   out = absl::FromUnixSeconds(static_cast<int64_t>(d));
   return absl::OkStatus();
@@ -230,62 +230,64 @@ JwtVerifier::~JwtVerifier() {
 }
 
 absl::StatusOr<VerifiedToken> JwtVerifier::Verify(absl::string_view token, absl::Time now) const {
-  if (token.empty()) return Unauthenticated("no bearer token", "NO_TOKEN");
-  if (token.size() > kMaxTokenBytes) return Unauthenticated("too long", "MALFORMED_TOKEN");
+  if (token.empty()) return Unauthenticated("no bearer token", ErrorReason::NO_TOKEN);
+  if (token.size() > kMaxTokenBytes)
+    return Unauthenticated("too long", ErrorReason::MALFORMED_TOKEN);
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
-  if (parts.size() != 3) return Unauthenticated("not a JWS compact token", "MALFORMED_TOKEN");
+  if (parts.size() != 3)
+    return Unauthenticated("not a JWS compact token", ErrorReason::MALFORMED_TOKEN);
   auto header_json = Base64UrlDecode(parts[0]);
   auto payload_json = Base64UrlDecode(parts[1]);
   auto signature = Base64UrlDecode(parts[2]);
   if (!header_json || !payload_json || !signature) {
-    return Unauthenticated("bad base64url", "MALFORMED_TOKEN");
+    return Unauthenticated("bad base64url", ErrorReason::MALFORMED_TOKEN);
   }
   auto header = ParseJson(*header_json);
-  if (!header) return Unauthenticated("header is not JSON", "MALFORMED_TOKEN");
+  if (!header) return Unauthenticated("header is not JSON", ErrorReason::MALFORMED_TOKEN);
   std::string alg = StringField(*header, "alg");
   if (config_.algorithms.count(alg) == 0) {
     return Unauthenticated(absl::StrCat("algorithm '", alg, "' is not accepted"),
-                           "ALGORITHM_NOT_ALLOWED");
+                           ErrorReason::ALGORITHM_NOT_ALLOWED);
   }
   absl::string_view signing_input(token.data(), parts[0].size() + 1 + parts[1].size());
   if (alg == "HS256") {
     if (config_.hs256_secret.empty()) {
-      return Unauthenticated("HS256 is not configured", "ALGORITHM_NOT_ALLOWED");
+      return Unauthenticated("HS256 is not configured", ErrorReason::ALGORITHM_NOT_ALLOWED);
     }
     if (!ConstantTimeEquals(HmacSha256(config_.hs256_secret, signing_input), *signature)) {
-      return Unauthenticated("bad signature", "BAD_SIGNATURE");
+      return Unauthenticated("bad signature", ErrorReason::BAD_SIGNATURE);
     }
   } else {
     std::string kid = StringField(*header, "kid");
     auto it = keys_.find(kid);
     // The key's own algorithm must match the header's: no RS256 key used as EdDSA.
     if (it == keys_.end() || it->second.alg != alg) {
-      return Unauthenticated("unknown key id for this algorithm", "UNKNOWN_KEY");
+      return Unauthenticated("unknown key id for this algorithm", ErrorReason::UNKNOWN_KEY);
     }
     const EVP_MD* md = alg == "RS256" ? EVP_sha256() : nullptr;
     if (!VerifySignature(it->second.pkey, md, signing_input, *signature)) {
-      return Unauthenticated("bad signature", "BAD_SIGNATURE");
+      return Unauthenticated("bad signature", ErrorReason::BAD_SIGNATURE);
     }
   }
   auto claims = ParseJson(*payload_json);
-  if (!claims) return Unauthenticated("payload is not JSON", "MALFORMED_TOKEN");
+  if (!claims) return Unauthenticated("payload is not JSON", ErrorReason::MALFORMED_TOKEN);
   std::optional<absl::Time> exp, nbf, iat;
   TUOPIN_RETURN_IF_ERROR(TimeField(*claims, "exp", exp));
   TUOPIN_RETURN_IF_ERROR(TimeField(*claims, "nbf", nbf));
   TUOPIN_RETURN_IF_ERROR(TimeField(*claims, "iat", iat));
-  if (!exp) return Unauthenticated("no exp claim", "MALFORMED_TOKEN");
-  if (now > *exp + config_.leeway) return Unauthenticated("expired", "TOKEN_EXPIRED");
+  if (!exp) return Unauthenticated("no exp claim", ErrorReason::MALFORMED_TOKEN);
+  if (now > *exp + config_.leeway) return Unauthenticated("expired", ErrorReason::TOKEN_EXPIRED);
   if (nbf && now + config_.leeway < *nbf) {
-    return Unauthenticated("not valid yet (nbf)", "TOKEN_NOT_YET_VALID");
+    return Unauthenticated("not valid yet (nbf)", ErrorReason::TOKEN_NOT_YET_VALID);
   }
   if (*exp - now > config_.max_lifetime + config_.leeway ||
       (iat && *exp - *iat > config_.max_lifetime)) {
     return Unauthenticated(absl::StrCat("lives longer than the maximum of ",
                                         absl::FormatDuration(config_.max_lifetime)),
-                           "TOKEN_LIFETIME_TOO_LONG");
+                           ErrorReason::TOKEN_LIFETIME_TOO_LONG);
   }
   if (!config_.issuer.empty() && StringField(*claims, "iss") != config_.issuer) {
-    return Unauthenticated("wrong issuer", "WRONG_ISSUER");
+    return Unauthenticated("wrong issuer", ErrorReason::WRONG_ISSUER);
   }
   bool audience_ok = StringField(*claims, "aud") == config_.audience;
   if (!audience_ok) {
@@ -294,19 +296,19 @@ absl::StatusOr<VerifiedToken> JwtVerifier::Verify(absl::string_view token, absl:
       for (const auto& a : *auds) audience_ok |= a == config_.audience;
     }
   }
-  if (!audience_ok) return Unauthenticated("wrong audience", "WRONG_AUDIENCE");
+  if (!audience_ok) return Unauthenticated("wrong audience", ErrorReason::WRONG_AUDIENCE);
   std::string sub = StringField(*claims, "sub");
   // The subject is copied into every audit event the caller causes: it must be one the log
   // accepts.
   if (!IsValidSubject(sub)) {
     return Unauthenticated(
         "sub must be 1-128 bytes of UTF-8 without control characters or surrounding spaces",
-        "MALFORMED_TOKEN");
+        ErrorReason::MALFORMED_TOKEN);
   }
   auto roles = StringList(*claims, "roles");
   auto regions = StringList(*claims, "regions");
   if (!roles || !regions)
-    return Unauthenticated("roles and regions must be lists", "MALFORMED_TOKEN");
+    return Unauthenticated("roles and regions must be lists", ErrorReason::MALFORMED_TOKEN);
   VerifiedToken out;
   out.expires = *exp;
   out.principal.set_subject(sub);
@@ -317,7 +319,7 @@ absl::StatusOr<VerifiedToken> JwtVerifier::Verify(absl::string_view token, absl:
   for (const auto& r : *regions) {
     if (r != "*" && !IsRegionCode(r)) {
       return Unauthenticated(absl::StrCat("region '", r, "' is not a region code"),
-                             "MALFORMED_TOKEN");
+                             ErrorReason::MALFORMED_TOKEN);
     }
     out.principal.add_region_scopes(r);
   }

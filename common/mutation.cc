@@ -72,7 +72,7 @@ absl::Status CheckLoggable(const AuditEvent& event) {
     return WithReason(absl::InternalError(absl::StrCat(
                           event.method(), " produced an audit event naming ", event.entities_size(),
                           " entities; its contract declares at most ", declared)),
-                      "EVENT_OVER_DECLARED_BOUND");
+                      ErrorReason::EVENT_OVER_DECLARED_BOUND);
   }
   FieldViolations v;
   ValidateAuditEvent("event", event, v);
@@ -83,7 +83,7 @@ absl::Status CheckLoggable(const AuditEvent& event) {
   return WithReason(
       InvalidField("request", absl::StrCat("its audit event would be refused by the log (", what,
                                            "): split the request into smaller ones")),
-      "EVENT_NOT_LOGGABLE");
+      ErrorReason::EVENT_NOT_LOGGABLE);
 }
 
 AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx, const EntityRefs& entities,
@@ -143,7 +143,7 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
           return WithReason(InvalidField("request_id",
                                          "was already used for a different request; use a new "
                                          "request_id for a new request"),
-                            "REQUEST_ID_REUSED");
+                            ErrorReason::REQUEST_ID_REUSED);
         }
         if (!response.ParseFromString(rs->getString(3).asStdString())) {
           return absl::InternalError("stored response does not parse");
@@ -210,7 +210,7 @@ absl::StatusOr<int64_t> NextVersion(absl::string_view given_etag, absl::string_v
   if (!given_etag.empty() && given_etag != current_etag) {
     return WithReason(absl::AbortedError(
                           absl::StrCat("the ", what, " changed since it was read (etag mismatch)")),
-                      "ETAG_MISMATCH");
+                      ErrorReason::ETAG_MISMATCH);
   }
   int64_t version = 0;
   if (current_etag.size() < 2 || current_etag[0] != 'v' ||

@@ -11,7 +11,7 @@ constexpr size_t kMacBytes = 16;
 constexpr size_t kDigestBytes = 16;
 
 absl::Status BadToken(absl::string_view why) {
-  return WithReason(InvalidField("page_token", why), "INVALID_PAGE_TOKEN");
+  return WithReason(InvalidField("page_token", why), ErrorReason::INVALID_PAGE_TOKEN);
 }
 }  // namespace
 

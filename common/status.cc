@@ -11,10 +11,11 @@ namespace {
 constexpr char kBadRequestUrl[] = "type.googleapis.com/google.rpc.BadRequest";
 constexpr char kErrorInfoUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
 
+// The first sixteen reasons are numbered as the status codes they name.
 std::string DefaultReason(absl::StatusCode code) {
-  std::string name = absl::StatusCodeToString(code);
-  for (char& c : name) c = (c == ' ') ? '_' : static_cast<char>(std::toupper(c));
-  return name;
+  int n = static_cast<int>(code);
+  if (!tuopin::common::v1::ErrorReason_IsValid(n) || n > 16) return "UNKNOWN";
+  return tuopin::common::v1::ErrorReason_Name(static_cast<ErrorReason>(n));
 }
 
 }  // namespace
@@ -41,12 +42,13 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
 }
 
 absl::Status NotFound(absl::string_view what, absl::string_view id) {
-  return WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")), "NOT_FOUND");
+  return WithReason(absl::NotFoundError(absl::StrCat(what, " ", id, " not found")),
+                    ErrorReason::NOT_FOUND);
 }
 
-absl::Status WithReason(absl::Status status, absl::string_view reason) {
+absl::Status WithReason(absl::Status status, ErrorReason reason) {
   google::rpc::ErrorInfo info;
-  info.set_reason(std::string(reason));
+  info.set_reason(tuopin::common::v1::ErrorReason_Name(reason));
   info.set_domain(std::string(kErrorDomain));
   status.SetPayload(kErrorInfoUrl, absl::Cord(info.SerializeAsString()));
   return status;

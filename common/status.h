@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/support/status.h"
+#include "tuopin/common/v1/errors.pb.h"
 
 namespace tuopin::common {
 
@@ -37,8 +38,12 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
 // NOT_FOUND. Outside the caller's scope the services answer the same (common/scope.h).
 absl::Status NotFound(absl::string_view what, absl::string_view id);
 
-// Attaches an ErrorInfo reason (UPPER_SNAKE_CASE) to a status, for machine handling.
-absl::Status WithReason(absl::Status status, absl::string_view reason);
+// The reasons of the suite's errors, declared in proto/tuopin/common/v1/errors.proto.
+using ErrorReason = tuopin::common::v1::ErrorReason;
+
+// Attaches an ErrorInfo reason (the value's name) to a status, for machine handling. A
+// status without one carries the name of its code (NOT_FOUND, UNAVAILABLE, ...).
+absl::Status WithReason(absl::Status status, ErrorReason reason);
 
 // Returns early with the status if it is not OK.
 #define TUOPIN_RETURN_IF_ERROR(expr)                 \

@@ -59,14 +59,6 @@ bool IsValidId(absl::string_view value) {
   return true;
 }
 
-void ValidateRequestId(absl::string_view value, FieldViolations& v) {
-  if (value.empty()) {
-    v.Add("request_id", "is required: a unique id per request, reused only for retries");
-  } else if (!IsValidId(value)) {
-    v.Add("request_id", "must be 1-64 characters of [A-Za-z0-9._:-]");
-  }
-}
-
 void ValidateId(absl::string_view field, absl::string_view value, FieldViolations& v,
                 bool required) {
   if (value.empty()) {
@@ -152,13 +144,6 @@ std::optional<absl::Time> ValidateTimestamp(absl::string_view field,
     return std::nullopt;
   }
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-void ValidateRange(absl::string_view field, int64_t value, int64_t min, int64_t max,
-                   FieldViolations& v) {
-  if (value < min || value > max) {
-    v.Add(std::string(field), absl::StrCat("must be between ", min, " and ", max));
-  }
 }
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {

@@ -30,8 +30,6 @@ bool IsValidUtf8(absl::string_view s);
 std::optional<std::string> FindInvalidUtf8(const google::protobuf::Descriptor* type,
                                            absl::string_view wire);
 
-// 1-64 characters of [A-Za-z0-9._:-].
-void ValidateRequestId(absl::string_view value, FieldViolations& v);
 // An id as the services issue them or clients choose them: 1-64 of [A-Za-z0-9._:-].
 bool IsValidId(absl::string_view value);
 void ValidateId(absl::string_view field, absl::string_view value, FieldViolations& v,
@@ -55,8 +53,6 @@ std::optional<absl::CivilDay> ValidateDate(absl::string_view field,
 std::optional<absl::Time> ValidateTimestamp(absl::string_view field,
                                             const google::protobuf::Timestamp& ts,
                                             FieldViolations& v);
-void ValidateRange(absl::string_view field, int64_t value, int64_t min, int64_t max,
-                   FieldViolations& v);
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t);
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t);

@@ -18,6 +18,7 @@ namespace {
 
 using common::HasRole;
 using common::RequireRegion;
+using common::RequireRegionCode;
 using tuopin::common::v1::ROLE_ADMIN;
 using tuopin::common::v1::ROLE_CADRE;
 using tuopin::common::v1::ROLE_COUNTY_OFFICIAL;
@@ -51,7 +52,7 @@ absl::Status Transition(const v1::RectificationOrder& o, v1::RectificationStatus
   return common::WithReason(
       absl::FailedPreconditionError(absl::StrCat("cannot ", action, " an order that is ",
                                                  v1::RectificationStatus_Name(o.status()))),
-      "ILLEGAL_TRANSITION");
+      common::ErrorReason::ILLEGAL_TRANSITION);
 }
 
 }  // namespace
@@ -191,7 +192,7 @@ absl::Status RecordsLogic::CreateInspection(const MutationContext& ctx,
                                             v1::Inspection& out) {
   v1::Inspection in = req.inspection();
   for (const auto& region : in.target_region_codes()) {
-    TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, region, absl::StrCat("regions/", region)));
+    TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, region));
   }
   // The group's leaders: cadres of the caller's scope (by their managing region).
   for (int i = 0; i < in.leader_cadre_ids_size(); ++i) {
@@ -226,7 +227,7 @@ absl::Status RecordsLogic::RevealSample(const MutationContext& ctx,
   if (common::HexEncode(common::Sha256(seed)) != in.seed_commitment()) {
     return common::WithReason(
         common::InvalidField("seed_hex", "does not match the inspection's seed commitment"),
-        "SEED_MISMATCH");
+        common::ErrorReason::SEED_MISMATCH);
   }
   TUOPIN_ASSIGN_OR_RETURN(auto population, store_.Population(in.id()));
   if (PopulationDigest(population) != in.population_digest()) {
@@ -238,7 +239,8 @@ absl::Status RecordsLogic::RevealSample(const MutationContext& ctx,
         // A sample is drawn once: a second seed (or the same one again) changes nothing.
         if (locked.revealed()) {
           return common::WithReason(
-              absl::FailedPreconditionError("the sample was already revealed"), "ALREADY_REVEALED");
+              absl::FailedPreconditionError("the sample was already revealed"),
+              common::ErrorReason::ALREADY_REVEALED);
         }
         return DrawSample(seed, population, locked.sample_size());
       },
@@ -273,8 +275,7 @@ absl::Status RecordsLogic::CreateFinding(const MutationContext& ctx,
                                          const v1::CreateFindingRequest& req, v1::Finding& out) {
   const v1::Finding& f = req.finding();
   TUOPIN_RETURN_IF_ERROR(LoadInspection(ctx.principal, f.inspection_id()).status());
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(ctx.principal, f.region_code(), absl::StrCat("regions/", f.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, f.region_code()));
   TUOPIN_RETURN_IF_ERROR(RequireSubject(ctx.principal, f.subject(), "finding.subject"));
   v1::Finding finding = f;
   finding.clear_id();
@@ -284,16 +285,14 @@ absl::Status RecordsLogic::CreateFinding(const MutationContext& ctx,
 absl::Status RecordsLogic::SummarizeRegion(const Principal& p,
                                            const v1::SummarizeRegionRequest& req,
                                            v1::RegionSummary& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(out, store_.Summarize(req.region_code(), common::ChinaDay(clock_.Now())));
   return absl::OkStatus();
 }
 
 absl::Status RecordsLogic::ListFindings(const Principal& p, const v1::ListFindingsRequest& req,
                                         v1::ListFindingsResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListFindings(req.region_code(), req.inspection_id(),
@@ -372,7 +371,7 @@ absl::Status RecordsLogic::SubmitRectification(const MutationContext& ctx,
       o.responsible().cadre_id() != ctx.principal.subject()) {
     return common::WithReason(
         absl::PermissionDeniedError("Permission denied: only the responsible cadre submits"),
-        "NOT_RESPONSIBLE");
+        common::ErrorReason::NOT_RESPONSIBLE);
   }
   return store_.ChangeOrder(
       ctx, o.id(),
@@ -400,7 +399,7 @@ absl::Status RecordsLogic::RequireTasksVerified(const v1::RectificationOrder& or
           absl::StrCat("rectification order ", order.id(),
                        " cannot be verified before all its tasks are verified; not verified: ",
                        absl::StrJoin(open, ", "))),
-      "TASKS_NOT_VERIFIED");
+      common::ErrorReason::TASKS_NOT_VERIFIED);
 }
 
 absl::Status RecordsLogic::ReopenTasks(const MutationContext& ctx,
@@ -428,7 +427,7 @@ absl::Status RecordsLogic::VerifyRectification(const MutationContext& ctx,
     return common::WithReason(
         absl::PermissionDeniedError(
             "Permission denied: the responsible party cannot verify its own rectification"),
-        "VERIFIER_RESPONSIBLE");
+        common::ErrorReason::VERIFIER_RESPONSIBLE);
   }
   // Only a submitted order is about to be verified; any other state is refused (or, for a
   // retry of a verification that went through, replayed) by the transition below, even
@@ -472,8 +471,7 @@ absl::Status RecordsLogic::RejectRectification(const MutationContext& ctx,
 absl::Status RecordsLogic::ListRectificationOrders(const Principal& p,
                                                    const v1::ListRectificationOrdersRequest& req,
                                                    v1::ListRectificationOrdersResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListOrders(req.region_code(), req.status(), page));
@@ -499,8 +497,7 @@ absl::Status RecordsLogic::RecordAccountabilityAction(
 absl::Status RecordsLogic::ListAccountabilityActions(
     const Principal& p, const v1::ListAccountabilityActionsRequest& req,
     v1::ListAccountabilityActionsResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(auto rows,

@@ -58,8 +58,7 @@ absl::Status AuditLogLogic::ListEntityEvents(const Principal&,
 absl::Status AuditLogLogic::ListRegionEvents(const Principal& p,
                                              const v1::ListRegionEventsRequest& req,
                                              v1::ListEventsResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      common::RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(common::RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(int64_t after, AfterIndex(page));
@@ -86,7 +85,7 @@ absl::Status AuditLogLogic::AppendEvents(const Principal& p, const v1::AppendEve
           absl::PermissionDeniedError(absl::StrCat("Permission denied: ", field, ".service is \"",
                                                    e.service(), "\" but the caller (", p.subject(),
                                                    ") may append only its own service's events")),
-          "WRONG_SERVICE");
+          common::ErrorReason::WRONG_SERVICE);
     }
     if (common::FromTimestamp(e.occurred_at()) > now + common::kMaxEventClockSkew) {
       // The sender's clock (or the log's) is wrong, not the event: UNAVAILABLE, so relays
@@ -96,7 +95,7 @@ absl::Status AuditLogLogic::AppendEvents(const Principal& p, const v1::AppendEve
               field,
               ".occurred_at is more than 5 minutes after the log's clock: the sender's "
               "clock or the log's is wrong; retry once they agree")),
-          "CLOCK_SKEW");
+          common::ErrorReason::CLOCK_SKEW);
     }
     std::string content = common::DeterministicBytes(e);
     tuopin::common::v1::AuditEvent logged = e;
@@ -110,7 +109,7 @@ absl::Status AuditLogLogic::AppendEvents(const Principal& p, const v1::AppendEve
         absl::AlreadyExistsError(absl::StrCat(
             "events[", i, "].event_id ", leaves[i].event_id,
             " is already in the log with other content; an event id names one event forever")),
-        "EVENT_ID_CONFLICT");
+        common::ErrorReason::EVENT_ID_CONFLICT);
   }
   for (int64_t i : result.indexes) out.add_leaf_indexes(i);
   return absl::OkStatus();
@@ -155,7 +154,7 @@ absl::StatusOr<int64_t> AuditLogLogic::PublishedSize(int64_t requested, const ch
     return common::WithReason(
         common::InvalidField(field,
                              absl::StrCat("exceeds the latest checkpoint's size ", published)),
-        "BEYOND_CHECKPOINT");
+        common::ErrorReason::BEYOND_CHECKPOINT);
   }
   return requested;
 }
@@ -227,7 +226,7 @@ absl::Status AuditLogLogic::GetInclusionProofByEventId(
   if (!index.has_value()) {
     return common::WithReason(
         absl::NotFoundError(absl::StrCat("event ", req.event_id(), " is not in the log")),
-        "NOT_FOUND");
+        common::ErrorReason::NOT_FOUND);
   }
   v1::GetInclusionProofRequest by_index;
   by_index.set_leaf_index(*index);

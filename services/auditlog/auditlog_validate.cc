@@ -5,21 +5,27 @@
 #include "common/status.h"
 #include "common/validate.h"
 
+// Single-field limits are declared on the fields of auditlog.proto and checked from the
+// descriptors (common/field_limits.h) before these rules: here is only what one field
+// cannot say (an event's service and actor, a proof's or a period's order).
 namespace tuopin::auditlog {
 
 absl::Status Validate(const v1::AppendEventsRequest& r) {
+  // Like the limits, events past the count the contract allows are not looked at: the
+  // request is refused for its count.
+  static const int kMaxEvents = static_cast<int>(v1::AppendEventsRequest::descriptor()
+                                                     ->FindFieldByName("events")
+                                                     ->options()
+                                                     .GetExtension(tuopin::common::v1::limits)
+                                                     .max_items());
   common::FieldViolations v;
-  common::ValidateId("request_id", r.request_id(), v, /*required=*/false);
-  if (r.events().empty() || r.events_size() > 1000) v.Add("events", "must hold 1-1000 events");
-  for (int i = 0; i < r.events_size() && i < 1000; ++i) {
+  for (int i = 0; i < r.events_size() && i < kMaxEvents; ++i) {
     common::ValidateAuditEvent(absl::StrCat("events[", i, "]"), r.events(i), v);
   }
   return v.ToStatus();
 }
 absl::Status Validate(const v1::GetCheckpointRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::GetPublicKeyRequest&) { return absl::OkStatus(); }
-// The single-field limits of these requests are declared in auditlog.proto and checked
-// from the descriptors (common/field_limits.h) before these rules.
 absl::Status Validate(const v1::GetLeavesByRangeRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::GetInclusionProofRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::GetInclusionProofByEventIdRequest&) { return absl::OkStatus(); }

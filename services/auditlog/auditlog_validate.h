@@ -1,5 +1,7 @@
 #pragma once
-// Request validation for AuditLog against the limits documented in auditlog.proto.
+// The rules of AuditLog's requests that no single field's limits can say. The limits are
+// declared in auditlog.proto and checked first by the frame (common/field_limits.h);
+// common::ValidateRequest(r, Validate) runs both.
 
 #include "absl/status/status.h"
 #include "tuopin/auditlog/v1/auditlog.pb.h"

@@ -45,48 +45,6 @@ int Bp(int64_t part, int64_t whole) {
 
 }  // namespace
 
-absl::Status Validate(const v1::GetEntityHistoryRequest& r) {
-  common::FieldViolations v;
-  common::ValidateEntityType("entity_type", r.entity_type(), v);
-  common::ValidateId("entity_id", r.entity_id(), v);
-  return v.ToStatus();
-}
-absl::Status Validate(const v1::GetCadreDossierRequest& r) {
-  common::FieldViolations v;
-  common::ValidateId("cadre_id", r.cadre_id(), v);
-  return v.ToStatus();
-}
-absl::Status Validate(const v1::TraceFundsRequest& r) {
-  common::FieldViolations v;
-  common::ValidateId("account_id", r.account_id(), v);
-  return v.ToStatus();
-}
-absl::Status Validate(const v1::GetRectificationStatusRequest& r) {
-  common::FieldViolations v;
-  common::ValidateRegionCode("region_code", r.region_code(), v);
-  return v.ToStatus();
-}
-absl::Status Validate(const v1::GetScorecardRequest& r) {
-  common::FieldViolations v;
-  common::ValidateRegionCode("region_code", r.region_code(), v);
-  common::ValidateId("campaign_id", r.campaign_id(), v);
-  return v.ToStatus();
-}
-absl::Status Validate(const v1::ExportAuditBundleRequest& r) {
-  common::FieldViolations v;
-  common::ValidateRegionCode("region_code", r.region_code(), v);
-  auto from = common::ValidateDate("from_date", r.from_date(), v);
-  auto to = common::ValidateDate("to_date", r.to_date(), v);
-  if (from.has_value() && to.has_value()) {
-    if (*to < *from) {
-      v.Add("to_date", "must not be before from_date");
-    } else if (*to - *from >= kMaxBundleDays) {
-      v.Add("to_date", absl::StrCat("must be within ", kMaxBundleDays, " days of from_date"));
-    }
-  }
-  return v.ToStatus();
-}
-
 absl::Status AuditQueryLogic::Prove(std::vector<lv1::Leaf> leaves, lv1::Checkpoint* checkpoint,
                                     google::protobuf::RepeatedPtrField<v1::ProvenEvent>* events) {
   TUOPIN_ASSIGN_OR_RETURN(*checkpoint, suite_.Checkpoint());
@@ -116,7 +74,7 @@ absl::Status AuditQueryLogic::RecordAccess(const MutationContext& ctx,
         absl::UnavailableError(absl::StrCat("the access could not be recorded in the audit log, "
                                             "so nothing is shown: ",
                                             st.message())),
-        "ACCESS_NOT_RECORDED");
+        common::ErrorReason::ACCESS_NOT_RECORDED);
   }
   return absl::OkStatus();
 }
@@ -142,7 +100,7 @@ absl::Status AuditQueryLogic::GetEntityHistory(const MutationContext& ctx,
     return common::MissingObject(
         ctx.principal, resource,
         common::WithReason(absl::NotFoundError(absl::StrCat("no audit event names ", resource)),
-                           "NOT_FOUND"));
+                           common::ErrorReason::NOT_FOUND));
   }
   TUOPIN_RETURN_IF_ERROR(Prove(std::move(leaves), out.mutable_checkpoint(), out.mutable_events()));
   return RecordAccess(ctx, {common::Entity(req.entity_type(), req.entity_id(), region)}, out);
@@ -206,7 +164,7 @@ absl::Status AuditQueryLogic::TraceFunds(const MutationContext& ctx,
   if (static_cast<int>(transfer_ids.size()) > kMaxTraceTransfers) {
     return common::WithReason(absl::FailedPreconditionError(absl::StrCat(
                                   "the trace names more than ", kMaxTraceTransfers, " transfers")),
-                              "TOO_LARGE");
+                              common::ErrorReason::TOO_LARGE);
   }
   // The event that created each transfer (and any that posted or voided it), in log order.
   std::map<int64_t, lv1::Leaf> by_index;
@@ -230,8 +188,7 @@ absl::Status AuditQueryLogic::TraceFunds(const MutationContext& ctx,
 absl::Status AuditQueryLogic::GetRectificationStatus(const MutationContext& ctx,
                                                      const v1::GetRectificationStatusRequest& req,
                                                      v1::RectificationStatusReport& out) {
-  TUOPIN_RETURN_IF_ERROR(common::RequireRegion(ctx.principal, req.region_code(),
-                                               absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(common::RequireRegionCode(ctx.principal, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto orders, suite_.Orders(req.region_code()));
   absl::CivilDay today = common::ChinaDay(ctx.now);
   int reopened = 0;
@@ -264,8 +221,7 @@ absl::Status AuditQueryLogic::GetRectificationStatus(const MutationContext& ctx,
 absl::Status AuditQueryLogic::GetScorecard(const MutationContext& ctx,
                                            const v1::GetScorecardRequest& req, v1::Scorecard& out) {
   const std::string& region = req.region_code();
-  TUOPIN_RETURN_IF_ERROR(
-      common::RequireRegion(ctx.principal, region, absl::StrCat("regions/", region)));
+  TUOPIN_RETURN_IF_ERROR(common::RequireRegionCode(ctx.principal, region));
   // Five reads, each an aggregate its service computes in the database.
   auto campaign = Async([&] { return suite_.GetCampaign(req.campaign_id()); });
   auto progress = Async([&] { return suite_.SectorProgress(region, req.campaign_id()); });
@@ -336,8 +292,7 @@ absl::Status AuditQueryLogic::ExportAuditBundle(const MutationContext& ctx,
                                                 const v1::ExportAuditBundleRequest& req,
                                                 v1::AuditBundle& out) {
   const std::string& region = req.region_code();
-  TUOPIN_RETURN_IF_ERROR(
-      common::RequireRegion(ctx.principal, region, absl::StrCat("regions/", region)));
+  TUOPIN_RETURN_IF_ERROR(common::RequireRegionCode(ctx.principal, region));
   absl::Time from = absl::FromCivil(common::FromDate(req.from_date()), ChinaTime());
   absl::Time to = absl::FromCivil(common::FromDate(req.to_date()) + 1, ChinaTime());
   TUOPIN_ASSIGN_OR_RETURN(auto leaves, suite_.RegionEvents(region, from, to, kMaxBundleEvents));

@@ -20,18 +20,10 @@ using common::MutationContext;
 inline constexpr int kMaxHistoryEvents = 10000;
 inline constexpr int kMaxBundleEvents = 10000;
 inline constexpr int kMaxTraceTransfers = 1000;
-inline constexpr int kMaxBundleDays = 366;
 // A project's allocation undisbursed this long counts as idle on the scorecard.
 inline constexpr int kIdleAfterDays = 30;
 // A sector lags when its verified share trails the elapsed share of the stage by more.
 inline constexpr int kLagToleranceBp = 1000;
-
-absl::Status Validate(const v1::GetEntityHistoryRequest& r);
-absl::Status Validate(const v1::GetCadreDossierRequest& r);
-absl::Status Validate(const v1::TraceFundsRequest& r);
-absl::Status Validate(const v1::GetRectificationStatusRequest& r);
-absl::Status Validate(const v1::GetScorecardRequest& r);
-absl::Status Validate(const v1::ExportAuditBundleRequest& r);
 
 class AuditQueryLogic {
  public:

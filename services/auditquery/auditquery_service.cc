@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/validate.h"
+#include "services/auditquery/auditquery_validate.h"
 
 namespace tuopin::auditquery {
 

@@ -20,7 +20,7 @@ absl::Status TooLarge(absl::string_view what, int max) {
   return common::WithReason(
       absl::FailedPreconditionError(absl::StrCat(what, " holds more than ", max,
                                                  " rows; ask for a smaller region or period")),
-      "TOO_LARGE");
+      common::ErrorReason::TOO_LARGE);
 }
 
 // Reads every page of a list RPC: `call(ctx, req, resp)` for one page, `rows(resp)` the

@@ -15,6 +15,7 @@ namespace tuopin::funds {
 namespace {
 
 using common::RequireRegion;
+using common::RequireRegionCode;
 using google::protobuf::util::TimeUtil;
 
 bool AddOverflows(int64_t a, int64_t b) {
@@ -38,7 +39,7 @@ absl::Status IssueDenied(v1::SourceLevel level, absl::string_view act) {
           "Permission denied: the caller may not ", act, " a ", v1::SourceLevel_Name(level),
           " source; admins issue central, provincial, municipal and counterpart-aid money, a "
           "finance officer only its county's own budget (SOURCE_LEVEL_COUNTY)")),
-      "SOURCE_LEVEL_NOT_ALLOWED");
+      common::ErrorReason::SOURCE_LEVEL_NOT_ALLOWED);
 }
 
 // The debit and credit accounts of `t` among the locked ones.
@@ -253,7 +254,7 @@ absl::Status ApplyResolution(const v1::Transfer& t, v1::TransferState state, Acc
     return common::WithReason(
         absl::FailedPreconditionError(absl::StrCat("transfer ", t.id(), " is not pending (",
                                                    v1::TransferState_Name(t.state()), ")")),
-        "NOT_PENDING");
+        common::ErrorReason::NOT_PENDING);
   }
   // Four eyes on money: whoever reserved it cannot release it alone. A transfer whose
   // creator was not recorded (before migration 003) cannot prove a second person, so it
@@ -265,7 +266,7 @@ absl::Status ApplyResolution(const v1::Transfer& t, v1::TransferState state, Acc
             "Permission denied: pending transfer ", t.id(),
             t.created_by().empty() ? " has no recorded creator" : " was created by the caller",
             "; a second person must post it (four eyes)")),
-        "FOUR_EYES");
+        common::ErrorReason::FOUR_EYES);
   }
   // Posting a reservation out of a source issues the money: the same entitlement as
   // creating the transfer posted at once.
@@ -278,7 +279,7 @@ absl::Status ApplyResolution(const v1::Transfer& t, v1::TransferState state, Acc
   if (state == v1::TRANSFER_STATE_POSTED && now >= timeout_at) {
     return common::WithReason(
         absl::FailedPreconditionError("the pending transfer has expired and will be voided"),
-        "PENDING_EXPIRED");
+        common::ErrorReason::PENDING_EXPIRED);
   }
   ReleasePending(t, state, debit, credit);
   return absl::OkStatus();
@@ -329,8 +330,7 @@ absl::StatusOr<v1::Account> FundsLogic::LoadAccount(const Principal& p, const st
 absl::Status FundsLogic::CreateAccount(const MutationContext& ctx,
                                        const v1::CreateAccountRequest& req, v1::Account& out) {
   const v1::Account& a = req.account();
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(ctx.principal, a.region_code(), absl::StrCat("regions/", a.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, a.region_code()));
   if (a.kind() == v1::ACCOUNT_KIND_SOURCE && !MayIssue(ctx.principal, a.source_level())) {
     return IssueDenied(a.source_level(), "create");
   }
@@ -373,8 +373,7 @@ absl::Status FundsLogic::GetAccount(const Principal& p, const v1::GetAccountRequ
 
 absl::Status FundsLogic::ListAccounts(const Principal& p, const v1::ListAccountsRequest& req,
                                       v1::ListAccountsResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
   TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListAccounts(req.region_code(), req.kind(), page));

@@ -17,6 +17,7 @@ namespace tuopin::funds {
 namespace {
 
 using common::RequireRegion;
+using common::RequireRegionCode;
 
 constexpr int kMaxTraceLevels = 8;
 // A lineage is cut at this many edges (FundTrace.truncated): a read's work is bounded
@@ -129,8 +130,7 @@ absl::Status FundsLogic::TraceFunds(const Principal& p, const v1::TraceFundsRequ
 
 absl::Status FundsLogic::GetUtilization(const Principal& p, const v1::GetUtilizationRequest& req,
                                         v1::Utilization& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   std::optional<absl::Time> idle_before;
   if (req.idle_older_than_days() > 0)
     idle_before = clock_.Now() - absl::Hours(24) * req.idle_older_than_days();
@@ -149,8 +149,7 @@ absl::Status FundsLogic::GetUtilization(const Principal& p, const v1::GetUtiliza
 
 absl::Status FundsLogic::ListIdleFunds(const Principal& p, const v1::ListIdleFundsRequest& req,
                                        v1::ListIdleFundsResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   absl::Time before = clock_.Now() - absl::Hours(24) * req.older_than_days();
@@ -165,8 +164,7 @@ absl::Status FundsLogic::ListIdleFunds(const Principal& p, const v1::ListIdleFun
 absl::Status FundsLogic::ListPublicNotices(const Principal& p,
                                            const v1::ListPublicNoticesRequest& req,
                                            v1::ListPublicNoticesResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.village_code(), absl::StrCat("regions/", req.village_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.village_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(auto projects, store_.VillageProjects(req.village_code(), page));

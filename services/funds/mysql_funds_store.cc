@@ -257,7 +257,7 @@ absl::Status MysqlFundsStore::CreateAccount(const MutationContext& ctx, const v1
             throw;
           return common::WithReason(absl::AlreadyExistsError(absl::StrCat(
                                         "an account with code ", a.code(), " already exists")),
-                                    "ACCOUNT_CODE_TAKEN");
+                                    common::ErrorReason::ACCOUNT_CODE_TAKEN);
         }
         auto& resp = m;
         resp = a;
@@ -404,7 +404,7 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
         if (!rs->next()) {
           return common::WithReason(
               absl::NotFoundError(absl::StrCat("transfer ", transfer_id, " not found")),
-              "NOT_FOUND");
+              common::ErrorReason::NOT_FOUND);
         }
         v1::Transfer t = ReadTransfer(*rs);
         AccountMap accounts = LockAccounts(s, {t.debit_account_id(), t.credit_account_id()});

@@ -49,7 +49,7 @@ prometheus::Histogram* NewLatency(const std::string& backend) {
                                               0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
 }
 
-absl::Status Exhausted(absl::string_view what, absl::string_view reason) {
+absl::Status Exhausted(absl::string_view what, common::ErrorReason reason) {
   absl::Status st = common::WithReason(absl::ResourceExhaustedError(what), reason);
   google::rpc::RetryInfo retry;
   retry.mutable_retry_delay()->set_seconds(1);
@@ -165,7 +165,7 @@ absl::StatusOr<std::shared_ptr<const Gateway::CachedToken>> Gateway::Authenticat
   absl::string_view token = authorization;
   if (token.size() < 7 || !absl::EqualsIgnoreCase(token.substr(0, 7), "bearer ")) {
     return common::WithReason(absl::UnauthenticatedError("missing 'authorization: Bearer <token>'"),
-                              "NO_TOKEN");
+                              common::ErrorReason::NO_TOKEN);
   }
   token.remove_prefix(7);
   absl::Time now = clock_->Now();
@@ -212,26 +212,29 @@ absl::StatusOr<Admission> Gateway::Admit(absl::string_view method, const CallMet
     return common::WithReason(
         absl::PermissionDeniedError(
             absl::StrCat("Permission denied on method '", method, "' (or it might not exist)")),
-        "NO_POLICY");
+        common::ErrorReason::NO_POLICY);
   }
   TUOPIN_RETURN_IF_ERROR(common::CheckPolicy(principal, *policy, method));
   bool is_service = common::HasRole(principal, tuopin::common::v1::ROLE_SERVICE);
   RateLimiter& limiter = is_service ? service_limiter_ : limiter_;
   if (!limiter.Allow(a.subject, clock_->Now())) {
-    return Exhausted("rate limit exceeded for this principal; retry later", "RATE_LIMITED");
+    return Exhausted("rate limit exceeded for this principal; retry later",
+                     common::ErrorReason::RATE_LIMITED);
   }
   a.backend = backend->second;
   a.input = policies_.InputType(method);
   if (!principal_in_flight_.TryAcquire(a.subject, is_service
                                                       ? config_.max_in_flight_per_service
                                                       : config_.max_in_flight_per_principal)) {
-    return Exhausted("too many calls in flight for this principal; retry later", "PRINCIPAL_BUSY");
+    return Exhausted("too many calls in flight for this principal; retry later",
+                     common::ErrorReason::PRINCIPAL_BUSY);
   }
   if (a.backend->in_flight.fetch_add(1, std::memory_order_relaxed) >=
       config_.max_in_flight_per_backend) {
     a.backend->in_flight.fetch_sub(1, std::memory_order_relaxed);
     principal_in_flight_.Release(a.subject);
-    return Exhausted(absl::StrCat("too many calls in flight to ", a.backend->name), "BACKEND_BUSY");
+    return Exhausted(absl::StrCat("too many calls in flight to ", a.backend->name),
+                     common::ErrorReason::BACKEND_BUSY);
   }
   a.request_id = AcceptableRequestId(md.request_id) ? std::string(md.request_id)
                                                     : common::HexEncode(common::UniqueBytes(16));

@@ -13,10 +13,10 @@ namespace {
 
 using common::HasRole;
 using common::RequireRegion;
+using common::RequireRegionCode;
 using tuopin::common::v1::ROLE_CADRE;
 
 }  // namespace
-
 
 bool IsSelf(const Principal& p, const std::string& cadre_id) {
   return HasRole(p, ROLE_CADRE) && p.subject() == cadre_id;
@@ -176,8 +176,7 @@ absl::Status PersonnelLogic::GetHousehold(const Principal& p, const v1::GetHouse
 absl::Status PersonnelLogic::ListHouseholds(const Principal& p,
                                             const v1::ListHouseholdsRequest& req,
                                             v1::ListHouseholdsResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
   TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListHouseholds(req.region_code(), req.status(), page));
@@ -198,8 +197,7 @@ absl::Status PersonnelLogic::GetCadre(const Principal& p, const v1::GetCadreRequ
 
 absl::Status PersonnelLogic::ListCadres(const Principal& p, const v1::ListCadresRequest& req,
                                         v1::ListCadresResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
   TUOPIN_ASSIGN_OR_RETURN(auto rows,
@@ -221,7 +219,7 @@ absl::Status PersonnelLogic::ListPostings(const Principal& p, const v1::ListPost
     cadre_id = req.cadre_id();
   } else {
     region = req.region_code();
-    TUOPIN_RETURN_IF_ERROR(RequireRegion(p, region, absl::StrCat("regions/", region)));
+    TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, region));
   }
   TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
@@ -248,7 +246,7 @@ absl::Status PersonnelLogic::ListPairings(const Principal& p, const v1::ListPair
       break;
     default:
       region = req.region_code();
-      TUOPIN_RETURN_IF_ERROR(RequireRegion(p, region, absl::StrCat("regions/", region)));
+      TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, region));
   }
   TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
@@ -278,8 +276,7 @@ absl::Status PersonnelLogic::GetAttendance(const Principal& p, const v1::GetAtte
 
 absl::Status PersonnelLogic::GetCoverage(const Principal& p, const v1::GetCoverageRequest& req,
                                          v1::Coverage& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   int stale_days = req.stale_check_in_days() == 0 ? 14 : req.stale_check_in_days();
   CoverageQuery q;
   q.region_code = req.region_code();

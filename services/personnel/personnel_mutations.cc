@@ -14,6 +14,7 @@ namespace {
 using common::Entity;
 using common::HasRole;
 using common::RequireRegion;
+using common::RequireRegionCode;
 using tuopin::common::v1::ROLE_ADMIN;
 using tuopin::common::v1::ROLE_INSPECTOR;
 
@@ -21,7 +22,7 @@ static_assert(common::kVillageLevel == v1::REGION_LEVEL_VILLAGE &&
                   common::kProvinceLevel == v1::REGION_LEVEL_PROVINCE,
               "common/region_code.h numbers levels as the RegionLevel enum");
 
-absl::Status Precondition(absl::string_view message, absl::string_view reason) {
+absl::Status Precondition(absl::string_view message, common::ErrorReason reason) {
   return common::WithReason(absl::FailedPreconditionError(message), reason);
 }
 
@@ -35,8 +36,7 @@ absl::Status PersonnelLogic::ImportRegions(const MutationContext& ctx,
                                            const v1::ImportRegionsRequest& req,
                                            v1::ImportRegionsResponse& out) {
   for (const auto& r : req.regions()) {
-    TUOPIN_RETURN_IF_ERROR(
-        RequireRegion(ctx.principal, r.code(), absl::StrCat("regions/", r.code())));
+    TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, r.code()));
   }
   return store_.Mutate(
       ctx, out,
@@ -78,8 +78,7 @@ absl::Status PersonnelLogic::CreateHousehold(const MutationContext& ctx,
                                              const v1::CreateHouseholdRequest& req,
                                              v1::Household& out) {
   const auto& h = req.household();
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(ctx.principal, h.village_code(), absl::StrCat("regions/", h.village_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, h.village_code()));
   return store_.Mutate(
       ctx, out, [&](PersonnelTx& tx, v1::Household& created) -> absl::StatusOr<EntityRefs> {
         if (!IsImportedVillage(tx.GetRegion(h.village_code()))) {
@@ -117,9 +116,7 @@ absl::Status PersonnelLogic::UpdateHousehold(const MutationContext& ctx,
 
 absl::Status PersonnelLogic::CreateCadre(const MutationContext& ctx,
                                          const v1::CreateCadreRequest& req, v1::Cadre& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(ctx.principal, req.cadre().managing_region_code(),
-                    absl::StrCat("regions/", req.cadre().managing_region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, req.cadre().managing_region_code()));
   return store_.Mutate(ctx, out, [&](PersonnelTx& tx, v1::Cadre& c) -> absl::StatusOr<EntityRefs> {
     c = req.cadre();
     c.set_id(tx.NewId());
@@ -129,7 +126,7 @@ absl::Status PersonnelLogic::CreateCadre(const MutationContext& ctx,
       return common::WithReason(
           absl::AlreadyExistsError(absl::StrCat("a cadre with employee number ",
                                                 c.employee_number(), " already exists")),
-          "EMPLOYEE_NUMBER_TAKEN");
+          common::ErrorReason::EMPLOYEE_NUMBER_TAKEN);
     }
     return EntityRefs{Entity("cadre", c.id(), c.managing_region_code())};
   });
@@ -157,8 +154,7 @@ absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::Pos
                                        v1::Posting& out) {
   // Both named objects: the village, and the cadre through its managing region (an
   // official never posts another county's cadre, even into his or her own village).
-  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, req.village_code(),
-                                       absl::StrCat("regions/", req.village_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, req.village_code()));
   TUOPIN_ASSIGN_OR_RETURN(v1::Cadre cadre, LoadManagedCadre(ctx.principal, req.cadre_id()));
   TUOPIN_ASSIGN_OR_RETURN(auto village, store_.GetRegion(req.village_code()));
   if (!IsImportedVillage(village)) {
@@ -176,7 +172,7 @@ absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::Pos
           common::InvalidField("home_waiver",
                                "is required: the village is in the cadre's home region, which "
                                "needs a written waiver"),
-          "HOME_VILLAGE_WAIVER_REQUIRED");
+          common::ErrorReason::HOME_VILLAGE_WAIVER_REQUIRED);
     }
     posting.set_home_waiver(req.home_waiver());
   }
@@ -190,11 +186,11 @@ absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::Pos
           case Conflict::kCadrePosted:
             return Precondition(absl::StrCat("cadre ", p.cadre_id(),
                                              " already has an active posting; end it first"),
-                                "CADRE_ALREADY_POSTED");
+                                common::ErrorReason::CADRE_ALREADY_POSTED);
           case Conflict::kFirstSecretarySeat:
             return Precondition(absl::StrCat("village ", p.village_code(),
                                              " already has an active first secretary"),
-                                "FIRST_SECRETARY_SEAT_TAKEN");
+                                common::ErrorReason::FIRST_SECRETARY_SEAT_TAKEN);
           default:
             break;
         }
@@ -219,20 +215,20 @@ absl::Status PersonnelLogic::EndPosting(const MutationContext& ctx,
   if (end < common::FromDate(posting->start_date())) {
     return common::InvalidField("end_date", "must not be before the posting's start date");
   }
-  return store_.Mutate(ctx, out,
-                       [&](PersonnelTx& tx, v1::Posting& p) -> absl::StatusOr<EntityRefs> {
-                         std::optional<v1::Posting> current = tx.LockPosting(id);
-                         if (!current.has_value()) return NotFound("posting", id);
-                         p = *std::move(current);
-                         if (!p.active())
-                           return Precondition("the posting has already ended", "POSTING_ENDED");
-                         p.set_active(false);
-                         *p.mutable_end_date() = common::ToDate(end);
-                         p.set_end_reason(req.reason());
-                         tx.EndPosting(p);
-                         return EntityRefs{Entity("posting", id, p.village_code()),
-                                           Entity("cadre", p.cadre_id(), "")};
-                       });
+  return store_.Mutate(
+      ctx, out, [&](PersonnelTx& tx, v1::Posting& p) -> absl::StatusOr<EntityRefs> {
+        std::optional<v1::Posting> current = tx.LockPosting(id);
+        if (!current.has_value()) return NotFound("posting", id);
+        p = *std::move(current);
+        if (!p.active())
+          return Precondition("the posting has already ended", common::ErrorReason::POSTING_ENDED);
+        p.set_active(false);
+        *p.mutable_end_date() = common::ToDate(end);
+        p.set_end_reason(req.reason());
+        tx.EndPosting(p);
+        return EntityRefs{Entity("posting", id, p.village_code()),
+                          Entity("cadre", p.cadre_id(), "")};
+      });
 }
 
 absl::Status PersonnelLogic::PairCadreWithHousehold(const MutationContext& ctx,
@@ -250,7 +246,7 @@ absl::Status PersonnelLogic::PairCadreWithHousehold(const MutationContext& ctx,
         if (tx.CountActivePairings(req.cadre_id()) >= limit) {
           return Precondition(absl::StrCat("cadre ", req.cadre_id(), " already answers for ", limit,
                                            " households, the limit"),
-                              "PAIRING_LIMIT_REACHED");
+                              common::ErrorReason::PAIRING_LIMIT_REACHED);
         }
         p.set_id(tx.NewId());
         p.set_cadre_id(req.cadre_id());
@@ -261,7 +257,7 @@ absl::Status PersonnelLogic::PairCadreWithHousehold(const MutationContext& ctx,
         if (tx.InsertPairing(p) == Conflict::kHouseholdPaired) {
           return Precondition(
               absl::StrCat("household ", h.id(), " already has a responsible cadre; unpair first"),
-              "HOUSEHOLD_ALREADY_PAIRED");
+              common::ErrorReason::HOUSEHOLD_ALREADY_PAIRED);
         }
         return EntityRefs{Entity("pairing", p.id(), p.village_code()),
                           Entity("cadre", p.cadre_id(), ""),
@@ -279,20 +275,20 @@ absl::Status PersonnelLogic::UnpairCadre(const MutationContext& ctx,
   }
   TUOPIN_RETURN_IF_ERROR(
       RequireEndable(ctx.principal, pairing->village_code(), pairing->cadre_id(), resource));
-  return store_.Mutate(ctx, out,
-                       [&](PersonnelTx& tx, v1::Pairing& p) -> absl::StatusOr<EntityRefs> {
-                         std::optional<v1::Pairing> current = tx.LockPairing(id);
-                         if (!current.has_value()) return NotFound("pairing", id);
-                         p = *std::move(current);
-                         if (!p.active())
-                           return Precondition("the pairing has already ended", "PAIRING_ENDED");
-                         p.set_active(false);
-                         *p.mutable_end_time() = common::ToTimestamp(ctx.now);
-                         tx.EndPairing(p);
-                         return EntityRefs{Entity("pairing", id, p.village_code()),
-                                           Entity("cadre", p.cadre_id(), ""),
-                                           Entity("household", p.household_id(), p.village_code())};
-                       });
+  return store_.Mutate(
+      ctx, out, [&](PersonnelTx& tx, v1::Pairing& p) -> absl::StatusOr<EntityRefs> {
+        std::optional<v1::Pairing> current = tx.LockPairing(id);
+        if (!current.has_value()) return NotFound("pairing", id);
+        p = *std::move(current);
+        if (!p.active())
+          return Precondition("the pairing has already ended", common::ErrorReason::PAIRING_ENDED);
+        p.set_active(false);
+        *p.mutable_end_time() = common::ToTimestamp(ctx.now);
+        tx.EndPairing(p);
+        return EntityRefs{Entity("pairing", id, p.village_code()),
+                          Entity("cadre", p.cadre_id(), ""),
+                          Entity("household", p.household_id(), p.village_code())};
+      });
 }
 
 absl::Status PersonnelLogic::RecordCheckIn(const MutationContext& ctx,
@@ -303,16 +299,15 @@ absl::Status PersonnelLogic::RecordCheckIn(const MutationContext& ctx,
       return common::WithReason(
           absl::PermissionDeniedError("Permission denied: a cadre reports check-ins only for "
                                       "himself or herself"),
-          "NOT_SELF");
+          common::ErrorReason::NOT_SELF);
     }
     if (req.method() == v1::CHECK_IN_METHOD_VERIFIED_BY_INSPECTION && !HasRole(p, ROLE_INSPECTOR)) {
       return common::WithReason(absl::PermissionDeniedError(
                                     "Permission denied: only inspectors record verified check-ins"),
-                                "NOT_INSPECTOR");
+                                common::ErrorReason::NOT_INSPECTOR);
     }
   }
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.village_code(), absl::StrCat("regions/", req.village_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.village_code()));
   absl::Time when = common::FromTimestamp(req.time());
   absl::Time now = clock_.Now();
   if (when > now + absl::Minutes(5)) return common::InvalidField("time", "is in the future");
@@ -328,7 +323,7 @@ absl::Status PersonnelLogic::RecordCheckIn(const MutationContext& ctx,
     return common::WithReason(
         absl::FailedPreconditionError(absl::StrCat(
             "cadre ", req.cadre_id(), " has no active posting in village ", req.village_code())),
-        "NOT_POSTED_HERE");
+        common::ErrorReason::NOT_POSTED_HERE);
   }
   return store_.Mutate(ctx, out,
                        [&](PersonnelTx& tx, v1::CheckIn& c) -> absl::StatusOr<EntityRefs> {

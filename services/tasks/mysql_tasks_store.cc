@@ -304,7 +304,7 @@ absl::Status MysqlTasksStore::ChangeTask(const MutationContext& ctx, const std::
         auto rs = Query(s, common::SelectOf(kTask, kTaskByIdForUpdate)).Arg(id).Rows();
         if (!rs->next()) {
           return common::WithReason(absl::NotFoundError(absl::StrCat("task ", id, " not found")),
-                                    "NOT_FOUND");
+                                    common::ErrorReason::NOT_FOUND);
         }
         v1::Task t = common::ReadRow(kTask, *rs);
         LoadReporters(s, t);

@@ -16,6 +16,7 @@ namespace {
 
 using common::HasRole;
 using common::RequireRegion;
+using common::RequireRegionCode;
 using tuopin::common::v1::ROLE_ADMIN;
 using tuopin::common::v1::ROLE_CADRE;
 using tuopin::common::v1::ROLE_COUNTY_OFFICIAL;
@@ -47,7 +48,7 @@ absl::Status RequireActor(const Principal& p, const v1::Task& t) {
   return common::WithReason(
       absl::PermissionDeniedError(absl::StrCat("Permission denied on resource 'tasks/", t.id(),
                                                "': a cadre acts only on his or her own tasks")),
-      "NOT_ASSIGNEE");
+      common::ErrorReason::NOT_ASSIGNEE);
 }
 
 }  // namespace
@@ -99,7 +100,7 @@ absl::Status CheckTransition(v1::TaskStatus s, TaskAction action) {
   return common::WithReason(
       absl::FailedPreconditionError(absl::StrCat("cannot ", kNames[static_cast<int>(action)],
                                                  " a task that is ", v1::TaskStatus_Name(s))),
-      "ILLEGAL_TRANSITION");
+      common::ErrorReason::ILLEGAL_TRANSITION);
 }
 
 v1::TaskStatus After(v1::TaskStatus s, TaskAction action) {
@@ -151,7 +152,7 @@ absl::Status CheckRectificationLink(const Principal& p, const v1::Task& task) {
       .ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
         denied.SetPayload(url, payload);
       });
-  return common::WithReason(std::move(denied), "RECTIFICATION_LINK_RESERVED");
+  return common::WithReason(std::move(denied), common::ErrorReason::RECTIFICATION_LINK_RESERVED);
 }
 
 absl::CivilDay TasksLogic::Today() const { return common::ChinaDay(clock_.Now()); }
@@ -199,8 +200,7 @@ absl::Status TasksLogic::RequireAssignee(const Principal& p, const std::string& 
 
 absl::Status TasksLogic::CreateCampaign(const MutationContext& ctx,
                                         const v1::CreateCampaignRequest& req, v1::Campaign& out) {
-  TUOPIN_RETURN_IF_ERROR(RequireRegion(ctx.principal, req.campaign().region_code(),
-                                       absl::StrCat("regions/", req.campaign().region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, req.campaign().region_code()));
   v1::Campaign c = req.campaign();
   c.clear_id();
   if (c.stage_days().empty()) {
@@ -243,8 +243,7 @@ absl::Status TasksLogic::CreateTask(const MutationContext& ctx, const v1::Create
     }
     t.set_village_code(village);
   } else {
-    TUOPIN_RETURN_IF_ERROR(
-        RequireRegion(p, t.village_code(), absl::StrCat("regions/", t.village_code())));
+    TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, t.village_code()));
     TUOPIN_RETURN_IF_ERROR(personnel_.CheckVillage(t.village_code()));
   }
   if (!common::RegionCovers(campaign.region_code(), t.village_code())) {
@@ -267,8 +266,7 @@ absl::Status TasksLogic::GetTask(const Principal& p, const v1::GetTaskRequest& r
 
 absl::Status TasksLogic::ListTasks(const Principal& p, const v1::ListTasksRequest& req,
                                    v1::ListTasksResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
   TaskFilter f;
@@ -307,7 +305,7 @@ absl::Status TasksLogic::UpdateTask(const MutationContext& ctx, const v1::Update
         if (!Unfinished(t.status())) {
           return common::WithReason(
               absl::FailedPreconditionError("a verified or cancelled task cannot be edited"),
-              "TASK_FINISHED");
+              common::ErrorReason::TASK_FINISHED);
         }
         common::FieldViolations v;
         for (const auto& path : req.update_mask().paths()) {
@@ -409,7 +407,7 @@ absl::Status TasksLogic::VerifyTask(const MutationContext& ctx, const v1::Verify
           return common::WithReason(
               absl::PermissionDeniedError(
                   "Permission denied: the verifier must be neither the assignee nor a reporter"),
-              "VERIFIER_INVOLVED");
+              common::ErrorReason::VERIFIER_INVOLVED);
         }
         t.set_verified_by(me);
         std::string indicator = IndicatorFor(t.sector());
@@ -454,8 +452,7 @@ absl::Status TasksLogic::CancelTask(const MutationContext& ctx, const v1::Cancel
 
 absl::Status TasksLogic::ListEscalations(const Principal& p, const v1::ListEscalationsRequest& req,
                                          v1::ListEscalationsResponse& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   absl::CivilDay today = Today();
@@ -481,8 +478,7 @@ absl::Status TasksLogic::ListEscalations(const Principal& p, const v1::ListEscal
 absl::Status TasksLogic::GetSectorProgress(const Principal& p,
                                            const v1::GetSectorProgressRequest& req,
                                            v1::SectorProgress& out) {
-  TUOPIN_RETURN_IF_ERROR(
-      RequireRegion(p, req.region_code(), absl::StrCat("regions/", req.region_code())));
+  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(v1::Campaign c, LoadCampaign(p, req.campaign_id()));
   StageInfo stage = StageOn(c, Today());
   out.set_campaign_id(c.id());

@@ -84,7 +84,7 @@ absl::Status FakeFundsStore::CreateAccount(const funds::MutationContext& ctx,
             return common::WithReason(
                 absl::AlreadyExistsError(
                     absl::StrCat("an account with code ", account.code(), " already exists")),
-                "ACCOUNT_CODE_TAKEN");
+                common::ErrorReason::ACCOUNT_CODE_TAKEN);
           }
         }
         created = account;
@@ -171,7 +171,7 @@ absl::Status FakeFundsStore::ResolvePending(const funds::MutationContext& ctx,
         if (found == transfers.end()) {
           return common::WithReason(
               absl::NotFoundError(absl::StrCat("transfer ", transfer_id, " not found")),
-              "NOT_FOUND");
+              common::ErrorReason::NOT_FOUND);
         }
         v1::Transfer t = found->second;
         std::vector<std::string> sides = {t.debit_account_id(), t.credit_account_id()};

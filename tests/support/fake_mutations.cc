@@ -14,7 +14,7 @@ absl::Status FakeMutations::RunMessage(
     if (call->second.method != ctx.method || call->second.request_sha256 != ctx.request_sha256) {
       return common::WithReason(
           common::InvalidField("request_id", "was already used for a different request"),
-          "REQUEST_ID_REUSED");
+          common::ErrorReason::REQUEST_ID_REUSED);
     }
     out.ParseFromString(call->second.response);
     return absl::OkStatus();

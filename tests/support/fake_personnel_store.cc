@@ -164,7 +164,7 @@ absl::Status FakePersonnelStore::RunMutation(const personnel::MutationContext& c
       return common::WithReason(common::InvalidField("request_id",
                                                      "was already used for a different request; "
                                                      "use a new request_id for a new request"),
-                                "REQUEST_ID_REUSED");
+                                common::ErrorReason::REQUEST_ID_REUSED);
     }
     if (!response.ParseFromString(it->second.response)) {
       return absl::InternalError("stored response does not parse");

@@ -40,7 +40,7 @@ absl::StatusOr<std::vector<aq::lv1::Leaf>> Bounded(std::vector<aq::lv1::Leaf> le
   if (static_cast<int>(leaves.size()) > max_events) {
     return common::WithReason(
         absl::FailedPreconditionError(absl::StrCat("more than ", max_events, " events")),
-        "TOO_LARGE");
+        common::ErrorReason::TOO_LARGE);
   }
   return leaves;
 }

@@ -127,8 +127,7 @@ absl::Status FakeTasksStore::ChangeTask(const tasks::MutationContext& ctx, const
       [&](v1::Task& changed) -> absl::StatusOr<EntityRefs> {
         auto stored = tasks.find(id);
         if (stored == tasks.end()) {
-          return common::WithReason(absl::NotFoundError(absl::StrCat("task ", id, " not found")),
-                                    "NOT_FOUND");
+          return common::NotFound("task", id);
         }
         v1::Task t = Read(stored->second);
         TUOPIN_ASSIGN_OR_RETURN(int64_t version, common::NextVersion(etag, t.etag(), "task"));

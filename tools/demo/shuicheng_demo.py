@@ -23,134 +23,18 @@ on stdout; progress goes to stderr.
 """
 
 import argparse
-import concurrent.futures
 import datetime
 import hashlib
 import json
 import os
 import random
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dev_token import hs256  # noqa: E402
-
-SIZES = {
-    # townships, villages per township, households per village, cadres per village
-    "demo": (20, 10, 250, 10),
-    "small": (4, 5, 40, 5),
-    "tiny": (2, 2, 12, 3),
-}
-
-TOWNSHIPS = ["Dongdi", "Shuangshui", "Laoyingshan", "Bide", "Aga", "Panlong", "Douqing", "Huajia",
-             "Yangmei", "Xinjie", "Shunchang", "Faer", "Baohua", "Huale", "Mugang", "Yushe", "Shaomi",
-             "Miluo", "Yezhong", "Jinpen"]
-VILLAGE_WORDS = ["Gao", "Shui", "Tang", "Yu", "Hong", "Qing", "Shi", "Ma", "Long", "Zhu", "Lin", "He", "Shan",
-                 "Ping", "Xin", "Dong", "Nan", "Bei", "Xi", "Zhong"]
-SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Xu", "Sun", "Ma",
-            "Zhu", "Hu", "Guo", "He", "Gao", "Lin", "Luo", "Long", "Yu", "Wei", "Tao"]
-GIVEN = ["Wei", "Fang", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yong", "Yan", "Jie", "Tao",
-         "Ming", "Chao", "Xia", "Ping", "Gang", "Hua", "Hong", "Fei", "Bin", "Ling", "Kun"]
-SECTORS = ["HOUSING_SAFETY", "DRINKING_WATER", "SCHOOL_DROPOUT_PREVENTION", "MEDICAL_CARE",
-           "RURAL_LIVING_ENVIRONMENT", "ENVIRONMENTAL_REMEDIATION", "RELOCATION", "RURAL_ROADS",
-           "INDUSTRY_SUPPORT", "BASIC_INFORMATION"]
-TASK_TITLES = {
-    "HOUSING_SAFETY": "Renovate dilapidated houses",
-    "DRINKING_WATER": "Connect piped drinking water",
-    "SCHOOL_DROPOUT_PREVENTION": "Return dropouts to compulsory school",
-    "MEDICAL_CARE": "Enrol households in rural medical insurance",
-    "RURAL_LIVING_ENVIRONMENT": "Clean up the village living environment",
-    "ENVIRONMENTAL_REMEDIATION": "Remediate the slope and river banks",
-    "RELOCATION": "Move households to the relocation site",
-    "RURAL_ROADS": "Harden the road to the village group",
-    "INDUSTRY_SUPPORT": "Set up the kiwifruit cooperative",
-    "BASIC_INFORMATION": "Correct the household registry data",
-}
-# The areas the symposium found lagging worst: their tasks are rarely verified.
-LAGGING = {"HOUSING_SAFETY", "DRINKING_WATER", "RELOCATION", "RURAL_ROADS"}
-# The problems the symposium named, as finding categories.
-CATEGORIES = ["PERSONNEL_NOT_SENSITIZED", "WEAK_ADMINISTRATION", "TASKS_NOT_CLEARLY_ASSIGNED",
-              "PROBLEMS_NOT_SPECIFIED", "POOR_COMMUNICATION", "INACCURATE_BASIC_DATA",
-              "CADRES_NOT_DOWN_TO_EARTH", "EXCESSIVE_WORKLOAD", "UNFINISHED_AGENDA", "SLOW_PROGRESS",
-              "LACK_OF_ORDER", "SECTOR_LAGGING", "ABSENCE_FROM_POST"]
-SOURCES = [("CENTRAL", "Central special poverty-alleviation fund", 60), ("PROVINCIAL", "Guizhou provincial fund", 20),
-           ("MUNICIPAL", "Liupanshui municipal fund", 8), ("COUNTY", "Shuicheng county fund", 7),
-           ("COUNTERPART_AID", "East-west counterpart aid (Dalian)", 5)]
-GROUP_KINDS = ["UNANNOUNCED_VISIT", "UNANNOUNCED_VISIT", "RANDOM_HOUSEHOLD_SURVEY", "UNANNOUNCED_VISIT",
-               "RANDOM_HOUSEHOLD_SURVEY", "UNANNOUNCED_VISIT"]
-RETRYABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
-
-
-class Api:
-    """Calls through the gateway, each retried (same request) while the suite is busy.
-    The caller's subject is chosen from the request id, so a replay of a request comes
-    from the same subject (idempotency is per subject) while load spreads over 16
-    principals (the gateway's rate limit is per principal)."""
-
-    def __init__(self, target, secret, pyout, workers=16):
-        import grpc
-        sys.path.insert(0, pyout)
-        self.grpc = grpc
-        self.channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20)])
-        self.secret = secret
-        self.tokens = {}
-        self.pool = concurrent.futures.ThreadPoolExecutor(workers)
-        self.calls = 0
-        self.lock = threading.Lock()
-        # The first successful request of each method, with the role that made it (tests
-        # use them as valid baselines to break field by field).
-        self.first = {}
-        self.answers = {}
-
-    def token(self, role, shard):
-        key = (role, shard)
-        if key not in self.tokens:
-            self.tokens[key] = hs256(self.secret, f"demo-{role}-{shard}", [role])
-        return self.tokens[key]
-
-    def call(self, service, method, request, response_type, role="admin", shard=None):
-        rid = getattr(request, "request_id", "") or method
-        if shard is None:
-            shard = int(hashlib.sha256(rid.encode()).hexdigest()[:4], 16) % 16
-        rpc = self.channel.unary_unary(f"/{service}/{method}", request_serializer=lambda m: m.SerializeToString(),
-                                       response_deserializer=response_type.FromString)
-        md = (("authorization", f"Bearer {self.token(role, shard)}"),)
-        for attempt in range(60):
-            try:
-                resp = rpc(request, metadata=md, timeout=30)
-                with self.lock:
-                    self.calls += 1
-                    self.first.setdefault(f"/{service}/{method}", (request, response_type, role))
-                    self.answers.setdefault(f"/{service}/{method}", resp)
-                return resp
-            except self.grpc.RpcError as e:
-                if e.code().name not in RETRYABLE or attempt == 59:
-                    raise RuntimeError(f"{method} {rid}: {e.code().name}: {e.details()}") from None
-                time.sleep(min(2.0, 0.02 * (attempt + 1)))
-
-    def each(self, label, items, fn):
-        """fn(item) for every item, concurrently, with a progress bar; results in order."""
-        items = list(items)
-        results = [None] * len(items)
-        done = 0
-        futures = {self.pool.submit(fn, it): i for i, it in enumerate(items)}
-        width = 30
-        for f in concurrent.futures.as_completed(futures):
-            results[futures[f]] = f.result()
-            done += 1
-            step = max(1, len(items) // (100 if sys.stderr.isatty() else 4))
-            if done == len(items) or done % step == 0:
-                filled = width * done // max(1, len(items))
-                sys.stderr.write(f"{chr(13) if sys.stderr.isatty() else chr(10)}  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{len(items)}")
-                sys.stderr.flush()
-        if sys.stderr.isatty():
-            sys.stderr.write("\n")
-        return results
-
-
-def date(pb, d):
-    return pb(year=d.year, month=d.month, day=d.day)
+from demo_api import Api, date  # noqa: E402
+from shuicheng_county import (CATEGORIES, GROUP_KINDS, LAGGING, SECTORS, SIZES, SOURCES,  # noqa: E402
+                              TASK_TITLES, TOWNSHIPS, VILLAGE_WORDS, rng_hours, rng_name)
 
 
 def load(api, size="demo", seed=2018, times=1, today=None):
@@ -585,15 +469,6 @@ def load(api, size="demo", seed=2018, times=1, today=None):
                    seconds=round(time.monotonic() - t0, 1))
     sys.stderr.write(f"Loaded in {summary['seconds']} s ({api.calls} calls)\n")
     return summary
-
-
-def rng_name(seed, *key):
-    r = random.Random(f"{seed}-{key}")
-    return f"{r.choice(SURNAMES)} {r.choice(GIVEN)}{r.choice(GIVEN).lower()}"
-
-
-def rng_hours(seed, *key):
-    return random.Random(f"{seed}-{key}").randint(0, 10)
 
 
 def main():

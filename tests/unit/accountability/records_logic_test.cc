@@ -233,10 +233,8 @@ TEST(ReopenRequestIdTest, StablePerRejectionAndTask) {
   EXPECT_NE(id, ReopenRequestId("inspector-3", "reject-1", "task-2"));
   EXPECT_NE(id, ReopenRequestId("inspector-3", "reject-2", "task-1"));
   EXPECT_NE(id, ReopenRequestId("inspector-4", "reject-1", "task-1"));
-  common::FieldViolations v;
-  common::ValidateRequestId(
-      ReopenRequestId(std::string(200, 's'), std::string(64, 'r'), std::string(64, 't')), v);
-  EXPECT_TRUE(v.empty());
+  EXPECT_TRUE(common::IsValidId(
+      ReopenRequestId(std::string(200, 's'), std::string(64, 'r'), std::string(64, 't'))));
 }
 
 }  // namespace

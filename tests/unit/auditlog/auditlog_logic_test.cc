@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
 #include "common/crypto.h"
+#include "common/field_limits.h"
 #include "common/mutation.h"
 #include "common/status.h"
 #include "common/validate.h"
@@ -357,14 +358,24 @@ TEST_F(AuditLogLogicTest, TheSequencerIndexesALogOlderThanTheIndex) {
   EXPECT_EQ(resp.leaves(0).index(), 1);
 }
 
+// As the frame validates (common::ValidateRequest): the contract's limits, then the rules.
 TEST(AuditLogValidateTest, AppendsHoldOneToAThousandValidEvents) {
   v1::AppendEventsRequest req;
-  EXPECT_EQ(Validate(req).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(common::ValidateRequest(req, &Validate).code(), absl::StatusCode::kInvalidArgument);
   *req.add_events() = Event(0);
-  EXPECT_TRUE(Validate(req).ok());
-  req.mutable_events(0)->clear_event_id();
-  absl::Status st = Validate(req);
-  EXPECT_NE(st.message().find("events[0]"), std::string::npos) << st;
+  EXPECT_TRUE(common::ValidateRequest(req, &Validate).ok());
+  req.set_request_id("not an id");
+  absl::Status st = common::ValidateRequest(req, &Validate);
+  EXPECT_TRUE(absl::StrContains(st.message(), "request_id")) << st;
+  req.clear_request_id();
+  for (int i = 1; i <= 1000; ++i) *req.add_events() = Event(i);
+  st = common::ValidateRequest(req, &Validate);
+  EXPECT_TRUE(absl::StrContains(st.message(), "events")) << st;
+  req.mutable_events()->DeleteSubrange(1, 1000);
+  // The event's service is a closed set only the shared rule (ValidateAuditEvent) knows.
+  req.mutable_events(0)->set_service("payroll");
+  st = common::ValidateRequest(req, &Validate);
+  EXPECT_TRUE(absl::StrContains(st.message(), "events[0].service")) << st;
   v1::GetConsistencyProofRequest c;
   c.set_first_size(5);
   c.set_second_size(4);

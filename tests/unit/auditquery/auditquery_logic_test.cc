@@ -5,11 +5,14 @@
 
 #include "services/auditquery/auditquery_logic.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
+#include "common/field_limits.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "gtest/gtest.h"
+#include "services/auditquery/auditquery_validate.h"
 #include "tests/support/fake_suite_reader.h"
 #include "tests/support/same_refusal.h"
 
@@ -468,18 +471,44 @@ TEST_F(AuditQueryLogicTest, ABundleOfTooManyEventsIsRefusedNotCut) {
   EXPECT_TRUE(suite_.Appended().empty());
 }
 
-// ---- Validate: the cross-field rule of the bundle's period.
+// ---- Validation as the frame runs it (common::ValidateRequest): the contract's limits,
+// then the cross-field rule of the bundle's period.
 
 TEST(AuditQueryValidateTest, BundlePeriodIsOrderedAndAtMostAYear) {
   v1::ExportAuditBundleRequest req;
   req.set_region_code(kCounty);
   *req.mutable_from_date() = common::ToDate(absl::CivilDay(2018, 1, 1));
   *req.mutable_to_date() = common::ToDate(absl::CivilDay(2018, 1, 1) + kMaxBundleDays - 1);
-  EXPECT_TRUE(Validate(req).ok());
+  EXPECT_TRUE(common::ValidateRequest(req, &Validate).ok());
   *req.mutable_to_date() = common::ToDate(absl::CivilDay(2018, 1, 1) + kMaxBundleDays);
-  EXPECT_EQ(Validate(req).code(), absl::StatusCode::kInvalidArgument);
+  absl::Status st = common::ValidateRequest(req, &Validate);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(st.message(), "to_date")) << st;
   *req.mutable_to_date() = common::ToDate(absl::CivilDay(2017, 12, 31));
-  EXPECT_EQ(Validate(req).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(common::ValidateRequest(req, &Validate).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(AuditQueryValidateTest, TheContractsLimitsNameEveryBadField) {
+  v1::ExportAuditBundleRequest bundle;
+  bundle.set_region_code("5202x");
+  absl::Status st = common::ValidateRequest(bundle, &Validate);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  for (const char* field : {"region_code", "from_date", "to_date"}) {
+    EXPECT_TRUE(absl::StrContains(st.message(), field)) << field << ": " << st;
+  }
+  v1::GetEntityHistoryRequest history;
+  history.set_entity_type("household");
+  history.set_entity_id("no spaces");
+  st = common::ValidateRequest(history, &Validate);
+  EXPECT_TRUE(absl::StrContains(st.message(), "entity_id")) << st;
+  history.set_entity_id("h-1");
+  EXPECT_TRUE(common::ValidateRequest(history, &Validate).ok());
+  history.set_entity_type("Household");
+  EXPECT_EQ(common::ValidateRequest(history, &Validate).code(), absl::StatusCode::kInvalidArgument);
+  v1::GetScorecardRequest scorecard;
+  scorecard.set_region_code(kCounty);
+  st = common::ValidateRequest(scorecard, &Validate);
+  EXPECT_TRUE(absl::StrContains(st.message(), "campaign_id")) << st;
 }
 
 }  // namespace

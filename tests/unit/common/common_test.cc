@@ -88,8 +88,22 @@ TEST(StatusTest, FieldViolationsTravelInGrpcDetails) {
   EXPECT_TRUE(FieldViolations().ToStatus().ok());
 }
 
+// A status without a reason names its code: the first sixteen ErrorReason values are
+// numbered as the codes (errors.proto), which this pins for every code.
+TEST(StatusTest, AStatusWithoutAReasonCarriesItsCodesName) {
+  for (int c = 1; c <= 16; ++c) {
+    auto code = static_cast<absl::StatusCode>(c);
+    std::string expected = absl::StatusCodeToString(code);
+    for (char& ch : expected) ch = ch == ' ' ? '_' : static_cast<char>(std::toupper(ch));
+    EXPECT_EQ(ReasonOf(ToGrpcStatus(absl::Status(code, "x"))), expected) << c;
+  }
+  EXPECT_EQ(ReasonOf(ToGrpcStatus(NotFound("household", "h1"))), "NOT_FOUND");
+  EXPECT_EQ(NotFound("household", "h1").message(), "household h1 not found");
+}
+
 TEST(StatusTest, ReasonsSurviveARoundTrip) {
-  absl::Status s = WithReason(absl::PermissionDeniedError("no"), "OUT_OF_REGION");
+  absl::Status s =
+      WithReason(absl::PermissionDeniedError("no"), common::ErrorReason::OUT_OF_REGION);
   grpc::Status g = ToGrpcStatus(s);
   EXPECT_EQ(ReasonOf(g), "OUT_OF_REGION");
   absl::Status back = FromGrpcStatus(g);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status.h"
 #include "common/validate.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "tuopin/accountability/v1/accountability.pb.h"
 #include "tuopin/common/v1/common.pb.h"
@@ -304,6 +305,64 @@ TEST(FieldLimitsTest, EveryFieldAUserFillsHasLimits) {
   EXPECT_GE(services.size(), 6u) << absl::StrJoin(services, ", ");
   EXPECT_GE(methods, 70);
   EXPECT_TRUE(problems.empty()) << absl::StrJoin(problems, "\n");
+}
+
+// Every limit the contracts declare is one the walk enforces: none is written that
+// nothing checks.
+TEST(FieldLimitsTest, EveryDeclaredLimitIsEnforced) {
+  std::vector<std::string> unenforced;
+  for (const auto* service : ContractServices()) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      for (auto& u : UnenforcedLimits(service->method(i)->input_type())) {
+        unenforced.push_back(absl::StrCat(service->method(i)->full_name(), ": ", u));
+      }
+    }
+  }
+  EXPECT_TRUE(unenforced.empty()) << absl::StrJoin(unenforced, "\n");
+}
+
+// And the check does find limits the walk would ignore, on a message made here.
+TEST(FieldLimitsTest, LimitsTheWalkIgnoresAreFound) {
+  google::protobuf::DescriptorPool pool(google::protobuf::DescriptorPool::generated_pool());
+  google::protobuf::FileDescriptorProto file;
+  file.set_name("tuopin/test/unenforced.proto");
+  file.set_package("tuopin.test");
+  file.set_syntax("proto3");
+  file.add_dependency("tuopin/common/v1/common.proto");
+  file.add_dependency("google/protobuf/duration.proto");
+  auto* m = file.add_message_type();
+  m->set_name("Request");
+  auto add = [&](const char* name, int number, google::protobuf::FieldDescriptorProto::Type type,
+                 const char* type_name, bool repeated) {
+    auto* f = m->add_field();
+    f->set_name(name);
+    f->set_number(number);
+    f->set_type(type);
+    if (type_name != nullptr) f->set_type_name(type_name);
+    f->set_label(repeated ? google::protobuf::FieldDescriptorProto::LABEL_REPEATED
+                          : google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+    return f->mutable_options()->MutableExtension(v1::limits);
+  };
+  using T = google::protobuf::FieldDescriptorProto;
+  add("flag", 1, T::TYPE_BOOL, nullptr, false)->set_required(true);
+  add("wait", 2, T::TYPE_MESSAGE, ".google.protobuf.Duration", false)->set_required(true);
+  add("days", 3, T::TYPE_MESSAGE, ".tuopin.common.v1.Date", true)->set_required(true);
+  add("count", 4, T::TYPE_UINT64, nullptr, false)->set_max(3);
+  auto* id = add("id", 5, T::TYPE_STRING, nullptr, false);
+  id->set_format(v1::FieldLimits::FORMAT_ID);
+  id->set_max_len(10);
+  add("name", 6, T::TYPE_STRING, nullptr, false)->set_min(1);
+  add("fine", 7, T::TYPE_STRING, nullptr, true)->set_max_items(3);  // enforced: the count
+  const google::protobuf::FileDescriptor* built = pool.BuildFile(file);
+  ASSERT_NE(built, nullptr);
+  std::vector<std::string> found = UnenforcedLimits(built->FindMessageTypeByName("Request"));
+  std::string all = absl::StrJoin(found, "\n");
+  EXPECT_FALSE(absl::StrContains(all, "Request.fine:")) << all;
+  for (const char* field : {"flag", "wait", "days", "count", "id", "name"}) {
+    EXPECT_TRUE(absl::StrContains(all, absl::StrCat("tuopin.test.Request.", field, ":")))
+        << field << "\n"
+        << all;
+  }
 }
 
 }  // namespace

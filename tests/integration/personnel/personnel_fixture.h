@@ -1,0 +1,149 @@
+#pragma once
+// PersonnelService through a real gRPC server on loopback and a real MariaDB: the fixture
+// the personnel integration tests share.
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "common/handler.h"
+#include "common/migrate.h"
+#include "common/validate.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "services/personnel/mysql_personnel_store.h"
+#include "services/personnel/personnel_service.h"
+#include "tests/support/grpc_harness.h"
+#include "tests/support/test_db.h"
+
+namespace tuopin::generated {
+const std::vector<tuopin::common::Migration>& PersonnelMigrations();
+}
+
+namespace tuopin::personnel {
+
+using google::protobuf::util::TimeUtil;
+using testing::ContextAs;
+using testing::MakePrincipal;
+using testing::ViolatedField;
+using tuopin::common::v1::ROLE_ADMIN;
+using tuopin::common::v1::ROLE_AUDITOR;
+using tuopin::common::v1::ROLE_CADRE;
+using tuopin::common::v1::ROLE_COUNTY_OFFICIAL;
+using tuopin::common::v1::ROLE_INSPECTOR;
+
+inline constexpr char kShuicheng[] = "520221";
+inline constexpr char kVillageA[] = "520221104001";
+inline constexpr char kVillageB[] = "520221104002";
+inline constexpr char kLiuzhiVillage[] = "520203100001";
+inline const absl::Time kSymposium =
+    absl::FromCivil(absl::CivilSecond(2018, 9, 5, 2, 0, 0), absl::UTCTimeZone());
+
+class PersonnelTest : public ::testing::Test {
+ protected:
+  PersonnelTest()
+      : pool_(db_.NewPool(16)),
+        clock_(kSymposium),
+        tokens_("page-token-key-for-personnel-tests"),
+        store_(*pool_, ids_),
+        logic_(store_, clock_, tokens_, PersonnelConfig{.pairing_limit = 3}),
+        authorizer_(testing::kTestInternalKey,
+                    common::FindService(v1::PersonnelService::service_full_name())),
+        handler_("personnel", authorizer_, clock_),
+        service_(logic_, handler_),
+        server_({&service_}),
+        stub_(v1::PersonnelService::NewStub(server_.channel())) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(common::ApplyMigrations(*pool_, generated::PersonnelMigrations()).ok());
+    v1::ImportRegionsRequest req;
+    req.set_request_id(NextId());
+    for (auto [code, name] :
+         std::vector<std::pair<const char*, const char*>>{{"52", "Guizhou"},
+                                                          {"5202", "Liupanshui"},
+                                                          {"520221", "Shuicheng County"},
+                                                          {"520221104", "Mugang Town"},
+                                                          {kVillageA, "Gaofeng Village"},
+                                                          {kVillageB, "Shuiqing Village"},
+                                                          {"520203", "Liuzhi Special District"},
+                                                          {"520203100", "Pingzhai Town"},
+                                                          {kLiuzhiVillage, "Yanjiao Village"}}) {
+      auto* r = req.add_regions();
+      r->set_code(code);
+      r->set_name(name);
+    }
+    v1::ImportRegionsResponse resp;
+    ASSERT_TRUE(stub_->ImportRegions(ContextAs(admin_).get(), req, &resp).ok());
+    ASSERT_EQ(resp.created(), 9);
+  }
+
+  std::string NextId() { return absl::StrCat("req-", ++request_counter_); }
+
+  grpc::Status CreateHousehold(const common::Principal& as, const std::string& village,
+                               const std::string& name, v1::Household* out,
+                               v1::HouseholdStatus status = v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
+    v1::CreateHouseholdRequest req;
+    req.set_request_id(NextId());
+    auto* h = req.mutable_household();
+    h->set_village_code(village);
+    h->set_head_name(name);
+    h->set_member_count(4);
+    h->set_status(status);
+    h->set_income_per_head_fen(280000);
+    return stub_->CreateHousehold(ContextAs(as).get(), req, out);
+  }
+
+  v1::Cadre CreateCadre(const std::string& employee_number, const std::string& home = "520221105",
+                        const std::string& managing = kShuicheng) {
+    v1::CreateCadreRequest req;
+    req.set_request_id(NextId());
+    auto* c = req.mutable_cadre();
+    c->set_employee_number(employee_number);
+    c->set_name(absl::StrCat("Cadre ", employee_number));
+    c->set_origin_level(v1::ORIGIN_LEVEL_PROVINCIAL);
+    c->set_dispatching_unit("Guizhou Provincial Department of Finance");
+    c->set_home_region_code(home);
+    c->set_managing_region_code(managing);
+    v1::Cadre out;
+    grpc::Status st = stub_->CreateCadre(ContextAs(official_).get(), req, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out;
+  }
+
+  grpc::Status Post(const std::string& cadre_id, const std::string& village, v1::PostingRole role,
+                    v1::Posting* out, const std::string& waiver = "") {
+    v1::PostCadreRequest req;
+    req.set_request_id(NextId());
+    req.set_cadre_id(cadre_id);
+    req.set_village_code(village);
+    req.set_role(role);
+    *req.mutable_start_date() = common::ToDate(absl::CivilDay(2018, 3, 1));
+    req.set_home_waiver(waiver);
+    return stub_->PostCadre(ContextAs(official_).get(), req, out);
+  }
+
+  int64_t Count(const std::string& sql) { return testing::QueryInt(*pool_, sql); }
+
+  testing::TestDatabase db_;
+  std::unique_ptr<common::ConnectionPool> pool_;
+  common::FakeClock clock_;
+  common::SequentialIdGenerator ids_{"p"};
+  common::PageTokenCodec tokens_;
+  MysqlPersonnelStore store_;
+  PersonnelLogic logic_;
+  common::Authorizer authorizer_;
+  common::Handler handler_;
+  PersonnelServiceImpl service_;
+  testing::TestServer server_;
+  std::unique_ptr<v1::PersonnelService::Stub> stub_;
+  std::atomic<int> request_counter_{0};
+
+  const common::Principal admin_ = MakePrincipal("admin-1", {ROLE_ADMIN}, {"*"});
+  const common::Principal official_ =
+      MakePrincipal("official-shuicheng", {ROLE_COUNTY_OFFICIAL}, {kShuicheng});
+  const common::Principal liuzhi_official_ =
+      MakePrincipal("official-liuzhi", {ROLE_COUNTY_OFFICIAL}, {"520203"});
+  const common::Principal auditor_ = MakePrincipal("auditor-1", {ROLE_AUDITOR}, {"52"});
+  const common::Principal inspector_ = MakePrincipal("inspector-1", {ROLE_INSPECTOR}, {"5202"});
+};
+
+}  // namespace tuopin::personnel
