@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
                                         common::SystemClock::Get(), env.digest_key);
   common::Handler records_handler("accountability", records_authorizer,
                                   *common::SystemClock::Get());
-  accountability::RecordsServiceImpl records(records_logic, records_handler);
-  env.server.services = {&records};
+  auto records = accountability::NewRecordsService(records_logic, records_handler);
+  env.server.services = {records.get()};
   env.server.service_names = {records_descriptor->full_name()};
   common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));

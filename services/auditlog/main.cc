@@ -56,11 +56,11 @@ int main(int argc, char** argv) {
   common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
                                 env.digest_key);
   common::Handler handler("auditlog", authorizer, *common::SystemClock::Get());
-  auditlog::AuditLogServiceImpl service(logic, handler);
+  auto service = auditlog::NewAuditLogService(logic, handler);
   common::PeriodicTask sequencer("checkpoint sequencer", absl::GetFlag(FLAGS_checkpoint_interval),
                                  [&] { return logic.PublishCheckpoint(); });
   sequencer.Start();
-  env.server.services = {&service};
+  env.server.services = {service.get()};
   env.server.service_names = {descriptor->full_name()};
   env.server.on_stopping = [&sequencer] { sequencer.Stop(); };
   // No outbox relay: the log is where events end, it emits none of its own.

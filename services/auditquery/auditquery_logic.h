@@ -13,7 +13,6 @@
 
 namespace tuopin::auditquery {
 
-namespace v1 = tuopin::auditquery::v1;
 using common::MutationContext;
 
 // Limits, as the contract states them.

@@ -8,7 +8,6 @@
 
 namespace tuopin::auditquery {
 
-namespace v1 = tuopin::auditquery::v1;
 
 // The longest period one bundle exports, in days.
 inline constexpr int kMaxBundleDays = 366;

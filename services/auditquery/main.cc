@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
   common::Authorizer authorizer(internal_key, descriptor, common::SystemClock::Get(),
                                 common::DigestKeyFromFlags("auditquery", internal_key));
   common::Handler handler("auditquery", authorizer, *common::SystemClock::Get());
-  auditquery::AuditQueryServiceImpl service(logic, handler);
-  server.services = {&service};
+  auto service = auditquery::NewAuditQueryService(logic, handler);
+  server.services = {service.get()};
   server.service_names = {descriptor->full_name()};
   return common::RunServer(std::move(server));
 }

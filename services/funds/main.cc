@@ -29,11 +29,11 @@ int main(int argc, char** argv) {
   common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
                                 env.digest_key);
   common::Handler handler("funds", authorizer, *common::SystemClock::Get());
-  funds::FundsServiceImpl service(logic, handler);
+  auto service = funds::NewFundsService(logic, handler);
   common::PeriodicTask sweeper("pending-transfer sweeper", absl::GetFlag(FLAGS_sweep_interval),
                                [&] { return logic.SweepExpired(ids).status(); });
   sweeper.Start();
-  env.server.services = {&service};
+  env.server.services = {service.get()};
   env.server.service_names = {descriptor->full_name()};
   env.server.on_stopping = [&sweeper] { sweeper.Stop(); };
   common::StartOutboxRelay(env);

@@ -34,11 +34,11 @@ int main(int argc, char** argv) {
   common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
                                 env.digest_key);
   common::Handler handler("personnel", authorizer, *common::SystemClock::Get());
-  personnel::PersonnelServiceImpl service(logic, handler);
+  auto service = personnel::NewPersonnelService(logic, handler);
   common::PeriodicTask coverage("coverage summary", absl::GetFlag(FLAGS_coverage_refresh_interval),
                                 [&] { return logic.RefreshCoverageSummary(); });
   coverage.Start();
-  env.server.services = {&service};
+  env.server.services = {service.get()};
   env.server.service_names = {descriptor->full_name()};
   env.server.on_stopping = [&coverage] { coverage.Stop(); };
   common::StartOutboxRelay(env);

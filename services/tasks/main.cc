@@ -33,12 +33,12 @@ int main(int argc, char** argv) {
   common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
                                 env.digest_key);
   common::Handler handler("tasks", authorizer, *common::SystemClock::Get());
-  tasks::TasksServiceImpl service(logic, handler);
+  auto service = tasks::NewTasksService(logic, handler);
   common::PeriodicTask indicators("indicator updates",
                                   absl::GetFlag(FLAGS_indicator_retry_interval),
                                   [&] { return logic.DeliverIndicatorUpdates().status(); });
   indicators.Start();
-  env.server.services = {&service};
+  env.server.services = {service.get()};
   env.server.service_names = {descriptor->full_name()};
   env.server.on_stopping = [&indicators] { indicators.Stop(); };
   common::StartOutboxRelay(env);

@@ -121,8 +121,8 @@ int main() {
     common::Authorizer auth(testing::kTestInternalKey,
                             common::FindService(v1::AuditLog::service_full_name()));
     common::Handler handler("auditlog", auth, *common::SystemClock::Get());
-    AuditLogServiceImpl service(logic, handler);
-    testing::TestServer server({&service});
+    auto service = NewAuditLogService(logic, handler);
+    testing::TestServer server({service.get()});
     body(logic, server);
   };
   auto service_principal =

@@ -120,8 +120,8 @@ int main() {
   common::Authorizer authorizer(testing::kTestInternalKey,
                                 common::FindService(v1::PersonnelService::service_full_name()));
   common::Handler handler("personnel", authorizer, *common::SystemClock::Get());
-  personnel::PersonnelServiceImpl service(logic, handler);
-  testing::TestServer server({&service});
+  auto service = personnel::NewPersonnelService(logic, handler);
+  testing::TestServer server({service.get()});
   auto stub = v1::PersonnelService::NewStub(server.channel());
   auto official = testing::MakePrincipal("official", {tuopin::common::v1::ROLE_COUNTY_OFFICIAL}, {"520221"});
 

@@ -108,8 +108,8 @@ int main() {
   common::Authorizer authorizer(testing::kTestInternalKey,
                                 common::FindService(v1::TaskService::service_full_name()));
   common::Handler handler("tasks", authorizer, clock);
-  tasks::TasksServiceImpl service(logic, handler);
-  testing::TestServer server({&service});
+  auto service = tasks::NewTasksService(logic, handler);
+  testing::TestServer server({service.get()});
   auto stub = v1::TaskService::NewStub(server.channel());
   auto official =
       testing::MakePrincipal("official", {tuopin::common::v1::ROLE_COUNTY_OFFICIAL}, {"520221"});

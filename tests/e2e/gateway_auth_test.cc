@@ -284,8 +284,8 @@ TEST_F(GatewayTest, RealPersonnelServiceBehindTheGateway) {
   common::Authorizer authorizer(kTestInternalKey,
                                 common::FindService(pv1::PersonnelService::service_full_name()));
   common::Handler handler("personnel", authorizer, *common::SystemClock::Get());
-  personnel::PersonnelServiceImpl service(logic, handler);
-  StartGateway(1000, 1000, 64, {&service});
+  auto service = personnel::NewPersonnelService(logic, handler);
+  StartGateway(1000, 1000, 64, {service.get()});
 
   std::string admin = common::SignJwtHs256(Claims("admin-1", {"admin"}, {"*"}), kSecret);
   pv1::ImportRegionsRequest import;

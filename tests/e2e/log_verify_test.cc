@@ -71,7 +71,7 @@ class LogVerifyTest : public ::testing::Test {
     auth_ = std::make_unique<common::Authorizer>(
         testing::kTestInternalKey, common::FindService(v1::AuditLog::service_full_name()));
     handler_ = std::make_unique<common::Handler>("auditlog", *auth_, *common::SystemClock::Get());
-    service_ = std::make_unique<AuditLogServiceImpl>(*logic_, *handler_);
+    service_ = NewAuditLogService(*logic_, *handler_);
     log_server_ =
         std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{service_.get()});
     common::JwtConfig jwt;
@@ -145,7 +145,7 @@ class LogVerifyTest : public ::testing::Test {
   std::unique_ptr<AuditLogLogic> logic_;
   std::unique_ptr<common::Authorizer> auth_;
   std::unique_ptr<common::Handler> handler_;
-  std::unique_ptr<AuditLogServiceImpl> service_;
+  std::unique_ptr<v1::AuditLog::Service> service_;
   // Before the servers: a gateway server stops its proxy when it is destroyed.
   std::unique_ptr<gateway::ProxyService> proxy_;
   std::unique_ptr<LyingLog> lying_;

@@ -60,8 +60,8 @@ struct LogBehindGateway {
         auth(testing::kTestInternalKey,
              common::FindService(auditlog::v1::AuditLog::service_full_name())),
         handler("auditlog", auth, *common::SystemClock::Get()),
-        service(logic, handler),
-        server({&service}) {
+        service(auditlog::NewAuditLogService(logic, handler)),
+        server({service.get()}) {
     EXPECT_TRUE(common::ApplyMigrations(*pool, generated::AuditLogMigrations()).ok());
   }
 
@@ -109,7 +109,7 @@ struct LogBehindGateway {
   auditlog::AuditLogLogic logic;
   common::Authorizer auth;
   common::Handler handler;
-  auditlog::AuditLogServiceImpl service;
+  std::unique_ptr<auditlog::v1::AuditLog::Service> service;
   testing::TestServer server;
   std::unique_ptr<gateway::Gateway> gw;
   // Before the gateway's server: a gateway server stops its proxy when destroyed.
@@ -129,8 +129,8 @@ TEST(RelayTest, EveryAcknowledgedMutationReachesTheLogExactlyOnce) {
   common::Authorizer pauth(testing::kTestInternalKey,
                            common::FindService(pv1::PersonnelService::service_full_name()));
   common::Handler phandler("personnel", pauth, *common::SystemClock::Get());
-  personnel::PersonnelServiceImpl pservice(plogic, phandler);
-  testing::TestServer personnel_server({&pservice});
+  auto pservice = personnel::NewPersonnelService(plogic, phandler);
+  testing::TestServer personnel_server({pservice.get()});
 
   LogBehindGateway log;
   log.StartGateway({{"tuopin.personnel.v1.PersonnelService",
@@ -229,8 +229,8 @@ TEST(RelayTest, TheLargestTransferBatchReachesTheLog) {
   common::Authorizer fauth(testing::kTestInternalKey,
                            common::FindService(fv1::FundsService::service_full_name()));
   common::Handler fhandler("funds", fauth, *common::SystemClock::Get());
-  funds::FundsServiceImpl fservice(flogic, fhandler);
-  testing::TestServer funds_server({&fservice});
+  auto fservice = funds::NewFundsService(flogic, fhandler);
+  testing::TestServer funds_server({fservice.get()});
 
   LogBehindGateway log;
   log.StartGateway();

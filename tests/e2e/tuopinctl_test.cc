@@ -44,8 +44,8 @@ TEST(TuopinctlTest, CallsEveryKindOfRpcThroughTheGateway) {
   common::Authorizer auth(testing::kTestInternalKey,
                           common::FindService(pv1::PersonnelService::service_full_name()));
   common::Handler handler("personnel", auth, *common::SystemClock::Get());
-  personnel::PersonnelServiceImpl service(logic, handler);
-  testing::TestServer personnel_server({&service});
+  auto service = personnel::NewPersonnelService(logic, handler);
+  testing::TestServer personnel_server({service.get()});
   common::JwtConfig jwt;
   jwt.issuer = "tuopin-local";
   jwt.audience = "tuopin";

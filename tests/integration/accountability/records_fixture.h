@@ -63,7 +63,7 @@ class RecordsTest : public ::testing::Test {
     pauth_ = std::make_unique<common::Authorizer>(
         testing::kTestInternalKey, common::FindService(pv1::PersonnelService::service_full_name()));
     phandler_ = std::make_unique<common::Handler>("personnel", *pauth_, clock_);
-    pservice_ = std::make_unique<personnel::PersonnelServiceImpl>(*plogic_, *phandler_);
+    pservice_ = personnel::NewPersonnelService(*plogic_, *phandler_);
     pserver_ = std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{pservice_.get()});
     // tasks and accountability reach others through the gateway, started before them.
     tserver_port_ = 0;
@@ -80,7 +80,7 @@ class RecordsTest : public ::testing::Test {
     tauth_ = std::make_unique<common::Authorizer>(
         testing::kTestInternalKey, common::FindService(tv1::TaskService::service_full_name()));
     thandler_ = std::make_unique<common::Handler>("tasks", *tauth_, clock_);
-    tservice_ = std::make_unique<tasks::TasksServiceImpl>(*tlogic_, *thandler_);
+    tservice_ = tasks::NewTasksService(*tlogic_, *thandler_);
     tserver_ = std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{tservice_.get()});
     StartGateway(jwt, tserver_->port());
     astore_ = std::make_unique<MysqlRecordsStore>(*apool_, ids_);
@@ -91,7 +91,7 @@ class RecordsTest : public ::testing::Test {
         testing::kTestInternalKey,
         common::FindService(v1::AccountabilityService::service_full_name()));
     ahandler_ = std::make_unique<common::Handler>("accountability", *aauth_, clock_);
-    aservice_ = std::make_unique<RecordsServiceImpl>(*alogic_, *ahandler_);
+    aservice_ = NewRecordsService(*alogic_, *ahandler_);
     aserver_ = std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{aservice_.get()});
     stub_ = v1::AccountabilityService::NewStub(aserver_->channel());
     people_ = pv1::PersonnelService::NewStub(pserver_->channel());
@@ -292,7 +292,7 @@ class RecordsTest : public ::testing::Test {
   std::unique_ptr<personnel::PersonnelLogic> plogic_;
   std::unique_ptr<common::Authorizer> pauth_, tauth_, aauth_;
   std::unique_ptr<common::Handler> phandler_, thandler_, ahandler_;
-  std::unique_ptr<personnel::PersonnelServiceImpl> pservice_;
+  std::unique_ptr<pv1::PersonnelService::Service> pservice_;
   std::unique_ptr<testing::TestServer> pserver_, tserver_, aserver_;
   std::vector<std::unique_ptr<gateway::Gateway>> gateways_;
   std::vector<std::unique_ptr<gateway::ProxyService>> proxies_;
@@ -302,11 +302,11 @@ class RecordsTest : public ::testing::Test {
   std::unique_ptr<tasks::MysqlTasksStore> tstore_;
   std::unique_ptr<common::GatewayPersonnelDirectory> tpersonnel_, apersonnel_;
   std::unique_ptr<tasks::TasksLogic> tlogic_;
-  std::unique_ptr<tasks::TasksServiceImpl> tservice_;
+  std::unique_ptr<tv1::TaskService::Service> tservice_;
   std::unique_ptr<MysqlRecordsStore> astore_;
   std::unique_ptr<common::GatewayTaskClient> atasks_;
   std::unique_ptr<RecordsLogic> alogic_;
-  std::unique_ptr<RecordsServiceImpl> aservice_;
+  std::unique_ptr<v1::AccountabilityService::Service> aservice_;
   std::unique_ptr<v1::AccountabilityService::Stub> stub_;
   std::unique_ptr<pv1::PersonnelService::Stub> people_;
   std::unique_ptr<tv1::TaskService::Stub> task_stub_;

@@ -41,8 +41,8 @@ class AuditLogTest : public ::testing::Test {
         authorizer_(testing::kTestInternalKey,
                     common::FindService(v1::AuditLog::service_full_name())),
         handler_("auditlog", authorizer_, *common::SystemClock::Get()),
-        service_(logic_, handler_),
-        server_({&service_}),
+        service_(NewAuditLogService(logic_, handler_)),
+        server_({service_.get()}),
         stub_(v1::AuditLog::NewStub(server_.channel())) {}
 
   void SetUp() override {
@@ -101,7 +101,7 @@ class AuditLogTest : public ::testing::Test {
   AuditLogLogic logic_;
   common::Authorizer authorizer_;
   common::Handler handler_;
-  AuditLogServiceImpl service_;
+  std::unique_ptr<v1::AuditLog::Service> service_;
   testing::TestServer server_;
   std::unique_ptr<v1::AuditLog::Stub> stub_;
   const common::Principal service_principal_ =

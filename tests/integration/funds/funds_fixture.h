@@ -47,8 +47,8 @@ class FundsTest : public ::testing::Test {
         authorizer_(testing::kTestInternalKey,
                     common::FindService(v1::FundsService::service_full_name())),
         handler_("funds", authorizer_, clock_),
-        service_(logic_, handler_),
-        server_({&service_}),
+        service_(NewFundsService(logic_, handler_)),
+        server_({service_.get()}),
         stub_(v1::FundsService::NewStub(server_.channel())) {}
 
   void SetUp() override {
@@ -133,7 +133,7 @@ class FundsTest : public ::testing::Test {
   FundsLogic logic_;
   common::Authorizer authorizer_;
   common::Handler handler_;
-  FundsServiceImpl service_;
+  std::unique_ptr<v1::FundsService::Service> service_;
   testing::TestServer server_;
   std::unique_ptr<v1::FundsService::Stub> stub_;
   std::atomic<int> counter_{0};

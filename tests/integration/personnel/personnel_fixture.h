@@ -49,8 +49,8 @@ class PersonnelTest : public ::testing::Test {
         authorizer_(testing::kTestInternalKey,
                     common::FindService(v1::PersonnelService::service_full_name())),
         handler_("personnel", authorizer_, clock_),
-        service_(logic_, handler_),
-        server_({&service_}),
+        service_(NewPersonnelService(logic_, handler_)),
+        server_({service_.get()}),
         stub_(v1::PersonnelService::NewStub(server_.channel())) {}
 
   void SetUp() override {
@@ -132,7 +132,7 @@ class PersonnelTest : public ::testing::Test {
   PersonnelLogic logic_;
   common::Authorizer authorizer_;
   common::Handler handler_;
-  PersonnelServiceImpl service_;
+  std::unique_ptr<v1::PersonnelService::Service> service_;
   testing::TestServer server_;
   std::unique_ptr<v1::PersonnelService::Stub> stub_;
   std::atomic<int> request_counter_{0};

@@ -59,7 +59,7 @@ class TasksTest : public ::testing::Test {
         personnel_authorizer_(testing::kTestInternalKey,
                               common::FindService(pv1::PersonnelService::service_full_name())),
         personnel_handler_("personnel", personnel_authorizer_, clock_),
-        personnel_service_(personnel_logic_, personnel_handler_),
+        personnel_service_(personnel::NewPersonnelService(personnel_logic_, personnel_handler_)),
         tasks_store_(*tasks_pool_, ids_),
         tasks_authorizer_(testing::kTestInternalKey,
                           common::FindService(v1::TaskService::service_full_name())),
@@ -68,8 +68,8 @@ class TasksTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(common::ApplyMigrations(*personnel_pool_, generated::PersonnelMigrations()).ok());
     ASSERT_TRUE(common::ApplyMigrations(*tasks_pool_, generated::TasksMigrations()).ok());
-    personnel_server_ =
-        std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{&personnel_service_});
+    personnel_server_ = std::make_unique<testing::TestServer>(
+        std::vector<grpc::Service*>{personnel_service_.get()});
     // The gateway: tasks' calls to personnel pass through it with the service token.
     common::JwtConfig jwt;
     jwt.issuer = "tuopin-test";
@@ -100,7 +100,7 @@ class TasksTest : public ::testing::Test {
         gateway_server_->channel(), common::SignJwtHs256(claims, kSecret));
     directory_ = std::make_unique<common::GatewayPersonnelDirectory>(*gateway_client_);
     tasks_logic_ = std::make_unique<TasksLogic>(tasks_store_, *directory_, clock_, tokens_);
-    tasks_service_ = std::make_unique<TasksServiceImpl>(*tasks_logic_, tasks_handler_);
+    tasks_service_ = NewTasksService(*tasks_logic_, tasks_handler_);
     tasks_server_ =
         std::make_unique<testing::TestServer>(std::vector<grpc::Service*>{tasks_service_.get()});
     stub_ = v1::TaskService::NewStub(tasks_server_->channel());
@@ -231,7 +231,7 @@ class TasksTest : public ::testing::Test {
   personnel::PersonnelLogic personnel_logic_;
   common::Authorizer personnel_authorizer_;
   common::Handler personnel_handler_;
-  personnel::PersonnelServiceImpl personnel_service_;
+  std::unique_ptr<pv1::PersonnelService::Service> personnel_service_;
   MysqlTasksStore tasks_store_;
   common::Authorizer tasks_authorizer_;
   common::Handler tasks_handler_;
@@ -242,7 +242,7 @@ class TasksTest : public ::testing::Test {
   std::unique_ptr<common::GatewayClient> gateway_client_;
   std::unique_ptr<common::GatewayPersonnelDirectory> directory_;
   std::unique_ptr<TasksLogic> tasks_logic_;
-  std::unique_ptr<TasksServiceImpl> tasks_service_;
+  std::unique_ptr<v1::TaskService::Service> tasks_service_;
   std::unique_ptr<v1::TaskService::Stub> stub_;
   std::unique_ptr<pv1::PersonnelService::Stub> people_;
   pv1::Household household_;
