@@ -20,6 +20,12 @@ test's own callers do not grow. Empty strings are sent too; they may be valid (o
 text), so only their effect is counted: every accepted one wrote exactly one record.
 Last, a request over the 4 MiB message limit is refused without reaching a service.
 
+The limits read only the fields an update mask names (AIP-134), so every update RPC (a
+request with an update_mask, found from the contract) must store only those: each limited
+input field of an existing demo object that the mask does not name is sent out of its
+limits (or, where no such value exists, a different valid one) beside a valid masked
+change, and a fresh Get must show it unchanged whether the update was accepted or refused.
+
 Run by CTest: --build <build dir>; TUOPIN_TEST_DSN names the MariaDB (root)."""
 
 import argparse
@@ -158,12 +164,79 @@ def violated(e):
     return fields
 
 
+def update_rpcs():
+    """(service descriptor, method descriptor) of every RPC whose request has an update_mask,
+    over every compiled Tuopin contract."""
+    import glob
+    import importlib
+    found = []
+    for path in sorted(glob.glob(f"{ARGS.build}/python/tuopin/*/v1/*_pb2.py")):
+        module = importlib.import_module(os.path.relpath(path, f"{ARGS.build}/python")[:-3].replace("/", "."))
+        for service in module.DESCRIPTOR.services_by_name.values():
+            for m in service.methods:
+                mask = m.input_type.fields_by_name.get("update_mask")
+                if mask is not None and mask.message_type.full_name == "google.protobuf.FieldMask":
+                    found.append((service, m))
+    return found
+
+
+def unmasked_values(f, current):
+    """(kind, value) for an unmasked field: out of its limits, else a different valid value."""
+    from tuopin.common.v1 import common_pb2
+    lim = limits(f)
+    values = [(kind, v) for kind, v in mutations(f) if kind not in ("utf8", "empty")]
+    if f.type == f.TYPE_STRING and lim.format in (common_pb2.FieldLimits.FORMAT_ID,
+                                                  common_pb2.FieldLimits.FORMAT_EMPLOYEE_NUMBER):
+        values.append(("format", "not an id!"))
+    if f.type == f.TYPE_STRING and lim.format == common_pb2.FieldLimits.FORMAT_TEXT:
+        values.append(("control character", "bad\x01text"))
+    if f.type == f.TYPE_STRING and current != "":
+        values.append(("empty", ""))
+    if not values:  # no value outside the limits: a different valid one
+        if f.type == f.TYPE_BOOL:
+            values.append(("different", not current))
+        elif f.type == f.TYPE_ENUM:
+            values += [("different", v.number) for v in f.enum_type.values if v.number not in (0, current)][:1]
+        elif f.type == f.TYPE_STRING:
+            values.append(("different", current + "x"))
+        elif f.type in (f.TYPE_INT64, f.TYPE_INT32):
+            values.append(("different", current + 1))
+    return values
+
+
+def toggled(text, max_len):
+    """A small valid change of a text value, undone by applying it again."""
+    if text.endswith(" x"):
+        return text[:-2]
+    if len((text + " x").encode()) <= max_len:
+        return text + " x"
+    return text[:-1] + ("y" if text[-1] != "y" else "z")
+
+
+def stored_part(msg, masked):
+    """msg without the masked field and the fields the server sets."""
+    copy = type(msg)()
+    copy.CopyFrom(msg)
+    for f in copy.DESCRIPTOR.fields:
+        if f.name == masked or output_only(f):
+            copy.ClearField(f.name)
+    return copy
+
+
+def value_at(msg, path):
+    target = msg
+    for part in path.split("."):
+        name, _, idx = part.partition("[")
+        target = getattr(target, name)[int(idx[:-1])] if idx else getattr(target, name)
+    return target
+
+
 class BadInputTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         sys.path.insert(0, f"{ARGS.build}/python")
         sys.path.insert(0, f"{ARGS.build}/python/third_party")
-        cls.suite, cls.api, _ = demo_suite(ARGS.build, "bad-input-", seed=11)
+        cls.suite, cls.api, cls.summary = demo_suite(ARGS.build, "bad-input-", seed=11)
         try:
             cls.channel = grpc.insecure_channel(cls.suite.target,
                                                 options=[("grpc.max_send_message_length", 16 << 20)])
@@ -239,6 +312,83 @@ class BadInputTest(unittest.TestCase):
         after = self.recorded()
         for s in after:
             self.assertEqual(after[s] - before[s], accepted[s], f"{s}: only the accepted requests wrote")
+
+    def call(self, service, method, request, role, regions, sub):
+        from google.protobuf import symbol_database
+        response = symbol_database.Default().GetSymbol(method.output_type.full_name)
+        token = self.suite.token(role, sub=sub, regions=regions)
+        rpc = self.channel.unary_unary(f"/{service.full_name}/{method.name}",
+                                       request_serializer=lambda m: m.SerializeToString(),
+                                       response_deserializer=response.FromString)
+        return rpc(request, metadata=(("authorization", f"Bearer {token}"),), timeout=30)
+
+    def test_update_rpcs_store_only_masked_fields(self):
+        from tuopin.common.v1 import common_pb2
+        from google.protobuf import symbol_database
+        symbols = symbol_database.Default()
+        rpcs = update_rpcs()
+        self.assertNotEqual(rpcs, [], "no RPC takes an update_mask: the contract walk is broken")
+        county = self.summary["county"]
+        checked, failures, tally = 0, [], {}
+        for service, method in rpcs:
+            full = f"/{service.full_name}/{method.name}"
+            self.assertIn(full, self.api.first, f"{full}: the demo loader never calls it; add a call so this "
+                                                "test has an object to update")
+            baseline = self.api.first[full][0]
+            resource_field = next(f for f in method.input_type.fields
+                                  if f.type == f.TYPE_MESSAGE and f.name != "update_mask")
+            get = service.FindMethodByName(f"Get{resource_field.message_type.name}")
+            self.assertIsNotNone(get, f"{full}: no Get{resource_field.message_type.name}")
+            object_id = getattr(baseline, resource_field.name).id
+            roles = [common_pb2.Role.Name(r)[len("ROLE_"):].lower()
+                     for r in method.GetOptions().Extensions[common_pb2.policy].roles
+                     if r != common_pb2.ROLE_SERVICE]
+            role = "county_official" if "county_official" in roles else roles[0]
+            sub = f"mask-probe-{role}"
+
+            def fetch():
+                request = symbols.GetSymbol(get.input_type.full_name)(id=object_id)
+                return self.call(service, get, request, role, (county,), sub)
+
+            current = fetch()
+            # The masked field: a mutable single-line text field the object has, changed a little.
+            masked = next((f for f in resource_field.message_type.fields
+                          if f.type == f.TYPE_STRING and limits(f) is not None and not output_only(f)
+                          and not limits(f).immutable and limits(f).format == common_pb2.FieldLimits.FORMAT_TEXT
+                          and f.containing_oneof is None and getattr(current, f.name) != ""), None)
+            self.assertIsNotNone(masked, f"{full}: no mutable text field to name in the mask; pick another kind")
+            accepted = 0
+            for path, _, f, _ in field_paths(current):
+                if path == masked.name or limits(f) is None:
+                    continue
+                for kind, value in unmasked_values(f, value_at(current, path)):
+                    before = fetch()
+                    update = symbols.GetSymbol(method.input_type.full_name)(
+                        request_id=f"mask-{uuid.uuid4().hex[:24]}")
+                    resource = getattr(update, resource_field.name)
+                    resource.CopyFrom(before)
+                    setattr(resource, masked.name, toggled(getattr(before, masked.name), limits(masked).max_len))
+                    update.update_mask.paths.append(masked.name)
+                    update = with_value(update, f"{resource_field.name}.{path}", value)
+                    outcome = "accepted"
+                    try:
+                        self.call(service, method, update, role, (county,), sub)
+                        accepted += 1
+                    except grpc.RpcError as e:
+                        outcome = f"{e.code().name}: {e.details()[:100]}"
+                        if e.code() != grpc.StatusCode.INVALID_ARGUMENT:
+                            failures.append(f"{full} unmasked {path} ({kind}): {outcome}")
+                    after = fetch()
+                    if stored_part(after, masked.name) != stored_part(before, masked.name):
+                        failures.append(f"{full} unmasked {path} ({kind}, {outcome}): stored "
+                                        f"{str(value_at(after, path))[:40]!r}, was "
+                                        f"{str(value_at(before, path))[:40]!r}")
+                    checked += 1
+            # Refusals alone would pass without ever reaching the method's copy of the mask.
+            self.assertGreater(accepted, 0, f"{full}: no update with a bad unmasked field was accepted")
+            tally[method.name] = f"{accepted} accepted"
+        print(f"{checked} updates with a bad unmasked field over {len(rpcs)} update RPCs: {tally}")
+        self.assertEqual(failures, [], "\n".join(failures))
 
     def test_a_request_over_the_message_limit_is_refused(self):
         from tuopin.personnel.v1 import personnel_pb2 as pv1
