@@ -27,18 +27,23 @@ int MaxEventEntitiesOf(absl::string_view full_method) {
 const std::vector<std::string>& EntityTypes() {
   static const auto* types = new std::vector<std::string>{"account",
                                                           "action",
+                                                          "assessment",
+                                                          "assessment_visit",
                                                           "cadre",
                                                           "campaign",
                                                           "checkin",
+                                                          "exit_application",
                                                           "finding",
                                                           "household",
                                                           "inspection",
                                                           "pairing",
                                                           "posting",
+                                                          "poverty_standard",
                                                           "rectification_order",
                                                           "region",
                                                           "task",
                                                           "transfer",
+                                                          "village_profile",
                                                           "visit"};
   return *types;
 }

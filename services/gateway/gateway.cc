@@ -71,9 +71,12 @@ bool AcceptableRequestId(absl::string_view id) {
 std::map<std::string, std::string> DefaultRoutes() {
   return {
       {"tuopin.personnel.v1.PersonnelService", "personnel"},
+      {"tuopin.personnel.v1.ExitService", "personnel"},
+      {"tuopin.personnel.v1.ExitCriteriaService", "personnel"},
       {"tuopin.funds.v1.FundsService", "funds"},
       {"tuopin.tasks.v1.TaskService", "tasks"},
       {"tuopin.accountability.v1.AccountabilityService", "accountability"},
+      {"tuopin.accountability.v1.AssessmentService", "accountability"},
       {"tuopin.auditlog.v1.AuditLog", "auditlog"},
       {"tuopin.auditquery.v1.AuditQueryService", "auditquery"},
   };
