@@ -345,6 +345,8 @@ void CheckSubMessage(const Path& path, const Message& sub, const Reflection* sub
     }
     case Kind::kSuite:
       if (l != nullptr && l->required() && !set) v.Add(path.str(), "is required");
+      // An optional message left unset has no fields to check.
+      if (l != nullptr && l->optional() && !set) return;
       CheckMessage(sub, sub_r, *fp.sub, &path, Scope{}, depth + 1, v);
       return;
     default:

@@ -58,6 +58,18 @@ TEST(FieldLimitsTest, AValidRequestPasses) {
   EXPECT_TRUE(ValidateLimits(r).ok());
 }
 
+TEST(FieldLimitsTest, AnOptionalMessageIsCheckedOnlyWhenSet) {
+  // household.prior_exit is optional: left unset, its fields' limits are not read.
+  EXPECT_TRUE(ValidateLimits(GoodHousehold()).ok());
+  auto r = GoodHousehold();
+  r.mutable_household()->mutable_prior_exit()->set_year(2013);  // below 2014, no reference
+  EXPECT_EQ(Refused(r), (std::set<std::string>{"household.prior_exit.year",
+                                               "household.prior_exit.reference"}));
+  r.mutable_household()->mutable_prior_exit()->set_year(2018);
+  r.mutable_household()->mutable_prior_exit()->set_reference("GZ-2018-520221-0041");
+  EXPECT_TRUE(ValidateLimits(r).ok());
+}
+
 TEST(FieldLimitsTest, EachKindOfLimitRefusesNamingTheField) {
   auto r = GoodHousehold();
   r.clear_request_id();                                        // FORMAT_REQUEST_ID
