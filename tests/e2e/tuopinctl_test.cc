@@ -4,9 +4,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/field_limits.h"
 #include "common/handler.h"
 #include "common/jwt.h"
 #include "common/migrate.h"
@@ -17,6 +19,7 @@
 #include "services/personnel/personnel_service.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/test_db.h"
+#include "tools/tuopinctl/rpc_command.h"
 
 namespace tuopin::generated {
 const std::vector<tuopin::common::Migration>& PersonnelMigrations();
@@ -32,6 +35,16 @@ struct Result {
   int exit;
   std::string out;
 };
+
+// A service added to the contracts is a tuopinctl command (the JSON front reads the
+// descriptors and needs no list).
+TEST(TuopinctlTest, EveryServiceOfTheContractsIsACommand) {
+  std::set<std::string> named;
+  for (const auto& [name, full] : ctl::Services()) named.insert(full);
+  for (const auto* service : common::ContractServices()) {
+    EXPECT_TRUE(named.count(service->full_name())) << service->full_name();
+  }
+}
 
 TEST(TuopinctlTest, CallsEveryKindOfRpcThroughTheGateway) {
   testing::TestDatabase db;

@@ -287,7 +287,10 @@ const std::vector<std::pair<std::string, std::string>>& Services() {
       {"personnel", "tuopin.personnel.v1.PersonnelService"},
       {"funds", "tuopin.funds.v1.FundsService"},
       {"tasks", "tuopin.tasks.v1.TaskService"},
+      {"exit", "tuopin.personnel.v1.ExitService"},
+      {"exit-criteria", "tuopin.personnel.v1.ExitCriteriaService"},
       {"accountability", "tuopin.accountability.v1.AccountabilityService"},
+      {"assessment", "tuopin.accountability.v1.AssessmentService"},
       {"log", "tuopin.auditlog.v1.AuditLog"},
       {"auditquery", "tuopin.auditquery.v1.AuditQueryService"},
   };
