@@ -87,6 +87,31 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
       static_cast<google::protobuf::Message&>(response), replayed);
 }
 
+// The mutation frame of a store whose transactions are `Tx` (PersonnelTx, ExitTx, ...): the
+// store runs a body in one transaction with common::RunMutation (the request id claimed, a
+// replay answered from the stored response, the audit event written to the outbox before
+// the commit; a non-OK status from the body rolls back), and Mutate gives the body the
+// response's own type. A body may run more than once (retried deadlocks), so it has no
+// effects outside `tx` and the response.
+template <typename Tx>
+class TransactionalStore {
+ public:
+  virtual ~TransactionalStore() = default;
+  using TxBody = std::function<absl::StatusOr<EntityRefs>(Tx&, google::protobuf::Message&)>;
+  virtual absl::Status RunMutation(const MutationContext& ctx, const TxBody& body,
+                                   google::protobuf::Message& response) = 0;
+  template <typename Response, typename Body>
+  absl::Status Mutate(const MutationContext& ctx, Response& response, const Body& body) {
+    static_assert(std::is_base_of_v<google::protobuf::Message, Response>);
+    return RunMutation(
+        ctx,
+        [&body](Tx& tx, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
+          return body(tx, static_cast<Response&>(m));
+        },
+        response);
+  }
+};
+
 // Builds the audit event of a mutation or a logged read; `response_bytes` is the
 // deterministic serialization of the answer (digested under the context's key).
 tuopin::common::v1::AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx,

@@ -1,9 +1,11 @@
 #include "common/personnel_client.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "tuopin/personnel/v1/exit.grpc.pb.h"
 #include "tuopin/personnel/v1/personnel.grpc.pb.h"
 
 namespace tuopin::common {
@@ -90,24 +92,99 @@ absl::Status GatewayPersonnelDirectory::SetIndicator(const std::string& househol
                             ->UpdateHousehold(client_.Context().get(), req, &h));
 }
 
-absl::StatusOr<std::vector<std::string>> GatewayPersonnelDirectory::RegisteredHouseholds(
-    const std::string& region_code) {
+namespace {
+
+// Every household of a region's subtree with `status` (any status when UNSPECIFIED), page
+// by page, handed to `add`. `field` names the region in the caller's request.
+absl::Status ListAllHouseholds(const GatewayClient& client, const std::string& region_code,
+                               pv1::HouseholdStatus status, absl::string_view field,
+                               const std::function<void(const pv1::Household&)>& add) {
   pv1::ListHouseholdsRequest req;
   req.set_region_code(region_code);
-  req.set_status(pv1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  req.set_status(status);
   req.set_page_size(1000);
-  std::vector<std::string> ids;
-  auto stub = pv1::PersonnelService::NewStub(client_.channel());
+  auto stub = pv1::PersonnelService::NewStub(client.channel());
   for (int page = 0; page < 10000; ++page) {
     pv1::ListHouseholdsResponse resp;
-    grpc::Status st = stub->ListHouseholds(client_.Context(absl::Seconds(30)).get(), req, &resp);
-    if (!st.ok()) return AsArgument(st, "inspection.target_region_codes", "region");
-    for (const auto& h : resp.households()) ids.push_back(h.id());
+    grpc::Status st = stub->ListHouseholds(client.Context(absl::Seconds(30)).get(), req, &resp);
+    if (!st.ok()) return AsArgument(st, field, "region");
+    for (const auto& h : resp.households()) add(h);
     if (resp.next_page_token().empty()) break;
     req.set_page_token(resp.next_page_token());
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> GatewayPersonnelDirectory::RegisteredHouseholds(
+    const std::string& region_code) {
+  std::vector<std::string> ids;
+  TUOPIN_RETURN_IF_ERROR(ListAllHouseholds(
+      client_, region_code, pv1::HOUSEHOLD_STATUS_REGISTERED_POOR, "inspection.target_region_codes",
+      [&](const pv1::Household& h) { ids.push_back(h.id()); }));
   std::sort(ids.begin(), ids.end());
   return ids;
+}
+
+absl::Status GatewayPersonnelDirectory::CheckRegion(const std::string& code) {
+  pv1::GetRegionRequest req;
+  req.set_code(code);
+  pv1::Region region;
+  grpc::Status st = pv1::PersonnelService::NewStub(client_.channel())
+                        ->GetRegion(client_.Context().get(), req, &region);
+  if (!st.ok()) return AsLookup(st, "region", code);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<HouseholdRecord>> GatewayPersonnelDirectory::HouseholdsInRegion(
+    const std::string& region_code) {
+  std::vector<HouseholdRecord> out;
+  TUOPIN_RETURN_IF_ERROR(
+      ListAllHouseholds(client_, region_code, pv1::HOUSEHOLD_STATUS_UNSPECIFIED, "region_code",
+                        [&](const pv1::Household& h) {
+                          out.push_back({h.id(), h.village_code(), h.status(), h.member_count()});
+                        }));
+  std::sort(out.begin(), out.end(),
+            [](const HouseholdRecord& a, const HouseholdRecord& b) { return a.id < b.id; });
+  return out;
+}
+
+absl::StatusOr<pv1::ExitStatus> GatewayPersonnelDirectory::ExitStatus(
+    const std::string& region_code, int32_t year) {
+  pv1::GetExitStatusRequest req;
+  req.set_region_code(region_code);
+  req.set_year(year);
+  pv1::ExitStatus out;
+  grpc::Status st = pv1::ExitCriteriaService::NewStub(client_.channel())
+                        ->GetExitStatus(client_.Context(absl::Seconds(30)).get(), req, &out);
+  if (!st.ok()) return FromGrpcStatus(st);
+  return out;
+}
+
+absl::StatusOr<pv1::PovertyStandard> GatewayPersonnelDirectory::PovertyStandard(
+    int32_t year, const std::string& province_code) {
+  pv1::GetPovertyStandardRequest req;
+  req.set_year(year);
+  req.set_province_code(province_code);
+  pv1::PovertyStandard out;
+  grpc::Status st = pv1::ExitCriteriaService::NewStub(client_.channel())
+                        ->GetPovertyStandard(client_.Context().get(), req, &out);
+  if (!st.ok()) return AsLookup(st, "poverty standard", absl::StrCat(year, "/", province_code));
+  return out;
+}
+
+absl::StatusOr<pv1::Household> GatewayPersonnelDirectory::ReverseExit(
+    const std::string& household_id, const std::string& reference, const std::string& request_id) {
+  pv1::ReverseExitRequest req;
+  req.set_request_id(request_id);
+  req.set_household_id(household_id);
+  req.set_reference(reference);
+  pv1::Household out;
+  grpc::Status st =
+      pv1::ExitService::NewStub(client_.channel())->ReverseExit(client_.Context().get(), req, &out);
+  if (!st.ok()) return FromGrpcStatus(st);
+  return out;
 }
 
 }  // namespace tuopin::common

@@ -10,8 +10,18 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/gateway_client.h"
+#include "tuopin/personnel/v1/exit.pb.h"
+#include "tuopin/personnel/v1/personnel.pb.h"
 
 namespace tuopin::common {
+
+// A household as an assessment freezes it: where it lives, its status and its people.
+struct HouseholdRecord {
+  std::string id;
+  std::string village_code;
+  personnel::v1::HouseholdStatus status = personnel::v1::HOUSEHOLD_STATUS_UNSPECIFIED;
+  int32_t member_count = 0;
+};
 
 class PersonnelDirectory {
  public:
@@ -31,6 +41,23 @@ class PersonnelDirectory {
   // Ids of the registered poor households in a region's subtree, sorted.
   virtual absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(
       const std::string& region_code) = 0;
+  // OK when personnel knows the region; NOT_FOUND otherwise.
+  virtual absl::Status CheckRegion(const std::string& code) = 0;
+  // Every household in a region's subtree, whatever its status, sorted by id.
+  virtual absl::StatusOr<std::vector<HouseholdRecord>> HouseholdsInRegion(
+      const std::string& region_code) = 0;
+  // The region's exit status computed now by the year's standard
+  // (ExitCriteriaService.GetExitStatus); personnel's errors as they are.
+  virtual absl::StatusOr<personnel::v1::ExitStatus> ExitStatus(const std::string& region_code,
+                                                               int32_t year) = 0;
+  // The standard of (year, province); NOT_FOUND when none is set.
+  virtual absl::StatusOr<personnel::v1::PovertyStandard> PovertyStandard(
+      int32_t year, const std::string& province_code) = 0;
+  // Returns a wrongly exited household to the register (ExitService.ReverseExit);
+  // idempotent by request_id. Personnel's errors as they are (NOT_EXITED, ...).
+  virtual absl::StatusOr<personnel::v1::Household> ReverseExit(const std::string& household_id,
+                                                               const std::string& reference,
+                                                               const std::string& request_id) = 0;
 };
 
 class GatewayPersonnelDirectory final : public PersonnelDirectory {
@@ -43,6 +70,16 @@ class GatewayPersonnelDirectory final : public PersonnelDirectory {
                             const std::string& request_id) override;
   absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(
       const std::string& region_code) override;
+  absl::Status CheckRegion(const std::string& code) override;
+  absl::StatusOr<std::vector<HouseholdRecord>> HouseholdsInRegion(
+      const std::string& region_code) override;
+  absl::StatusOr<personnel::v1::ExitStatus> ExitStatus(const std::string& region_code,
+                                                       int32_t year) override;
+  absl::StatusOr<personnel::v1::PovertyStandard> PovertyStandard(
+      int32_t year, const std::string& province_code) override;
+  absl::StatusOr<personnel::v1::Household> ReverseExit(const std::string& household_id,
+                                                       const std::string& reference,
+                                                       const std::string& request_id) override;
 
  private:
   const GatewayClient& client_;

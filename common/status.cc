@@ -54,6 +54,10 @@ absl::Status WithReason(absl::Status status, ErrorReason reason) {
   return status;
 }
 
+absl::Status Precondition(absl::string_view message, ErrorReason reason) {
+  return WithReason(absl::FailedPreconditionError(message), reason);
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   google::rpc::Status rpc;

@@ -45,6 +45,9 @@ using ErrorReason = tuopin::common::v1::ErrorReason;
 // status without one carries the name of its code (NOT_FOUND, UNAVAILABLE, ...).
 absl::Status WithReason(absl::Status status, ErrorReason reason);
 
+// FAILED_PRECONDITION with its reason: the state of an object refuses the call.
+absl::Status Precondition(absl::string_view message, ErrorReason reason);
+
 // Returns early with the status if it is not OK.
 #define TUOPIN_RETURN_IF_ERROR(expr)                 \
   do {                                               \

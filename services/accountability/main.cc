@@ -1,5 +1,6 @@
 // tuopin-accountability: inspections, findings, rectification orders and actions
-// (AccountabilityService). The audit log is its own binary, tuopin-auditlog.
+// (AccountabilityService), and the county exit assessments (AssessmentService). The audit log is
+// its own binary, tuopin-auditlog.
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -7,6 +8,7 @@
 #include "common/handler.h"
 #include "common/server_flags.h"
 #include "common/service_main.h"
+#include "services/accountability/assessment_service.h"
 #include "services/accountability/records_service.h"
 
 namespace tuopin::generated {
@@ -36,8 +38,17 @@ int main(int argc, char** argv) {
   common::Handler records_handler("accountability", records_authorizer,
                                   *common::SystemClock::Get());
   auto records = accountability::NewRecordsService(records_logic, records_handler);
-  env.server.services = {records.get()};
-  env.server.service_names = {records_descriptor->full_name()};
+  accountability::MysqlAssessmentStore assessment_store(*env.pool, ids);
+  accountability::AssessmentLogic assessment_logic(assessment_store, personnel, tokens);
+  const auto* assessment_descriptor =
+      common::FindService(accountability::v1::AssessmentService::service_full_name());
+  common::Authorizer assessment_authorizer(env.internal_key, assessment_descriptor,
+                                           common::SystemClock::Get(), env.digest_key);
+  common::Handler assessment_handler("accountability", assessment_authorizer,
+                                     *common::SystemClock::Get());
+  auto assessments = accountability::NewAssessmentService(assessment_logic, assessment_handler);
+  env.server.services = {records.get(), assessments.get()};
+  env.server.service_names = {records_descriptor->full_name(), assessment_descriptor->full_name()};
   common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }

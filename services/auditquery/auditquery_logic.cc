@@ -301,4 +301,43 @@ absl::Status AuditQueryLogic::ExportAuditBundle(const MutationContext& ctx,
   return RecordAccess(ctx, {common::Entity("region", region, region)}, out);
 }
 
+absl::Status AuditQueryLogic::GetAssessmentReport(const MutationContext& ctx,
+                                                  const v1::GetAssessmentReportRequest& req,
+                                                  v1::AssessmentReport& out) {
+  std::string resource = absl::StrCat("assessments/", req.assessment_id());
+  TUOPIN_ASSIGN_OR_RETURN(
+      av1::Assessment assessment,
+      Named(ctx.principal, suite_.GetAssessment(req.assessment_id()), resource));
+  TUOPIN_RETURN_IF_ERROR(common::RequireRegion(ctx.principal, assessment.county_code(), resource));
+  // Before the reveal there is no sample to read (the service refuses it as NOT_REVEALED).
+  bool revealed = assessment.state() == av1::ASSESSMENT_STATE_REVEALED ||
+                  assessment.state() == av1::ASSESSMENT_STATE_FINALIZED;
+  auto sample = Async([&]() -> absl::StatusOr<av1::AssessmentSample> {
+    if (!revealed) return av1::AssessmentSample();
+    return suite_.AssessmentSample(assessment.id());
+  });
+  auto visits = Async([&] { return suite_.AssessmentVisits(assessment.id()); });
+  auto events =
+      Async([&] { return suite_.EntityEvents("assessment", assessment.id(), kMaxHistoryEvents); });
+  auto sa = sample.get();
+  auto vi = visits.get();
+  auto ev = events.get();
+  for (const absl::Status& st : {sa.status(), vi.status(), ev.status()}) {
+    TUOPIN_RETURN_IF_ERROR(st);
+  }
+  // The assessment's own events; earlier looks at it (our access events) are not part of
+  // what proves it.
+  std::vector<lv1::Leaf> leaves;
+  for (auto& l : *ev) {
+    if (l.event().service() != "auditquery") leaves.push_back(std::move(l));
+  }
+  *out.mutable_assessment() = std::move(assessment);
+  if (revealed) *out.mutable_sample() = std::move(*sa);
+  for (auto& v : *vi) *out.add_visits() = std::move(v);
+  TUOPIN_RETURN_IF_ERROR(Prove(std::move(leaves), out.mutable_checkpoint(), out.mutable_events()));
+  return RecordAccess(
+      ctx, {common::Entity("assessment", out.assessment().id(), out.assessment().county_code())},
+      out);
+}
+
 }  // namespace tuopin::auditquery

@@ -44,6 +44,9 @@ class AuditQueryLogic {
                             v1::Scorecard& out);
   absl::Status ExportAuditBundle(const MutationContext& ctx,
                                  const v1::ExportAuditBundleRequest& req, v1::AuditBundle& out);
+  absl::Status GetAssessmentReport(const MutationContext& ctx,
+                                   const v1::GetAssessmentReportRequest& req,
+                                   v1::AssessmentReport& out);
 
  private:
   // Proves `leaves` against the latest checkpoint (read after the leaves, so it covers

@@ -51,6 +51,14 @@ class AuditQueryServiceImpl final : public v1::AuditQueryService::Service {
     });
   }
 
+  grpc::Status GetAssessmentReport(grpc::ServerContext* ctx,
+                                   const v1::GetAssessmentReportRequest* req,
+                                   v1::AssessmentReport* resp) override {
+    return Query(ctx, "GetAssessmentReport", *req, [&](const MutationContext& m) {
+      return logic_.GetAssessmentReport(m, *req, *resp);
+    });
+  }
+
  private:
   template <typename Req, typename Fn>
   grpc::Status Query(grpc::ServerContext* ctx, absl::string_view method, const Req& req, Fn&& fn) {

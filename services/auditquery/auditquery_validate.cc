@@ -14,6 +14,7 @@ absl::Status Validate(const v1::GetCadreDossierRequest&) { return absl::OkStatus
 absl::Status Validate(const v1::TraceFundsRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::GetRectificationStatusRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::GetScorecardRequest&) { return absl::OkStatus(); }
+absl::Status Validate(const v1::GetAssessmentReportRequest&) { return absl::OkStatus(); }
 
 absl::Status Validate(const v1::ExportAuditBundleRequest& r) {
   common::FieldViolations ignored;  // the limits report a bad date

@@ -8,7 +8,6 @@
 
 namespace tuopin::auditquery {
 
-
 // The longest period one bundle exports, in days.
 inline constexpr int kMaxBundleDays = 366;
 
@@ -18,5 +17,6 @@ absl::Status Validate(const v1::TraceFundsRequest& r);
 absl::Status Validate(const v1::GetRectificationStatusRequest& r);
 absl::Status Validate(const v1::GetScorecardRequest& r);
 absl::Status Validate(const v1::ExportAuditBundleRequest& r);
+absl::Status Validate(const v1::GetAssessmentReportRequest& r);
 
 }  // namespace tuopin::auditquery

@@ -12,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "tuopin/accountability/v1/accountability.pb.h"
+#include "tuopin/accountability/v1/assessment.pb.h"
 #include "tuopin/auditlog/v1/auditlog.pb.h"
 #include "tuopin/funds/v1/funds.pb.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
@@ -61,6 +62,13 @@ class SuiteReader {
       const std::string& region) = 0;
   // Counts of the region's findings by sector and orders by state.
   virtual absl::StatusOr<av1::RegionSummary> Summary(const std::string& region) = 0;
+  // A county's third-party assessment, its drawn sample (only after the reveal) and every
+  // visit recorded for it.
+  virtual absl::StatusOr<av1::Assessment> GetAssessment(const std::string& id) = 0;
+  virtual absl::StatusOr<av1::AssessmentSample> AssessmentSample(
+      const std::string& assessment_id) = 0;
+  virtual absl::StatusOr<std::vector<av1::AssessmentVisit>> AssessmentVisits(
+      const std::string& assessment_id) = 0;
 
   virtual absl::StatusOr<lv1::Checkpoint> Checkpoint() = 0;
   virtual absl::StatusOr<std::string> VerifierKey() = 0;

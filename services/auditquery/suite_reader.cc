@@ -6,6 +6,7 @@
 #include "common/status.h"
 #include "common/validate.h"
 #include "tuopin/accountability/v1/accountability.grpc.pb.h"
+#include "tuopin/accountability/v1/assessment.grpc.pb.h"
 #include "tuopin/auditlog/v1/auditlog.grpc.pb.h"
 #include "tuopin/funds/v1/funds.grpc.pb.h"
 #include "tuopin/personnel/v1/personnel.grpc.pb.h"
@@ -28,7 +29,8 @@ absl::Status TooLarge(absl::string_view what, int max) {
 template <typename Req, typename Resp, typename Call, typename Rows>
 auto ReadAll(const common::GatewayClient& client, Req req, Call call, Rows rows, int max,
              absl::string_view what)
-    -> absl::StatusOr<std::vector<typename std::decay_t<decltype(*rows(std::declval<Resp&>()))>::value_type>> {
+    -> absl::StatusOr<
+        std::vector<typename std::decay_t<decltype(*rows(std::declval<Resp&>()))>::value_type>> {
   std::vector<typename std::decay_t<decltype(*rows(std::declval<Resp&>()))>::value_type> out;
   req.set_page_size(kPage);
   while (true) {
@@ -57,9 +59,8 @@ absl::StatusOr<pv1::Cadre> GatewaySuiteReader::GetCadre(const std::string& id) {
   pv1::GetCadreRequest req;
   req.set_id(id);
   auto stub = pv1::PersonnelService::NewStub(client_.channel());
-  return One<pv1::Cadre>(client_, [&](grpc::ClientContext* c, pv1::Cadre* r) {
-    return stub->GetCadre(c, req, r);
-  });
+  return One<pv1::Cadre>(
+      client_, [&](grpc::ClientContext* c, pv1::Cadre* r) { return stub->GetCadre(c, req, r); });
 }
 
 absl::StatusOr<std::vector<pv1::Posting>> GatewaySuiteReader::CadrePostings(
@@ -167,8 +168,8 @@ absl::StatusOr<fv1::FundTrace> GatewaySuiteReader::TraceFunds(const std::string&
   });
 }
 
-absl::StatusOr<fv1::Utilization> GatewaySuiteReader::UtilizationBySector(
-    const std::string& region, int idle_older_than_days) {
+absl::StatusOr<fv1::Utilization> GatewaySuiteReader::UtilizationBySector(const std::string& region,
+                                                                         int idle_older_than_days) {
   fv1::GetUtilizationRequest req;
   req.set_region_code(region);
   req.set_by_sector(true);
@@ -234,6 +235,38 @@ absl::StatusOr<std::vector<av1::RectificationOrder>> GatewaySuiteReader::Orders(
       "the rectification orders");
 }
 
+absl::StatusOr<av1::Assessment> GatewaySuiteReader::GetAssessment(const std::string& id) {
+  av1::GetAssessmentRequest req;
+  req.set_id(id);
+  auto stub = av1::AssessmentService::NewStub(client_.channel());
+  return One<av1::Assessment>(client_, [&](grpc::ClientContext* c, av1::Assessment* r) {
+    return stub->GetAssessment(c, req, r);
+  });
+}
+
+absl::StatusOr<av1::AssessmentSample> GatewaySuiteReader::AssessmentSample(
+    const std::string& assessment_id) {
+  av1::GetAssessmentSampleRequest req;
+  req.set_assessment_id(assessment_id);
+  auto stub = av1::AssessmentService::NewStub(client_.channel());
+  return One<av1::AssessmentSample>(client_, [&](grpc::ClientContext* c, av1::AssessmentSample* r) {
+    return stub->GetAssessmentSample(c, req, r);
+  });
+}
+
+absl::StatusOr<std::vector<av1::AssessmentVisit>> GatewaySuiteReader::AssessmentVisits(
+    const std::string& assessment_id) {
+  av1::ListAssessmentVisitsRequest req;
+  req.set_assessment_id(assessment_id);
+  auto stub = av1::AssessmentService::NewStub(client_.channel());
+  return ReadAll<av1::ListAssessmentVisitsRequest, av1::ListAssessmentVisitsResponse>(
+      client_, req,
+      [&](grpc::ClientContext* c, const av1::ListAssessmentVisitsRequest& q,
+          av1::ListAssessmentVisitsResponse* r) { return stub->ListAssessmentVisits(c, q, r); },
+      [](av1::ListAssessmentVisitsResponse& r) { return r.mutable_visits(); }, kMaxListRows,
+      "the assessment's visits");
+}
+
 absl::StatusOr<lv1::Checkpoint> GatewaySuiteReader::Checkpoint() {
   lv1::GetCheckpointRequest req;
   auto stub = lv1::AuditLog::NewStub(client_.channel());
@@ -261,9 +294,8 @@ absl::StatusOr<std::vector<lv1::Leaf>> GatewaySuiteReader::EntityEvents(const st
   auto stub = lv1::AuditLog::NewStub(client_.channel());
   return ReadAll<lv1::ListEntityEventsRequest, lv1::ListEventsResponse>(
       client_, req,
-      [&](grpc::ClientContext* c, const lv1::ListEntityEventsRequest& q, lv1::ListEventsResponse* r) {
-        return stub->ListEntityEvents(c, q, r);
-      },
+      [&](grpc::ClientContext* c, const lv1::ListEntityEventsRequest& q,
+          lv1::ListEventsResponse* r) { return stub->ListEntityEvents(c, q, r); },
       [](lv1::ListEventsResponse& r) { return r.mutable_leaves(); }, max_events,
       "the entity's history");
 }
@@ -279,9 +311,8 @@ absl::StatusOr<std::vector<lv1::Leaf>> GatewaySuiteReader::RegionEvents(const st
   auto stub = lv1::AuditLog::NewStub(client_.channel());
   return ReadAll<lv1::ListRegionEventsRequest, lv1::ListEventsResponse>(
       client_, req,
-      [&](grpc::ClientContext* c, const lv1::ListRegionEventsRequest& q, lv1::ListEventsResponse* r) {
-        return stub->ListRegionEvents(c, q, r);
-      },
+      [&](grpc::ClientContext* c, const lv1::ListRegionEventsRequest& q,
+          lv1::ListEventsResponse* r) { return stub->ListRegionEvents(c, q, r); },
       [](lv1::ListEventsResponse& r) { return r.mutable_leaves(); }, max_events,
       "the region's events of the period");
 }

@@ -35,6 +35,10 @@ class GatewaySuiteReader final : public SuiteReader {
       const std::string& region, const std::string& cadre_id) override;
   absl::StatusOr<std::vector<av1::RectificationOrder>> Orders(const std::string& region) override;
   absl::StatusOr<av1::RegionSummary> Summary(const std::string& region) override;
+  absl::StatusOr<av1::Assessment> GetAssessment(const std::string& id) override;
+  absl::StatusOr<av1::AssessmentSample> AssessmentSample(const std::string& assessment_id) override;
+  absl::StatusOr<std::vector<av1::AssessmentVisit>> AssessmentVisits(
+      const std::string& assessment_id) override;
   absl::StatusOr<lv1::Checkpoint> Checkpoint() override;
   absl::StatusOr<std::string> VerifierKey() override;
   absl::StatusOr<std::vector<lv1::Leaf>> EntityEvents(const std::string& type,

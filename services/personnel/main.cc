@@ -1,9 +1,14 @@
-// tuopin-personnel: regions, households, cadres, postings, pairings, check-ins, coverage.
+// tuopin-personnel: regions, households, cadres, postings, pairings, check-ins, coverage,
+// and the exit from poverty (ExitService, ExitCriteriaService).
 
 #include "absl/flags/flag.h"
 #include "common/handler.h"
 #include "common/periodic.h"
 #include "common/service_main.h"
+#include "services/personnel/exit_criteria_service.h"
+#include "services/personnel/exit_service.h"
+#include "services/personnel/mysql_exit_criteria_store.h"
+#include "services/personnel/mysql_exit_store.h"
 #include "services/personnel/mysql_personnel_store.h"
 #include "services/personnel/personnel_service.h"
 
@@ -35,11 +40,33 @@ int main(int argc, char** argv) {
                                 env.digest_key);
   common::Handler handler("personnel", authorizer, *common::SystemClock::Get());
   auto service = personnel::NewPersonnelService(logic, handler);
+
+  // The exit services: an Authorizer holds one service's descriptor, so each has its own.
+  personnel::MysqlExitCriteriaStore criteria_store(*env.pool, ids);
+  personnel::ExitCriteriaLogic criteria_logic(criteria_store);
+  const auto* criteria_descriptor =
+      common::FindService(personnel::v1::ExitCriteriaService::service_full_name());
+  common::Authorizer criteria_authorizer(env.internal_key, criteria_descriptor,
+                                         common::SystemClock::Get(), env.digest_key);
+  common::Handler criteria_handler("personnel", criteria_authorizer, *common::SystemClock::Get());
+  auto criteria_service = personnel::NewExitCriteriaService(criteria_logic, criteria_handler);
+
+  personnel::MysqlExitStore exit_store(*env.pool, ids);
+  personnel::ExitLogic exit_logic(store, exit_store, criteria_store, *common::SystemClock::Get(),
+                                  tokens);
+  const auto* exit_descriptor =
+      common::FindService(personnel::v1::ExitService::service_full_name());
+  common::Authorizer exit_authorizer(env.internal_key, exit_descriptor, common::SystemClock::Get(),
+                                     env.digest_key);
+  common::Handler exit_handler("personnel", exit_authorizer, *common::SystemClock::Get());
+  auto exit_service = personnel::NewExitService(exit_logic, exit_handler);
+
   common::PeriodicTask coverage("coverage summary", absl::GetFlag(FLAGS_coverage_refresh_interval),
                                 [&] { return logic.RefreshCoverageSummary(); });
   coverage.Start();
-  env.server.services = {service.get()};
-  env.server.service_names = {descriptor->full_name()};
+  env.server.services = {service.get(), exit_service.get(), criteria_service.get()};
+  env.server.service_names = {descriptor->full_name(), exit_descriptor->full_name(),
+                              criteria_descriptor->full_name()};
   env.server.on_stopping = [&coverage] { coverage.Stop(); };
   common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));

@@ -55,6 +55,22 @@ constexpr Column<H> kHousehold[] = {
      [](sql::ResultSet& rs, uint32_t i, H& h) { *h.mutable_create_time() = Stamp(rs, i); }},
     {"updated_at",
      [](sql::ResultSet& rs, uint32_t i, H& h) { *h.mutable_update_time() = Stamp(rs, i); }},
+    {"prior_exit_year",
+     [](sql::ResultSet& rs, uint32_t i, H& h) {
+       if (!rs.isNull(i)) h.mutable_prior_exit()->set_year(rs.getInt(i));
+     }},
+    {"prior_exit_reference",
+     [](sql::ResultSet& rs, uint32_t i, H& h) {
+       if (!rs.isNull(i)) h.mutable_prior_exit()->set_reference(Str(rs, i));
+     }},
+    {"exit_application_id",
+     [](sql::ResultSet& rs, uint32_t i, H& h) {
+       if (!rs.isNull(i)) h.set_exit_application_id(Str(rs, i));
+     }},
+    {"reversal_reference",
+     [](sql::ResultSet& rs, uint32_t i, H& h) {
+       if (!rs.isNull(i)) h.set_reversal_reference(Str(rs, i));
+     }},
 };
 
 using C = v1::Cadre;

@@ -56,14 +56,15 @@ struct Statements {
       Select(rows::HouseholdColumns(),
              "FROM households WHERE status = ? AND village_code >= ? AND village_code < ?"
              " AND (village_code > ? OR id > ?) ORDER BY village_code, id LIMIT ?");
-  // The version is 1; created_at and updated_at follow.
+  // The version is 1; created_at, updated_at and the exit columns follow.
   const std::string insert_household =
       absl::StrCat("INSERT INTO households (", rows::HouseholdColumns(),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)");
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)");
   const char* update_household =
       "UPDATE households SET head_name = ?, member_count = ?, status = ?, ind_food = ?,"
       " ind_clothing = ?, ind_education = ?, ind_medical = ?, ind_housing = ?, ind_water = ?,"
-      " income_per_head_fen = ?, version = ?, updated_at = ? WHERE id = ?";
+      " income_per_head_fen = ?, exit_application_id = ?, reversal_reference = ?, version = ?,"
+      " updated_at = ? WHERE id = ?";
 
   const std::string cadre = Select(rows::CadreColumns(), "FROM cadres WHERE id = ?");
   const std::string cadre_for_update = absl::StrCat(cadre, " FOR UPDATE");
@@ -224,14 +225,23 @@ class MysqlPersonnelTx final : public PersonnelTx {
   void InsertHousehold(const v1::Household& h) override {
     Query q(s_, Sql().insert_household);
     q.Arg(h.id()).Arg(h.village_code());
-    BindHouseholdFields(q, h)
-        .Arg(SqlTimeOf(h.create_time()))
-        .Arg(SqlTimeOf(h.update_time()))
-        .Exec();
+    BindHouseholdFields(q, h).Arg(SqlTimeOf(h.create_time())).Arg(SqlTimeOf(h.update_time()));
+    if (h.has_prior_exit()) {
+      q.Arg(h.prior_exit().year()).Arg(h.prior_exit().reference());
+    } else {
+      q.Null().Null();
+    }
+    q.OptionalArg(h.exit_application_id()).OptionalArg(h.reversal_reference()).Exec();
   }
   void UpdateHousehold(const v1::Household& h, int64_t version) override {
     Query q(s_, Sql().update_household);
-    BindHouseholdFields(q, h).Arg(version).Arg(SqlTimeOf(h.update_time())).Arg(h.id()).Exec();
+    BindHouseholdFields(q, h)
+        .OptionalArg(h.exit_application_id())
+        .OptionalArg(h.reversal_reference())
+        .Arg(version)
+        .Arg(SqlTimeOf(h.update_time()))
+        .Arg(h.id())
+        .Exec();
   }
 
   std::optional<v1::Cadre> LockCadre(const std::string& id) override {
@@ -349,6 +359,10 @@ class MysqlPersonnelTx final : public PersonnelTx {
 };
 
 }  // namespace
+
+std::unique_ptr<PersonnelTx> NewMysqlPersonnelTx(DbSession& session, common::IdGenerator& ids) {
+  return std::make_unique<MysqlPersonnelTx>(session, ids);
+}
 
 MysqlPersonnelStore::MysqlPersonnelStore(common::ConnectionPool& pool, common::IdGenerator& ids)
     : pool_(pool), ids_(ids), coverage_(pool) {}

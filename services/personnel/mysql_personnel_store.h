@@ -1,12 +1,19 @@
 #pragma once
 // PersonnelStore over MySQL/MariaDB.
 
+#include <memory>
+
 #include "common/clock.h"
 #include "common/db.h"
 #include "services/personnel/mysql_coverage_store.h"
 #include "services/personnel/personnel_store.h"
 
 namespace tuopin::personnel {
+
+// The personnel primitives over a session inside another store's transaction (the exit
+// store's mutations change households too), so both commit or roll back together.
+std::unique_ptr<PersonnelTx> NewMysqlPersonnelTx(common::DbSession& session,
+                                                 common::IdGenerator& ids);
 
 class MysqlPersonnelStore final : public PersonnelStore {
  public:

@@ -109,13 +109,65 @@ absl::Status ApplyCadreMask(const google::protobuf::FieldMask& mask, const v1::C
   return v.ToStatus();
 }
 
-absl::StatusOr<v1::Household> PersonnelLogic::LoadHousehold(const Principal& p,
-                                                            const std::string& id) {
+absl::StatusOr<v1::Household> LoadScopedHousehold(PersonnelStore& store, const Principal& p,
+                                                  const std::string& id) {
   std::string resource = absl::StrCat("households/", id);
-  TUOPIN_ASSIGN_OR_RETURN(auto h, store_.GetHousehold(id));
+  TUOPIN_ASSIGN_OR_RETURN(auto h, store.GetHousehold(id));
   if (!h.has_value()) return common::MissingObject(p, resource, NotFound("household", id));
   TUOPIN_RETURN_IF_ERROR(RequireRegion(p, h->village_code(), resource));
   return *h;
+}
+
+absl::Status CheckNewHouseholdStatus(const Principal& p, const v1::Household& h) {
+  switch (h.status()) {
+    case v1::HOUSEHOLD_STATUS_REGISTERED_POOR:
+    case v1::HOUSEHOLD_STATUS_NOT_POOR:
+      if (!h.has_prior_exit()) return absl::OkStatus();
+      return common::InvalidField("household.prior_exit",
+                                  "is only for a household created LIFTED_OUT or "
+                                  "AT_RISK_OF_RETURN");
+    case v1::HOUSEHOLD_STATUS_LIFTED_OUT:
+    case v1::HOUSEHOLD_STATUS_AT_RISK_OF_RETURN:
+      if (!HasRole(p, tuopin::common::v1::ROLE_ADMIN)) {
+        return common::WithReason(
+            absl::PermissionDeniedError(
+                "Permission denied: only an admin creates a household that has already exited "
+                "(an exit imported from the national register); every other exit goes through "
+                "ExitService"),
+            common::ErrorReason::ROLE_NOT_ALLOWED);
+      }
+      if (h.has_prior_exit()) return absl::OkStatus();
+      return common::InvalidField("household.prior_exit",
+                                  "is required to create a household LIFTED_OUT or "
+                                  "AT_RISK_OF_RETURN; every other exit goes through ExitService");
+    default:
+      return common::InvalidField("household.status",
+                                  "a new household is REGISTERED_POOR or NOT_POOR");
+  }
+}
+
+absl::Status CheckStatusChange(v1::HouseholdStatus from, v1::HouseholdStatus to) {
+  using S = v1::HouseholdStatus;
+  auto monitored = [](S s) {
+    return s == v1::HOUSEHOLD_STATUS_LIFTED_OUT || s == v1::HOUSEHOLD_STATUS_AT_RISK_OF_RETURN;
+  };
+  if (from == to) return absl::OkStatus();
+  if (from == v1::HOUSEHOLD_STATUS_NOT_POOR && to == v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
+    return absl::OkStatus();
+  }
+  if (monitored(from) && monitored(to)) return absl::OkStatus();
+  return common::WithReason(
+      absl::FailedPreconditionError(absl::StrCat(
+          "a household's status does not change from ", v1::HouseholdStatus_Name(from), " to ",
+          v1::HouseholdStatus_Name(to),
+          " by UpdateHousehold: exits go through ExitService (ProposeExit ... ConfirmExit, "
+          "ReverseExit)")),
+      common::ErrorReason::ILLEGAL_TRANSITION);
+}
+
+absl::StatusOr<v1::Household> PersonnelLogic::LoadHousehold(const Principal& p,
+                                                            const std::string& id) {
+  return LoadScopedHousehold(store_, p, id);
 }
 
 absl::StatusOr<v1::Cadre> PersonnelLogic::LoadCadre(const Principal& p, const std::string& id) {

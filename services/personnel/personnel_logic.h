@@ -45,6 +45,21 @@ AttendanceFigures ComputeAttendance(const std::vector<v1::Posting>& postings,
                                     const std::vector<CheckInDay>& checkins, absl::CivilDay from,
                                     absl::CivilDay to);
 
+// The household named by id, checked against the caller's scope on its village (a missing
+// one looks like one outside it: common/scope.h). Shared with the exit procedure.
+absl::StatusOr<v1::Household> LoadScopedHousehold(PersonnelStore& store, const Principal& p,
+                                                  const std::string& id);
+
+// The status a new household may have: REGISTERED_POOR or NOT_POOR; LIFTED_OUT or
+// AT_RISK_OF_RETURN only with `prior_exit` and only by an admin (an exit imported from the
+// national register); `prior_exit` with any other status is INVALID_ARGUMENT.
+absl::Status CheckNewHouseholdStatus(const Principal& p, const v1::Household& h);
+// What UpdateHousehold's `status` path may do: NOT_POOR -> REGISTERED_POOR (onto the
+// register) and LIFTED_OUT <-> AT_RISK_OF_RETURN (monitoring); an unchanged status is no
+// change. Anything else is FAILED_PRECONDITION, ILLEGAL_TRANSITION: exits go through
+// ExitService.
+absl::Status CheckStatusChange(v1::HouseholdStatus from, v1::HouseholdStatus to);
+
 // Copies the masked fields of `patch` into `target`; INVALID_ARGUMENT on unknown paths.
 absl::Status ApplyHouseholdMask(const google::protobuf::FieldMask& mask, const v1::Household& patch,
                                 v1::Household& target);

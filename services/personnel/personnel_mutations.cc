@@ -22,9 +22,7 @@ static_assert(common::kVillageLevel == v1::REGION_LEVEL_VILLAGE &&
                   common::kProvinceLevel == v1::REGION_LEVEL_PROVINCE,
               "common/region_code.h numbers levels as the RegionLevel enum");
 
-absl::Status Precondition(absl::string_view message, common::ErrorReason reason) {
-  return common::WithReason(absl::FailedPreconditionError(message), reason);
-}
+using common::Precondition;
 
 bool IsImportedVillage(const std::optional<v1::Region>& region) {
   return region.has_value() && region->level() == v1::REGION_LEVEL_VILLAGE;
@@ -79,6 +77,7 @@ absl::Status PersonnelLogic::CreateHousehold(const MutationContext& ctx,
                                              v1::Household& out) {
   const auto& h = req.household();
   TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, h.village_code()));
+  TUOPIN_RETURN_IF_ERROR(CheckNewHouseholdStatus(ctx.principal, h));
   return store_.Mutate(
       ctx, out, [&](PersonnelTx& tx, v1::Household& created) -> absl::StatusOr<EntityRefs> {
         if (!IsImportedVillage(tx.GetRegion(h.village_code()))) {
@@ -87,6 +86,9 @@ absl::Status PersonnelLogic::CreateHousehold(const MutationContext& ctx,
         created = h;
         created.set_id(tx.NewId());
         created.set_etag(common::EtagOf(1));
+        // Output only: set by ExitService alone.
+        created.clear_exit_application_id();
+        created.clear_reversal_reference();
         *created.mutable_create_time() = common::ToTimestamp(ctx.now);
         *created.mutable_update_time() = common::ToTimestamp(ctx.now);
         tx.InsertHousehold(created);
@@ -106,7 +108,9 @@ absl::Status PersonnelLogic::UpdateHousehold(const MutationContext& ctx,
         h = *std::move(current);
         TUOPIN_ASSIGN_OR_RETURN(int64_t version,
                                 common::NextVersion(req.household().etag(), h.etag(), "household"));
+        v1::HouseholdStatus before = h.status();
         TUOPIN_RETURN_IF_ERROR(ApplyHouseholdMask(req.update_mask(), req.household(), h));
+        TUOPIN_RETURN_IF_ERROR(CheckStatusChange(before, h.status()));
         h.set_etag(common::EtagOf(version));
         *h.mutable_update_time() = common::ToTimestamp(ctx.now);
         tx.UpdateHousehold(h, version);

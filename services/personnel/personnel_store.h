@@ -60,7 +60,8 @@ class PersonnelTx {
   virtual std::optional<v1::Household> LockHousehold(const std::string& id) = 0;
   // Stores version 1.
   virtual void InsertHousehold(const v1::Household& household) = 0;
-  // Stores the mutable fields, `version` and update_time.
+  // Stores the mutable fields (with status, exit_application_id and reversal_reference),
+  // `version` and update_time.
   virtual void UpdateHousehold(const v1::Household& household, int64_t version) = 0;
 
   virtual std::optional<v1::Cadre> LockCadre(const std::string& id) = 0;
@@ -84,30 +85,10 @@ class PersonnelTx {
   virtual void InsertCheckIn(const v1::CheckIn& checkin, absl::CivilDay day) = 0;
 };
 
-class PersonnelStore {
+class PersonnelStore : public common::TransactionalStore<PersonnelTx> {
  public:
-  virtual ~PersonnelStore() = default;
 
-  // The business part of a mutation: reads and writes through `tx`, fills the response
-  // and returns the entities the audit event names. It may run more than once (retried
-  // deadlocks), so it has no effects outside `tx` and the response.
-  using TxBody =
-      std::function<absl::StatusOr<EntityRefs>(PersonnelTx&, google::protobuf::Message&)>;
-  // Runs `body` in one transaction with the mutation's frame (common::RunMutation): the
-  // request id is claimed, a replay returns the stored response, and the audit event is
-  // written to the outbox before the commit. A non-OK status from `body` rolls back.
-  virtual absl::Status RunMutation(const MutationContext& ctx, const TxBody& body,
-                                   google::protobuf::Message& response) = 0;
-  // The same with the body given the response's own type.
-  template <typename Response, typename Body>
-  absl::Status Mutate(const MutationContext& ctx, Response& response, const Body& body) {
-    return RunMutation(
-        ctx,
-        [&body](PersonnelTx& tx, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
-          return body(tx, static_cast<Response&>(m));
-        },
-        response);
-  }
+  // Mutations: RunMutation and Mutate (common::TransactionalStore) over a PersonnelTx.
 
   virtual absl::StatusOr<std::optional<v1::Region>> GetRegion(const std::string& code) = 0;
   virtual absl::StatusOr<std::vector<v1::Region>> ListRegions(const std::string& parent_code,

@@ -57,6 +57,73 @@ absl::StatusOr<std::vector<std::string>> FakePersonnelDirectory::RegisteredHouse
   return out;
 }
 
+absl::Status FakePersonnelDirectory::CheckRegion(const std::string& code) {
+  if (!fail.ok()) return fail;
+  if (regions.contains(code)) return absl::OkStatus();
+  for (const auto& [id, village] : household_villages) {
+    if (village == code) return absl::OkStatus();
+  }
+  return absl::NotFoundError(absl::StrCat("region ", code, " not found"));
+}
+
+absl::StatusOr<std::vector<common::HouseholdRecord>> FakePersonnelDirectory::HouseholdsInRegion(
+    const std::string& region_code) {
+  if (!fail.ok()) return fail;
+  std::vector<common::HouseholdRecord> out;
+  for (const auto& [id, h] : households) {  // a std::map: sorted by id, as the real answer is
+    if (absl::StartsWith(h.village_code, region_code)) out.push_back(h);
+  }
+  return out;
+}
+
+absl::StatusOr<personnel::v1::ExitStatus> FakePersonnelDirectory::ExitStatus(
+    const std::string& region_code, int32_t year) {
+  if (!fail.ok()) return fail;
+  auto it = exit_statuses.find({region_code, year});
+  if (it == exit_statuses.end())
+    return absl::NotFoundError(absl::StrCat("region ", region_code, " not found"));
+  return it->second;
+}
+
+absl::StatusOr<personnel::v1::PovertyStandard> FakePersonnelDirectory::PovertyStandard(
+    int32_t year, const std::string& province_code) {
+  if (!fail.ok()) return fail;
+  auto it = standards.find({year, province_code});
+  if (it == standards.end())
+    return absl::NotFoundError(absl::StrCat("poverty standard ", year, "/", province_code));
+  return it->second;
+}
+
+absl::StatusOr<personnel::v1::Household> FakePersonnelDirectory::ReverseExit(
+    const std::string& household_id, const std::string& reference, const std::string& request_id) {
+  if (!fail.ok()) return fail;
+  if (!reverse_fail.ok() && household_id == reverse_fail_household) return reverse_fail;
+  auto it = households.find(household_id);
+  if (it == households.end()) return absl::NotFoundError(absl::StrCat("household ", household_id));
+  personnel::v1::Household out;
+  out.set_id(household_id);
+  out.set_village_code(it->second.village_code);
+  out.set_status(personnel::v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  out.set_reversal_reference(reference);
+  for (const auto& [h, ref, req] : reversals) {
+    if (req == request_id) return out;  // replayed
+  }
+  if (it->second.status != personnel::v1::HOUSEHOLD_STATUS_LIFTED_OUT &&
+      it->second.status != personnel::v1::HOUSEHOLD_STATUS_AT_RISK_OF_RETURN) {
+    return common::WithReason(absl::FailedPreconditionError("the household never exited"),
+                              common::ErrorReason::NOT_EXITED);
+  }
+  it->second.status = personnel::v1::HOUSEHOLD_STATUS_REGISTERED_POOR;
+  reversals.emplace_back(household_id, reference, request_id);
+  return out;
+}
+
+void FakePersonnelDirectory::AddHousehold(const std::string& id, const std::string& village,
+                                          personnel::v1::HouseholdStatus status, int32_t members) {
+  households[id] = common::HouseholdRecord{id, village, status, members};
+  household_villages[id] = village;
+}
+
 absl::StatusOr<std::string> FakeTaskLookup::TaskVillage(const std::string& task_id) {
   if (!fail.ok()) return fail;
   return Lookup(villages, "task", task_id);

@@ -30,6 +30,19 @@ class FakePersonnelDirectory final : public common::PersonnelDirectory {
   std::set<std::string> registered;
   // Every SetIndicator that went through: (household id, indicator, request id).
   std::vector<std::tuple<std::string, std::string, std::string>> indicators_set;
+  // Known regions for CheckRegion (besides the villages of household_villages).
+  std::set<std::string> regions;
+  // Households for HouseholdsInRegion (their village is household_villages').
+  std::map<std::string, common::HouseholdRecord> households;
+  // Exit status by (region, year) and standards by (year, province); absent is NOT_FOUND.
+  std::map<std::pair<std::string, int32_t>, personnel::v1::ExitStatus> exit_statuses;
+  std::map<std::pair<int32_t, std::string>, personnel::v1::PovertyStandard> standards;
+  // Every ReverseExit that went through: (household id, reference, request id). A
+  // request id seen before replays; an unknown or non-exited household is refused.
+  std::vector<std::tuple<std::string, std::string, std::string>> reversals;
+  // When not OK, ReverseExit of this household answers it.
+  std::string reverse_fail_household;
+  absl::Status reverse_fail;
   // When not OK, every call answers it (personnel unreachable, ...).
   absl::Status fail;
 
@@ -40,6 +53,20 @@ class FakePersonnelDirectory final : public common::PersonnelDirectory {
                             const std::string& request_id) override;
   absl::StatusOr<std::vector<std::string>> RegisteredHouseholds(
       const std::string& region_code) override;
+  absl::Status CheckRegion(const std::string& code) override;
+  absl::StatusOr<std::vector<common::HouseholdRecord>> HouseholdsInRegion(
+      const std::string& region_code) override;
+  absl::StatusOr<personnel::v1::ExitStatus> ExitStatus(const std::string& region_code,
+                                                       int32_t year) override;
+  absl::StatusOr<personnel::v1::PovertyStandard> PovertyStandard(
+      int32_t year, const std::string& province_code) override;
+  absl::StatusOr<personnel::v1::Household> ReverseExit(const std::string& household_id,
+                                                       const std::string& reference,
+                                                       const std::string& request_id) override;
+
+  // Adds a household to `households` and `household_villages`.
+  void AddHousehold(const std::string& id, const std::string& village,
+                    personnel::v1::HouseholdStatus status, int32_t members);
 };
 
 // Task tracking as other services see it: task id -> village.

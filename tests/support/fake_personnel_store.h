@@ -163,6 +163,8 @@ class FakeTx final : public personnel::PersonnelTx {
     row.set_status(h.status());
     *row.mutable_indicators() = h.indicators();
     row.set_income_per_head_fen(h.income_per_head_fen());
+    row.set_exit_application_id(h.exit_application_id());
+    row.set_reversal_reference(h.reversal_reference());
     row.set_etag(common::EtagOf(version));
     *row.mutable_update_time() = h.update_time();
   }

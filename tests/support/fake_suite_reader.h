@@ -39,6 +39,11 @@ class FakeSuiteReader final : public aq::SuiteReader {
   std::vector<aq::av1::AccountabilityAction> actions;       // read by region prefix, cadre
   std::vector<aq::av1::RectificationOrder> orders;          // read by region prefix
   std::map<std::string, aq::av1::RegionSummary> summaries;  // by region
+  std::map<std::string, aq::av1::Assessment> assessments;
+  // By assessment id; a sample not held here is refused as the service refuses one not yet
+  // revealed.
+  std::map<std::string, aq::av1::AssessmentSample> samples;
+  std::map<std::string, std::vector<aq::av1::AssessmentVisit>> visits;  // by assessment id
   std::string verifier_key = "tuopin-test+00000000+AQ==";
   // When not OK, Append fails with it (the log is down).
   absl::Status append_error;
@@ -76,6 +81,11 @@ class FakeSuiteReader final : public aq::SuiteReader {
   absl::StatusOr<std::vector<aq::av1::RectificationOrder>> Orders(
       const std::string& region) override;
   absl::StatusOr<aq::av1::RegionSummary> Summary(const std::string& region) override;
+  absl::StatusOr<aq::av1::Assessment> GetAssessment(const std::string& id) override;
+  absl::StatusOr<aq::av1::AssessmentSample> AssessmentSample(
+      const std::string& assessment_id) override;
+  absl::StatusOr<std::vector<aq::av1::AssessmentVisit>> AssessmentVisits(
+      const std::string& assessment_id) override;
   absl::StatusOr<aq::lv1::Checkpoint> Checkpoint() override;
   absl::StatusOr<std::string> VerifierKey() override;
   absl::StatusOr<std::vector<aq::lv1::Leaf>> EntityEvents(const std::string& type,
@@ -280,6 +290,29 @@ inline absl::StatusOr<aq::av1::RegionSummary> FakeSuiteReader::Summary(const std
   aq::av1::RegionSummary empty;
   empty.set_region_code(region);
   return empty;
+}
+
+inline absl::StatusOr<aq::av1::Assessment> FakeSuiteReader::GetAssessment(const std::string& id) {
+  TUOPIN_RETURN_IF_ERROR(ReadError("GetAssessment"));
+  return fake_suite_detail::Find(assessments, "assessment", id);
+}
+
+inline absl::StatusOr<aq::av1::AssessmentSample> FakeSuiteReader::AssessmentSample(
+    const std::string& assessment_id) {
+  TUOPIN_RETURN_IF_ERROR(ReadError("AssessmentSample"));
+  auto it = samples.find(assessment_id);
+  if (it == samples.end()) {
+    return common::WithReason(absl::FailedPreconditionError("the sample is not revealed yet"),
+                              common::ErrorReason::NOT_REVEALED);
+  }
+  return it->second;
+}
+
+inline absl::StatusOr<std::vector<aq::av1::AssessmentVisit>> FakeSuiteReader::AssessmentVisits(
+    const std::string& assessment_id) {
+  TUOPIN_RETURN_IF_ERROR(ReadError("AssessmentVisits"));
+  auto it = visits.find(assessment_id);
+  return it == visits.end() ? std::vector<aq::av1::AssessmentVisit>() : it->second;
 }
 
 inline absl::StatusOr<aq::lv1::Checkpoint> FakeSuiteReader::Checkpoint() {

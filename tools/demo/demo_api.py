@@ -33,19 +33,21 @@ class Api:
         self.first = {}
         self.answers = {}
 
-    def token(self, role, shard):
-        key = (role, shard)
+    def token(self, role, shard, regions=("*",)):
+        key = (role, shard, tuple(regions))
         if key not in self.tokens:
-            self.tokens[key] = hs256(self.secret, f"demo-{role}-{shard}", [role])
+            # A narrower scope is another person (e.g. the province's assessors).
+            sub = f"demo-{role}-{shard}" if tuple(regions) == ("*",) else f"demo-{role}-{'-'.join(regions)}-{shard}"
+            self.tokens[key] = hs256(self.secret, sub, [role], regions)
         return self.tokens[key]
 
-    def call(self, service, method, request, response_type, role="admin", shard=None):
+    def call(self, service, method, request, response_type, role="admin", shard=None, regions=("*",)):
         rid = getattr(request, "request_id", "") or method
         if shard is None:
             shard = int(hashlib.sha256(rid.encode()).hexdigest()[:4], 16) % 16
         rpc = self.channel.unary_unary(f"/{service}/{method}", request_serializer=lambda m: m.SerializeToString(),
                                        response_deserializer=response_type.FromString)
-        md = (("authorization", f"Bearer {self.token(role, shard)}"),)
+        md = (("authorization", f"Bearer {self.token(role, shard, regions)}"),)
         for attempt in range(60):
             try:
                 resp = rpc(request, metadata=md, timeout=30)

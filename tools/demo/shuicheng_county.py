@@ -9,6 +9,15 @@ SIZES = {
     "small": (4, 5, 40, 5),
     "tiny": (2, 2, 12, 3),
 }
+# The county's third-party exit assessment: villages sampled, then households per sampled
+# village that exited, are still registered, and were never registered. Tiny takes every
+# exited and never-registered household, so its planted wrongful exits and missed
+# households are always found.
+ASSESSMENT_SAMPLE = {
+    "demo": (20, 15, 5, 10),
+    "small": (8, 8, 3, 5),
+    "tiny": (4, 30, 2, 30),
+}
 
 TOWNSHIPS = ["Dongdi", "Shuangshui", "Laoyingshan", "Bide", "Aga", "Panlong", "Douqing", "Huajia",
              "Yangmei", "Xinjie", "Shunchang", "Faer", "Baohua", "Huale", "Mugang", "Yushe", "Shaomi",

@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from demo_api import Api, date  # noqa: E402
 from shuicheng_county import (CATEGORIES, GROUP_KINDS, LAGGING, SECTORS, SIZES, SOURCES,  # noqa: E402
                               TASK_TITLES, TOWNSHIPS, VILLAGE_WORDS, rng_hours, rng_name)
+from shuicheng_exit import load_exit, register_fields  # noqa: E402
 
 
 def load(api, size="demo", seed=2018, times=1, today=None):
@@ -131,26 +132,42 @@ def load(api, size="demo", seed=2018, times=1, today=None):
             origin_level=pv1.ORIGIN_LEVEL_MUNICIPAL, dispatching_unit="Liupanshui Municipal Party Committee",
             home_region_code="520201100", managing_region_code="520221")), pv1.Cadre).id)
 
-    # Households: 35 % registered poor, 10 % at risk of returning to poverty, the rest
-    # lifted out.
+    # Households: 35 % registered poor, 10 % at risk of returning to poverty, 35 % lifted
+    # out (exits of 2017 and 2018, imported from the national register), 20 % never
+    # registered (known to the register as not poor).
     hh_plan = []
     for v in villages:
         for h in range(n_hh):
             r = rng.random()
-            status = "REGISTERED_POOR" if r < 0.35 else "AT_RISK_OF_RETURN" if r < 0.45 else "LIFTED_OUT"
-            ind = [rng.random() < (0.6 if status != "LIFTED_OUT" else 0.98) for _ in range(6)]
-            hh_plan.append((v, h, status, ind, rng.randint(1, 7), rng.randint(1500, 9000) * 100))
+            status = "REGISTERED_POOR" if r < 0.35 else "AT_RISK_OF_RETURN" if r < 0.45 else \
+                "LIFTED_OUT" if r < 0.80 else "NOT_POOR"
+            ind = [rng.random() < (0.6 if status not in ("LIFTED_OUT", "NOT_POOR") else 0.98) for _ in range(6)]
+            members, income = rng.randint(1, 7), rng.randint(1500, 9000) * 100
+            ind, income, prior = register_fields(seed, v, h, status, ind, income)
+            hh_plan.append((v, h, status, ind, members, income, prior))
 
     def create_household(p):
-        v, h, status, ind, members, income = p
+        v, h, status, ind, members, income, prior = p
+        household = pv1.Household(
+            village_code=v, head_name=rng_name(seed, v, 100 + h), member_count=members,
+            status=getattr(pv1, "HOUSEHOLD_STATUS_" + status), income_per_head_fen=income,
+            indicators=pv1.Indicators(food=ind[0], clothing=ind[1], compulsory_education=ind[2],
+                                      basic_medical_care=ind[3], housing_safety=ind[4],
+                                      drinking_water_safety=ind[5]))
+        if prior:  # an exit before this register: only an admin imports it
+            household.prior_exit.year, household.prior_exit.reference = prior
         return api.call(P, "CreateHousehold", pv1.CreateHouseholdRequest(
-            request_id=rid("hh", v, h), household=pv1.Household(
-                village_code=v, head_name=rng_name(seed, v, 100 + h), member_count=members,
-                status=getattr(pv1, "HOUSEHOLD_STATUS_" + status), income_per_head_fen=income,
-                indicators=pv1.Indicators(food=ind[0], clothing=ind[1], compulsory_education=ind[2],
-                                          basic_medical_care=ind[3], housing_safety=ind[4],
-                                          drinking_water_safety=ind[5]))), pv1.Household).id
-    hh_ids = api.each("households", hh_plan, create_household)
+            request_id=rid("hh", v, h), household=household), pv1.Household).id
+    # The register's own households first (the first CreateHousehold is an ordinary one),
+    # then the historical exits.
+    order = sorted(range(len(hh_plan)), key=lambda i: hh_plan[i][6] is not None)
+    split = sum(1 for p in hh_plan if p[6] is None)
+    created = api.each("households", [hh_plan[i] for i in order[:split]], create_household) + \
+        api.each("households exited before", [hh_plan[i] for i in order[split:]], create_household)
+    hh_ids = [None] * len(hh_plan)
+    for i, hid in zip(order, created):
+        hh_ids[i] = hid
+    hh_plan = [p[:6] for p in hh_plan]
     summary["households"] = len(hh_ids)
 
     # Pairings: every poor or at-risk household with a cadre of its village (at most 10
@@ -158,7 +175,7 @@ def load(api, size="demo", seed=2018, times=1, today=None):
     pair_plan = []
     slots = {}
     for (v, h, status, *_), hid in zip(hh_plan, hh_ids):
-        if status == "LIFTED_OUT" or rng.random() < 0.03:
+        if status in ("LIFTED_OUT", "NOT_POOR") or rng.random() < 0.03:
             continue
         cadres = by_village[v]
         k = slots.get(v, 0)
@@ -409,16 +426,10 @@ def load(api, size="demo", seed=2018, times=1, today=None):
                 finding_ids=[f.id], decided_by="Liupanshui Municipal Commission for Discipline Inspection",
                 decision_date=date(cv1.Date, g_end + datetime.timedelta(days=2)), region_code=f.region_code)),
             av1.AccountabilityAction, role="inspector")
-    # What happens next in a county, once each: a household lifted out of poverty, a
-    # cadre's unit renamed, a posting ended and a pairing dissolved with it, a task's
-    # deadline moved, one cancelled, a verified task reopened after a survey, and two
-    # allocations approved in two phases (one posted, one voided).
-    hh0 = next(hid for (v, h, status, *_), hid in zip(hh_plan, hh_ids) if status == "REGISTERED_POOR")
-    got = api.call(P, "GetHousehold", pv1.GetHouseholdRequest(id=hh0), pv1.Household)
-    api.call(P, "UpdateHousehold", pv1.UpdateHouseholdRequest(
-        request_id=rid("lifted", hh0), household=pv1.Household(id=hh0, etag=got.etag,
-                                                               status=pv1.HOUSEHOLD_STATUS_LIFTED_OUT),
-        update_mask={"paths": ["status"]}), pv1.Household)
+    # What happens next in a county, once each: a cadre's unit renamed, a posting ended and
+    # a pairing dissolved with it, a task's deadline moved, one cancelled, a verified task
+    # reopened after a survey, and two allocations approved in two phases (one posted, one
+    # voided). Households leave poverty only through the exit procedure (below).
     c0 = cadre_ids[0]
     got = api.call(P, "GetCadre", pv1.GetCadreRequest(id=c0), pv1.Cadre)
     api.call(P, "UpdateCadre", pv1.UpdateCadreRequest(
@@ -464,6 +475,9 @@ def load(api, size="demo", seed=2018, times=1, today=None):
             # Four eyes on money: a finance officer reserved it, a county official (a second
             # person) posts it; the creator could void it but never post it.
             api.call(F, resolve, req, fv1.Transfer, role="county_official")
+    # The exit from poverty: the year's standard, village profiles, live exit applications
+    # and the county's third-party assessment with its gate.
+    load_exit(api, rid, seed, size, today, villages, hh_plan, hh_ids, summary)
     summary.update(findings=findings_total, rectification_orders=len(orders), actions=len(actioned),
                    cadre_with_findings=finding_subjects[0] if finding_subjects else "", calls=api.calls,
                    seconds=round(time.monotonic() - t0, 1))

@@ -334,8 +334,7 @@ TEST_F(PersonnelTest, CoverageFindsTheGaps) {
   ASSERT_TRUE(CreateHousehold(official_, kVillageA, "Paired", &paired).ok());
   ASSERT_TRUE(CreateHousehold(official_, kVillageB, "Unpaired", &unpaired).ok());
   ASSERT_TRUE(
-      CreateHousehold(official_, kVillageB, "Lifted", &lifted, v1::HOUSEHOLD_STATUS_LIFTED_OUT)
-          .ok());
+      CreateHousehold(admin_, kVillageB, "Lifted", &lifted, v1::HOUSEHOLD_STATUS_LIFTED_OUT).ok());
   v1::PairCadreWithHouseholdRequest pair;
   pair.set_request_id(NextId());
   pair.set_cadre_id(fs.id());

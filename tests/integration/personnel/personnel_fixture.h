@@ -89,6 +89,12 @@ class PersonnelTest : public ::testing::Test {
     h->set_member_count(4);
     h->set_status(status);
     h->set_income_per_head_fen(280000);
+    if (status == v1::HOUSEHOLD_STATUS_LIFTED_OUT ||
+        status == v1::HOUSEHOLD_STATUS_AT_RISK_OF_RETURN) {
+      // Created exited only as an exit imported from the national register (admins).
+      h->mutable_prior_exit()->set_year(2017);
+      h->mutable_prior_exit()->set_reference(absl::StrCat("GZ-2017-", name));
+    }
     return stub_->CreateHousehold(ContextAs(as).get(), req, out);
   }
 

@@ -74,7 +74,9 @@ TEST_F(PersonnelTest, RegionsImportIdempotentlyAndList) {
 
 TEST_F(PersonnelTest, HouseholdsCreateGetUpdateWithEtag) {
   v1::Household h;
-  ASSERT_TRUE(CreateHousehold(official_, kVillageA, "Robert'); DROP TABLE households;--", &h).ok());
+  ASSERT_TRUE(CreateHousehold(official_, kVillageA, "Robert'); DROP TABLE households;--", &h,
+                              v1::HOUSEHOLD_STATUS_NOT_POOR)
+                  .ok());
   EXPECT_FALSE(h.id().empty());
   EXPECT_EQ(h.etag(), "v1");
 
@@ -89,14 +91,14 @@ TEST_F(PersonnelTest, HouseholdsCreateGetUpdateWithEtag) {
   up.mutable_household()->set_id(h.id());
   up.mutable_household()->set_etag(h.etag());
   up.mutable_household()->mutable_indicators()->set_drinking_water_safety(true);
-  up.mutable_household()->set_status(v1::HOUSEHOLD_STATUS_LIFTED_OUT);
+  up.mutable_household()->set_status(v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
   up.mutable_update_mask()->add_paths("indicators.drinking_water_safety");
   up.mutable_update_mask()->add_paths("status");
   v1::Household updated;
   ASSERT_TRUE(stub_->UpdateHousehold(ContextAs(official_).get(), up, &updated).ok());
   EXPECT_EQ(updated.etag(), "v2");
   EXPECT_TRUE(updated.indicators().drinking_water_safety());
-  EXPECT_EQ(updated.status(), v1::HOUSEHOLD_STATUS_LIFTED_OUT);
+  EXPECT_EQ(updated.status(), v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
   EXPECT_EQ(updated.head_name(), read.head_name());
 
   // A stale etag: ABORTED, nothing changed.
@@ -233,7 +235,8 @@ TEST_F(PersonnelTest, ListHouseholdsPagesBySubtreeAndStatus) {
   v1::Household h;
   for (int i = 0; i < 7; ++i) {
     ASSERT_TRUE(CreateHousehold(
-                    official_, i % 2 ? kVillageA : kVillageB, absl::StrCat("H", i), &h,
+                    i < 5 ? official_ : admin_, i % 2 ? kVillageA : kVillageB, absl::StrCat("H", i),
+                    &h,
                     i < 5 ? v1::HOUSEHOLD_STATUS_REGISTERED_POOR : v1::HOUSEHOLD_STATUS_LIFTED_OUT)
                     .ok());
   }

@@ -1,0 +1,376 @@
+#include "services/personnel/exit_logic.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/exit_criteria.h"
+#include "common/scope.h"
+#include "common/status.h"
+#include "common/validate.h"
+#include "services/personnel/personnel_logic.h"
+
+namespace tuopin::personnel {
+namespace {
+
+using common::Entity;
+using common::ErrorReason;
+using common::HasRole;
+using tuopin::common::v1::ROLE_ADMIN;
+using tuopin::common::v1::ROLE_COUNTY_OFFICIAL;
+
+using common::Precondition;
+
+absl::Status Denied(absl::string_view message, ErrorReason reason) {
+  return common::WithReason(
+      absl::PermissionDeniedError(absl::StrCat("Permission denied: ", message)), reason);
+}
+
+std::string StageName(v1::ExitStage stage) {
+  return absl::StrCat(v1::ExitStage_Name(stage).substr(sizeof("EXIT_STAGE_") - 1));
+}
+
+absl::Status IllegalTransition(const v1::ExitApplication& a, absl::string_view action) {
+  return Precondition(absl::StrCat("exit application ", a.id(), " is ", StageName(a.stage()),
+                                   ": it cannot be ", action),
+                      ErrorReason::ILLEGAL_TRANSITION);
+}
+
+std::string ProvinceOf(const std::string& village_code) { return village_code.substr(0, 2); }
+
+absl::Status MeetsCriteria(const v1::Household& h, const v1::PovertyStandard& standard) {
+  std::string unmet = common::FirstUnmetExitCriterion(h.indicators(), h.income_per_head_fen(),
+                                                      standard.poverty_line_fen());
+  if (unmet.empty()) return absl::OkStatus();
+  return Precondition(
+      absl::StrCat("household ", h.id(), " does not meet the exit criterion ", unmet),
+      ErrorReason::EXIT_CRITERIA_UNMET);
+}
+
+// Township and county steps belong to officials; a cadre takes only the village review.
+absl::Status RequireOfficial(const common::Principal& p, absl::string_view step) {
+  if (HasRole(p, ROLE_COUNTY_OFFICIAL) || HasRole(p, ROLE_ADMIN)) return absl::OkStatus();
+  return Denied(absl::StrCat("the ", step, " is taken by a county official or an admin"),
+                ErrorReason::ROLE_NOT_ALLOWED);
+}
+
+// A scope over the whole county of the village: a code of at most 6 digits (county,
+// prefecture, province) that the village code starts with, or "*".
+bool CoversCounty(const common::Principal& p, const std::string& village_code) {
+  for (const auto& scope : p.region_scopes()) {
+    if (scope == "*") return true;
+    if (scope.size() <= 6 && absl::StartsWith(village_code, scope)) return true;
+  }
+  return false;
+}
+
+absl::Time NoticeEnd(absl::Time now, const v1::PovertyStandard& standard) {
+  return now + absl::Hours(24) * standard.notice_days();
+}
+
+// Records the step that moved `a` from `from` to its current stage.
+void AddStep(v1::ExitApplication& a, v1::ExitStage from, const MutationContext& ctx,
+             std::string note) {
+  v1::ExitStep* s = a.add_steps();
+  s->set_from_stage(from);
+  s->set_to_stage(a.stage());
+  s->set_actor(ctx.principal.subject());
+  *s->mutable_time() = common::ToTimestamp(ctx.now);
+  s->set_note(std::move(note));
+}
+
+// A changed row's next version: sets its etag and update time, returns the version to store.
+template <typename Row>
+absl::StatusOr<int64_t> NextRevision(Row& row, absl::string_view what, absl::Time now) {
+  TUOPIN_ASSIGN_OR_RETURN(int64_t version, common::NextVersion("", row.etag(), what));
+  row.set_etag(common::EtagOf(version));
+  *row.mutable_update_time() = common::ToTimestamp(now);
+  return version;
+}
+
+common::EntityRefs RefsOf(const v1::ExitApplication& a) {
+  return {Entity("exit_application", a.id(), a.village_code()),
+          Entity("household", a.household_id(), a.village_code())};
+}
+
+}  // namespace
+
+bool IsOpenStage(v1::ExitStage stage) {
+  switch (stage) {
+    case v1::EXIT_STAGE_PROPOSED:
+    case v1::EXIT_STAGE_NOTICE:
+    case v1::EXIT_STAGE_OBJECTED:
+    case v1::EXIT_STAGE_TOWNSHIP_REVIEWED:
+    case v1::EXIT_STAGE_COUNTY_APPROVED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::StatusOr<v1::ExitApplication> ExitLogic::LoadApplication(const common::Principal& p,
+                                                               const std::string& id) {
+  std::string resource = absl::StrCat("exitApplications/", id);
+  TUOPIN_ASSIGN_OR_RETURN(auto a, exits_.GetApplication(id));
+  if (!a.has_value()) {
+    return common::MissingObject(p, resource, common::NotFound("exit application", id));
+  }
+  TUOPIN_RETURN_IF_ERROR(common::RequireRegion(p, a->village_code(), resource));
+  return *a;
+}
+
+absl::Status ExitLogic::RecheckCriteria(ExitTx& tx, const v1::ExitApplication& a) {
+  std::optional<v1::Household> h = tx.personnel().LockHousehold(a.household_id());
+  if (!h.has_value()) return common::NotFound("household", a.household_id());
+  return MeetsCriteria(*h, a.standard());
+}
+
+absl::Status ExitLogic::Step(const MutationContext& ctx, const std::string& id,
+                             v1::ExitApplication& out, const StepFn& step) {
+  TUOPIN_RETURN_IF_ERROR(LoadApplication(ctx.principal, id).status());
+  return exits_.Mutate(
+      ctx, out, [&](ExitTx& tx, v1::ExitApplication& a) -> absl::StatusOr<common::EntityRefs> {
+        std::optional<v1::ExitApplication> current = tx.LockApplication(id);
+        if (!current.has_value()) return common::NotFound("exit application", id);
+        a = *std::move(current);
+        v1::ExitStage from = a.stage();
+        std::string note;
+        TUOPIN_RETURN_IF_ERROR(step(tx, a, note));
+        AddStep(a, from, ctx, std::move(note));
+        TUOPIN_ASSIGN_OR_RETURN(int64_t version, NextRevision(a, "exit application", ctx.now));
+        tx.UpdateApplication(a, version, IsOpenStage(a.stage()));
+        return RefsOf(a);
+      });
+}
+
+absl::Status ExitLogic::ProposeExit(const MutationContext& ctx, const v1::ProposeExitRequest& req,
+                                    v1::ExitApplication& out) {
+  TUOPIN_ASSIGN_OR_RETURN(v1::Household household,
+                          LoadScopedHousehold(personnel_, ctx.principal, req.household_id()));
+  std::string province = ProvinceOf(household.village_code());
+  TUOPIN_ASSIGN_OR_RETURN(auto standard, standards_.GetStandard(req.year(), province));
+  if (!standard.has_value()) {
+    return Precondition(
+        absl::StrCat("no poverty standard is set for ", req.year(), " in province ", province),
+        ErrorReason::NO_POVERTY_STANDARD);
+  }
+  return exits_.Mutate(
+      ctx, out, [&](ExitTx& tx, v1::ExitApplication& a) -> absl::StatusOr<common::EntityRefs> {
+        std::optional<v1::Household> h = tx.personnel().LockHousehold(req.household_id());
+        if (!h.has_value()) return common::NotFound("household", req.household_id());
+        if (h->status() != v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
+          return Precondition(
+              absl::StrCat("household ", h->id(), " is ", v1::HouseholdStatus_Name(h->status()),
+                           ": only a REGISTERED_POOR household can be proposed for exit"),
+              ErrorReason::ILLEGAL_TRANSITION);
+        }
+        TUOPIN_RETURN_IF_ERROR(MeetsCriteria(*h, *standard));
+        a.set_id(tx.personnel().NewId());
+        a.set_household_id(h->id());
+        a.set_village_code(h->village_code());
+        a.set_year(req.year());
+        a.set_stage(v1::EXIT_STAGE_PROPOSED);
+        *a.mutable_standard() = *standard;
+        a.set_proposed_by(ctx.principal.subject());
+        AddStep(a, v1::EXIT_STAGE_UNSPECIFIED, ctx, req.note());
+        a.set_etag(common::EtagOf(1));
+        *a.mutable_create_time() = common::ToTimestamp(ctx.now);
+        *a.mutable_update_time() = common::ToTimestamp(ctx.now);
+        if (!tx.InsertApplication(a)) {
+          return common::WithReason(
+              absl::AlreadyExistsError(
+                  absl::StrCat("household ", h->id(), " already has an open exit application")),
+              ErrorReason::EXIT_ALREADY_OPEN);
+        }
+        return RefsOf(a);
+      });
+}
+
+absl::Status ExitLogic::ReviewExit(const MutationContext& ctx, const v1::ReviewExitRequest& req,
+                                   v1::ExitApplication& out) {
+  const common::Principal& p = ctx.principal;
+  return Step(
+      ctx, req.application_id(), out,
+      [&](ExitTx& tx, v1::ExitApplication& a, std::string& note) -> absl::Status {
+        v1::ExitStage next;
+        switch (a.stage()) {
+          case v1::EXIT_STAGE_PROPOSED:
+            next = v1::EXIT_STAGE_NOTICE;
+            break;
+          case v1::EXIT_STAGE_NOTICE:
+            TUOPIN_RETURN_IF_ERROR(RequireOfficial(p, "township review"));
+            if (req.approve() && ctx.now < common::FromTimestamp(a.notice_end_time())) {
+              return Precondition(
+                  absl::StrCat("the public notice of exit application ", a.id(), " runs until ",
+                               absl::FormatTime(common::FromTimestamp(a.notice_end_time()),
+                                                absl::UTCTimeZone())),
+                  ErrorReason::NOTICE_PERIOD_RUNNING);
+            }
+            next = v1::EXIT_STAGE_TOWNSHIP_REVIEWED;
+            break;
+          case v1::EXIT_STAGE_TOWNSHIP_REVIEWED:
+            TUOPIN_RETURN_IF_ERROR(RequireOfficial(p, "county approval"));
+            if (!CoversCounty(p, a.village_code())) {
+              return Denied(absl::StrCat("the county approval needs a scope over the "
+                                         "whole county of ",
+                                         a.village_code()),
+                            ErrorReason::NOT_COUNTY_LEVEL);
+            }
+            next = v1::EXIT_STAGE_COUNTY_APPROVED;
+            break;
+          default:
+            return IllegalTransition(a, "reviewed");
+        }
+        if (a.proposed_by() == p.subject()) {
+          return Denied("the proposer does not review his or her own proposal",
+                        ErrorReason::OWN_PROPOSAL);
+        }
+        for (const auto& earlier : a.steps()) {
+          if (earlier.actor() == p.subject()) {
+            return Denied(absl::StrCat(p.subject(),
+                                       " already took a step of exit "
+                                       "application ",
+                                       a.id(), "; another person takes this one"),
+                          ErrorReason::REVIEWER_INVOLVED);
+          }
+        }
+        note = req.note();
+        if (!req.approve()) {
+          a.set_stage(v1::EXIT_STAGE_REJECTED);
+          return absl::OkStatus();
+        }
+        TUOPIN_RETURN_IF_ERROR(RecheckCriteria(tx, a));
+        if (next == v1::EXIT_STAGE_NOTICE) {
+          *a.mutable_notice_end_time() = common::ToTimestamp(NoticeEnd(ctx.now, a.standard()));
+        }
+        a.set_stage(next);
+        return absl::OkStatus();
+      });
+}
+
+absl::Status ExitLogic::ObjectToExit(const MutationContext& ctx, const v1::ObjectToExitRequest& req,
+                                     v1::ExitApplication& out) {
+  return Step(ctx, req.application_id(), out,
+              [&](ExitTx&, v1::ExitApplication& a, std::string& note) -> absl::Status {
+                if (a.stage() != v1::EXIT_STAGE_NOTICE) return IllegalTransition(a, "objected to");
+                if (ctx.now >= common::FromTimestamp(a.notice_end_time())) {
+                  return Precondition(
+                      absl::StrCat("the public notice of exit application ", a.id(), " ended at ",
+                                   absl::FormatTime(common::FromTimestamp(a.notice_end_time()),
+                                                    absl::UTCTimeZone())),
+                      ErrorReason::NOTICE_ENDED);
+                }
+                a.add_objections(req.objection());
+                a.set_stage(v1::EXIT_STAGE_OBJECTED);
+                note = req.objection();
+                return absl::OkStatus();
+              });
+}
+
+absl::Status ExitLogic::ResolveObjection(const MutationContext& ctx,
+                                         const v1::ResolveObjectionRequest& req,
+                                         v1::ExitApplication& out) {
+  return Step(ctx, req.application_id(), out,
+              [&](ExitTx&, v1::ExitApplication& a, std::string& note) -> absl::Status {
+                if (a.stage() != v1::EXIT_STAGE_OBJECTED) return IllegalTransition(a, "resolved");
+                if (a.proposed_by() == ctx.principal.subject()) {
+                  return Denied("the proposer does not resolve objections to his or her proposal",
+                                ErrorReason::OWN_PROPOSAL);
+                }
+                note = req.note();
+                if (req.upheld()) {
+                  a.set_stage(v1::EXIT_STAGE_REJECTED);
+                } else {
+                  // The notice is posted again for a full period.
+                  a.set_stage(v1::EXIT_STAGE_NOTICE);
+                  *a.mutable_notice_end_time() =
+                      common::ToTimestamp(NoticeEnd(ctx.now, a.standard()));
+                }
+                return absl::OkStatus();
+              });
+}
+
+absl::Status ExitLogic::ConfirmExit(const MutationContext& ctx, const v1::ConfirmExitRequest& req,
+                                    v1::ExitApplication& out) {
+  return Step(ctx, req.application_id(), out,
+              [&](ExitTx& tx, v1::ExitApplication& a, std::string& note) -> absl::Status {
+                if (a.stage() != v1::EXIT_STAGE_COUNTY_APPROVED)
+                  return IllegalTransition(a, "confirmed");
+                std::optional<v1::Household> h = tx.personnel().LockHousehold(a.household_id());
+                if (!h.has_value()) return common::NotFound("household", a.household_id());
+                if (h->status() != v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
+                  return Precondition(absl::StrCat("household ", h->id(), " is ",
+                                                   v1::HouseholdStatus_Name(h->status()),
+                                                   ": only a REGISTERED_POOR household exits"),
+                                      ErrorReason::ILLEGAL_TRANSITION);
+                }
+                TUOPIN_RETURN_IF_ERROR(MeetsCriteria(*h, a.standard()));
+                h->set_status(v1::HOUSEHOLD_STATUS_LIFTED_OUT);
+                h->set_exit_application_id(a.id());
+                h->clear_reversal_reference();
+                TUOPIN_ASSIGN_OR_RETURN(int64_t version, NextRevision(*h, "household", ctx.now));
+                tx.personnel().UpdateHousehold(*h, version);
+                a.set_stage(v1::EXIT_STAGE_CONFIRMED);
+                note = req.confirmation();
+                return absl::OkStatus();
+              });
+}
+
+absl::Status ExitLogic::ReverseExit(const MutationContext& ctx, const v1::ReverseExitRequest& req,
+                                    v1::Household& out) {
+  TUOPIN_RETURN_IF_ERROR(
+      LoadScopedHousehold(personnel_, ctx.principal, req.household_id()).status());
+  return exits_.Mutate(
+      ctx, out, [&](ExitTx& tx, v1::Household& h) -> absl::StatusOr<common::EntityRefs> {
+        std::optional<v1::Household> current = tx.personnel().LockHousehold(req.household_id());
+        if (!current.has_value()) return common::NotFound("household", req.household_id());
+        h = *std::move(current);
+        if (h.status() != v1::HOUSEHOLD_STATUS_LIFTED_OUT &&
+            h.status() != v1::HOUSEHOLD_STATUS_AT_RISK_OF_RETURN) {
+          return Precondition(
+              absl::StrCat("household ", h.id(), " is ", v1::HouseholdStatus_Name(h.status()),
+                           ": only an exited household is returned to the "
+                           "register"),
+              ErrorReason::NOT_EXITED);
+        }
+        common::EntityRefs refs{Entity("household", h.id(), h.village_code())};
+        std::optional<v1::ExitApplication> a;
+        if (!h.exit_application_id().empty()) a = tx.LockApplication(h.exit_application_id());
+        if (a.has_value() && a->stage() == v1::EXIT_STAGE_CONFIRMED) {
+          a->set_stage(v1::EXIT_STAGE_REVERSED);
+          a->set_reversal_reference(req.reference());
+          AddStep(*a, v1::EXIT_STAGE_CONFIRMED, ctx, req.note());
+          TUOPIN_ASSIGN_OR_RETURN(int64_t a_version, NextRevision(*a, "exit application", ctx.now));
+          tx.UpdateApplication(*a, a_version, false);
+          refs.push_back(Entity("exit_application", a->id(), a->village_code()));
+        }
+        h.set_status(v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+        h.set_reversal_reference(req.reference());
+        TUOPIN_ASSIGN_OR_RETURN(int64_t version, NextRevision(h, "household", ctx.now));
+        tx.personnel().UpdateHousehold(h, version);
+        return refs;
+      });
+}
+
+absl::Status ExitLogic::GetExitApplication(const common::Principal& p,
+                                           const v1::GetExitApplicationRequest& req,
+                                           v1::ExitApplication& out) {
+  TUOPIN_ASSIGN_OR_RETURN(out, LoadApplication(p, req.id()));
+  return absl::OkStatus();
+}
+
+absl::Status ExitLogic::ListExitApplications(const common::Principal& p,
+                                             const v1::ListExitApplicationsRequest& req,
+                                             v1::ListExitApplicationsResponse& out) {
+  TUOPIN_RETURN_IF_ERROR(common::RequireRegionCode(p, req.region_code()));
+  TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
+                          common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
+  TUOPIN_ASSIGN_OR_RETURN(auto rows, exits_.ListApplications(req.region_code(), req.stage(), page));
+  common::FinishPage(
+      rows, page, tokens_, req,
+      [](const v1::ExitApplication& a) {
+        return std::vector<std::string>{a.village_code(), a.id()};
+      },
+      out.mutable_applications(), out.mutable_next_page_token());
+  return absl::OkStatus();
+}
+
+}  // namespace tuopin::personnel
