@@ -9,8 +9,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/auth.h"
+#include "common/status.h"
 
 namespace tuopin::common {
 
@@ -58,6 +60,27 @@ inline bool ScopeOverlaps(const Principal& p, absl::string_view region_code) {
     if (RegionCovers(region_code, scope)) return true;
   }
   return false;
+}
+
+// For what a county may not decide about itself (its own denominators, its own
+// assessment): OK when the principal's scope covers `region_code` from above its county,
+// i.e. "*" or a scope of at most 4 digits (prefecture, province) that prefixes it;
+// PERMISSION_DENIED NOT_INDEPENDENT when a scope covers it only from the county or below;
+// RequireRegion's refusal when no scope covers it at all. ScopeAboveCounty is the test alone.
+inline bool ScopeAboveCounty(const Principal& p, absl::string_view region_code) {
+  for (const auto& scope : p.region_scopes()) {
+    if (scope == "*" || (scope.size() <= 4 && RegionCovers(scope, region_code))) return true;
+  }
+  return false;
+}
+inline absl::Status RequireScopeAboveCounty(const Principal& p, absl::string_view region_code,
+                                            absl::string_view resource) {
+  if (absl::Status st = RequireRegion(p, region_code, resource); !st.ok()) return st;
+  if (ScopeAboveCounty(p, region_code)) return absl::OkStatus();
+  return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                        "Permission denied: ", resource,
+                        " is decided above its county (prefecture, province or the centre)")),
+                    ErrorReason::NOT_INDEPENDENT);
 }
 
 }  // namespace tuopin::common

@@ -12,6 +12,10 @@ tuopin_keys() {
   chmod 700 "$keys"
   [ -s "$keys/internal.key" ] || head -c 48 /dev/urandom | base64 -w0 >"$keys/internal.key"
   [ -s "$keys/jwt-hs256.secret" ] || head -c 48 /dev/urandom | base64 -w0 >"$keys/jwt-hs256.secret"
+  # Personnel's key file of personal data: "<key id> <64 hex>" lines, the last current
+  # (docs/OPERATIONS.md "Personal data keys"); rotate by appending a line.
+  [ -s "$keys/pii.keys" ] || echo "dev-1 $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    >"$keys/pii.keys"
   chmod 600 "$keys"/*
 }
 

@@ -97,31 +97,38 @@ absl::Status ReversalError(const std::string& household_id, const absl::Status& 
 absl::Status RequireIndependent(const common::Principal& p, const std::string& county_code,
                                 absl::string_view resource) {
   TUOPIN_RETURN_IF_ERROR(common::RequireRegion(p, county_code, resource));
-  for (const auto& scope : p.region_scopes()) {
-    if (scope == "*" ||
-        (scope.size() < county_code.size() && common::RegionCovers(scope, county_code))) {
-      return absl::OkStatus();
-    }
-  }
+  if (common::ScopeAboveCounty(p, county_code)) return absl::OkStatus();
   return Refused(absl::PermissionDeniedError(absl::StrCat(
                      "Permission denied: county ", county_code,
                      " is assessed by a prefecture, province or the centre, never by its own")),
                  common::ErrorReason::NOT_INDEPENDENT);
 }
 
-std::string ReverseRequestId(const std::string& subject, const std::string& request_id,
-                             const std::string& household_id) {
+v1::Assessment Visible(const common::Principal& p, v1::Assessment a) {
+  if (a.state() == v1::ASSESSMENT_STATE_CREATED) a.clear_server_nonce_hex();
+  if (a.state() != v1::ASSESSMENT_STATE_FINALIZED &&
+      !common::ScopeAboveCounty(p, a.county_code())) {
+    a.clear_revealed_seed_hex();
+    a.clear_server_nonce_hex();
+  }
+  return a;
+}
+
+std::string ReverseRequestId(const std::string& assessment_id, const std::string& household_id) {
   // Bounded to the 64 characters a request id may have, whatever the inputs' lengths.
   return absl::StrCat(
-      "reverse-",
-      common::HexEncode(common::Sha256(absl::StrCat(subject, "\n", request_id, "\n", household_id)))
-          .substr(0, 48));
+      "reverse-", common::HexEncode(common::Sha256(absl::StrCat(assessment_id, "\n", household_id)))
+                      .substr(0, 48));
 }
 
 v1::AssessmentSample DrawAssessmentSample(const std::string& seed, const v1::Assessment& a,
                                           const FrozenPopulation& population) {
+  // The nonce binds the draw to what the server drew after the commitment, the id to this
+  // assessment (assessment.proto, RevealAssessmentSample).
+  std::string prefix =
+      absl::StrCat(seed, common::HexDecode(a.server_nonce_hex()).value_or(""), a.id());
   auto sub_seed = [&](absl::string_view label) {
-    return common::Sha256(absl::StrCat(seed, label));
+    return common::Sha256(absl::StrCat(prefix, label));
   };
   std::map<std::string, const v1::SampledVillage*> drawable;  // by code: sorted
   for (const auto& v : population.villages) {
@@ -152,11 +159,16 @@ v1::AssessmentSample DrawAssessmentSample(const std::string& seed, const v1::Ass
 
 v1::AssessmentGate ComputeGate(const v1::Assessment& a, const v1::AssessmentSample& sample,
                                const std::vector<v1::AssessmentVisit>& visits) {
+  // The register's people, frozen with the population: an assessor cannot move a rate by
+  // the head count it types.
+  std::map<std::string, int64_t> people;
+  for (const auto& h : sample.households()) people[h.household_id()] = h.people();
   int64_t exited_people = 0, wrong_people = 0, missed_people = 0, approving = 0;
   for (const auto& v : visits) {
-    if (v.stratum() == v1::STRATUM_EXITED) exited_people += v.observed_people();
-    if (v.wrongly_exited()) wrong_people += v.observed_people();
-    if (v.missed()) missed_people += v.observed_people();
+    int64_t n = people[v.household_id()];
+    if (v.stratum() == v1::STRATUM_EXITED) exited_people += n;
+    if (v.wrongly_exited()) wrong_people += n;
+    if (v.missed()) missed_people += n;
     if (v.approves()) ++approving;
   }
   int64_t sampled_non_registered = 0;
@@ -277,13 +289,19 @@ absl::Status AssessmentLogic::CreateAssessment(const MutationContext& ctx,
   TUOPIN_ASSIGN_OR_RETURN(FrozenPopulation population, Freeze(a, status));
   a.set_population_digest(DigestOf(population));
   a.set_population_households(static_cast<int32_t>(population.households.size()));
-  return store_.CreateAssessment(ctx, a, population, out);
+  // Drawn after the commitment came in and secret until the reveal: the assessor, who can
+  // read the population, cannot try seeds against it before committing.
+  a.set_server_nonce_hex(common::HexEncode(random_(kServerNonceBytes)));
+  TUOPIN_RETURN_IF_ERROR(store_.CreateAssessment(ctx, a, population, out));
+  out = Visible(ctx.principal, std::move(out));
+  return absl::OkStatus();
 }
 
 absl::Status AssessmentLogic::GetAssessment(const common::Principal& p,
                                             const v1::GetAssessmentRequest& req,
                                             v1::Assessment& out) {
-  TUOPIN_ASSIGN_OR_RETURN(out, Load(p, req.id()));
+  TUOPIN_ASSIGN_OR_RETURN(v1::Assessment a, Load(p, req.id()));
+  out = Visible(p, std::move(a));
   return absl::OkStatus();
 }
 
@@ -298,6 +316,7 @@ absl::Status AssessmentLogic::ListAssessments(const common::Principal& p,
       rows, page, tokens_, req,
       [](const v1::Assessment& a) { return std::vector<std::string>{a.id()}; },
       out.mutable_assessments(), out.mutable_next_page_token());
+  for (auto& a : *out.mutable_assessments()) a = Visible(p, std::move(a));
   return absl::OkStatus();
 }
 
@@ -325,6 +344,7 @@ absl::Status AssessmentLogic::RevealAssessmentSample(const MutationContext& ctx,
         sample = DrawAssessmentSample(seed, locked, population);
         locked.set_state(v1::ASSESSMENT_STATE_REVEALED);
         locked.set_revealed_seed_hex(req.seed_hex());
+        *locked.mutable_reveal_time() = common::ToTimestamp(ctx.now);
         locked.set_sampled_households(sample.households_size());
         return absl::OkStatus();
       },
@@ -334,7 +354,7 @@ absl::Status AssessmentLogic::RevealAssessmentSample(const MutationContext& ctx,
 absl::Status AssessmentLogic::GetAssessmentSample(const common::Principal& p,
                                                   const v1::GetAssessmentSampleRequest& req,
                                                   v1::AssessmentSample& out) {
-  TUOPIN_ASSIGN_OR_RETURN(v1::Assessment a, Load(p, req.assessment_id()));
+  TUOPIN_ASSIGN_OR_RETURN(v1::Assessment a, LoadBeforeVisits(p, req.assessment_id()));
   TUOPIN_ASSIGN_OR_RETURN(out, store_.Sample(a.id()));
   out.set_assessment_id(a.id());
   return absl::OkStatus();
@@ -359,6 +379,14 @@ absl::Status AssessmentLogic::RecordAssessmentVisit(const MutationContext& ctx,
           return Refused(absl::AlreadyExistsError(absl::StrCat("household ", req.household_id(),
                                                                " was already visited")),
                          common::ErrorReason::VISIT_ALREADY_RECORDED);
+        }
+        // A visit dated before the sample existed, or in the future, was not this visit.
+        absl::Time when = common::FromTimestamp(req.visit_time());
+        if (when < common::FromTimestamp(locked.reveal_time())) {
+          return common::InvalidField("visit_time", "is before the sample was revealed");
+        }
+        if (when > ctx.now + kVisitClockSkew) {
+          return common::InvalidField("visit_time", "is in the future");
         }
         v1::AssessmentVisit v;
         v.set_assessment_id(locked.id());
@@ -404,7 +432,7 @@ absl::StatusOr<std::vector<v1::AssessmentVisit>> AssessmentLogic::AllVisits(
 absl::Status AssessmentLogic::ListAssessmentVisits(const common::Principal& p,
                                                    const v1::ListAssessmentVisitsRequest& req,
                                                    v1::ListAssessmentVisitsResponse& out) {
-  TUOPIN_ASSIGN_OR_RETURN(v1::Assessment a, Load(p, req.assessment_id()));
+  TUOPIN_ASSIGN_OR_RETURN(v1::Assessment a, LoadBeforeVisits(p, req.assessment_id()));
   TUOPIN_ASSIGN_OR_RETURN(auto page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
   TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListVisits(a.id(), page));
@@ -415,17 +443,31 @@ absl::Status AssessmentLogic::ListAssessmentVisits(const common::Principal& p,
   return absl::OkStatus();
 }
 
-absl::Status AssessmentLogic::ReverseWrongExits(const MutationContext& ctx, const v1::Assessment& a,
-                                                const std::vector<v1::AssessmentVisit>& wrong) {
+absl::StatusOr<v1::Assessment> AssessmentLogic::LoadBeforeVisits(const common::Principal& p,
+                                                                 const std::string& id) {
+  TUOPIN_ASSIGN_OR_RETURN(v1::Assessment a, Load(p, id));
+  if (a.state() != v1::ASSESSMENT_STATE_FINALIZED) {
+    TUOPIN_RETURN_IF_ERROR(
+        RequireIndependent(p, a.county_code(), absl::StrCat("assessments/", id)));
+  }
+  return a;
+}
+
+absl::Status AssessmentLogic::ReverseWrongExits(const v1::Assessment& a,
+                                                const std::vector<v1::AssessmentVisit>& wrong,
+                                                std::vector<v1::AssessmentVisit>& reversed) {
   for (const auto& v : wrong) {
-    absl::StatusOr<pv1::Household> reversed = personnel_.ReverseExit(
+    absl::StatusOr<pv1::Household> back = personnel_.ReverseExit(
         v.household_id(), absl::StrCat("assessments/", a.id(), "/visits/", v.id()),
-        ReverseRequestId(ctx.principal.subject(), ctx.request_id, v.household_id()));
-    if (reversed.ok()) continue;
-    // Already back on the register (an inspection finding reversed it, or an earlier
-    // finalization under another request id did): what this call wants holds.
-    if (common::ReasonOf(common::ToGrpcStatus(reversed.status())) == "NOT_EXITED") continue;
-    return ReversalError(v.household_id(), reversed.status());
+        ReverseRequestId(a.id(), v.household_id()));
+    if (back.ok()) {
+      reversed.push_back(v);
+      continue;
+    }
+    // Already back on the register by something else (an inspection finding): what this
+    // call wants holds, but it did not do it.
+    if (common::ReasonOf(common::ToGrpcStatus(back.status())) == "NOT_EXITED") continue;
+    return ReversalError(v.household_id(), back.status());
   }
   return absl::OkStatus();
 }
@@ -435,10 +477,11 @@ absl::Status AssessmentLogic::FinalizeAssessment(const MutationContext& ctx,
                                                  v1::Assessment& out) {
   TUOPIN_ASSIGN_OR_RETURN(v1::Assessment a, LoadIndependent(ctx.principal, req.assessment_id()));
   v1::AssessmentGate gate;
-  std::vector<v1::AssessmentVisit> wrong;
+  std::vector<v1::AssessmentVisit> wrong, reversed;
   // The households are returned to the register before the finalization commits: if one
-  // fails, the caller gets the error and the assessment stays revealed; a retry of the same
-  // request replays the reversals already made (same request ids) and commits. Once
+  // fails, the caller gets the error and the assessment stays revealed; a retry, by anyone,
+  // replays the reversals already made (request ids of the assessment and the household)
+  // and commits. Once
   // committed, a retry finds the assessment finalized and is replayed by the store.
   if (a.state() == v1::ASSESSMENT_STATE_REVEALED) {
     TUOPIN_ASSIGN_OR_RETURN(v1::AssessmentSample sample, store_.Sample(a.id()));
@@ -459,7 +502,7 @@ absl::Status AssessmentLogic::FinalizeAssessment(const MutationContext& ctx,
     for (const auto& v : visits) {
       if (v.wrongly_exited()) wrong.push_back(v);
     }
-    TUOPIN_RETURN_IF_ERROR(ReverseWrongExits(ctx, a, wrong));
+    TUOPIN_RETURN_IF_ERROR(ReverseWrongExits(a, wrong, reversed));
   }
   return store_.FinalizeAssessment(
       ctx, a.id(),
@@ -473,7 +516,7 @@ absl::Status AssessmentLogic::FinalizeAssessment(const MutationContext& ctx,
         *locked.mutable_finalize_time() = common::ToTimestamp(ctx.now);
         return absl::OkStatus();
       },
-      wrong, out);
+      reversed, out);
 }
 
 }  // namespace tuopin::accountability

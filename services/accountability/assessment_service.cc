@@ -26,9 +26,9 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
 
   grpc::Status ListAssessments(grpc::ServerContext* ctx, const v1::ListAssessmentsRequest* req,
                                v1::ListAssessmentsResponse* resp) override {
-    return handler_.Read(
-        ctx, "ListAssessments", *req, Validate,
-        [&](const common::Principal& p) { return logic_.ListAssessments(p, *req, *resp); });
+    return handler_.Read(ctx, "ListAssessments", *req, Validate, [&](const common::Principal& p) {
+      return logic_.ListAssessments(p, *req, *resp);
+    });
   }
 
   grpc::Status RevealAssessmentSample(grpc::ServerContext* ctx,

@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "common/mutation.h"
 #include "common/page_token.h"
+#include "common/status.h"
 #include "tuopin/accountability/v1/assessment.pb.h"
 
 namespace tuopin::accountability {
@@ -45,11 +47,20 @@ inline common::EntityRefs FinalizeEntities(const v1::Assessment& a,
   return refs;
 }
 
+// The refusal of a second assessment of `a`'s county and year.
+inline absl::Status AssessmentExists(const v1::Assessment& a) {
+  return common::WithReason(
+      absl::AlreadyExistsError(
+          absl::StrCat("county ", a.county_code(), " already has an assessment for ", a.year())),
+      common::ErrorReason::ASSESSMENT_EXISTS);
+}
+
 class AssessmentStore {
  public:
   virtual ~AssessmentStore() = default;
   // Stores `in` with a new id, its creation time and creator (the caller), and its
-  // population.
+  // population; AssessmentExists when its county has one for its year. `out` is without
+  // the server nonce (kept in the stored assessment).
   virtual absl::Status CreateAssessment(const MutationContext& ctx, const v1::Assessment& in,
                                         const FrozenPopulation& population,
                                         v1::Assessment& out) = 0;

@@ -1,5 +1,7 @@
+#include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 #include "common/db.h"
@@ -21,8 +23,8 @@ using common::RowString;
 // Messages travel hex-encoded (UNHEX on the way in): bytes that are no valid UTF-8 never
 // meet the connection's character set.
 constexpr char kInsertAssessment[] =
-    "INSERT INTO assessments (id, county_code, state, body, created_by, created_at)"
-    " VALUES (?, ?, ?, UNHEX(?), ?, ?)";
+    "INSERT INTO assessments (id, county_code, year, state, body, created_by, created_at)"
+    " VALUES (?, ?, ?, ?, UNHEX(?), ?, ?)";
 constexpr char kSelectAssessment[] = "SELECT body FROM assessments WHERE id = ?";
 constexpr char kLockAssessment[] = "SELECT body FROM assessments WHERE id = ? FOR UPDATE";
 constexpr char kUpdateAssessment[] =
@@ -144,14 +146,23 @@ absl::Status MysqlAssessmentStore::CreateAssessment(const MutationContext& ctx,
         resp.set_id(ids_.NewId());
         resp.set_created_by(ctx.principal.subject());
         *resp.mutable_create_time() = common::ToTimestamp(ctx.now);
-        Query(s, kInsertAssessment)
-            .Arg(resp.id())
-            .Arg(resp.county_code())
-            .Arg(static_cast<int32_t>(resp.state()))
-            .Arg(Hex(resp))
-            .Arg(resp.created_by())
-            .Arg(common::ToSqlTime(ctx.now))
-            .Exec();
+        try {
+          Query(s, kInsertAssessment)
+              .Arg(resp.id())
+              .Arg(resp.county_code())
+              .Arg(resp.year())
+              .Arg(static_cast<int32_t>(resp.state()))
+              .Arg(Hex(resp))
+              .Arg(resp.created_by())
+              .Arg(common::ToSqlTime(ctx.now))
+              .Exec();
+        } catch (const sql::SQLException& e) {
+          if (e.getErrorCode() != common::kErDupEntry ||
+              !absl::StrContains(e.what(), "uk_assessments_county_year")) {
+            throw;
+          }
+          return AssessmentExists(resp);
+        }
         InsertAll(s,
                   "INSERT INTO assessment_villages (assessment_id, village_code,"
                   " rural_population, non_registered_people) VALUES",
@@ -171,6 +182,9 @@ absl::Status MysqlAssessmentStore::CreateAssessment(const MutationContext& ctx,
                         .Arg(h.household_id())
                         .Arg(h.people());
                   });
+        // The nonce stays in the stored body only: the answer (kept for replays) never
+        // carries it before the reveal.
+        resp.clear_server_nonce_hex();
         return AssessmentEntities(resp);
       },
       out);

@@ -163,7 +163,11 @@ absl::Status ExitCriteriaLogic::SetVillageProfile(const MutationContext& ctx,
                                                   v1::VillageProfile& out) {
   const v1::VillageProfile& profile = req.profile();
   const std::string& village = profile.village_code();
-  TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, village));
+  // The profile is the denominator of the village's (and county's) poverty incidence: it is
+  // set from above the county (the statistics system), never by the county it judges.
+  // Checked before the village's existence, so a county learns nothing from the refusal.
+  TUOPIN_RETURN_IF_ERROR(
+      common::RequireScopeAboveCounty(ctx.principal, village, absl::StrCat("regions/", village)));
   TUOPIN_ASSIGN_OR_RETURN(auto region, store_.GetRegion(village));
   if (!region.has_value() || region->level() != v1::REGION_LEVEL_VILLAGE) {
     // A village that was never imported lies in no region: refused as out of scope, like
@@ -171,6 +175,15 @@ absl::Status ExitCriteriaLogic::SetVillageProfile(const MutationContext& ctx,
     return common::MissingObject(
         ctx.principal, absl::StrCat("regions/", village),
         common::InvalidField("profile.village_code", "is not an imported village"));
+  }
+  // The register's people of the village (every status) are part of its rural population.
+  TUOPIN_ASSIGN_OR_RETURN(RegionRegister reg, store_.GetRegionRegister(village, 1));
+  int64_t registered = 0;
+  for (const VillageStatusCount& row : reg.counts) registered += row.people;
+  if (profile.rural_population() < registered) {
+    return common::InvalidField(
+        "profile.rural_population",
+        absl::StrCat("is below the ", registered, " people the register holds in the village"));
   }
   return store_.Mutate(
       ctx, out, [&](ExitCriteriaTx& tx, v1::VillageProfile& stored) -> absl::StatusOr<EntityRefs> {

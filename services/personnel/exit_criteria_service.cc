@@ -22,9 +22,9 @@ class ExitCriteriaServiceImpl final : public v1::ExitCriteriaService::Service {
   grpc::Status GetPovertyStandard(grpc::ServerContext* ctx,
                                   const v1::GetPovertyStandardRequest* req,
                                   v1::PovertyStandard* resp) override {
-    return handler_.Read(ctx, "GetPovertyStandard", *req, Validate, [&](const common::Principal& p) {
-      return logic_.GetPovertyStandard(p, *req, *resp);
-    });
+    return handler_.Read(
+        ctx, "GetPovertyStandard", *req, Validate,
+        [&](const common::Principal& p) { return logic_.GetPovertyStandard(p, *req, *resp); });
   }
 
   grpc::Status SetVillageProfile(grpc::ServerContext* ctx, const v1::SetVillageProfileRequest* req,

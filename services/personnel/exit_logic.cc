@@ -52,15 +52,34 @@ absl::Status RequireOfficial(const common::Principal& p, absl::string_view step)
                 ErrorReason::ROLE_NOT_ALLOWED);
 }
 
-// A scope over the whole county of the village: a code of at most 6 digits (county,
-// prefecture, province) that the village code starts with, or "*".
-bool CoversCounty(const common::Principal& p, const std::string& village_code) {
+// A scope over the whole township (max_digits 9) or county (6) of the village: a code of at
+// most that many digits that the village code starts with, or "*".
+bool CoversLevel(const common::Principal& p, const std::string& village_code, size_t max_digits) {
   for (const auto& scope : p.region_scopes()) {
     if (scope == "*") return true;
-    if (scope.size() <= 6 && absl::StartsWith(village_code, scope)) return true;
+    if (scope.size() <= max_digits && absl::StartsWith(village_code, scope)) return true;
   }
   return false;
 }
+
+// Four eyes over the whole chain: a step is taken by a person who took no earlier one.
+absl::Status RequireNoEarlierStep(const common::Principal& p, const v1::ExitApplication& a) {
+  if (a.proposed_by() == p.subject()) {
+    return Denied("the proposer takes no further step of his or her own proposal",
+                  ErrorReason::OWN_PROPOSAL);
+  }
+  for (const auto& earlier : a.steps()) {
+    if (earlier.actor() == p.subject()) {
+      return Denied(absl::StrCat(p.subject(), " already took a step of exit application ", a.id(),
+                                 "; another person takes this one"),
+                    ErrorReason::REVIEWER_INVOLVED);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The application is stored whole (one row): its objections, and so its steps, are bounded.
+constexpr int kMaxObjections = 20;
 
 absl::Time NoticeEnd(absl::Time now, const v1::PovertyStandard& standard) {
   return now + absl::Hours(24) * standard.notice_days();
@@ -146,14 +165,24 @@ absl::Status ExitLogic::ProposeExit(const MutationContext& ctx, const v1::Propos
   TUOPIN_ASSIGN_OR_RETURN(v1::Household household,
                           LoadScopedHousehold(personnel_, ctx.principal, req.household_id()));
   std::string province = ProvinceOf(household.village_code());
-  TUOPIN_ASSIGN_OR_RETURN(auto standard, standards_.GetStandard(req.year(), province));
-  if (!standard.has_value()) {
-    return Precondition(
-        absl::StrCat("no poverty standard is set for ", req.year(), " in province ", province),
-        ErrorReason::NO_POVERTY_STANDARD);
-  }
+  // Exits are judged by the standard in force now: the province's latest up to the current
+  // year (China time). An older year would judge by a lower line; a future one is not yet.
+  const int32_t this_year = static_cast<int32_t>(common::ChinaDay(ctx.now).year());
+  TUOPIN_ASSIGN_OR_RETURN(auto standard, standards_.LatestStandard(this_year, province));
   return exits_.Mutate(
       ctx, out, [&](ExitTx& tx, v1::ExitApplication& a) -> absl::StatusOr<common::EntityRefs> {
+        // Judged here, not before: a retry replays its answer even once the year has turned.
+        if (!standard.has_value()) {
+          return Precondition(absl::StrCat("no poverty standard is set in province ", province,
+                                           " for ", this_year, " or earlier"),
+                              ErrorReason::NO_POVERTY_STANDARD);
+        }
+        if (standard->year() != req.year()) {
+          return Precondition(absl::StrCat("exits in province ", province, " are judged by the ",
+                                           standard->year(), " standard, the latest up to ",
+                                           this_year, ": year ", req.year(), " is not proposed"),
+                              ErrorReason::STALE_STANDARD);
+        }
         std::optional<v1::Household> h = tx.personnel().LockHousehold(req.household_id());
         if (!h.has_value()) return common::NotFound("household", req.household_id());
         if (h->status() != v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
@@ -197,6 +226,12 @@ absl::Status ExitLogic::ReviewExit(const MutationContext& ctx, const v1::ReviewE
             break;
           case v1::EXIT_STAGE_NOTICE:
             TUOPIN_RETURN_IF_ERROR(RequireOfficial(p, "township review"));
+            if (!CoversLevel(p, a.village_code(), 9)) {
+              return Denied(absl::StrCat("the township review needs a scope over the whole "
+                                         "township of ",
+                                         a.village_code()),
+                            ErrorReason::NOT_TOWNSHIP_LEVEL);
+            }
             if (req.approve() && ctx.now < common::FromTimestamp(a.notice_end_time())) {
               return Precondition(
                   absl::StrCat("the public notice of exit application ", a.id(), " runs until ",
@@ -208,7 +243,7 @@ absl::Status ExitLogic::ReviewExit(const MutationContext& ctx, const v1::ReviewE
             break;
           case v1::EXIT_STAGE_TOWNSHIP_REVIEWED:
             TUOPIN_RETURN_IF_ERROR(RequireOfficial(p, "county approval"));
-            if (!CoversCounty(p, a.village_code())) {
+            if (!CoversLevel(p, a.village_code(), 6)) {
               return Denied(absl::StrCat("the county approval needs a scope over the "
                                          "whole county of ",
                                          a.village_code()),
@@ -219,19 +254,7 @@ absl::Status ExitLogic::ReviewExit(const MutationContext& ctx, const v1::ReviewE
           default:
             return IllegalTransition(a, "reviewed");
         }
-        if (a.proposed_by() == p.subject()) {
-          return Denied("the proposer does not review his or her own proposal",
-                        ErrorReason::OWN_PROPOSAL);
-        }
-        for (const auto& earlier : a.steps()) {
-          if (earlier.actor() == p.subject()) {
-            return Denied(absl::StrCat(p.subject(),
-                                       " already took a step of exit "
-                                       "application ",
-                                       a.id(), "; another person takes this one"),
-                          ErrorReason::REVIEWER_INVOLVED);
-          }
-        }
+        TUOPIN_RETURN_IF_ERROR(RequireNoEarlierStep(p, a));
         note = req.note();
         if (!req.approve()) {
           a.set_stage(v1::EXIT_STAGE_REJECTED);
@@ -258,6 +281,13 @@ absl::Status ExitLogic::ObjectToExit(const MutationContext& ctx, const v1::Objec
                                                     absl::UTCTimeZone())),
                       ErrorReason::NOTICE_ENDED);
                 }
+                if (a.objections_size() >= kMaxObjections) {
+                  return Precondition(
+                      absl::StrCat("exit application ", a.id(), " already has ", kMaxObjections,
+                                   " objections: the township rejects it (ReviewExit) and the "
+                                   "household is proposed again"),
+                      ErrorReason::OBJECTION_LIMIT_REACHED);
+                }
                 a.add_objections(req.objection());
                 a.set_stage(v1::EXIT_STAGE_OBJECTED);
                 note = req.objection();
@@ -271,10 +301,7 @@ absl::Status ExitLogic::ResolveObjection(const MutationContext& ctx,
   return Step(ctx, req.application_id(), out,
               [&](ExitTx&, v1::ExitApplication& a, std::string& note) -> absl::Status {
                 if (a.stage() != v1::EXIT_STAGE_OBJECTED) return IllegalTransition(a, "resolved");
-                if (a.proposed_by() == ctx.principal.subject()) {
-                  return Denied("the proposer does not resolve objections to his or her proposal",
-                                ErrorReason::OWN_PROPOSAL);
-                }
+                TUOPIN_RETURN_IF_ERROR(RequireNoEarlierStep(ctx.principal, a));
                 note = req.note();
                 if (req.upheld()) {
                   a.set_stage(v1::EXIT_STAGE_REJECTED);
@@ -294,6 +321,7 @@ absl::Status ExitLogic::ConfirmExit(const MutationContext& ctx, const v1::Confir
               [&](ExitTx& tx, v1::ExitApplication& a, std::string& note) -> absl::Status {
                 if (a.stage() != v1::EXIT_STAGE_COUNTY_APPROVED)
                   return IllegalTransition(a, "confirmed");
+                TUOPIN_RETURN_IF_ERROR(RequireNoEarlierStep(ctx.principal, a));
                 std::optional<v1::Household> h = tx.personnel().LockHousehold(a.household_id());
                 if (!h.has_value()) return common::NotFound("household", a.household_id());
                 if (h->status() != v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
@@ -316,6 +344,13 @@ absl::Status ExitLogic::ConfirmExit(const MutationContext& ctx, const v1::Confir
 
 absl::Status ExitLogic::ReverseExit(const MutationContext& ctx, const v1::ReverseExitRequest& req,
                                     v1::Household& out) {
+  // Only the assessment's own reversals name an assessment; anyone else names a finding.
+  if (absl::StartsWith(req.reference(), "assessments/") &&
+      common::ServiceOfPrincipal(ctx.principal) != "accountability") {
+    return common::InvalidField("reference",
+                                "names an assessment: only the assessment itself (service "
+                                "accountability) reverses an exit by an assessment visit");
+  }
   TUOPIN_RETURN_IF_ERROR(
       LoadScopedHousehold(personnel_, ctx.principal, req.household_id()).status());
   return exits_.Mutate(

@@ -4,6 +4,7 @@
 #include "absl/flags/flag.h"
 #include "common/handler.h"
 #include "common/periodic.h"
+#include "common/pii_crypto.h"
 #include "common/service_main.h"
 #include "services/personnel/exit_criteria_service.h"
 #include "services/personnel/exit_service.h"
@@ -13,6 +14,10 @@
 #include "services/personnel/personnel_service.h"
 
 ABSL_FLAG(int, pairing_limit, 10, "Most households one cadre may answer for (1-100).");
+ABSL_FLAG(std::string, pii_key_file, "",
+          "Key file of the members' personal data (id-card numbers, phones): lines \"<key id> "
+          "<64 hex>\", the last one current (docs/OPERATIONS.md \"Personal data keys\"). "
+          "Required.");
 ABSL_FLAG(absl::Duration, coverage_refresh_interval, absl::Seconds(30),
           "How often the per-village coverage summary (counts_only answers) is recomputed.");
 
@@ -29,9 +34,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tuopin-personnel: --pairing_limit must be 1-100\n");
     return 2;
   }
+  std::string pii_key_file = absl::GetFlag(FLAGS_pii_key_file);
+  if (pii_key_file.empty()) {
+    std::fprintf(stderr,
+                 "tuopin-personnel: --pii_key_file (TUOPIN_PII_KEY_FILE) is required: the key "
+                 "file of the members' personal data\n");
+    return 2;
+  }
+  absl::StatusOr<common::PiiKeyRing> pii = common::PiiKeyRing::FromFile(pii_key_file);
+  if (!pii.ok()) {
+    std::fprintf(stderr, "tuopin-personnel: --pii_key_file: %s\n",
+                 std::string(pii.status().message()).c_str());
+    return 2;
+  }
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens(env.page_token_key);
-  personnel::MysqlPersonnelStore store(*env.pool, ids);
+  personnel::MysqlPersonnelStore store(*env.pool, ids, &*pii);
   personnel::PersonnelLogic logic(store, *common::SystemClock::Get(), tokens,
                                   personnel::PersonnelConfig{.pairing_limit = limit});
   const auto* descriptor =

@@ -105,6 +105,10 @@ std::string UpsertOf(absl::string_view table, const Column<T> (&columns)[N], siz
 struct Statements {
   const std::string standard =
       common::SelectOf(kStandard, "FROM poverty_standards WHERE year = ? AND province_code = ?");
+  const std::string latest_standard =
+      common::SelectOf(kStandard,
+                       "FROM poverty_standards WHERE year <= ? AND province_code = ? "
+                       "ORDER BY year DESC LIMIT 1");
   const std::string upsert_standard = UpsertOf("poverty_standards", kStandard, 2);
   const std::string upsert_profile = UpsertOf("village_profiles", kProfile, 1);
   const std::string region =
@@ -153,15 +157,32 @@ absl::Status MysqlExitCriteriaStore::RunMutation(const MutationContext& ctx, con
       response);
 }
 
-absl::StatusOr<std::optional<v1::PovertyStandard>> MysqlExitCriteriaStore::GetStandard(
-    int32_t year, const std::string& province_code) {
+namespace {
+
+// The first standard a query over (year, province_code) finds.
+absl::StatusOr<std::optional<v1::PovertyStandard>> FirstStandard(common::ConnectionPool& pool,
+                                                                 const std::string& sql,
+                                                                 int32_t year,
+                                                                 const std::string& province_code) {
   std::optional<v1::PovertyStandard> out;
-  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
-    auto rs = Query(s, Sql().standard).Arg(year).Arg(province_code).Rows();
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool, [&](DbSession& s) {
+    auto rs = Query(s, sql).Arg(year).Arg(province_code).Rows();
     if (rs->next()) out = common::ReadRow(kStandard, *rs);
     return absl::OkStatus();
   }));
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<v1::PovertyStandard>> MysqlExitCriteriaStore::GetStandard(
+    int32_t year, const std::string& province_code) {
+  return FirstStandard(pool_, Sql().standard, year, province_code);
+}
+
+absl::StatusOr<std::optional<v1::PovertyStandard>> MysqlExitCriteriaStore::LatestStandard(
+    int32_t up_to_year, const std::string& province_code) {
+  return FirstStandard(pool_, Sql().latest_standard, up_to_year, province_code);
 }
 
 absl::StatusOr<std::optional<v1::Region>> MysqlExitCriteriaStore::GetRegion(

@@ -17,6 +17,8 @@ class MysqlExitCriteriaStore final : public ExitCriteriaStore {
                            google::protobuf::Message& response) override;
   absl::StatusOr<std::optional<v1::PovertyStandard>> GetStandard(
       int32_t year, const std::string& province_code) override;
+  absl::StatusOr<std::optional<v1::PovertyStandard>> LatestStandard(
+      int32_t up_to_year, const std::string& province_code) override;
   absl::StatusOr<std::optional<v1::Region>> GetRegion(const std::string& code) override;
   absl::StatusOr<RegionRegister> GetRegionRegister(const std::string& region_code,
                                                    int max_villages) override;

@@ -71,6 +71,10 @@ constexpr Column<H> kHousehold[] = {
      [](sql::ResultSet& rs, uint32_t i, H& h) {
        if (!rs.isNull(i)) h.set_reversal_reference(Str(rs, i));
      }},
+    {"national_household_number",
+     [](sql::ResultSet& rs, uint32_t i, H& h) {
+       if (!rs.isNull(i)) h.set_national_household_number(Str(rs, i));
+     }},
 };
 
 using C = v1::Cadre;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "common/validate.h"
+#include "services/personnel/mysql_household_members.h"
 #include "services/personnel/mysql_personnel_rows.h"
 
 namespace tuopin::personnel {
@@ -59,7 +60,7 @@ struct Statements {
   // The version is 1; created_at, updated_at and the exit columns follow.
   const std::string insert_household =
       absl::StrCat("INSERT INTO households (", rows::HouseholdColumns(),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)");
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)");
   const char* update_household =
       "UPDATE households SET head_name = ?, member_count = ?, status = ?, ind_food = ?,"
       " ind_clothing = ?, ind_education = ?, ind_medical = ?, ind_housing = ?, ind_water = ?,"
@@ -197,7 +198,8 @@ Query& BindHouseholdFields(Query& q, const v1::Household& h) {
 // exceptions, turned into statuses (and retries) by the transaction runner.
 class MysqlPersonnelTx final : public PersonnelTx {
  public:
-  MysqlPersonnelTx(DbSession& s, common::IdGenerator& ids) : s_(s), ids_(ids) {}
+  MysqlPersonnelTx(DbSession& s, common::IdGenerator& ids, const common::PiiKeyRing* pii)
+      : s_(s), ids_(ids), pii_(pii) {}
 
   std::string NewId() override { return ids_.NewId(); }
 
@@ -220,9 +222,22 @@ class MysqlPersonnelTx final : public PersonnelTx {
   }
 
   std::optional<v1::Household> LockHousehold(const std::string& id) override {
-    return One(s_, Sql().household_for_update, id, rows::ReadHousehold);
+    auto h = One(s_, Sql().household_for_update, id, rows::ReadHousehold);
+    if (h.has_value()) ReadMembers(s_, pii_, *h);
+    return h;
   }
-  void InsertHousehold(const v1::Household& h) override {
+  Conflict InsertHousehold(const v1::Household& h) override {
+    try {
+      InsertHouseholdRow(h);
+    } catch (const sql::SQLException& e) {
+      if (!DuplicateOn(e, "uk_households_national_number")) throw;
+      return Conflict::kNationalHouseholdNumber;
+    }
+    WriteMembers(s_, pii_, h);
+    return Conflict::kNone;
+  }
+  void ReplaceMembers(const v1::Household& h) override { WriteMembers(s_, pii_, h); }
+  void InsertHouseholdRow(const v1::Household& h) {
     Query q(s_, Sql().insert_household);
     q.Arg(h.id()).Arg(h.village_code());
     BindHouseholdFields(q, h).Arg(SqlTimeOf(h.create_time())).Arg(SqlTimeOf(h.update_time()));
@@ -231,7 +246,10 @@ class MysqlPersonnelTx final : public PersonnelTx {
     } else {
       q.Null().Null();
     }
-    q.OptionalArg(h.exit_application_id()).OptionalArg(h.reversal_reference()).Exec();
+    q.OptionalArg(h.exit_application_id())
+        .OptionalArg(h.reversal_reference())
+        .OptionalArg(h.national_household_number())
+        .Exec();
   }
   void UpdateHousehold(const v1::Household& h, int64_t version) override {
     Query q(s_, Sql().update_household);
@@ -356,23 +374,26 @@ class MysqlPersonnelTx final : public PersonnelTx {
  private:
   DbSession& s_;
   common::IdGenerator& ids_;
+  const common::PiiKeyRing* pii_;
 };
 
 }  // namespace
 
-std::unique_ptr<PersonnelTx> NewMysqlPersonnelTx(DbSession& session, common::IdGenerator& ids) {
-  return std::make_unique<MysqlPersonnelTx>(session, ids);
+std::unique_ptr<PersonnelTx> NewMysqlPersonnelTx(DbSession& session, common::IdGenerator& ids,
+                                                 const common::PiiKeyRing* pii) {
+  return std::make_unique<MysqlPersonnelTx>(session, ids, pii);
 }
 
-MysqlPersonnelStore::MysqlPersonnelStore(common::ConnectionPool& pool, common::IdGenerator& ids)
-    : pool_(pool), ids_(ids), coverage_(pool) {}
+MysqlPersonnelStore::MysqlPersonnelStore(common::ConnectionPool& pool, common::IdGenerator& ids,
+                                         const common::PiiKeyRing* pii)
+    : pool_(pool), ids_(ids), pii_(pii), coverage_(pool) {}
 
 absl::Status MysqlPersonnelStore::RunMutation(const MutationContext& ctx, const TxBody& body,
                                               google::protobuf::Message& response) {
   return common::RunMutation(
       pool_, ids_, ctx,
       [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
-        MysqlPersonnelTx tx(s, ids_);
+        MysqlPersonnelTx tx(s, ids_, pii_);
         return body(tx, m);
       },
       response);
@@ -395,7 +416,13 @@ absl::StatusOr<std::vector<v1::Region>> MysqlPersonnelStore::ListRegions(
 
 absl::StatusOr<std::optional<v1::Household>> MysqlPersonnelStore::GetHousehold(
     const std::string& id) {
-  return GetOne(pool_, Sql().household, id, rows::ReadHousehold);
+  std::optional<v1::Household> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    out = One(s, Sql().household, id, rows::ReadHousehold);
+    if (out.has_value()) ReadMembers(s, pii_, *out);
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::StatusOr<std::vector<v1::Household>> MysqlPersonnelStore::ListHouseholds(

@@ -5,19 +5,25 @@
 
 #include "common/clock.h"
 #include "common/db.h"
+#include "common/pii_crypto.h"
 #include "services/personnel/mysql_coverage_store.h"
 #include "services/personnel/personnel_store.h"
 
 namespace tuopin::personnel {
 
 // The personnel primitives over a session inside another store's transaction (the exit
-// store's mutations change households too), so both commit or roll back together.
+// store's mutations change households too), so both commit or roll back together. Without
+// `pii` a household's members are read without their personal data.
 std::unique_ptr<PersonnelTx> NewMysqlPersonnelTx(common::DbSession& session,
-                                                 common::IdGenerator& ids);
+                                                 common::IdGenerator& ids,
+                                                 const common::PiiKeyRing* pii = nullptr);
 
 class MysqlPersonnelStore final : public PersonnelStore {
  public:
-  MysqlPersonnelStore(common::ConnectionPool& pool, common::IdGenerator& ids);
+  // `pii` (the service's --pii_key_file) encrypts and decrypts the members' personal data;
+  // without it (tools and tests that store none) members carry none.
+  MysqlPersonnelStore(common::ConnectionPool& pool, common::IdGenerator& ids,
+                      const common::PiiKeyRing* pii = nullptr);
 
   absl::Status RunMutation(const MutationContext& ctx, const TxBody& body,
                            google::protobuf::Message& response) override;
@@ -52,6 +58,7 @@ class MysqlPersonnelStore final : public PersonnelStore {
  private:
   common::ConnectionPool& pool_;
   common::IdGenerator& ids_;
+  const common::PiiKeyRing* pii_;
   MysqlCoverageStore coverage_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/pii_crypto.h"
 #include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
@@ -72,6 +73,8 @@ absl::Status ApplyHouseholdMask(const google::protobuf::FieldMask& mask, const v
       target.set_income_per_head_fen(patch.income_per_head_fen());
     } else if (path == "indicators") {
       *target.mutable_indicators() = patch.indicators();
+    } else if (path == "members") {
+      *target.mutable_members() = patch.members();
     } else if (absl::StartsWith(path, "indicators.")) {
       const auto* field =
           v1::Indicators::descriptor()->FindFieldByName(path.substr(strlen("indicators.")));
@@ -165,6 +168,19 @@ absl::Status CheckStatusChange(v1::HouseholdStatus from, v1::HouseholdStatus to)
       common::ErrorReason::ILLEGAL_TRANSITION);
 }
 
+bool SeesPersonalData(const Principal& p) {
+  using namespace tuopin::common::v1;
+  return HasRole(p, ROLE_ADMIN) || HasRole(p, ROLE_COUNTY_OFFICIAL) || HasRole(p, ROLE_CADRE);
+}
+
+void MaskPersonalData(v1::Household& h) {
+  for (v1::Member& m : *h.mutable_members()) {
+    if (!m.id_card_number().empty())
+      m.set_id_card_number(common::MaskIdCardNumber(m.id_card_number()));
+    if (!m.phone().empty()) m.set_phone(common::MaskPhone(m.phone()));
+  }
+}
+
 absl::StatusOr<v1::Household> PersonnelLogic::LoadHousehold(const Principal& p,
                                                             const std::string& id) {
   return LoadScopedHousehold(store_, p, id);
@@ -222,6 +238,7 @@ absl::Status PersonnelLogic::ListRegions(const Principal&, const v1::ListRegions
 absl::Status PersonnelLogic::GetHousehold(const Principal& p, const v1::GetHouseholdRequest& req,
                                           v1::Household& out) {
   TUOPIN_ASSIGN_OR_RETURN(out, LoadHousehold(p, req.id()));
+  if (!SeesPersonalData(p)) MaskPersonalData(out);
   return absl::OkStatus();
 }
 
@@ -238,6 +255,9 @@ absl::Status PersonnelLogic::ListHouseholds(const Principal& p,
         return std::vector<std::string>{h.village_code(), h.id()};
       },
       out.mutable_households(), out.mutable_next_page_token());
+  if (!SeesPersonalData(p)) {
+    for (v1::Household& h : *out.mutable_households()) MaskPersonalData(h);
+  }
   return absl::OkStatus();
 }
 

@@ -50,6 +50,13 @@ AttendanceFigures ComputeAttendance(const std::vector<v1::Posting>& postings,
 absl::StatusOr<v1::Household> LoadScopedHousehold(PersonnelStore& store, const Principal& p,
                                                   const std::string& id);
 
+// Whether the caller reads members' id-card numbers and phones in full: admins, county
+// officials and cadres (the work team that visits the household). Everyone else
+// (inspectors, auditors, finance officers, services) reads them masked.
+bool SeesPersonalData(const Principal& p);
+// Masks the members' id-card numbers and phones (common/pii_crypto.h MaskIdCardNumber).
+void MaskPersonalData(v1::Household& h);
+
 // The status a new household may have: REGISTERED_POOR or NOT_POOR; LIFTED_OUT or
 // AT_RISK_OF_RETURN only with `prior_exit` and only by an admin (an exit imported from the
 // national register); `prior_exit` with any other status is INVALID_ARGUMENT.

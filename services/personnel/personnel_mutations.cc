@@ -91,7 +91,14 @@ absl::Status PersonnelLogic::CreateHousehold(const MutationContext& ctx,
         created.clear_reversal_reference();
         *created.mutable_create_time() = common::ToTimestamp(ctx.now);
         *created.mutable_update_time() = common::ToTimestamp(ctx.now);
-        tx.InsertHousehold(created);
+        if (tx.InsertHousehold(created) == Conflict::kNationalHouseholdNumber) {
+          return common::WithReason(absl::AlreadyExistsError(absl::StrCat(
+                                        "a household with national household number ",
+                                        h.national_household_number(), " is already registered")),
+                                    common::ErrorReason::HOUSEHOLD_NUMBER_TAKEN);
+        }
+        // The response is kept for replays: personal data only masked in it.
+        MaskPersonalData(created);
         return EntityRefs{Entity("household", created.id(), h.village_code())};
       });
 }
@@ -111,9 +118,20 @@ absl::Status PersonnelLogic::UpdateHousehold(const MutationContext& ctx,
         v1::HouseholdStatus before = h.status();
         TUOPIN_RETURN_IF_ERROR(ApplyHouseholdMask(req.update_mask(), req.household(), h));
         TUOPIN_RETURN_IF_ERROR(CheckStatusChange(before, h.status()));
+        if (h.members_size() > 0 && h.members_size() != h.member_count()) {
+          return common::InvalidField("household.members",
+                                      absl::StrCat("the household would hold ", h.members_size(),
+                                                   " members with member_count ", h.member_count(),
+                                                   "; update both together"));
+        }
         h.set_etag(common::EtagOf(version));
         *h.mutable_update_time() = common::ToTimestamp(ctx.now);
         tx.UpdateHousehold(h, version);
+        for (const auto& path : req.update_mask().paths()) {
+          if (path == "members") tx.ReplaceMembers(h);
+        }
+        // The response is kept for replays: personal data only masked in it.
+        MaskPersonalData(h);
         return EntityRefs{Entity("household", id, h.village_code())};
       });
 }

@@ -40,6 +40,8 @@ enum class Conflict {
   kFirstSecretarySeat,
   // The household already has an active pairing.
   kHouseholdPaired,
+  // Another household has this national household number.
+  kNationalHouseholdNumber,
 };
 
 // One mutation's transaction. Lock* reads hold a row lock until the transaction ends, so
@@ -57,9 +59,14 @@ class PersonnelTx {
   virtual void InsertRegion(const v1::Region& region) = 0;
   virtual void RenameRegion(const std::string& code, const std::string& name) = 0;
 
+  // With its members (personal data decrypted).
   virtual std::optional<v1::Household> LockHousehold(const std::string& id) = 0;
-  // Stores version 1.
-  virtual void InsertHousehold(const v1::Household& household) = 0;
+  // Stores version 1 with its members (their personal data encrypted), unless
+  // kNationalHouseholdNumber.
+  virtual Conflict InsertHousehold(const v1::Household& household) = 0;
+  // Replaces the household's members by `household.members` (UpdateHousehold stores the
+  // household's own fields only).
+  virtual void ReplaceMembers(const v1::Household& household) = 0;
   // Stores the mutable fields (with status, exit_application_id and reversal_reference),
   // `version` and update_time.
   virtual void UpdateHousehold(const v1::Household& household, int64_t version) = 0;
@@ -94,8 +101,9 @@ class PersonnelStore : public common::TransactionalStore<PersonnelTx> {
   virtual absl::StatusOr<std::vector<v1::Region>> ListRegions(const std::string& parent_code,
                                                               const PageRequest& page) = 0;
 
+  // With its members (personal data decrypted).
   virtual absl::StatusOr<std::optional<v1::Household>> GetHousehold(const std::string& id) = 0;
-  // Sorted by (village_code, id); `status` 0 means any.
+  // Sorted by (village_code, id); `status` 0 means any. Without members.
   virtual absl::StatusOr<std::vector<v1::Household>> ListHouseholds(
       const std::string& region_prefix, int status, const PageRequest& page) = 0;
 

@@ -1,5 +1,7 @@
 #include "services/personnel/personnel_validate.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "common/validate.h"
 
@@ -16,18 +18,78 @@ void ValidateMask(const google::protobuf::FieldMask& mask, FieldViolations& v) {
   if (mask.paths_size() > 20) v.Add("update_mask", "names more than 20 paths");
 }
 
+bool AllDigits(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(c)) return false;
+  }
+  return true;
+}
+
+bool MaskNames(const google::protobuf::FieldMask& mask, absl::string_view path) {
+  for (const auto& p : mask.paths()) {
+    if (p == path) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool IsValidIdCardNumber(absl::string_view id) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr char kCheck[] = "10X98765432";
+  if (id.size() != 18 || !AllDigits(id.substr(0, 17))) return false;
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (id[i] - '0') * kWeights[i];
+  return id[17] == kCheck[sum % 11];
+}
+
+void ValidateHouseholdPeople(const v1::Household& h, absl::string_view prefix, FieldViolations& v) {
+  const std::string& number = h.national_household_number();
+  if (!number.empty() && !AllDigits(number)) {
+    v.Add(absl::StrCat(prefix, ".national_household_number"), "must be digits only");
+  }
+  if (h.members_size() > 0 && h.member_count() != h.members_size()) {
+    v.Add(absl::StrCat(prefix, ".members"),
+          absl::StrCat("holds ", h.members_size(), " members but member_count is ",
+                       h.member_count(), "; they must be equal"));
+  }
+  for (int i = 0; i < h.members_size(); ++i) {
+    const v1::Member& m = h.members(i);
+    std::string at = absl::StrCat(prefix, ".members[", i, "]");
+    if (!m.id_card_number().empty() && !IsValidIdCardNumber(m.id_card_number())) {
+      v.Add(absl::StrCat(at, ".id_card_number"),
+            "is not a valid resident identity card number (17 digits and a check digit 0-9 "
+            "or X that matches them)");
+    }
+    const std::string& phone = m.phone();
+    if (!phone.empty() && (phone.size() != 11 || phone[0] != '1' || !AllDigits(phone))) {
+      v.Add(absl::StrCat(at, ".phone"), "must be 11 digits starting with 1");
+    }
+  }
+}
 
 absl::Status Validate(const v1::ImportRegionsRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::GetRegionRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::ListRegionsRequest&) { return absl::OkStatus(); }
-absl::Status Validate(const v1::CreateHouseholdRequest&) { return absl::OkStatus(); }
+absl::Status Validate(const v1::CreateHouseholdRequest& r) {
+  FieldViolations v;
+  ValidateHouseholdPeople(r.household(), "household", v);
+  return v.ToStatus();
+}
 absl::Status Validate(const v1::GetHouseholdRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::ListHouseholdsRequest&) { return absl::OkStatus(); }
 
 absl::Status Validate(const v1::UpdateHouseholdRequest& r) {
   FieldViolations v;
   ValidateMask(r.update_mask(), v);
+  if (MaskNames(r.update_mask(), "members")) {
+    // Only the members are read here: the count they must match is the household's after
+    // the update (PersonnelLogic::UpdateHousehold checks it).
+    v1::Household people;
+    *people.mutable_members() = r.household().members();
+    people.set_member_count(r.household().members_size());
+    ValidateHouseholdPeople(people, "household", v);
+  }
   return v.ToStatus();
 }
 

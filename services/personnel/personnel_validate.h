@@ -5,9 +5,22 @@
 // common::ValidateRequest(r, Validate) runs both. INVALID_ARGUMENT naming each bad field.
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "common/status.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
 
 namespace tuopin::personnel {
+
+// A resident identity card number (GB 11643-1999): 17 digits and the check digit
+// (0-9 or X) of their weighted sum modulo 11.
+bool IsValidIdCardNumber(absl::string_view id);
+
+// What a household's national number and members must be beyond their fields' limits
+// (digits, the id-card check digit, the phone's shape, member_count equal to the number of
+// members when any are given), added to `v` under `prefix` ("household"). The messages
+// never hold the values: they are personal data.
+void ValidateHouseholdPeople(const v1::Household& h, absl::string_view prefix,
+                             common::FieldViolations& v);
 
 absl::Status Validate(const v1::ImportRegionsRequest& r);
 absl::Status Validate(const v1::GetRegionRequest& r);

@@ -18,6 +18,10 @@ class PovertyStandards {
   // The standard of (year, province_code), nullopt when none is set.
   virtual absl::StatusOr<std::optional<v1::PovertyStandard>> GetStandard(
       int32_t year, const std::string& province_code) = 0;
+  // The standard of the province with the greatest year at most `up_to_year` (the one in
+  // force that year), nullopt when none is set.
+  virtual absl::StatusOr<std::optional<v1::PovertyStandard>> LatestStandard(
+      int32_t up_to_year, const std::string& province_code) = 0;
 };
 
 }  // namespace tuopin::personnel

@@ -178,11 +178,12 @@ class ExitE2eTest : public ::testing::Test {
     return out;
   }
 
-  grpc::Status Propose(const std::string& household, pv1::ExitApplication& out) {
+  grpc::Status Propose(const std::string& household, pv1::ExitApplication& out,
+                       int32_t year = 2019) {
     pv1::ProposeExitRequest req;
     req.set_request_id(Rid());
     req.set_household_id(household);
-    req.set_year(2019);
+    req.set_year(year);
     req.set_note("income stable above the line for two years");
     return exits_->ProposeExit(As("cadre-proposer", "cadre", "520221104").get(), req, &out);
   }
@@ -325,6 +326,9 @@ TEST_F(ExitE2eTest, TheWholeProcedureOnTheFakeClock) {
   object.set_request_id(Rid());
   s = exits_->ObjectToExit(As("inspector-1", "inspector", "520221").get(), object, &a);
   EXPECT_EQ(Reason(s), "NOTICE_ENDED") << "an objection after the notice";
+  // The township's step needs a township's scope.
+  s = Review("official-village", "county_official", kVillage, id, a);
+  EXPECT_EQ(Reason(s), "NOT_TOWNSHIP_LEVEL");
   s = Review("official-township", "county_official", "520221104", id, a);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(a.stage(), pv1::EXIT_STAGE_TOWNSHIP_REVIEWED);
@@ -344,6 +348,13 @@ TEST_F(ExitE2eTest, TheWholeProcedureOnTheFakeClock) {
   confirm.set_request_id(Rid());
   confirm.set_application_id(id);
   confirm.set_confirmation("signed by the head on 2019-12-01, file 2019-041");
+  // Recorded by a member of the work team who took no earlier step.
+  s = exits_->ConfirmExit(As("cadre-proposer", "cadre", "520221104").get(), confirm, &a);
+  EXPECT_EQ(Reason(s), "OWN_PROPOSAL");
+  confirm.set_request_id(Rid());
+  s = exits_->ConfirmExit(As("cadre-village", "cadre", "520221104").get(), confirm, &a);
+  EXPECT_EQ(Reason(s), "REVIEWER_INVOLVED");
+  confirm.set_request_id(Rid());
   s = exits_->ConfirmExit(As("cadre-confirm", "cadre", "520221104").get(), confirm, &a);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(a.stage(), pv1::EXIT_STAGE_CONFIRMED);
@@ -364,6 +375,13 @@ TEST_F(ExitE2eTest, TheWholeProcedureOnTheFakeClock) {
   reverse.set_reference("findings/f-2020-017");
   reverse.set_note("income found below the line");
   pv1::Household back;
+  // An inspector names a finding: an assessment's visit is the assessment's to cite.
+  reverse.set_reference("assessments/as-1/visits/v-1");
+  s = exits_->ReverseExit(As("inspector-1", "inspector", "520221").get(), reverse, &back);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(testing::ViolatedField(s), "reference");
+  reverse.set_request_id(Rid());
+  reverse.set_reference("findings/f-2020-017");
   s = exits_->ReverseExit(As("inspector-1", "inspector", "520221").get(), reverse, &back);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(back.status(), pv1::HOUSEHOLD_STATUS_REGISTERED_POOR);
@@ -379,6 +397,44 @@ TEST_F(ExitE2eTest, TheWholeProcedureOnTheFakeClock) {
   reverse.set_request_id(Rid());
   s = exits_->ReverseExit(As("inspector-1", "inspector", "520221").get(), reverse, &back);
   EXPECT_EQ(Reason(s), "NOT_EXITED");
+}
+
+TEST_F(ExitE2eTest, OnlyTheYearOfTheStandardInForce) {
+  // The fake clock is in 2019 (China time) and 2019's is the province's latest standard.
+  pv1::Household h = CreateHousehold(true);
+  pv1::ExitApplication a;
+  for (int32_t year : {2018, 2020}) {
+    grpc::Status s = Propose(h.id(), a, year);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << year;
+    EXPECT_EQ(Reason(s), "STALE_STANDARD") << year;
+  }
+  grpc::Status s = Propose(h.id(), a, 2019);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+}
+
+TEST_F(ExitE2eTest, VillageProfilesAreSetFromAboveTheCounty) {
+  pv1::Household h = CreateHousehold(true);  // 4 people
+  pv1::SetVillageProfileRequest req;
+  req.set_request_id(Rid());
+  req.mutable_profile()->set_village_code(kVillage);
+  req.mutable_profile()->set_rural_population(400);
+  pv1::VillageProfile out;
+  grpc::Status s = criteria_->SetVillageProfile(
+      As("official-county", "county_official", "520221").get(), req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(Reason(s), "NOT_INDEPENDENT");
+  req.set_request_id(Rid());
+  req.mutable_profile()->set_rural_population(3);
+  s = criteria_->SetVillageProfile(As("official-prefecture", "county_official", "5202").get(), req,
+                                   &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(testing::ViolatedField(s), "profile.rural_population");
+  req.set_request_id(Rid());
+  req.mutable_profile()->set_rural_population(400);
+  s = criteria_->SetVillageProfile(As("official-prefecture", "county_official", "5202").get(), req,
+                                   &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.rural_population(), 400);
 }
 
 TEST_F(ExitE2eTest, StatusEditsCannotBypassTheProcedure) {

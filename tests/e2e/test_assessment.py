@@ -7,9 +7,11 @@ created (the exited ones by an admin, with a prior exit), and an inspector whose
 the province assesses the county. The test then recomputes in Python, from what anyone can
 read, everything the service computed:
 - the population digest, from ListHouseholds and the profiles;
-- the sample, from the revealed seed, by the draw the contract describes;
+- the sample, from the revealed seed and the server nonce the reveal publishes, by the draw
+  the contract describes;
 - the four figures (numerators, denominators, value_bp, pass) and the gate, from the raw
-  visit answers, the sample and the register snapshot;
+  visit answers, the sample (its people are the register's, frozen: the assessors' head
+  counts, made to differ here, weigh nothing) and the register snapshot;
 and checks that the wrongly exited households are back on the register with the
 assessment's reference, that a county's own inspector is refused (NOT_INDEPENDENT), that
 the gate flips exactly at the wrongful-exit threshold (1/50 = 2.00 % passes, 1/48 = 2.08 %
@@ -56,8 +58,9 @@ def draw(seed, sorted_ids, k):
     return ids[:take]
 
 
-def sub_seed(seed, label):
-    return hashlib.sha256(seed + label.encode("ascii")).digest()
+def sub_seed(seed, nonce, assessment_id, label):
+    """SHA-256(seed || nonce || assessment id || label) (RevealAssessmentSample)."""
+    return hashlib.sha256(seed + nonce + assessment_id.encode("ascii") + label.encode("ascii")).digest()
 
 
 def ratio(name, num, den, at_most, threshold):
@@ -226,13 +229,17 @@ class AssessmentTest(unittest.TestCase):
         return digest, population, people, snapshot, village_non_registered, len(lines)
 
     def expected_sample(self, seed, a, population):
-        villages = draw(sub_seed(seed, "villages"), sorted(self.villages[a.county_code]), a.village_sample_size)
+        """`a` as read after the reveal, with its server nonce."""
+        self.assertEqual(len(a.server_nonce_hex), 64)
+        nonce = bytes.fromhex(a.server_nonce_hex)
+        villages = draw(sub_seed(seed, nonce, a.id, "villages"), sorted(self.villages[a.county_code]),
+                        a.village_sample_size)
         sample = []
         for v in villages:
             for s, k in ((EXITED, a.exited_per_village), (REGISTERED, a.registered_per_village),
                          (NON_REGISTERED, a.non_registered_per_village)):
                 ids = population.get((v, s), [])
-                sample += [(h, v, s) for h in draw(sub_seed(seed, f"households/{v}/{s}"), ids, k)]
+                sample += [(h, v, s) for h in draw(sub_seed(seed, nonce, a.id, f"households/{v}/{s}"), ids, k)]
         return villages, sample
 
     def expected_gate(self, a, sample, visits):
@@ -286,9 +293,10 @@ class AssessmentTest(unittest.TestCase):
         sv1 = self.sv1
         req = sv1.RecordAssessmentVisitRequest(
             request_id=self.next_rid("visit"), assessment_id=a.id, household_id=h.household_id,
-            observed_indicators=indicators, observed_income_per_head_fen=income, observed_people=h.people,
+            observed_indicators=indicators, observed_income_per_head_fen=income,
+            observed_people=h.people % 30 + 1,  # not the register's count: recorded, never weighed
             approves=approves, notes="visited by two assessors")
-        req.visit_time.FromSeconds(int(time.time()) - 3600)
+        req.visit_time.GetCurrentTime()  # after the reveal (to the nanosecond), not in the future
         return self.inspector(A, "RecordAssessmentVisit", req, sv1.AssessmentVisit)
 
     def finalize(self, a):
@@ -335,6 +343,12 @@ class AssessmentTest(unittest.TestCase):
         digest, population, people, snapshot, nonreg, n = self.expected_population("520221")
         a = self.create("520221", seed, "county", 3, 3, 2, 3)
         self.assertEqual(a.state, sv1.ASSESSMENT_STATE_CREATED)
+        self.assertEqual(a.server_nonce_hex, "", "the server nonce is secret until the reveal")
+        # One assessment per county and year: no shopping for a draw.
+        with self.assertRaises(grpc.RpcError) as e:
+            self.create("520221", os.urandom(32), "again", 3, 3, 2, 3)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.ALREADY_EXISTS, e.exception.details())
+        self.assertEqual(error_reason(e.exception), "ASSESSMENT_EXISTS")
         self.assertEqual(a.created_by, "inspector-province")
         self.assertEqual(a.population_digest, digest)
         self.assertEqual(a.population_households, n)
@@ -355,7 +369,16 @@ class AssessmentTest(unittest.TestCase):
         self.assertEqual(error_reason(e.exception), "NOT_REVEALED")
 
         sample = self.reveal(a, seed)
-        villages, drawn = self.expected_sample(seed, a, population)
+        revealed = self.call(A, "GetAssessment", sv1.GetAssessmentRequest(id=a.id), sv1.Assessment)
+        villages, drawn = self.expected_sample(seed, revealed, population)
+        # The county sees neither the sample nor what would recompute it before the end.
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call(A, "GetAssessmentSample", sv1.GetAssessmentSampleRequest(assessment_id=a.id),
+                      sv1.AssessmentSample, role="auditor", regions=("520221",))
+        self.assertEqual(error_reason(e.exception), "NOT_INDEPENDENT")
+        own = self.call(A, "GetAssessment", sv1.GetAssessmentRequest(id=a.id), sv1.Assessment,
+                        role="auditor", regions=("520221",))
+        self.assertEqual((own.revealed_seed_hex, own.server_nonce_hex), ("", ""))
         self.assertEqual([v.village_code for v in sample.villages], villages)
         self.assertEqual([(v.rural_population, v.non_registered_people) for v in sample.villages],
                          [(1000, nonreg[v]) for v in villages])
@@ -442,6 +465,13 @@ class AssessmentTest(unittest.TestCase):
 
         self.check_report(final, sample, visits)
 
+    @staticmethod
+    def without_notes(v):
+        out = type(v)()
+        out.CopyFrom(v)
+        out.ClearField("notes")
+        return out
+
     def check_report(self, final, sample, visits):
         """Audit-query's report: the assessment, sample and visits as the service says, and
         every step's event proven against one signed checkpoint."""
@@ -459,8 +489,10 @@ class AssessmentTest(unittest.TestCase):
             time.sleep(0.3)
         self.assertEqual(report.assessment, final)
         self.assertEqual(report.sample, sample)
+        # The visits without their notes (auditquery.proto: the report's size stays bounded).
+        self.assertTrue(visits[0].notes)
         self.assertEqual(sorted(v.SerializeToString(deterministic=True) for v in report.visits),
-                         sorted(v.SerializeToString(deterministic=True) for v in visits))
+                         sorted(self.without_notes(v).SerializeToString(deterministic=True) for v in visits))
         methods = [e.leaf.event.method.rsplit("/", 1)[-1] for e in named]
         self.assertEqual(methods.count("CreateAssessment"), 1, methods)
         self.assertEqual(methods.count("RevealAssessmentSample"), 1, methods)

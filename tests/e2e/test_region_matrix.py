@@ -58,7 +58,9 @@ EXCUSED = {
 }
 # Where "inside" is not the county itself: the mutations of an assessment are by a scope
 # over the county from above (a county's own people never assess it: NOT_INDEPENDENT).
-INSIDE_FROM_ABOVE = {"tuopin.accountability.v1.AssessmentService": "5202"}
+# So are villages' profiles (a county does not set its own denominators). By service or method.
+INSIDE_FROM_ABOVE = {"tuopin.accountability.v1.AssessmentService": "5202",
+                     "/tuopin.personnel.v1.ExitCriteriaService/SetVillageProfile": "5202"}
 # Mutations replayed as another role than the demo's, and why.
 ROLE_OVERRIDE = {
     # The demo's first review was the village's (a cadre's); its application is now at the
@@ -260,7 +262,8 @@ class RegionMatrixTest(unittest.TestCase):
             mutating = descriptor_pool.Default().FindMethodByName(
                 method.strip("/").replace("/", ".")).GetOptions().Extensions[common_pb2.policy].mutating
             inside = self.call(method, fresh(), role,
-                               INSIDE_FROM_ABOVE.get(service, INSIDE) if mutating else INSIDE)
+                               INSIDE_FROM_ABOVE.get(method, INSIDE_FROM_ABOVE.get(service, INSIDE))
+                               if mutating else INSIDE)
             rows += 1
             if outside != grpc.StatusCode.PERMISSION_DENIED:
                 problems.append(f"{method} as {role} of {OUTSIDE}: {outside.name}, expected PERMISSION_DENIED")

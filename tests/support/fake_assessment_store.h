@@ -38,6 +38,10 @@ class FakeAssessmentStore final : public acc::AssessmentStore {
     return mutations.Run<acc::v1::Assessment>(
         ctx,
         [&](acc::v1::Assessment& resp) -> absl::StatusOr<common::EntityRefs> {
+          for (const auto& [id, a] : assessments) {  // the unique key (county_code, year)
+            if (a.county_code() == in.county_code() && a.year() == in.year())
+              return acc::AssessmentExists(in);
+          }
           resp = in;
           resp.set_id(ids_.NewId());
           resp.set_created_by(ctx.principal.subject());
@@ -55,6 +59,7 @@ class FakeAssessmentStore final : public acc::AssessmentStore {
                                              b.household_id());
                     });
           populations[resp.id()] = sorted;
+          resp.clear_server_nonce_hex();
           return acc::AssessmentEntities(resp);
         },
         out);

@@ -77,6 +77,14 @@ class FakeExitCriteriaStore final : public personnel::ExitCriteriaStore {
     if (it == data.standards.end()) return std::nullopt;
     return it->second;
   }
+  absl::StatusOr<std::optional<personnel::v1::PovertyStandard>> LatestStandard(
+      int32_t up_to_year, const std::string& province_code) override {
+    std::optional<personnel::v1::PovertyStandard> out;
+    for (const auto& [key, s] : data.standards) {
+      if (key.second == province_code && key.first <= up_to_year) out = s;  // in year order
+    }
+    return out;
+  }
 
   absl::StatusOr<std::optional<personnel::v1::Region>> GetRegion(const std::string& code) override {
     auto it = data.regions.find(code);

@@ -151,9 +151,20 @@ class FakeTx final : public personnel::PersonnelTx {
   std::optional<v1::Household> LockHousehold(const std::string& id) override {
     return FindRow(d_.households, id);
   }
-  void InsertHousehold(const v1::Household& h) override {
+  Conflict InsertHousehold(const v1::Household& h) override {
+    // The unique key on the national number (rows without one never collide).
+    for (const auto& [id, other] : d_.households) {
+      if (!h.national_household_number().empty() &&
+          other.national_household_number() == h.national_household_number()) {
+        return Conflict::kNationalHouseholdNumber;
+      }
+    }
     v1::Household& row = d_.households[h.id()] = h;
     row.set_etag(common::EtagOf(1));
+    return Conflict::kNone;
+  }
+  void ReplaceMembers(const v1::Household& h) override {
+    *d_.households.at(h.id()).mutable_members() = h.members();
   }
   void UpdateHousehold(const v1::Household& h, int64_t version) override {
     // What the UPDATE sets; the village and the creation time stay.
@@ -389,7 +400,7 @@ inline absl::StatusOr<std::optional<personnel_v1::Household>> FakePersonnelStore
 
 inline absl::StatusOr<std::vector<personnel_v1::Household>> FakePersonnelStore::ListHouseholds(
     const std::string& region_prefix, int status, const personnel::PageRequest& page) {
-  return fake_personnel_detail::Page(
+  auto rows = fake_personnel_detail::Page(
       data.households, page,
       [&](const personnel_v1::Household& h) {
         return fake_personnel_detail::InRegion(h.village_code(), region_prefix) &&
@@ -398,6 +409,9 @@ inline absl::StatusOr<std::vector<personnel_v1::Household>> FakePersonnelStore::
       [](const personnel_v1::Household& h) {
         return std::vector<std::string>{h.village_code(), h.id()};
       });
+  // As the store's list: without members.
+  for (auto& h : rows) h.clear_members();
+  return rows;
 }
 
 inline absl::StatusOr<std::optional<personnel_v1::Cadre>> FakePersonnelStore::GetCadre(

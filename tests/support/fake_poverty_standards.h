@@ -19,6 +19,14 @@ class FakePovertyStandards final : public personnel::PovertyStandards {
     if (it == standards_.end()) return std::nullopt;
     return it->second;
   }
+  absl::StatusOr<std::optional<personnel::v1::PovertyStandard>> LatestStandard(
+      int32_t up_to_year, const std::string& province_code) override {
+    std::optional<personnel::v1::PovertyStandard> out;
+    for (const auto& [key, s] : standards_) {
+      if (key.second == province_code && key.first <= up_to_year) out = s;  // in year order
+    }
+    return out;
+  }
 
  private:
   std::map<std::pair<int32_t, std::string>, personnel::v1::PovertyStandard> standards_;

@@ -191,6 +191,9 @@ class Suite:
             f.write(os.urandom(32).hex())
         subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{d}/checkpoint.pem"], check=True,
                        capture_output=True)
+        # Personnel's key of the members' personal data (--pii_key_file).
+        with open(f"{d}/pii.keys", "w") as f:
+            f.write(f"test-1 {os.urandom(32).hex()}\n")
         self.gateway_port = free_port()
         common = [f"--internal_key_file={d}/internal.key", f"--gateway=127.0.0.1:{self.gateway_port}",
                   "--host=127.0.0.1", "--port=0", "--metrics_port=0", "--shutdown_grace=0s", *service_flags]
@@ -200,6 +203,8 @@ class Suite:
                 self.dbs[s] = TestDatabase(s[:5], server_dsn)
                 extra = [f"--signing_key_file={d}/checkpoint.pem", "--checkpoint_interval=200ms"] \
                     if s == "auditlog" else [f"--service_token_file={self._service_token(s)}"]
+                if s == "personnel":
+                    extra.append(f"--pii_key_file={d}/pii.keys")
                 ports[s] = self._start(s, f"{build}/services/{s}/tuopin-{s}",
                                        f"--db_dsn_file={self.dbs[s].dsn_file(d)}", *common, *extra)
             ports["auditquery"] = self._start("auditquery", f"{build}/services/auditquery/tuopin-auditquery",

@@ -13,8 +13,9 @@ import sys
 
 from shuicheng_county import ASSESSMENT_SAMPLE
 
-YEAR = 2019
+YEAR = 2019  # the province's latest standard: exits are proposed for its year only
 PROVINCE = "52"
+COUNTY = "520221"
 # The 2019 national rural poverty line: 2,300 yuan per person per year at 2010 prices,
 # 3,218 yuan at 2019 prices (National Bureau of Statistics); see docs/ARCHITECTURE.md.
 POVERTY_LINE_FEN = 3218_00
@@ -91,7 +92,9 @@ def load_exit(api, rid, seed, size, today, villages, hh_plan, hh_ids, summary):
             notice_days=7, source=SOURCE)), ev1.PovertyStandard)
 
     # Village profiles: the rural population is the register's people and the villagers
-    # the register does not list (never poor, never surveyed); most basic services are in.
+    # the register does not list (never poor, never surveyed), never fewer than the register
+    # holds; most basic services are in. Set by the prefecture (its statistics), never by
+    # the county the figures judge (a county scope is refused: NOT_INDEPENDENT).
     people = {}
     for (v, h, status, ind, members, income) in hh_plan:
         people[v] = people.get(v, 0) + members
@@ -104,7 +107,8 @@ def load_exit(api, rid, seed, size, today, villages, hh_plan, hh_ids, summary):
         return api.call(C, "SetVillageProfile", ev1.SetVillageProfileRequest(
             request_id=rid("profile", v), profile=ev1.VillageProfile(
                 village_code=v, rural_population=people.get(v, 0) + max(5, people.get(v, 0) // 4),
-                services=services)), ev1.VillageProfile, role="county_official")
+                services=services)), ev1.VillageProfile, role="county_official", shard=0,
+            regions=(COUNTY[:4],))
     api.each("village profiles", villages, profile)
 
     # What each household is in fact (the assessors' observation), by id.
@@ -165,7 +169,7 @@ def load_exit(api, rid, seed, size, today, villages, hh_plan, hh_ids, summary):
     assessors = dict(role="inspector", shard=0, regions=(PROVINCE,))
     assessment = api.call(AS, "CreateAssessment", asv1.CreateAssessmentRequest(
         request_id=rid("assessment", YEAR), assessment=asv1.Assessment(
-            county_code="520221", year=YEAR,
+            county_code=COUNTY, year=YEAR,
             assessor_organisation="Southwest University third-party assessment team 3",
             village_sample_size=min(n_vil, len(villages)), exited_per_village=n_exited,
             registered_per_village=n_registered, non_registered_per_village=n_never,
@@ -173,8 +177,12 @@ def load_exit(api, rid, seed, size, today, villages, hh_plan, hh_ids, summary):
     sample = api.call(AS, "RevealAssessmentSample", asv1.RevealAssessmentSampleRequest(
         request_id=rid("assessment-reveal", YEAR), assessment_id=assessment.id, seed_hex=secret.hex()),
         asv1.AssessmentSample, **assessors)
-    # Visited on the demo's day (China time), a few minutes apart: the same on a reload.
-    day0 = datetime.datetime(today.year, today.month, today.day) - datetime.timedelta(hours=8)
+    # Visited after the reveal and never in the future (RecordAssessmentVisit), a few
+    # seconds apart: dated from the stored reveal time, so the same on a reload, and within
+    # the 5 minutes of clock skew the service allows even if all are recorded at once.
+    revealed = api.call(AS, "GetAssessment", asv1.GetAssessmentRequest(id=assessment.id), asv1.Assessment,
+                        **assessors)
+    reveal_time = revealed.reveal_time.ToDatetime()
 
     def visit(p):
         i, s = p
@@ -198,7 +206,7 @@ def load_exit(api, rid, seed, size, today, villages, hh_plan, hh_ids, summary):
                 food=ind[0], clothing=ind[1], compulsory_education=ind[2], basic_medical_care=ind[3],
                 housing_safety=ind[4], drinking_water_safety=ind[5]),
             observed_income_per_head_fen=income, observed_people=members, approves=approves, notes=notes)
-        req.visit_time.FromDatetime(day0 + datetime.timedelta(minutes=i % 1200))
+        req.visit_time.FromDatetime(reveal_time + datetime.timedelta(seconds=i % 240))
         return api.call(AS, "RecordAssessmentVisit", req, asv1.AssessmentVisit, **assessors)
     visits = api.each("assessment visits", enumerate(sample.households), visit)
     final = api.call(AS, "FinalizeAssessment", asv1.FinalizeAssessmentRequest(
@@ -207,7 +215,7 @@ def load_exit(api, rid, seed, size, today, villages, hh_plan, hh_ids, summary):
     gate = []
     # (after a progress bar, which ends its line only on a terminal)
     sys.stderr.write(("" if sys.stderr.isatty() else "\n") +
-                     f"County exit gate of 520221 ({YEAR}, {final.assessor_organisation}):\n")
+                     f"County exit gate of {COUNTY} ({YEAR}, {final.assessor_organisation}):\n")
     for c in final.gate.criteria:
         op = "<=" if c.comparison == c.COMPARISON_AT_MOST else ">="
         passed = getattr(c, "pass")  # a Python keyword

@@ -7,12 +7,15 @@
 CREATE TABLE assessments (
   id VARCHAR(64) NOT NULL,
   county_code VARCHAR(12) NOT NULL,
+  year INT NOT NULL,
   state TINYINT NOT NULL,
   body MEDIUMBLOB NOT NULL,
   created_by VARCHAR(128) NOT NULL,
   created_at DATETIME(6) NOT NULL,
   PRIMARY KEY (id),
-  KEY idx_assessments_county (county_code, id)
+  KEY idx_assessments_county (county_code, id),
+  -- One assessment per county and year: an assessor may not shop for a draw.
+  UNIQUE KEY uk_assessments_county_year (county_code, year)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE assessment_villages (

@@ -14,7 +14,9 @@ CREATE TABLE poverty_standards (
   notice_days INT NOT NULL,
   source TEXT NOT NULL,
   updated_at DATETIME(6) NOT NULL,
-  PRIMARY KEY (year, province_code)
+  PRIMARY KEY (year, province_code),
+  -- The standard in force in a province: its latest year up to a given one.
+  KEY poverty_standards_by_province (province_code, year)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE village_profiles (

@@ -33,6 +33,7 @@ class AssessmentServerTest : public ::testing::Test {
     pool_ = db_.NewPool(8);
     ASSERT_TRUE(common::ApplyMigrations(*pool_, generated::AccountabilityMigrations()).ok());
     SeedRegister(personnel_);
+    SeedRegister(personnel_, 2020);
     store_ = std::make_unique<MysqlAssessmentStore>(*pool_, ids_);
     logic_ = std::make_unique<AssessmentLogic>(*store_, personnel_, tokens_);
     auth_ = std::make_unique<common::Authorizer>(
@@ -45,12 +46,12 @@ class AssessmentServerTest : public ::testing::Test {
 
   std::string NextId() { return absl::StrCat("req-", ++counter_); }
 
-  grpc::Status Create(const common::Principal& who, v1::Assessment& out) {
+  grpc::Status Create(const common::Principal& who, v1::Assessment& out, int year = 2019) {
     v1::CreateAssessmentRequest req;
     req.set_request_id(NextId());
     v1::Assessment* a = req.mutable_assessment();
     a->set_county_code(kCounty);
-    a->set_year(2019);
+    a->set_year(year);
     a->set_assessor_organisation("Guizhou University assessment team 2");
     a->set_village_sample_size(2);
     a->set_exited_per_village(1);
@@ -90,11 +91,11 @@ class AssessmentServerTest : public ::testing::Test {
     return stub_->FinalizeAssessment(ContextAs(assessor_).get(), req, &out);
   }
 
-  v1::Assessment Get(const std::string& id) {
+  v1::Assessment Get(const std::string& id, const common::Principal* who = nullptr) {
     v1::GetAssessmentRequest req;
     req.set_id(id);
     v1::Assessment out;
-    grpc::Status st = stub_->GetAssessment(ContextAs(auditor_).get(), req, &out);
+    grpc::Status st = stub_->GetAssessment(ContextAs(who ? *who : auditor_).get(), req, &out);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return out;
   }
@@ -116,8 +117,12 @@ class AssessmentServerTest : public ::testing::Test {
 
   const common::Principal assessor_ = MakePrincipal("inspector-lps", {ROLE_INSPECTOR}, {"5202"});
   const common::Principal own_ = MakePrincipal("inspector-sc", {ROLE_INSPECTOR}, {kCounty});
+  // The prefecture's auditor, and the county's own (who sees the sample, the visits, the
+  // seed and the nonce only once the assessment is finalized).
   const common::Principal auditor_ =
-      MakePrincipal("auditor-1", {tuopin::common::v1::ROLE_AUDITOR}, {kCounty});
+      MakePrincipal("auditor-1", {tuopin::common::v1::ROLE_AUDITOR}, {"5202"});
+  const common::Principal county_auditor_ =
+      MakePrincipal("auditor-sc", {tuopin::common::v1::ROLE_AUDITOR}, {kCounty});
   const common::Principal other_ = MakePrincipal("inspector-lz", {ROLE_INSPECTOR}, {"5203"});
 };
 
@@ -129,7 +134,12 @@ TEST_F(AssessmentServerTest, CreateGetAndList) {
 
   v1::Assessment a, b;
   ASSERT_TRUE(Create(assessor_, a).ok());
-  ASSERT_TRUE(Create(assessor_, b).ok());
+  // One per county and year, by the schema's unique key.
+  st = Create(assessor_, b);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::ALREADY_EXISTS) << st.error_message();
+  EXPECT_EQ(common::ReasonOf(st), "ASSESSMENT_EXISTS");
+  ASSERT_TRUE(Create(assessor_, b, 2020).ok());
+  EXPECT_EQ(a.server_nonce_hex(), "") << "secret until the reveal";
   EXPECT_EQ(a.state(), v1::ASSESSMENT_STATE_CREATED);
   EXPECT_EQ(a.population_households(), 10);
   EXPECT_EQ(a.register_().non_registered_people(), 850);
@@ -174,8 +184,20 @@ TEST_F(AssessmentServerTest, FromRevealToFinalization) {
   ASSERT_TRUE(frozen.ok());
   EXPECT_EQ(frozen->villages.size(), 3u);
   EXPECT_EQ(frozen->households.size(), 10u);
-  EXPECT_EQ(DrawAssessmentSample(kSeed, a, *frozen).SerializeAsString(),
+  // With the nonce the server stored at creation and publishes now.
+  v1::Assessment revealed = Get(a.id());
+  EXPECT_EQ(revealed.server_nonce_hex().size(), 64u);
+  EXPECT_TRUE(revealed.has_reveal_time());
+  EXPECT_EQ(DrawAssessmentSample(kSeed, revealed, *frozen).SerializeAsString(),
             sample.SerializeAsString());
+  // The county sees neither the sample nor the seed and nonce before the visits are over.
+  v1::AssessmentSample hidden;
+  EXPECT_EQ(common::ReasonOf(
+                stub_->GetAssessmentSample(ContextAs(county_auditor_).get(), get_sample, &hidden)),
+            "NOT_INDEPENDENT");
+  v1::Assessment stripped = Get(a.id(), &county_auditor_);
+  EXPECT_EQ(stripped.revealed_seed_hex(), "");
+  EXPECT_EQ(stripped.server_nonce_hex(), "");
   v1::AssessmentSample again;
   ASSERT_TRUE(stub_->GetAssessmentSample(ContextAs(auditor_).get(), get_sample, &again).ok());
   EXPECT_EQ(again.SerializeAsString(), sample.SerializeAsString());
@@ -210,6 +232,10 @@ TEST_F(AssessmentServerTest, FromRevealToFinalization) {
   EXPECT_EQ(p1.visits_size(), 4);
   EXPECT_EQ(p2.visits_size(), 2);
   EXPECT_EQ(p1.visits(0).observed_indicators().food(), true);
+  v1::ListAssessmentVisitsResponse hidden_visits;
+  EXPECT_EQ(common::ReasonOf(stub_->ListAssessmentVisits(ContextAs(county_auditor_).get(), list,
+                                                         &hidden_visits)),
+            "NOT_INDEPENDENT");
 
   // Personnel fails the reversal: the assessment stays open; the same request finishes it.
   personnel_.reverse_fail_household = wrong;
@@ -245,6 +271,10 @@ TEST_F(AssessmentServerTest, FromRevealToFinalization) {
   EXPECT_EQ(finalized[0].entities(0).region_code(), kCounty);
   EXPECT_EQ(finalized[0].entities(1).type(), "household");
   EXPECT_EQ(finalized[0].entities(1).id(), wrong);
+  // Finalized: the county reads it all.
+  EXPECT_TRUE(
+      stub_->GetAssessmentSample(ContextAs(county_auditor_).get(), get_sample, &hidden).ok());
+  EXPECT_EQ(Get(a.id(), &county_auditor_).server_nonce_hex(), revealed.server_nonce_hex());
   EXPECT_EQ(common::ReasonOf(Finalize(a.id(), "finalize-2", done)), "ASSESSMENT_FINALIZED");
   EXPECT_EQ(common::ReasonOf(Visit(a.id(), wrong, "", visit)), "ASSESSMENT_FINALIZED");
 }

@@ -95,6 +95,9 @@ class ExitCriteriaTest : public PersonnelTest {
   testing::TestServer exit_server_;
   std::unique_ptr<v1::ExitCriteriaService::Stub> exit_stub_;
   const common::Principal cadre_ = MakePrincipal("cadre-1", {ROLE_CADRE}, {kVillageA});
+  // Villages' profiles are set from above the county.
+  const common::Principal prefecture_ =
+      MakePrincipal("official-liupanshui", {ROLE_COUNTY_OFFICIAL}, {"5202"});
 };
 
 TEST_F(ExitCriteriaTest, SetPovertyStandardIsStoredAuditedAndReplayed) {
@@ -170,9 +173,9 @@ TEST_F(ExitCriteriaTest, GetPovertyStandardNotFoundWhenUnset) {
 
 TEST_F(ExitCriteriaTest, SetVillageProfileInScopeOnly) {
   v1::VillageProfile first, again;
-  grpc::Status st = SetProfile(official_, kVillageA, 400, &first, "profile-a");
+  grpc::Status st = SetProfile(prefecture_, kVillageA, 400, &first, "profile-a");
   ASSERT_TRUE(st.ok()) << st.error_message();
-  ASSERT_TRUE(SetProfile(official_, kVillageA, 400, &again, "profile-a").ok());
+  ASSERT_TRUE(SetProfile(prefecture_, kVillageA, 400, &again, "profile-a").ok());
   EXPECT_EQ(Count("SELECT COUNT(*) FROM village_profiles"), 1);
   EXPECT_EQ(Count("SELECT rural_population FROM village_profiles"), 400);
   auto events = Events("SetVillageProfile");
@@ -181,15 +184,57 @@ TEST_F(ExitCriteriaTest, SetVillageProfileInScopeOnly) {
   EXPECT_EQ(events[0].entities(0).id(), kVillageA);
   EXPECT_EQ(events[0].entities(0).region_code(), kVillageA);
 
-  // Another county's official, and a village never imported, get one refusal.
+  // Another prefecture's official, and a village never imported, get one refusal.
   v1::VillageProfile out;
-  grpc::Status other = SetProfile(liuzhi_official_, kVillageA, 10, &out);
-  grpc::Status missing = SetProfile(liuzhi_official_, "520203100099", 10, &out);
-  testing::ExpectSameRefusal(other, kVillageA, missing, "520203100099");
+  const common::Principal other_prefecture =
+      MakePrincipal("official-anshun", {ROLE_COUNTY_OFFICIAL}, {"5204"});
+  grpc::Status other = SetProfile(other_prefecture, kVillageA, 10, &out);
+  grpc::Status missing = SetProfile(other_prefecture, "520402100099", 10, &out);
+  testing::ExpectSameRefusal(other, kVillageA, missing, "520402100099");
+  // The county judged by the profile does not set it, nor learns whether a village exists.
+  grpc::Status own = SetProfile(official_, kVillageA, 10, &out);
+  EXPECT_EQ(common::ReasonOf(own), "NOT_INDEPENDENT");
+  testing::ExpectSameRefusal(own, kVillageA, SetProfile(official_, "520221104099", 10, &out),
+                             "520221104099");
   EXPECT_EQ(SetProfile(cadre_, kVillageA, 10, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Count("SELECT rural_population FROM village_profiles"), 400);
   EXPECT_EQ(Events("SetVillageProfile").size(), 1u);
+}
+
+TEST_F(ExitCriteriaTest, RuralPopulationIsNotBelowTheRegister) {
+  AddHouseholds(kVillageA, 2, v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  AddHouseholds(kVillageA, 1, v1::HOUSEHOLD_STATUS_NOT_POOR);
+  AddHouseholds(kVillageB, 3, v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  v1::ExitStatus s;
+  v1::PovertyStandard standard;
+  ASSERT_TRUE(SetStandard(admin_, Standard(), &standard).ok());
+  ASSERT_TRUE(ExitStatus(admin_, kVillageA, &s).ok());
+  const int people =
+      static_cast<int>(s.counts().registered_poor_people() + s.counts().not_poor_people());
+  ASSERT_GT(people, 0);
+  v1::VillageProfile out;
+  grpc::Status st = SetProfile(prefecture_, kVillageA, people - 1, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedField(st), "profile.rural_population");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM village_profiles"), 0);
+  ASSERT_TRUE(SetProfile(prefecture_, kVillageA, people, &out).ok());
+}
+
+TEST_F(ExitCriteriaTest, LatestStandardIsTheOneInForce) {
+  v1::PovertyStandard set;
+  for (int year : {2016, 2018, 2020}) ASSERT_TRUE(SetStandard(admin_, Standard(year), &set).ok());
+  PovertyStandards& standards = exit_store_;
+  auto latest = [&](int32_t up_to, const std::string& province) {
+    auto got = standards.LatestStandard(up_to, province);
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.ok() && got->has_value() ? (*got)->year() : 0;
+  };
+  EXPECT_EQ(latest(2019, "52"), 2018);
+  EXPECT_EQ(latest(2018, "52"), 2018);
+  EXPECT_EQ(latest(2030, "52"), 2020);
+  EXPECT_EQ(latest(2015, "52"), 0);
+  EXPECT_EQ(latest(2019, "53"), 0);  // another province's
 }
 
 TEST_F(ExitCriteriaTest, VillageExitStatusFromTheRegister) {
@@ -205,7 +250,7 @@ TEST_F(ExitCriteriaTest, VillageExitStatusFromTheRegister) {
   services.set_electricity(true);
   services.set_school_access(true);
   v1::VillageProfile profile;
-  ASSERT_TRUE(SetProfile(official_, kVillageA, 400, &profile, "", services).ok());
+  ASSERT_TRUE(SetProfile(prefecture_, kVillageA, 400, &profile, "", services).ok());
 
   v1::ExitStatus s;
   grpc::Status st = ExitStatus(official_, kVillageA, &s);
@@ -231,7 +276,7 @@ TEST_F(ExitCriteriaTest, VillageExitStatusFromTheRegister) {
   }
   EXPECT_FALSE(s.meets_exit_criteria());
 
-  ASSERT_TRUE(SetProfile(official_, kVillageA, 400, &profile).ok());
+  ASSERT_TRUE(SetProfile(prefecture_, kVillageA, 400, &profile).ok());
   ASSERT_TRUE(ExitStatus(auditor_, kVillageA, &s).ok());
   EXPECT_TRUE(s.meets_exit_criteria());
 }
@@ -245,7 +290,7 @@ TEST_F(ExitCriteriaTest, CountyExitStatusListsItsVillages) {
   v1::Household liuzhi;
   ASSERT_TRUE(CreateHousehold(liuzhi_official_, kLiuzhiVillage, "Liuzhi head", &liuzhi).ok());
   v1::VillageProfile profile;
-  ASSERT_TRUE(SetProfile(official_, kVillageA, 400, &profile).ok());
+  ASSERT_TRUE(SetProfile(prefecture_, kVillageA, 400, &profile).ok());
 
   v1::ExitStatus s;
   grpc::Status st = ExitStatus(inspector_, kShuicheng, &s);

@@ -92,11 +92,12 @@ class ExitTest : public PersonnelTest {
     return exit_stub_->ConfirmExit(ContextAs(as).get(), req, out);
   }
   grpc::Status Reverse(const common::Principal& as, const std::string& household,
-                       v1::Household* out) {
+                       v1::Household* out,
+                       const std::string& reference = "assessments/a-1/visits/v-7") {
     v1::ReverseExitRequest req;
     req.set_request_id(NextId());
     req.set_household_id(household);
-    req.set_reference("assessments/a-1/visits/v-7");
+    req.set_reference(reference);
     return exit_stub_->ReverseExit(ContextAs(as).get(), req, out);
   }
   grpc::Status Object(const common::Principal& as, const std::string& id,
@@ -147,6 +148,8 @@ class ExitTest : public PersonnelTest {
 
   const common::Principal cadre_ = MakePrincipal("cadre-1", {ROLE_CADRE}, {kVillageA});
   const common::Principal cadre2_ = MakePrincipal("cadre-2", {ROLE_CADRE}, {kVillageA});
+  // Records the household's confirmation: took no earlier step.
+  const common::Principal cadre3_ = MakePrincipal("cadre-3", {ROLE_CADRE}, {kVillageA});
   const common::Principal township_ =
       MakePrincipal("official-mugang", {ROLE_COUNTY_OFFICIAL}, {"520221104"});
   const common::Principal accountability_ =
@@ -175,7 +178,9 @@ TEST_F(ExitTest, AnExitThroughEveryStageThenReversed) {
   EXPECT_EQ(Reason(st), "NOT_COUNTY_LEVEL");
   ASSERT_TRUE(Review(official_, a.id(), &a).ok());
   EXPECT_EQ(a.stage(), v1::EXIT_STAGE_COUNTY_APPROVED);
-  ASSERT_TRUE(Confirm(cadre_, a.id(), &a).ok());
+  EXPECT_EQ(Reason(Confirm(cadre_, a.id(), &a)), "OWN_PROPOSAL");
+  EXPECT_EQ(Reason(Confirm(official_, a.id(), &a)), "REVIEWER_INVOLVED");
+  ASSERT_TRUE(Confirm(cadre3_, a.id(), &a).ok());
   EXPECT_EQ(a.stage(), v1::EXIT_STAGE_CONFIRMED);
   EXPECT_EQ(a.steps_size(), 5);
   EXPECT_EQ(a.etag(), "v5");
@@ -220,8 +225,10 @@ TEST_F(ExitTest, AnExitThroughEveryStageThenReversed) {
 TEST_F(ExitTest, ProposalRefusals) {
   v1::Household h = EligibleHousehold("Wu Daqing");
   v1::ExitApplication a;
+  // The clock is in 2018: 2018's standard is in force, 2019 is not yet.
   grpc::Status st = Propose(cadre_, h.id(), &a, 2019);
-  EXPECT_EQ(Reason(st), "NO_POVERTY_STANDARD");
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(st), "STALE_STANDARD");
   st = Propose(liuzhi_official_, h.id(), &a);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   st = Propose(auditor_, h.id(), &a);  // not a role of the contract
@@ -383,7 +390,11 @@ TEST_F(ExitTest, HouseholdsExitOnlyThroughExitService) {
   EXPECT_EQ(read.prior_exit().reference(), "GZ-2017-Imported");
   // An imported exit is reversed without an application.
   v1::Household back;
-  ASSERT_TRUE(Reverse(inspector_, h.id(), &back).ok());
+  // An inspector names a finding, never an assessment.
+  st = Reverse(inspector_, h.id(), &back);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedField(st), "reference");
+  ASSERT_TRUE(Reverse(inspector_, h.id(), &back, "findings/f-1").ok());
   EXPECT_EQ(back.status(), v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
   EXPECT_EQ(back.prior_exit().reference(), "GZ-2017-Imported");
   ASSERT_EQ(ExitEvents().back().entities_size(), 1);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/handler.h"
 #include "common/migrate.h"
+#include "common/pii_crypto.h"
 #include "common/validate.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
@@ -35,6 +36,10 @@ inline constexpr char kShuicheng[] = "520221";
 inline constexpr char kVillageA[] = "520221104001";
 inline constexpr char kVillageB[] = "520221104002";
 inline constexpr char kLiuzhiVillage[] = "520203100001";
+// The personal-data key of the tests (two keys: the second, current, one after a rotation).
+inline constexpr char kTestPiiKeys[] =
+    "k1 8f3a1c9e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3f5b7d9a2c4e6f8b0d1e\n"
+    "k2 1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a5c7e9b2d4f6a8c0e1b3d\n";
 inline const absl::Time kSymposium =
     absl::FromCivil(absl::CivilSecond(2018, 9, 5, 2, 0, 0), absl::UTCTimeZone());
 
@@ -44,7 +49,7 @@ class PersonnelTest : public ::testing::Test {
       : pool_(db_.NewPool(16)),
         clock_(kSymposium),
         tokens_("page-token-key-for-personnel-tests"),
-        store_(*pool_, ids_),
+        store_(*pool_, ids_, &pii_),
         logic_(store_, clock_, tokens_, PersonnelConfig{.pairing_limit = 3}),
         authorizer_(testing::kTestInternalKey,
                     common::FindService(v1::PersonnelService::service_full_name())),
@@ -134,6 +139,7 @@ class PersonnelTest : public ::testing::Test {
   common::FakeClock clock_;
   common::SequentialIdGenerator ids_{"p"};
   common::PageTokenCodec tokens_;
+  common::PiiKeyRing pii_ = *common::PiiKeyRing::Parse(kTestPiiKeys);
   MysqlPersonnelStore store_;
   PersonnelLogic logic_;
   common::Authorizer authorizer_;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/field_limits.h"
 #include "tests/support/same_refusal.h"
 #include "tests/unit/accountability/assessment_test_fixture.h"
 
@@ -65,14 +66,12 @@ TEST_F(AssessmentLogicTest, OnlyAnIndependentAssessorMutates) {
     EXPECT_EQ(Reason(other.status()), "OUT_OF_REGION") << who->subject();
   }
   EXPECT_TRUE(store_.assessments.empty());
-  // A province's, or every region's, is independent too.
-  EXPECT_TRUE(Create(Who("inspector-gz", {"52"}), CreateRequest()).ok());
-  auto req = CreateRequest();
-  req.set_request_id("create-2");
-  EXPECT_TRUE(Create(admin_, req).ok());
+  // A province's, or every region's, is independent too (each another year: one
+  // assessment per county and year).
+  EXPECT_TRUE(Create(Who("inspector-gz", {"52"}), CreateRequest(2, 1, 2020)).ok());
+  EXPECT_TRUE(Create(admin_, CreateRequest(2, 1, 2021)).ok());
   // One independent scope among others suffices.
-  req.set_request_id("create-3");
-  EXPECT_TRUE(Create(Who("inspector-two", {kCounty, "5202"}), req).ok());
+  EXPECT_TRUE(Create(Who("inspector-two", {kCounty, "5202"}), CreateRequest(2, 1, 2022)).ok());
 
   // The steps after creation are refused to the county's own people the same way.
   auto a = Create();
@@ -125,7 +124,11 @@ TEST_F(AssessmentLogicTest, TheDrawIsTheProtosWordForWord) {
   ASSERT_TRUE(a.ok());
   auto sample = Reveal(a->id());
   ASSERT_TRUE(sample.ok()) << sample.status();
-  auto sub = [](const std::string& label) { return common::Sha256(std::string(kSeed) + label); };
+  // sub-seed(label) = SHA-256(seed || nonce || assessment id || label).
+  std::string nonce = CountingBytes(32);
+  auto sub = [&](const std::string& label) {
+    return common::Sha256(std::string(kSeed) + nonce + a->id() + label);
+  };
   // Villages: V1 and V2 are drawable (V3 has no rural population).
   std::vector<std::string> villages = SpecDraw(sub("villages"), {kV1, kV2}, 1);
   ASSERT_EQ(sample->villages_size(), 1);
@@ -152,30 +155,31 @@ TEST_F(AssessmentLogicTest, TheDrawIsTheProtosWordForWord) {
 
 TEST_F(AssessmentLogicTest, TheDrawMatchesAHandComputedCase) {
   // Computed once outside this code base (Python's hashlib and struct, from the proto's
-  // words) for the fixture's population, two villages and one household per stratum.
+  // words) for the fixture's population, two villages and one household per stratum,
+  // assessment "as--000001" and the nonce 00 01 .. 1f.
   auto a = Create(assessor_, CreateRequest(2, 1));
   ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->id(), "as--000001");
   auto sample = Reveal(a->id());
   ASSERT_TRUE(sample.ok());
   ASSERT_EQ(sample->villages_size(), 2);
-  EXPECT_EQ(sample->villages(0).village_code(), kV1);
-  EXPECT_EQ(sample->villages(1).village_code(), kV2);
+  EXPECT_EQ(sample->villages(0).village_code(), kV2);
+  EXPECT_EQ(sample->villages(1).village_code(), kV1);
   std::vector<std::string> got;
   for (const auto& h : sample->households()) got.push_back(h.household_id());
-  EXPECT_EQ(got, (std::vector<std::string>{"E1a", "R1a", "N1b", "E2a", "R2a", "N2a"}));
+  EXPECT_EQ(got, (std::vector<std::string>{"E2a", "R2a", "N2a", "E1b", "R1a", "N1b"}));
 }
 
 TEST_F(AssessmentLogicTest, TheDrawIsDeterministicAndTakesAllWhenSmall) {
   auto first = Create(assessor_, CreateRequest(60, 30));
-  auto req = CreateRequest(60, 30);
-  req.set_request_id("create-2");
-  auto second = Create(assessor_, req);
-  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE(first.ok());
   auto s1 = Reveal(first->id());
-  auto s2 = Reveal(second->id(), kSeed, "reveal-2");
-  ASSERT_TRUE(s1.ok() && s2.ok());
-  s2->set_assessment_id(s1->assessment_id());
-  EXPECT_EQ(s1->SerializeAsString(), s2->SerializeAsString());
+  ASSERT_TRUE(s1.ok());
+  // Anyone with the seed, the revealed assessment and the population draws the same.
+  const v1::Assessment& revealed = store_.assessments[first->id()];
+  EXPECT_EQ(
+      DrawAssessmentSample(kSeed, revealed, store_.populations[first->id()]).SerializeAsString(),
+      s1->SerializeAsString());
   // Everything drawable is drawn; V3's households never are (no rural population).
   EXPECT_EQ(s1->villages_size(), 2);
   EXPECT_EQ(s1->households_size(), 8);
@@ -206,7 +210,7 @@ TEST_F(AssessmentLogicTest, RevealChecksTheSeedAndHappensOnce) {
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Reason(again.status()), "ALREADY_REVEALED");
   v1::AssessmentSample after;
-  ASSERT_TRUE(logic_.GetAssessmentSample(Who("auditor", {kCounty}), get, after).ok());
+  ASSERT_TRUE(logic_.GetAssessmentSample(Who("auditor", {"52"}), get, after).ok());
   EXPECT_EQ(after.SerializeAsString(), sample->SerializeAsString());
 }
 
@@ -304,11 +308,8 @@ TEST_F(AssessmentLogicTest, ReadsFollowTheRegionScope) {
 }
 
 TEST_F(AssessmentLogicTest, ListsPage) {
-  for (int i = 0; i < 3; ++i) {
-    auto req = CreateRequest(2, 2);
-    req.set_request_id(absl::StrCat("create-", i));
-    ASSERT_TRUE(Create(assessor_, req).ok());
-  }
+  for (int year = 2019; year <= 2021; ++year)
+    ASSERT_TRUE(Create(assessor_, CreateRequest(2, 2, year)).ok());
   v1::ListAssessmentsRequest list;
   list.set_region_code("5202");
   list.set_page_size(2);
@@ -339,6 +340,164 @@ TEST_F(AssessmentLogicTest, ListsPage) {
   ASSERT_TRUE(logic_.ListAssessmentVisits(assessor_, visits, v2p).ok());
   EXPECT_EQ(v1p.visits_size() + v2p.visits_size(), store_.assessments[id].sampled_households());
   EXPECT_TRUE(v2p.next_page_token().empty());
+}
+
+// ---- What the hostile review of issue 20 asked for.
+
+TEST_F(AssessmentLogicTest, OneAssessmentPerCountyAndYear) {
+  ASSERT_TRUE(Create().ok());
+  auto req = CreateRequest(1, 2);
+  req.set_request_id("create-again");
+  auto again = Create(Who("inspector-gz", {"52"}), req);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists) << again.status();
+  EXPECT_EQ(Reason(again.status()), "ASSESSMENT_EXISTS");
+  EXPECT_EQ(store_.assessments.size(), 1u);
+  EXPECT_TRUE(Create(assessor_, CreateRequest(2, 1, 2020)).ok()) << "another year";
+}
+
+TEST_F(AssessmentLogicTest, TheServerNonceIsSecretUntilTheReveal) {
+  auto a = Create();
+  ASSERT_TRUE(a.ok());
+  const std::string nonce = common::HexEncode(CountingBytes(kServerNonceBytes));
+  EXPECT_EQ(store_.assessments[a->id()].server_nonce_hex(), nonce) << "stored";
+  EXPECT_EQ(a->server_nonce_hex(), "") << "not in the creation's answer";
+  EXPECT_EQ(Create().value_or(v1::Assessment()).server_nonce_hex(), "") << "nor in its replay";
+  v1::GetAssessmentRequest get;
+  get.set_id(a->id());
+  v1::ListAssessmentsRequest list;
+  list.set_region_code(kCounty);
+  auto seen_by = [&](const common::Principal& p) {
+    v1::Assessment got;
+    EXPECT_TRUE(logic_.GetAssessment(p, get, got).ok());
+    v1::ListAssessmentsResponse listed;
+    EXPECT_TRUE(logic_.ListAssessments(p, list, listed).ok());
+    EXPECT_EQ(listed.assessments_size(), 1);
+    EXPECT_EQ(listed.assessments(0).SerializeAsString(), got.SerializeAsString());
+    return got;
+  };
+  EXPECT_EQ(seen_by(admin_).server_nonce_hex(), "");
+  EXPECT_EQ(seen_by(assessor_).server_nonce_hex(), "");
+
+  ASSERT_TRUE(Reveal(a->id()).ok());
+  EXPECT_EQ(seen_by(assessor_).server_nonce_hex(), nonce);
+  EXPECT_EQ(seen_by(assessor_).revealed_seed_hex(), common::HexEncode(kSeed));
+  EXPECT_TRUE(seen_by(assessor_).has_reveal_time());
+  // The county's own people get neither until the visits are over.
+  const common::Principal official =
+      Who("official", {kCounty}, tuopin::common::v1::ROLE_COUNTY_OFFICIAL);
+  for (const common::Principal* who : {&official, &own_}) {
+    EXPECT_EQ(seen_by(*who).server_nonce_hex(), "") << who->subject();
+    EXPECT_EQ(seen_by(*who).revealed_seed_hex(), "") << who->subject();
+  }
+  VisitAll(a->id());
+  ASSERT_TRUE(Finalize(a->id()).ok());
+  EXPECT_EQ(seen_by(official).server_nonce_hex(), nonce);
+  EXPECT_EQ(seen_by(official).revealed_seed_hex(), common::HexEncode(kSeed));
+}
+
+TEST(AssessmentDraw, IsBoundToTheAssessmentAndTheServerNonce) {
+  FrozenPopulation population;
+  for (int i = 0; i < 60; ++i) {
+    v1::SampledVillage& v = population.villages.emplace_back();
+    v.set_village_code(absl::StrCat("5202211040", 10 + i));
+    v.set_rural_population(100);
+  }
+  v1::Assessment a;
+  a.set_id("as-1");
+  a.set_village_sample_size(10);
+  a.set_server_nonce_hex(common::HexEncode(std::string(32, '\1')));
+  auto villages = [&](const v1::Assessment& x) {
+    std::vector<std::string> out;
+    v1::AssessmentSample sample = DrawAssessmentSample(kSeed, x, population);
+    for (const auto& v : sample.villages()) out.push_back(v.village_code());
+    return out;
+  };
+  std::vector<std::string> drawn = villages(a);
+  ASSERT_EQ(drawn.size(), 10u);
+  EXPECT_EQ(villages(a), drawn);
+  v1::Assessment other_id = a;
+  other_id.set_id("as-2");
+  EXPECT_NE(villages(other_id), drawn) << "a seed reused on another assessment";
+  v1::Assessment other_nonce = a;
+  other_nonce.set_server_nonce_hex(common::HexEncode(std::string(32, '\2')));
+  EXPECT_NE(villages(other_nonce), drawn) << "a seed tried before the server's nonce was known";
+}
+
+TEST_F(AssessmentLogicTest, TheExitedAndNonRegisteredStrataAreAlwaysDrawn) {
+  auto req = CreateRequest();
+  EXPECT_TRUE(common::ValidateLimits(req).ok());
+  req.mutable_assessment()->set_exited_per_village(0);
+  absl::Status exited = common::ValidateLimits(req);
+  EXPECT_EQ(exited.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(exited.message()).find("exited_per_village"), std::string::npos) << exited;
+  req = CreateRequest();
+  req.mutable_assessment()->set_non_registered_per_village(0);
+  absl::Status missed = common::ValidateLimits(req);
+  EXPECT_EQ(missed.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(missed.message()).find("non_registered_per_village"), std::string::npos)
+      << missed;
+  req = CreateRequest();
+  req.mutable_assessment()->set_registered_per_village(0);  // the registered may be skipped
+  EXPECT_TRUE(common::ValidateLimits(req).ok());
+}
+
+TEST_F(AssessmentLogicTest, TheCountySeesNeitherSampleNorVisitsBeforeTheEnd) {
+  auto a = Create();
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(Reveal(a->id()).ok());
+  ASSERT_TRUE(Visit(a->id(), store_.samples[a->id()].households(0).household_id()).ok());
+  v1::GetAssessmentSampleRequest sample;
+  sample.set_assessment_id(a->id());
+  v1::ListAssessmentVisitsRequest visits;
+  visits.set_assessment_id(a->id());
+  auto reads = [&](const common::Principal& p) {
+    v1::AssessmentSample s;
+    v1::ListAssessmentVisitsResponse v;
+    return std::make_pair(logic_.GetAssessmentSample(p, sample, s),
+                          logic_.ListAssessmentVisits(p, visits, v));
+  };
+  const common::Principal official =
+      Who("official", {kCounty}, tuopin::common::v1::ROLE_COUNTY_OFFICIAL);
+  for (const common::Principal* who : {&official, &own_}) {
+    auto [s, v] = reads(*who);
+    EXPECT_EQ(Reason(s), "NOT_INDEPENDENT") << who->subject() << s;
+    EXPECT_EQ(Reason(v), "NOT_INDEPENDENT") << who->subject() << v;
+  }
+  // The assessors, audit-query (a service of every region) and the prefecture's auditors.
+  for (const common::Principal& who :
+       {assessor_, Who("auditquery", {"*"}, tuopin::common::v1::ROLE_SERVICE),
+        Who("auditor", {"5202"}, tuopin::common::v1::ROLE_AUDITOR)}) {
+    auto [s, v] = reads(who);
+    EXPECT_TRUE(s.ok() && v.ok()) << who.subject() << s << v;
+  }
+  VisitAll(a->id());
+  ASSERT_TRUE(Finalize(a->id()).ok());
+  auto [s, v] = reads(official);
+  EXPECT_TRUE(s.ok() && v.ok()) << "after the finalization: " << s << v;
+}
+
+TEST_F(AssessmentLogicTest, AVisitIsDatedBetweenTheRevealAndNow) {
+  auto a = Create();
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(Reveal(a->id()).ok());  // at now_
+  EXPECT_EQ(store_.assessments[a->id()].reveal_time().seconds(), absl::ToUnixSeconds(now_));
+  const auto& drawn = store_.samples[a->id()].households();
+  auto early =
+      Visit(a->id(), drawn[0].household_id(), "", true, 4, nullptr, now_ - absl::Seconds(1));
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(early.status().message()).find("visit_time"), std::string::npos)
+      << early.status();
+  auto future = Visit(a->id(), drawn[1].household_id(), "", true, 4, nullptr,
+                      now_ + kVisitClockSkew + absl::Seconds(1));
+  EXPECT_EQ(future.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(future.status().message()).find("visit_time"), std::string::npos)
+      << future.status();
+  EXPECT_EQ(store_.visits.size(), 0u);
+  now_ += absl::Hours(3);  // later that day: visits since the reveal, a clock a bit fast
+  EXPECT_TRUE(
+      Visit(a->id(), drawn[2].household_id(), "", true, 4, nullptr, now_ - absl::Hours(3)).ok());
+  EXPECT_TRUE(
+      Visit(a->id(), drawn[3].household_id(), "", true, 4, nullptr, now_ + kVisitClockSkew).ok());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 // 10 at risk. Households: V1 E1a, E1b (exited), R1a (registered), N1a, N1b (not poor); V2
 // E2a, R2a, N2a; V3 E3a, N3a; and one of another county.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,11 +63,11 @@ inline void AddVillage(pv1::ExitStatus& es, const std::string& code, int32_t rur
   *v->mutable_counts() = counts;
 }
 
-// The register of the file comment, in a fake personnel directory.
-inline void SeedRegister(testing::FakePersonnelDirectory& personnel) {
+// The register of the file comment, in a fake personnel directory, for `year`.
+inline void SeedRegister(testing::FakePersonnelDirectory& personnel, int year = 2019) {
   personnel.regions = {kCounty, "520203"};
-  pv1::PovertyStandard& st = personnel.standards[{2019, "52"}];
-  st.set_year(2019);
+  pv1::PovertyStandard& st = personnel.standards[{year, "52"}];
+  st.set_year(year);
   st.set_province_code("52");
   st.set_poverty_line_fen(kLine);
   st.set_village_incidence_max_bp(300);
@@ -76,14 +77,15 @@ inline void SeedRegister(testing::FakePersonnelDirectory& personnel) {
   st.set_approval_min_bp(9000);
   st.set_notice_days(7);
   st.set_source("Guizhou poverty alleviation office, 2019");
-  pv1::ExitStatus& es = personnel.exit_statuses[{kCounty, 2019}];
+  pv1::ExitStatus& es = personnel.exit_statuses[{kCounty, year}];
   es.set_region_code(kCounty);
-  es.set_year(2019);
+  es.set_year(year);
   es.set_rural_population(1000);
   *es.mutable_counts() = Counts(40, 100, 10);
   AddVillage(es, kV1, 600, Counts(20, 60, 10));
   AddVillage(es, kV2, 400, Counts(20, 40, 0));
   AddVillage(es, kV3, 0, Counts(0, 0, 0));
+  if (year != 2019) return;  // the households once
   personnel.AddHousehold("E1a", kV1, pv1::HOUSEHOLD_STATUS_LIFTED_OUT, 4);
   personnel.AddHousehold("E1b", kV1, pv1::HOUSEHOLD_STATUS_AT_RISK_OF_RETURN, 3);
   personnel.AddHousehold("R1a", kV1, pv1::HOUSEHOLD_STATUS_REGISTERED_POOR, 5);
@@ -95,6 +97,13 @@ inline void SeedRegister(testing::FakePersonnelDirectory& personnel) {
   personnel.AddHousehold("E3a", kV3, pv1::HOUSEHOLD_STATUS_LIFTED_OUT, 2);
   personnel.AddHousehold("N3a", kV3, pv1::HOUSEHOLD_STATUS_NOT_POOR, 3);
   personnel.AddHousehold("X1", "520203101001", pv1::HOUSEHOLD_STATUS_LIFTED_OUT, 4);
+}
+
+// The server nonce the fixture's logic draws: bytes 0, 1, ..., n-1.
+inline std::string CountingBytes(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(i));
+  return out;
 }
 
 // Indicators all assured but `unmet` ("indicators.<name>"), if it names one.
@@ -110,8 +119,10 @@ inline pv1::Indicators IndicatorsBut(const std::string& unmet) {
 class AssessmentLogicTest : public ::testing::Test {
  protected:
   AssessmentLogicTest()
-      : tokens_("assessment-unit-test-page-token-key-01"), logic_(store_, personnel_, tokens_) {
-    SeedRegister(personnel_);
+      : tokens_("assessment-unit-test-page-token-key-01"),
+        logic_(store_, personnel_, tokens_, CountingBytes) {
+    // One assessment per county and year: tests that need several use other years.
+    for (int year = 2019; year <= 2022; ++year) SeedRegister(personnel_, year);
   }
 
   MutationContext Ctx(const std::string& request_id, const common::Principal& who) const {
@@ -121,16 +132,17 @@ class AssessmentLogicTest : public ::testing::Test {
     m.principal = who;
     m.request_id = request_id;
     m.request_sha256 = request_id;
-    m.now = absl::FromCivil(absl::CivilSecond(2019, 11, 20, 2, 0, 0), absl::UTCTimeZone());
+    m.now = now_;
     return m;
   }
 
-  v1::CreateAssessmentRequest CreateRequest(int villages = 2, int per_stratum = 1) const {
+  v1::CreateAssessmentRequest CreateRequest(int villages = 2, int per_stratum = 1,
+                                            int year = 2019) const {
     v1::CreateAssessmentRequest req;
-    req.set_request_id("create-1");
+    req.set_request_id(year == 2019 ? "create-1" : absl::StrCat("create-", year));
     v1::Assessment* a = req.mutable_assessment();
     a->set_county_code(kCounty);
-    a->set_year(2019);
+    a->set_year(year);
     a->set_assessor_organisation("Guizhou University assessment team 2");
     a->set_village_sample_size(villages);
     a->set_exited_per_village(per_stratum);
@@ -163,11 +175,13 @@ class AssessmentLogicTest : public ::testing::Test {
   }
 
   // A visit that finds the household meeting the standard (income above the line, every
-  // indicator), unless `unmet` names "income_per_head" or an indicator that fails.
+  // indicator), unless `unmet` names "income_per_head" or an indicator that fails; dated
+  // now (the reveal's time, as the fixture's clock stands still) unless `when` is given.
   absl::StatusOr<v1::AssessmentVisit> Visit(const std::string& id, const std::string& household,
                                             const std::string& unmet = "", bool approves = true,
                                             int32_t people = 4,
-                                            const common::Principal* who = nullptr) {
+                                            const common::Principal* who = nullptr,
+                                            std::optional<absl::Time> when = std::nullopt) {
     v1::RecordAssessmentVisitRequest req;
     req.set_request_id(absl::StrCat("visit-", household));
     req.set_assessment_id(id);
@@ -176,8 +190,7 @@ class AssessmentLogicTest : public ::testing::Test {
     req.set_observed_income_per_head_fen(unmet == "income_per_head" ? kLine : kLine + 1);
     req.set_observed_people(people);
     req.set_approves(approves);
-    *req.mutable_visit_time() = common::ToTimestamp(
-        absl::FromCivil(absl::CivilSecond(2019, 11, 25, 9, 0, 0), absl::UTCTimeZone()));
+    *req.mutable_visit_time() = common::ToTimestamp(when.value_or(now_));
     v1::AssessmentVisit out;
     TUOPIN_RETURN_IF_ERROR(
         logic_.RecordAssessmentVisit(Ctx(req.request_id(), who ? *who : assessor_), req, out));
@@ -198,14 +211,18 @@ class AssessmentLogicTest : public ::testing::Test {
 
   // Visits every sampled household of a revealed assessment, meeting the standard
   // except where `unmet` names the household's failed criterion.
-  void VisitAll(const std::string& id, const std::map<std::string, std::string>& unmet = {}) {
+  // The assessors find `people` in every household (not what the register says).
+  void VisitAll(const std::string& id, const std::map<std::string, std::string>& unmet = {},
+                int32_t people = 4) {
     for (const auto& h : store_.samples[id].households()) {
       auto it = unmet.find(h.household_id());
-      auto v = Visit(id, h.household_id(), it == unmet.end() ? "" : it->second);
+      auto v = Visit(id, h.household_id(), it == unmet.end() ? "" : it->second, true, people);
       ASSERT_TRUE(v.ok()) << v.status();
     }
   }
 
+  // The fixture's clock: every call happens at this instant unless a test moves it.
+  absl::Time now_ = absl::FromCivil(absl::CivilSecond(2019, 11, 20, 2, 0, 0), absl::UTCTimeZone());
   common::PageTokenCodec tokens_;
   testing::FakeAssessmentStore store_;
   testing::FakePersonnelDirectory personnel_;

@@ -155,11 +155,76 @@ TEST_F(AssessmentReportTest, NothingIsShownWhenTheLookCannotBeRecorded) {
 }
 
 TEST_F(AssessmentReportTest, AFailedReadIsTheAnswer) {
-  Assess("as-5", av1::ASSESSMENT_STATE_REVEALED);
+  Assess("as-5", av1::ASSESSMENT_STATE_FINALIZED);  // visits read for the county too
   suite_.read_errors["AssessmentVisits"] = absl::UnavailableError("accountability is down");
   v1::AssessmentReport out;
   EXPECT_EQ(Report("as-5", out).code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(suite_.Appended().empty());
+}
+
+TEST_F(AssessmentReportTest, TheCountySeesNoSampleNorVisitsBeforeTheEnd) {
+  Assess("as-6", av1::ASSESSMENT_STATE_REVEALED);
+  suite_.assessments["as-6"].set_revealed_seed_hex("5eed");
+  suite_.assessments["as-6"].set_server_nonce_hex("0ce0");
+  suite_.visits["as-6"].emplace_back().set_id("v-1");
+  suite_.read_errors["AssessmentVisits"] = absl::UnavailableError("not to be read");
+  v1::AssessmentReport out;
+  absl::Status st = Report("as-6", out);  // the county's auditor
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_FALSE(out.has_sample());
+  EXPECT_EQ(out.visits_size(), 0);
+  EXPECT_EQ(out.assessment().revealed_seed_hex(), "");
+  EXPECT_EQ(out.assessment().server_nonce_hex(), "");
+  // The prefecture's auditor sees it all; the county too once it is finalized.
+  suite_.read_errors.clear();
+  caller_.set_region_scopes(0, "5202");
+  ASSERT_TRUE(Report("as-6", out).ok());
+  EXPECT_EQ(out.sample().households_size(), 2);
+  EXPECT_EQ(out.visits_size(), 1);
+  EXPECT_EQ(out.assessment().server_nonce_hex(), "0ce0");
+  caller_.set_region_scopes(0, kCounty);
+  suite_.assessments["as-6"].set_state(av1::ASSESSMENT_STATE_FINALIZED);
+  v1::AssessmentReport after;
+  ASSERT_TRUE(Report("as-6", after).ok());
+  EXPECT_EQ(after.visits_size(), 1);
+  EXPECT_EQ(after.assessment().revealed_seed_hex(), "5eed");
+}
+
+TEST_F(AssessmentReportTest, TheLargestAssessmentsReportFitsTheGatewaysLimit) {
+  // 60 villages x 3 strata x 30 households, every visit with notes of the 4,000 characters
+  // RecordAssessmentVisitRequest allows; an event per step, each naming three entities.
+  constexpr int kVisits = 60 * 3 * 30;
+  constexpr size_t kGatewayLimit = 16 << 20;  // services/gateway/gateway.cc
+  Assess("as-7", av1::ASSESSMENT_STATE_FINALIZED);
+  Log("accountability", {{"assessment", "as-7"}});
+  for (int i = 0; i < kVisits; ++i) {
+    std::string household = absl::StrCat("0190f2a4c3b87d6e9a1b2c3d4e5f", 1000 + i);
+    auto* h = suite_.samples["as-7"].add_households();
+    h->set_household_id(household);
+    h->set_village_code(kVillage);
+    h->set_stratum(av1::STRATUM_NON_REGISTERED);
+    h->set_people(30);
+    auto& v = suite_.visits["as-7"].emplace_back();
+    v.set_id(absl::StrCat("0190f2a4c3b87d6e9a1b2c3d4e6f", 1000 + i));
+    v.set_assessment_id("as-7");
+    v.set_household_id(household);
+    v.set_village_code(kVillage);
+    v.set_observed_income_per_head_fen(1000000000);
+    v.set_observed_people(30);
+    v.set_notes(std::string(4000, 'n'));
+    v.set_recorded_by(std::string(64, 'r'));
+    v.set_unmet_criterion("indicators.drinking_water_safety");
+    *v.mutable_visit_time() = common::ToTimestamp(clock_.Now());
+    Log("accountability",
+        {{"assessment", "as-7"}, {"assessment_visit", v.id()}, {"household", household}});
+  }
+  Log("accountability", {{"assessment", "as-7"}});
+  v1::AssessmentReport out;
+  ASSERT_TRUE(Report("as-7", out).ok());
+  ASSERT_EQ(out.visits_size(), kVisits);
+  EXPECT_TRUE(out.visits(0).notes().empty()) << "notes are read through ListAssessmentVisits";
+  EXPECT_EQ(out.events_size(), kVisits + 2);
+  EXPECT_LT(out.ByteSizeLong(), kGatewayLimit);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/mutation.h"
@@ -28,6 +29,7 @@ constexpr char kVillageA[] = "520221104001";
 constexpr char kVillageB[] = "520221104002";
 constexpr char kVillageC[] = "520221105001";
 constexpr char kNeighbourVillage[] = "520222101001";
+constexpr char kOtherPrefectureVillage[] = "520321101001";
 
 std::string ReasonOf(const absl::Status& st) { return common::ReasonOf(common::ToGrpcStatus(st)); }
 std::string FieldOf(const absl::Status& st) {
@@ -49,7 +51,8 @@ class ExitCriteriaLogicTest : public ::testing::Test {
       : clock_(absl::FromCivil(absl::CivilSecond(2019, 11, 2, 8, 0, 0), absl::UTCTimeZone())),
         logic_(store_, ExitCriteriaConfig{.max_villages = 50}) {
     for (const char* code : {"52", "5202", "520221", "520221104", kVillageA, kVillageB, "520221105",
-                             kVillageC, "520222", "520222101", kNeighbourVillage}) {
+                             kVillageC, "520222", "520222101", kNeighbourVillage, "5203", "520321",
+                             "520321101", kOtherPrefectureVillage}) {
       AddRegion(code);
     }
   }
@@ -137,6 +140,8 @@ class ExitCriteriaLogicTest : public ::testing::Test {
   const Principal admin_ = Make(ROLE_ADMIN, "admin-1", "*");
   const Principal shuicheng_ = Make(ROLE_COUNTY_OFFICIAL, "official-sc", "520221");
   const Principal neighbour_ = Make(ROLE_COUNTY_OFFICIAL, "official-nb", "520222");
+  // Profiles are set from above the county.
+  const Principal prefecture_ = Make(ROLE_COUNTY_OFFICIAL, "official-pf", "5202");
 };
 
 TEST_F(ExitCriteriaLogicTest, SetPovertyStandardStoresAndAudits) {
@@ -209,7 +214,7 @@ TEST_F(ExitCriteriaLogicTest, GetPovertyStandardIsReferenceData) {
 }
 
 TEST_F(ExitCriteriaLogicTest, SetVillageProfileInScopeStoresAndAudits) {
-  auto set = SetProfile(shuicheng_, kVillageA, 420);
+  auto set = SetProfile(prefecture_, kVillageA, 420);
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_EQ(store_.data.profiles.at(kVillageA).rural_population(), 420);
   EXPECT_TRUE(store_.data.profiles.at(kVillageA).services().broadband());
@@ -218,16 +223,16 @@ TEST_F(ExitCriteriaLogicTest, SetVillageProfileInScopeStoresAndAudits) {
   EXPECT_EQ(store_.outbox()[0].entities(0).id(), kVillageA);
   EXPECT_EQ(store_.outbox()[0].entities(0).region_code(), kVillageA);
 
-  ASSERT_TRUE(SetProfile(shuicheng_, kVillageA, 430).ok());
+  ASSERT_TRUE(SetProfile(prefecture_, kVillageA, 430).ok());
   EXPECT_EQ(store_.data.profiles.size(), 1u);
   EXPECT_EQ(store_.data.profiles.at(kVillageA).rural_population(), 430);
 }
 
 TEST_F(ExitCriteriaLogicTest, SetVillageProfileIsIdempotentByRequestId) {
-  ASSERT_TRUE(SetProfile(shuicheng_, kVillageA, 420, "profile-1").ok());
-  ASSERT_TRUE(SetProfile(shuicheng_, kVillageA, 420, "profile-1").ok());
+  ASSERT_TRUE(SetProfile(prefecture_, kVillageA, 420, "profile-1").ok());
+  ASSERT_TRUE(SetProfile(prefecture_, kVillageA, 420, "profile-1").ok());
   EXPECT_EQ(store_.outbox().size(), 1u);
-  EXPECT_EQ(ReasonOf(SetProfile(shuicheng_, kVillageA, 999, "profile-1").status()),
+  EXPECT_EQ(ReasonOf(SetProfile(prefecture_, kVillageA, 999, "profile-1").status()),
             "REQUEST_ID_REUSED");
   EXPECT_EQ(store_.data.profiles.at(kVillageA).rural_population(), 420);
 }
@@ -240,17 +245,55 @@ TEST_F(ExitCriteriaLogicTest, SetVillageProfileRefusesAnotherCountysVillage) {
 }
 
 TEST_F(ExitCriteriaLogicTest, SetVillageProfileAnswersAMissingVillageAsOutOfScope) {
-  // Inside the caller's county but never imported: refused exactly as another county's.
+  // Inside the caller's prefecture but never imported: refused exactly as another county's.
   const std::string missing = "520221104099";
-  auto not_imported = SetProfile(shuicheng_, missing, 420);
-  auto other = SetProfile(shuicheng_, kNeighbourVillage, 420);
-  testing::ExpectSameRefusal(other.status(), kNeighbourVillage, not_imported.status(), missing);
+  auto not_imported = SetProfile(prefecture_, missing, 420);
+  auto other = SetProfile(prefecture_, kOtherPrefectureVillage, 420);
+  testing::ExpectSameRefusal(other.status(), kOtherPrefectureVillage, not_imported.status(),
+                             missing);
   EXPECT_TRUE(store_.data.profiles.empty());
 
   // An every-region principal is told what is wrong.
   auto admin = SetProfile(admin_, missing, 420);
   EXPECT_EQ(admin.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FieldOf(admin.status()), "profile.village_code");
+}
+
+TEST_F(ExitCriteriaLogicTest, SetVillageProfileIsSetFromAboveTheCounty) {
+  // The county (or its township, or the village) does not set its own denominator.
+  for (const std::string& scope : {"520221", "520221104", kVillageA}) {
+    auto own = SetProfile(Make(ROLE_COUNTY_OFFICIAL, "official-own", scope), kVillageA, 420);
+    EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied) << scope;
+    EXPECT_EQ(ReasonOf(own.status()), "NOT_INDEPENDENT") << scope;
+  }
+  // Refused before the village is looked up: the county learns nothing of its existence.
+  const std::string missing = "520221104099";
+  testing::ExpectSameRefusal(SetProfile(shuicheng_, kVillageA, 420).status(), kVillageA,
+                             SetProfile(shuicheng_, missing, 420).status(), missing);
+  EXPECT_TRUE(store_.data.profiles.empty());
+  EXPECT_TRUE(store_.outbox().empty());
+  // The province, the prefecture and an every-region principal set it.
+  EXPECT_TRUE(SetProfile(Make(ROLE_COUNTY_OFFICIAL, "official-gz", "52"), kVillageA, 420).ok());
+  EXPECT_TRUE(SetProfile(prefecture_, kVillageA, 430).ok());
+  EXPECT_TRUE(SetProfile(admin_, kVillageA, 440).ok());
+  EXPECT_EQ(store_.data.profiles.at(kVillageA).rural_population(), 440);
+}
+
+TEST_F(ExitCriteriaLogicTest, RuralPopulationIsNotBelowTheRegister) {
+  // Every status counts: 4 + 5 + 6 people in village A; village B's do not.
+  AddHousehold(kVillageA, 4, v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  AddHousehold(kVillageA, 5, v1::HOUSEHOLD_STATUS_LIFTED_OUT);
+  AddHousehold(kVillageA, 6, v1::HOUSEHOLD_STATUS_NOT_POOR);
+  AddHousehold(kVillageB, 100, v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  auto below = SetProfile(prefecture_, kVillageA, 14);
+  EXPECT_EQ(below.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(below.status()), "profile.rural_population");
+  EXPECT_TRUE(absl::StrContains(below.status().message(), "15")) << below.status();
+  EXPECT_TRUE(store_.data.profiles.empty());
+  EXPECT_TRUE(store_.outbox().empty());
+  auto exact = SetProfile(prefecture_, kVillageA, 15);
+  ASSERT_TRUE(exact.ok()) << exact.status();
+  EXPECT_EQ(store_.data.profiles.at(kVillageA).rural_population(), 15);
 }
 
 TEST_F(ExitCriteriaLogicTest, VillageStatusCountsPeopleAndHouseholdsByStatus) {

@@ -16,6 +16,8 @@ rand() { head -c 32 /dev/urandom | base64 -w0 | tr -d '/+='; }
 [ -s "$out/internal.key" ] || rand >"$out/internal.key"
 [ -s "$out/jwt-hs256.secret" ] || rand >"$out/jwt-hs256.secret"
 [ -s "$out/jwks.json" ] || echo '{"keys": []}' >"$out/jwks.json"
+# Personnel's key file of personal data: "<key id> <64 hex>", the last line current.
+[ -s "$out/pii.keys" ] || echo "dev-1 $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$out/pii.keys"
 [ -s "$out/checkpoint.pem" ] || openssl genpkey -algorithm ed25519 -out "$out/checkpoint.pem" 2>/dev/null
 [ -s "$out/mariadb-root.password" ] || rand >"$out/mariadb-root.password"
 # A service added later gets its database line appended (MariaDB runs init.sql on its first

@@ -1,0 +1,217 @@
+// common/export: the CSV and XLSX writers, the flattening of rows, the paging of an export
+// run, and which methods of the compiled contracts are exportable.
+
+#include "common/export.h"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "gtest/gtest.h"
+#include "tuopin/auditquery/v1/auditquery.pb.h"
+#include "tuopin/personnel/v1/exit.pb.h"
+#include "tuopin/personnel/v1/personnel.pb.h"
+
+namespace tuopin::common {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string Csv(const std::vector<std::vector<ExportCell>>& rows) {
+  auto w = MakeTableWriter(ExportFormat::kCsv);
+  for (const auto& r : rows) w->Row(r);
+  w->Finish();
+  return w->TakeOutput();
+}
+
+TEST(CsvTest, QuotesPerRfc4180) {
+  EXPECT_EQ(CsvField({"plain", false}), "plain");
+  EXPECT_EQ(CsvField({"a,b", false}), "\"a,b\"");
+  EXPECT_EQ(CsvField({"say \"hi\"", false}), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(CsvField({"two\nlines", false}), "\"two\nlines\"");
+  EXPECT_EQ(CsvField({"cr\rhere", false}), "\"cr\rhere\"");
+  EXPECT_EQ(CsvField({"", false}), "");
+}
+
+TEST(CsvTest, GuardsAgainstFormulaInjection) {
+  EXPECT_EQ(CsvField({"=HYPERLINK(\"x\")", false}), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(CsvField({"+1", false}), "'+1");
+  EXPECT_EQ(CsvField({"-cmd", false}), "'-cmd");
+  EXPECT_EQ(CsvField({"@SUM(A1)", false}), "'@SUM(A1)");
+  EXPECT_EQ(CsvField({"\tx", false}), "'\tx");
+  // A number is data, not a formula: a negative amount stays a number.
+  EXPECT_EQ(CsvField({"-1500", true}), "-1500");
+  EXPECT_EQ(CsvField({"a=b", false}), "a=b");
+}
+
+TEST(CsvTest, FileHasBomHeaderAndCrlfRows) {
+  EXPECT_EQ(Csv({{{"id", false}, {"name", false}}, {{"1", true}, {"张三, 李四", false}}}),
+            "\xEF\xBB\xBFid,name\r\n1,\"张三, 李四\"\r\n");
+}
+
+// Reads an XLSX with Python's zipfile and ElementTree (an independent reader), printing
+// each cell as ref=type:value, one per line.
+std::string ReadXlsx(const std::string& bytes) {
+  std::string path = absl::StrCat(::testing::TempDir(), "/export_test.xlsx");
+  std::ofstream(path, std::ios::binary) << bytes;
+  std::string cmd = absl::StrCat(
+      "/usr/bin/python3 -c '\n"
+      "import sys, zipfile, xml.etree.ElementTree as ET\n"
+      "z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None\n"
+      "names = set(z.namelist())\n"
+      "for n in [\"[Content_Types].xml\", \"_rels/.rels\", \"xl/workbook.xml\",\n"
+      "          \"xl/_rels/workbook.xml.rels\"]:\n"
+      "    assert n in names, n; ET.fromstring(z.read(n))\n"
+      "ns = {\"m\": \"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"}\n"
+      "root = ET.fromstring(z.read(\"xl/worksheets/sheet1.xml\"))\n"
+      "for c in root.iterfind(\".//m:c\", ns):\n"
+      "    t = c.find(\"m:is/m:t\", ns)\n"
+      "    v = t.text if t is not None else c.find(\"m:v\", ns).text\n"
+      "    print(\"%s=%s:%s\" % (c.get(\"r\"), c.get(\"t\", \"n\"), v))\n"
+      "' ",
+      path);
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  EXPECT_EQ(pclose(p), 0) << out;
+  return out;
+}
+
+TEST(XlsxTest, PythonReadsCellsTypesAndEscapes) {
+  auto w = MakeTableWriter(ExportFormat::kXlsx);
+  w->Row({{"id", false}, {"name", false}, {"income_fen", false}});
+  w->Row({{"h1", false}, {"<A & \"B\">", false}, {"-123456", true}});
+  w->Row({{"h2", false}, {"村\x01民", false}, {"0", true}});
+  std::string bytes = w->TakeOutput();
+  w->Finish();
+  bytes += w->TakeOutput();
+  EXPECT_EQ(ReadXlsx(bytes),
+            "A1=inlineStr:id\nB1=inlineStr:name\nC1=inlineStr:income_fen\n"
+            "A2=inlineStr:h1\nB2=inlineStr:<A & \"B\">\nC2=n:-123456\n"
+            "A3=inlineStr:h2\nB3=inlineStr:村民\nC3=n:0\n");
+}
+
+TEST(XlsxTest, ManyRowsStreamAndStillRead) {
+  auto w = MakeTableWriter(ExportFormat::kXlsx);
+  std::string bytes;
+  for (int i = 0; i < 30000; ++i) {
+    w->Row({{absl::StrCat("row ", i), false}, {absl::StrCat(i), true}});
+    bytes += w->TakeOutput();
+  }
+  w->Finish();
+  bytes += w->TakeOutput();
+  std::string cells = ReadXlsx(bytes);
+  EXPECT_THAT(cells, HasSubstr("A30000=inlineStr:row 29999\nB30000=n:29999\n"));
+}
+
+TEST(FlattenTest, NestedDottedEnumsDatesAndRepeated) {
+  tuopin::personnel::v1::Household h;
+  std::vector<std::string> cols = ExportColumns(h.GetDescriptor());
+  ASSERT_FALSE(cols.empty());
+  EXPECT_EQ(ExportRow(h).size(), cols.size());
+  // Every column name is a field path of Household.
+  for (const std::string& c : cols) EXPECT_THAT(c, ::testing::MatchesRegex("[a-z0-9_.]+"));
+}
+
+TEST(FlattenTest, CellsOfAReport) {
+  tuopin::auditquery::v1::SectorScore s;
+  std::vector<std::string> cols = ExportColumns(s.GetDescriptor());
+  EXPECT_EQ(ExportRow(s).size(), cols.size());
+}
+
+// Exportability follows from the contracts: every List* read and the reports the issue
+// names can be exported.
+TEST(ExportShapeTest, EveryListAndTheNamedReportsAreExportable) {
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  std::vector<std::string> files = {
+      "tuopin/personnel/v1/personnel.proto", "tuopin/personnel/v1/exit.proto",
+      "tuopin/funds/v1/funds.proto",         "tuopin/tasks/v1/tasks.proto",
+      "tuopin/accountability/v1/accountability.proto",
+      "tuopin/accountability/v1/assessment.proto",
+      "tuopin/auditlog/v1/auditlog.proto",   "tuopin/auditquery/v1/auditquery.proto"};
+  int lists = 0;
+  for (const std::string& name : files) {
+    const auto* file = pool->FindFileByName(name);
+    ASSERT_NE(file, nullptr) << name;
+    for (int s = 0; s < file->service_count(); ++s) {
+      for (int m = 0; m < file->service(s)->method_count(); ++m) {
+        const auto* method = file->service(s)->method(m);
+        if (method->name().rfind("List", 0) != 0) continue;
+        ++lists;
+        auto shape = ExportShapeOf(method);
+        ASSERT_TRUE(shape.ok()) << method->full_name() << ": " << shape.status();
+        EXPECT_NE(shape->rows, nullptr) << method->full_name();
+        EXPECT_NE(shape->page_token, nullptr) << method->full_name() << " does not page";
+      }
+    }
+  }
+  EXPECT_GE(lists, 15);
+  for (const char* m :
+       {"tuopin.personnel.v1.PersonnelService.ListHouseholds",
+        "tuopin.personnel.v1.PersonnelService.ListCadres",
+        "tuopin.personnel.v1.PersonnelService.ListPostings",
+        "tuopin.personnel.v1.PersonnelService.ListPairings", "tuopin.tasks.v1.TaskService.ListTasks",
+        "tuopin.funds.v1.FundsService.ListAccounts", "tuopin.funds.v1.FundsService.ListTransfers",
+        "tuopin.accountability.v1.AccountabilityService.ListFindings",
+        "tuopin.accountability.v1.AccountabilityService.ListRectificationOrders",
+        "tuopin.auditquery.v1.AuditQueryService.GetScorecard"}) {
+    const auto* method = pool->FindMethodByName(m);
+    ASSERT_NE(method, nullptr) << m;
+    EXPECT_TRUE(ExportShapeOf(method).ok()) << m;
+  }
+  const auto* exit = pool->FindMethodByName("tuopin.personnel.v1.ExitCriteriaService.GetExitStatus");
+  ASSERT_NE(exit, nullptr);
+  EXPECT_FALSE(ExportShapeOf(exit).ok());  // several lists: the caller names one
+  auto villages = ExportShapeOf(exit, "villages");
+  ASSERT_TRUE(villages.ok()) << villages.status();
+  EXPECT_EQ(villages->rows->name(), "villages");
+  // A write is never exportable.
+  EXPECT_FALSE(
+      ExportShapeOf(pool->FindMethodByName("tuopin.personnel.v1.PersonnelService.CreateHousehold"))
+          .ok());
+}
+
+TEST(ExportRunTest, PagesThroughAllPagesAndBoundsTheRows) {
+  const auto* method = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+      "tuopin.personnel.v1.PersonnelService.ListHouseholds");
+  auto shape = ExportShapeOf(method);
+  ASSERT_TRUE(shape.ok());
+  std::vector<std::string> tokens_seen;
+  auto call = [&](const google::protobuf::Message& req, google::protobuf::Message* resp) {
+    const auto& r = static_cast<const tuopin::personnel::v1::ListHouseholdsRequest&>(req);
+    tokens_seen.push_back(r.page_token());
+    EXPECT_EQ(r.page_size(), 1000);  // the contract's maximum
+    auto* out = static_cast<tuopin::personnel::v1::ListHouseholdsResponse*>(resp);
+    int page = r.page_token().empty() ? 0 : r.page_token()[0] - '0';
+    for (int i = 0; i < 2; ++i) out->add_households()->set_id(absl::StrCat("h", page, i));
+    if (page < 2) out->set_next_page_token(absl::StrCat(page + 1));
+    return absl::OkStatus();
+  };
+  ExportRun run(method, *shape, std::make_unique<tuopin::personnel::v1::ListHouseholdsRequest>(),
+                ExportFormat::kCsv);
+  std::string csv;
+  for (;;) {
+    auto more = run.Step(call);
+    ASSERT_TRUE(more.ok()) << more.status();
+    csv += run.TakeOutput();
+    if (!*more) break;
+  }
+  EXPECT_THAT(tokens_seen, ElementsAre("", "1", "2"));
+  EXPECT_EQ(run.rows(), 6);
+  for (const char* id : {"h00", "h01", "h10", "h21"}) EXPECT_THAT(csv, HasSubstr(id));
+
+  ExportRun bounded(method, *shape,
+                    std::make_unique<tuopin::personnel::v1::ListHouseholdsRequest>(),
+                    ExportFormat::kCsv, /*max_rows=*/5);
+  absl::StatusOr<bool> more = true;
+  while (more.ok() && *more) more = bounded.Step(call);
+  EXPECT_EQ(more.status().code(), absl::StatusCode::kOutOfRange);
+}
+
+}  // namespace
+}  // namespace tuopin::common
