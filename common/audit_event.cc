@@ -25,26 +25,11 @@ int MaxEventEntitiesOf(absl::string_view full_method) {
 }
 
 const std::vector<std::string>& EntityTypes() {
-  static const auto* types = new std::vector<std::string>{"account",
-                                                          "action",
-                                                          "assessment",
-                                                          "assessment_visit",
-                                                          "cadre",
-                                                          "campaign",
-                                                          "checkin",
-                                                          "exit_application",
-                                                          "finding",
-                                                          "household",
-                                                          "inspection",
-                                                          "pairing",
-                                                          "posting",
-                                                          "poverty_standard",
-                                                          "rectification_order",
-                                                          "region",
-                                                          "task",
-                                                          "transfer",
-                                                          "village_profile",
-                                                          "visit"};
+  static const auto* types = new std::vector<std::string>{
+      "account",    "action",  "assessment",       "assessment_visit", "cadre",
+      "campaign",   "checkin", "exit_application", "finding",          "household",
+      "inspection", "pairing", "posting",          "poverty_standard", "rectification_order",
+      "region",     "task",    "transfer",         "village_profile",  "visit"};
   return *types;
 }
 
@@ -63,8 +48,9 @@ void ValidateEntityType(absl::string_view field, absl::string_view type, FieldVi
 }
 
 bool IsAuditedService(absl::string_view service) {
+  // The gateway records the exports it streams (services/gateway/http_export.h).
   return service == "personnel" || service == "funds" || service == "tasks" ||
-         service == "accountability" || service == "auditquery";
+         service == "accountability" || service == "auditquery" || service == "gateway";
 }
 
 bool IsValidSubject(absl::string_view subject) {
@@ -92,7 +78,7 @@ void ValidateAuditEvent(absl::string_view prefix, const AuditEvent& e, FieldViol
   auto f = [&](absl::string_view field) { return absl::StrCat(prefix, ".", field); };
   ValidateId(f("event_id"), e.event_id(), v);
   if (!IsAuditedService(e.service()))
-    v.Add(f("service"), "must be personnel, funds, tasks, accountability or auditquery");
+    v.Add(f("service"), "must be personnel, funds, tasks, accountability, auditquery or gateway");
   ValidateText(f("method"), e.method(), 1, 160, v);
   if (!e.method().empty() && e.method().front() != '/')
     v.Add(f("method"), "must be a full gRPC method name (/package.Service/Method)");

@@ -24,8 +24,7 @@ using google::protobuf::Message;
 constexpr int kMaxDepth = 4;
 
 bool IsWellKnown(const Descriptor* d) {
-  return d->full_name() == "google.protobuf.Timestamp" ||
-         d->full_name() == "tuopin.common.v1.Date";
+  return d->full_name() == "google.protobuf.Timestamp" || d->full_name() == "tuopin.common.v1.Date";
 }
 
 bool Flattened(const FieldDescriptor* f, int depth) {
@@ -84,8 +83,7 @@ ExportCell Scalar(const Message& m, const FieldDescriptor* f, int index) {
     case FieldDescriptor::CPPTYPE_FLOAT:
       return {absl::StrCat(rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f)), true};
     case FieldDescriptor::CPPTYPE_BOOL:
-      return {(rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false",
-              false};
+      return {(rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false", false};
     case FieldDescriptor::CPPTYPE_ENUM:
       return {(rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name(), false};
     case FieldDescriptor::CPPTYPE_MESSAGE: {
@@ -103,11 +101,16 @@ void Cells(const Message& m, int depth, std::vector<ExportCell>& out) {
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
     if (Flattened(f, depth)) {
-      Cells(r->GetMessage(m, f), depth + 1, out);  // an unset message: its defaults
+      if (r->HasField(m, f)) {
+        Cells(r->GetMessage(m, f), depth + 1, out);
+      } else {  // unset: empty cells, not its defaults (a year 0)
+        std::vector<std::string> columns;
+        Columns(f->message_type(), "", depth + 1, columns);
+        out.resize(out.size() + columns.size());
+      }
     } else if (f->is_repeated()) {
       int n = r->FieldSize(m, f);
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
-          !IsWellKnown(f->message_type())) {
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !IsWellKnown(f->message_type())) {
         std::vector<std::string> items;
         for (int k = 0; k < n; ++k) items.push_back(Scalar(m, f, k).text);
         out.push_back({n == 0 ? "" : absl::StrCat("[", absl::StrJoin(items, ","), "]"), false});
@@ -163,9 +166,9 @@ absl::StatusOr<ExportShape> ExportShapeOf(const google::protobuf::MethodDescript
     if (rows.empty() || rows == f->name()) shape.rows = f;
   }
   if (!rows.empty() && shape.rows == nullptr) {
-    return InvalidField("rows", absl::StrCat("must be one of the repeated fields of ",
-                                             out->full_name(), ": ",
-                                             absl::StrJoin(candidates, ", ")));
+    return InvalidField(
+        "rows", absl::StrCat("must be one of the repeated fields of ", out->full_name(), ": ",
+                             absl::StrJoin(candidates, ", ")));
   }
   if (rows.empty() && candidates.size() > 1) {
     return InvalidField("rows", absl::StrCat(out->full_name(), " has several lists; name one: ",
@@ -240,8 +243,8 @@ bool SetFieldFromText(Message& msg, const FieldDescriptor* f, const std::string&
       if (ev == nullptr)
         ev = f->enum_type()->FindValueByName(prefix + absl::AsciiStrToUpper(value));
       if (ev == nullptr) {
-        *error = absl::StrCat(f->name(), ": '", value, "' is not a value of ",
-                              f->enum_type()->name());
+        *error =
+            absl::StrCat(f->name(), ": '", value, "' is not a value of ", f->enum_type()->name());
         return false;
       }
       f->is_repeated() ? r->AddEnum(&msg, f, ev) : r->SetEnum(&msg, f, ev);
@@ -272,10 +275,8 @@ ExportRun::ExportRun(const google::protobuf::MethodDescriptor* method, ExportSha
 
 absl::StatusOr<bool> ExportRun::Step(Call call) {
   if (done_) return false;
-  std::unique_ptr<Message> response(request_->GetReflection()
-                                        ->GetMessageFactory()
-                                        ->GetPrototype(method_->output_type())
-                                        ->New());
+  std::unique_ptr<Message> response(
+      request_->GetReflection()->GetMessageFactory()->GetPrototype(method_->output_type())->New());
   if (absl::Status s = call(*request_, response.get()); !s.ok()) return s;
   const Descriptor* row_type =
       shape_.rows != nullptr ? shape_.rows->message_type() : method_->output_type();

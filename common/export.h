@@ -81,9 +81,9 @@ std::string CsvField(const ExportCell& cell);
 
 // The shape of an exportable method.
 struct ExportShape {
-  const google::protobuf::FieldDescriptor* rows = nullptr;  // null: the response is one row
-  const google::protobuf::FieldDescriptor* page_token = nullptr;       // request
-  const google::protobuf::FieldDescriptor* page_size = nullptr;        // request
+  const google::protobuf::FieldDescriptor* rows = nullptr;        // null: the response is one row
+  const google::protobuf::FieldDescriptor* page_token = nullptr;  // request
+  const google::protobuf::FieldDescriptor* page_size = nullptr;   // request
   const google::protobuf::FieldDescriptor* next_page_token = nullptr;  // response
 };
 

@@ -37,7 +37,7 @@ void Put32(std::string& s, uint32_t v) {
   Put16(s, v >> 16);
 }
 
-constexpr uint32_t kDosTime = 0;              // 00:00:00
+constexpr uint32_t kDosTime = 0;                         // 00:00:00
 constexpr uint32_t kDosDate = (44 << 9) | (1 << 5) | 1;  // 2024-01-01: files carry no clock
 
 struct ZipEntry {
@@ -68,8 +68,8 @@ class ZipStream {
     deflateInit2(&z_, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
   }
   void Write(const std::string& data) {
-    current_.crc =
-        crc32(current_.crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+    current_.crc = crc32(current_.crc, reinterpret_cast<const Bytef*>(data.data()),
+                         static_cast<uInt>(data.size()));
     current_.size += static_cast<uint32_t>(data.size());
     Deflate(data, Z_NO_FLUSH);
   }
@@ -176,10 +176,18 @@ std::string XmlEscape(const std::string& s) {
   out.reserve(s.size());
   for (unsigned char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
         // XML 1.0 allows no control characters but tab, LF and CR.
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
@@ -200,18 +208,19 @@ std::string ColumnName(size_t index) {  // 0 -> A, 26 -> AA
 class XlsxWriter : public TableWriter {
  public:
   XlsxWriter() : zip_(out_) {
-    zip_.Stored("[Content_Types].xml",
-                absl::StrCat(kXmlHead,
-                             "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/"
-                             "content-types\"><Default Extension=\"rels\" ContentType=\"application/"
-                             "vnd.openxmlformats-package.relationships+xml\"/><Default "
-                             "Extension=\"xml\" ContentType=\"application/xml\"/><Override "
-                             "PartName=\"/xl/workbook.xml\" ContentType=\"application/"
-                             "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>"
-                             "<Override PartName=\"/xl/worksheets/sheet1.xml\" "
-                             "ContentType=\"application/"
-                             "vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
-                             "</Types>"));
+    zip_.Stored(
+        "[Content_Types].xml",
+        absl::StrCat(kXmlHead,
+                     "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/"
+                     "content-types\"><Default Extension=\"rels\" ContentType=\"application/"
+                     "vnd.openxmlformats-package.relationships+xml\"/><Default "
+                     "Extension=\"xml\" ContentType=\"application/xml\"/><Override "
+                     "PartName=\"/xl/workbook.xml\" ContentType=\"application/"
+                     "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>"
+                     "<Override PartName=\"/xl/worksheets/sheet1.xml\" "
+                     "ContentType=\"application/"
+                     "vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
+                     "</Types>"));
     zip_.Stored("_rels/.rels",
                 absl::StrCat(kXmlHead, "<Relationships xmlns=\"", kRelNs,
                              "\"><Relationship Id=\"rId1\" Type=\"", kDocRel,
@@ -258,7 +267,8 @@ class XlsxWriter : public TableWriter {
 
 std::string CsvField(const ExportCell& cell) {
   std::string v = cell.text;
-  if (!cell.number && !v.empty() && v[0] != '\0' && std::strchr("=+-@\t\r", v[0]) != nullptr) v.insert(0, "'");
+  if (!cell.number && !v.empty() && v[0] != '\0' && std::strchr("=+-@\t\r", v[0]) != nullptr)
+    v.insert(0, "'");
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
   std::string quoted = "\"";
   for (char c : v) {

@@ -19,8 +19,14 @@ namespace tuopin::common {
 
 class Handler {
  public:
-  Handler(std::string service, const Authorizer& authorizer, const Clock& clock)
-      : service_(std::move(service)), authorizer_(authorizer), clock_(clock) {}
+  // `digest_form` (optional): the form of the requests the mutations' digests are taken of
+  // (common/mutation.h DigestForm), for a service whose requests carry personal data.
+  Handler(std::string service, const Authorizer& authorizer, const Clock& clock,
+          DigestForm digest_form = nullptr)
+      : service_(std::move(service)),
+        authorizer_(authorizer),
+        clock_(clock),
+        digest_form_(std::move(digest_form)) {}
 
   template <typename Req, typename Fn>
   grpc::Status Read(grpc::ServerContext* ctx, absl::string_view method, const Req& req,
@@ -37,8 +43,9 @@ class Handler {
     auto principal = authorizer_.Authorize(*ctx, method);
     if (!principal.ok()) return ToGrpcStatus(principal.status());
     if (absl::Status v = ValidateRequest(req, validate); !v.ok()) return ToGrpcStatus(v);
-    MutationContext m = ContextFor(service_, authorizer_.FullMethod(method), std::move(*principal),
-                                   req.request_id(), clock_.Now(), req, &authorizer_.digest_key());
+    MutationContext m =
+        ContextFor(service_, authorizer_.FullMethod(method), std::move(*principal),
+                   req.request_id(), clock_.Now(), req, &authorizer_.digest_key(), digest_form_);
     return ToGrpcStatus(fn(m));
   }
 
@@ -49,6 +56,7 @@ class Handler {
   std::string service_;
   const Authorizer& authorizer_;
   const Clock& clock_;
+  DigestForm digest_form_;
 };
 
 }  // namespace tuopin::common

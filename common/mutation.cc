@@ -3,6 +3,8 @@
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
+#include <memory>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
@@ -42,7 +44,14 @@ std::string MessageSha256(const google::protobuf::Message& message) {
 MutationContext ContextFor(std::string service, std::string method,
                            tuopin::common::v1::Principal principal, std::string request_id,
                            absl::Time now, const google::protobuf::Message& request,
-                           const DigestKey* digest_key) {
+                           const DigestKey* digest_key, const DigestForm& digest_form) {
+  if (digest_form) {
+    std::unique_ptr<google::protobuf::Message> form(request.New());
+    form->CopyFrom(request);
+    digest_form(*form);
+    return ContextFor(std::move(service), std::move(method), std::move(principal),
+                      std::move(request_id), now, *form, digest_key);
+  }
   MutationContext ctx;
   ctx.service = std::move(service);
   ctx.method = std::move(method);

@@ -30,25 +30,36 @@ struct MutationContext {
   std::string method;
   tuopin::common::v1::Principal principal;
   std::string request_id;
-  // SHA-256 of the deterministic serialization of the whole request: the idempotency
-  // record's check, kept in the service's own database only.
+  // SHA-256 of the deterministic serialization of the whole request (of its DigestForm,
+  // when the service has one): the idempotency record's check, kept in the service's own
+  // database (and its backups).
   std::string request_sha256;
   absl::Time now;
   // Keys the digests the audit event carries (request_digest and the response's); without
   // one the event carries no digest at all rather than a guessable one.
   const DigestKey* digest_key = nullptr;
-  // KeyedDigest of the deterministic serialization of the request, for the audit event.
+  // KeyedDigest of the same serialization, for the audit event.
   std::string request_digest;
 };
+
+// Rewrites a copy of a request into the form its digests are taken of. The idempotency
+// record's unkeyed hash sits in backups and the audit event's digest is keyed under a key
+// every service holds, so a request carrying a value of few candidates (an id-card number
+// beside a birth year) would be given back by trying them: a service whose requests carry
+// such values replaces each by a keyed digest only it can compute (personnel's
+// MemberDigestForm). The same request must always give the same form.
+using DigestForm = std::function<void(google::protobuf::Message& request)>;
 
 // The one way to make a context other than the handler's: a logged read (the reader's
 // principal and the gateway's request id) or a system actor (a timer acting as
 // `principal.subject`, with a request id derived from what it acts on). Digests of the
-// request are filled when `digest_key` is given.
+// request (of its `digest_form` when given) are filled, keyed ones when `digest_key` is
+// given.
 MutationContext ContextFor(std::string service, std::string method,
                            tuopin::common::v1::Principal principal, std::string request_id,
                            absl::Time now, const google::protobuf::Message& request,
-                           const DigestKey* digest_key = nullptr);
+                           const DigestKey* digest_key = nullptr,
+                           const DigestForm& digest_form = nullptr);
 
 // Fills the request digests and the digest key of a context (the handler does it for
 // every RPC; code that builds a context by hand calls it).

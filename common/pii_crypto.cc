@@ -111,6 +111,7 @@ absl::StatusOr<PiiKeyRing> PiiKeyRing::Parse(absl::string_view text) {
     ring.keys_.emplace_back(std::string(parts[0]), *std::move(key));
   }
   if (ring.keys_.empty()) return absl::InvalidArgumentError("no key");
+  ring.pseudonym_key_ = HmacSha256(ring.keys_.front().second, "tuopin pii digest v1");
   return ring;
 }
 
@@ -129,6 +130,10 @@ const std::string* PiiKeyRing::Find(absl::string_view id) const {
     if (key_id == id) return &key;
   }
   return nullptr;
+}
+
+std::string PiiKeyRing::Pseudonym(absl::string_view value) const {
+  return HexEncode(HmacSha256(pseudonym_key_, value));
 }
 
 SealedRow PiiKeyRing::Seal(absl::string_view row_id, const std::vector<std::string>& fields) const {
@@ -162,7 +167,7 @@ absl::StatusOr<std::vector<std::string>> PiiKeyRing::Open(absl::string_view row_
   return fields;
 }
 
-std::string MaskIdCardNumber(absl::string_view id) { return Mask(id, 4, 4); }
-std::string MaskPhone(absl::string_view phone) { return Mask(phone, 3, 4); }
+std::string MaskIdCardNumber(absl::string_view id) { return Mask(id, 0, 2); }
+std::string MaskPhone(absl::string_view phone) { return Mask(phone, 0, 4); }
 
 }  // namespace tuopin::common

@@ -43,6 +43,13 @@ class PiiKeyRing {
 
   const std::string& current_key_id() const { return keys_.back().first; }
 
+  // A keyed digest (64 hex digits) of a personal value, standing for it wherever a digest of
+  // a whole request is kept outside personnel's sealed rows (idempotency records, audit
+  // events): without this key, a digest of a request whose other fields are known no longer
+  // gives the value back by trying its few candidates. The key is HMAC-SHA256(the ring's
+  // first key, "tuopin pii digest v1"), so it stays the same across rotations (which append).
+  std::string Pseudonym(absl::string_view value) const;
+
   // Seals `fields` of the row `row_id` under a fresh data key wrapped with the current KEK.
   SealedRow Seal(absl::string_view row_id, const std::vector<std::string>& fields) const;
   // Opens a row sealed by Seal under any key of the ring: NOT_FOUND for an unknown key id,
@@ -53,11 +60,13 @@ class PiiKeyRing {
  private:
   const std::string* Find(absl::string_view id) const;
   std::vector<std::pair<std::string, std::string>> keys_;  // (id, 32 raw bytes)
+  std::string pseudonym_key_;
 };
 
-// Masks for callers who may not read the full values: an id-card number keeps its first
-// and last four characters ("5202**********123X"), a phone its first three and last four
-// ("138****5678"). Values too short to keep anything are masked whole.
+// Masks for callers who may not read the full values: an id-card number keeps its last two
+// characters ("****************3X"), a phone its last four ("*******5678"). The region
+// prefix is not kept: with the birth year and sex a caller sees, it would leave a few dozen
+// candidates for the number. Values too short to keep anything are masked whole.
 std::string MaskIdCardNumber(absl::string_view id);
 std::string MaskPhone(absl::string_view phone);
 

@@ -341,6 +341,13 @@ absl::Status AssessmentLogic::RevealAssessmentSample(const MutationContext& ctx,
           return Refused(absl::FailedPreconditionError("the sample was already revealed"),
                          common::ErrorReason::ALREADY_REVEALED);
         }
+        // Without the server's nonce the assessor alone would have chosen the draw.
+        std::optional<std::string> nonce = common::HexDecode(locked.server_nonce_hex());
+        if (!nonce.has_value() || nonce->size() != kServerNonceBytes) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("assessment ", locked.id(),
+                           " has no server nonce: its sample cannot be drawn fairly"));
+        }
         sample = DrawAssessmentSample(seed, locked, population);
         locked.set_state(v1::ASSESSMENT_STATE_REVEALED);
         locked.set_revealed_seed_hex(req.seed_hex());

@@ -33,10 +33,14 @@ struct FrozenPopulation {
 inline common::EntityRefs AssessmentEntities(const v1::Assessment& a) {
   return {common::Entity("assessment", a.id(), a.county_code())};
 }
-inline common::EntityRefs AssessmentVisitEntities(const v1::AssessmentVisit& v) {
-  return {common::Entity("assessment", v.assessment_id()),
-          common::Entity("assessment_visit", v.id(), v.village_code()),
-          common::Entity("household", v.household_id(), v.village_code())};
+// A visit names neither its household nor its village, and sits in the county: until the
+// finalization the county must not learn which households were drawn, and a county-scoped
+// auditor reads the events of its county (audit-query). The households are named by the
+// finalization's event and ListAssessmentVisits once the assessment is finalized.
+inline common::EntityRefs AssessmentVisitEntities(const v1::Assessment& a,
+                                                  const v1::AssessmentVisit& v) {
+  return {common::Entity("assessment", a.id(), a.county_code()),
+          common::Entity("assessment_visit", v.id(), a.county_code())};
 }
 // The finalized assessment and the households it returned to the register.
 inline common::EntityRefs FinalizeEntities(const v1::Assessment& a,

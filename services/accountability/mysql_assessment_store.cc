@@ -304,7 +304,7 @@ absl::Status MysqlAssessmentStore::RecordVisit(const MutationContext& ctx,
             .Exec();
         a.set_visited_households(a.visited_households() + 1);
         SaveAssessment(s, a);
-        return AssessmentVisitEntities(resp);
+        return AssessmentVisitEntities(a, resp);
       },
       out);
 }

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit_event.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/server.h"
@@ -264,6 +265,26 @@ void Gateway::PrepareBackendContext(const Admission& a, const CallMetadata& md,
   if (!md.tracestate.empty() && md.tracestate.size() <= 512) {
     ctx.AddMetadata("tracestate", std::string(md.tracestate));
   }
+}
+
+Backend* Gateway::BackendOf(absl::string_view service) const {
+  auto it = service_backend_.find(service);
+  return it == service_backend_.end() ? nullptr : it->second;
+}
+
+void Gateway::PrepareOwnContext(absl::string_view method, grpc::ClientContext& ctx) const {
+  common::Principal self;
+  self.set_subject(common::ServicePrincipalSubject("gateway"));
+  self.add_roles(tuopin::common::v1::ROLE_SERVICE);
+  self.add_region_scopes("*");
+  absl::Time now = clock_->Now();
+  *self.mutable_expires_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
+      absl::ToUnixSeconds(now + absl::Seconds(60)));
+  std::string bytes = self.SerializeAsString();
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx.AddMetadata(common::kPrincipalHeader, bytes);
+  ctx.AddMetadata(common::kPrincipalSigHeader,
+                  common::PrincipalSignature(bytes, method, config_.internal_key));
 }
 
 void Gateway::AccessLog(const Backend* backend, absl::string_view method, absl::string_view subject,

@@ -142,6 +142,12 @@ class Gateway {
   // Sets deadline and metadata of the backend call.
   void PrepareBackendContext(const Admission& a, const CallMetadata& md,
                              grpc::ClientContext& ctx) const;
+  // The backend serving `service` ("tuopin.auditlog.v1.AuditLog"), or null.
+  Backend* BackendOf(absl::string_view service) const;
+  // Deadline and metadata of a call the gateway makes as itself, the service principal
+  // "service:gateway" (an export's record in the audit log): the gateway signs every
+  // principal it forwards, so it vouches for its own without a token.
+  void PrepareOwnContext(absl::string_view method, grpc::ClientContext& ctx) const;
   // Counts a finished call and writes its access-log line; `backend` is null for a call
   // refused before it was routed.
   void AccessLog(const Backend* backend, absl::string_view method, absl::string_view subject,

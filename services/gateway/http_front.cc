@@ -13,6 +13,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
 #include "services/gateway/bounded_http_server.h"
+#include "services/gateway/http_export.h"
 
 namespace tuopin::gateway {
 namespace {
@@ -49,12 +50,16 @@ void Reply(httplib::Response& res, const grpc::Status& status, const std::string
     res.status = 200;
     res.set_content(body_ok, "application/json");
   } else {
-    res.status = HttpStatusForCode(status.error_code());
-    res.set_content(ErrorJson(status), "application/json");
+    ReplyJsonError(res, status);
   }
 }
 
 }  // namespace
+
+void ReplyJsonError(httplib::Response& res, const grpc::Status& status) {
+  res.status = HttpStatusForCode(status.error_code());
+  res.set_content(ErrorJson(status), "application/json");
+}
 
 int HttpStatusForCode(int code) {
   switch (static_cast<grpc::StatusCode>(code)) {
@@ -136,25 +141,8 @@ HttpFront::HttpFront(Gateway& gateway, HttpFrontOptions options)
              "");
       return;
     }
-    std::string bytes = in->SerializeAsString();
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer request(&slice, 1), response;
-    grpc::ClientContext ctx;
-    gateway_.PrepareBackendContext(a, md, ctx);
-    // A blocking call on a queue of this thread's own (as a synchronous stub makes it):
-    // gRPC's callback API would start threads that take part in polling for the proxy's
-    // calls too, adding thread hand-offs to every one of them.
-    grpc::CompletionQueue cq;
-    grpc::Status st;
-    auto call = a.backend->stub->PrepareUnaryCall(&ctx, method, request, &cq);
-    call->StartCall();
-    call->Finish(&response, &st, &cq);
-    void* tag = nullptr;
-    bool ok = false;
-    cq.Next(&tag, &ok);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
+    grpc::ByteBuffer response;
+    grpc::Status st = CallBackend(gateway_, a, md, method, in->SerializeAsString(), &response);
     std::string json;
     if (st.ok()) {
       grpc::Slice out_slice;
@@ -170,6 +158,7 @@ HttpFront::HttpFront(Gateway& gateway, HttpFrontOptions options)
     }
     finish(st, json);
   });
+  AddExportRoute(gateway_, *server_);
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 404) {
       res.set_content(

@@ -1,7 +1,8 @@
 #pragma once
 // JSON over HTTP for web applications and curl: POST /v1/<package.Service>/<Method> with
 // the protobuf JSON mapping in and out, the same authentication, policy and limits as the
-// gRPC face, gRPC codes mapped to HTTP statuses and errors in Google's JSON error shape.
+// gRPC face, gRPC codes mapped to HTTP statuses and errors in Google's JSON error shape;
+// and GET /v1/export/<package.Service>/<Method> for CSV/XLSX downloads (http_export.h).
 
 #include <atomic>
 #include <memory>

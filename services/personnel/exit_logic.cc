@@ -40,9 +40,23 @@ absl::Status MeetsCriteria(const v1::Household& h, const v1::PovertyStandard& st
   std::string unmet = common::FirstUnmetExitCriterion(h.indicators(), h.income_per_head_fen(),
                                                       standard.poverty_line_fen());
   if (unmet.empty()) return absl::OkStatus();
-  return Precondition(
-      absl::StrCat("household ", h.id(), " does not meet the exit criterion ", unmet),
-      ErrorReason::EXIT_CRITERIA_UNMET);
+  return Precondition(absl::StrCat("household ", h.id(), " does not meet the exit criterion ",
+                                   unmet, " of the ", standard.year(), " standard"),
+                      ErrorReason::EXIT_CRITERIA_UNMET);
+}
+
+// An approving step judges by the standard in force now, which may be newer (a higher line)
+// than the one copied at the proposal; the copy stays the record of the proposal and is
+// met as well.
+absl::Status MeetsCriteriaNow(const v1::Household& h, const v1::ExitApplication& a,
+                              const std::optional<v1::PovertyStandard>& in_force) {
+  if (!in_force.has_value()) {
+    return Precondition(
+        absl::StrCat("no poverty standard is in force in province ", ProvinceOf(a.village_code())),
+        ErrorReason::NO_POVERTY_STANDARD);
+  }
+  TUOPIN_RETURN_IF_ERROR(MeetsCriteria(h, *in_force));
+  return MeetsCriteria(h, a.standard());
 }
 
 // Township and county steps belong to officials; a cadre takes only the village review.
@@ -53,27 +67,59 @@ absl::Status RequireOfficial(const common::Principal& p, absl::string_view step)
 }
 
 // A scope over the whole township (max_digits 9) or county (6) of the village: a code of at
-// most that many digits that the village code starts with, or "*".
+// most that many digits that covers the village code (never an empty one), or "*".
 bool CoversLevel(const common::Principal& p, const std::string& village_code, size_t max_digits) {
   for (const auto& scope : p.region_scopes()) {
     if (scope == "*") return true;
-    if (scope.size() <= max_digits && absl::StartsWith(village_code, scope)) return true;
+    if (scope.size() <= max_digits && common::RegionCovers(scope, village_code)) return true;
   }
   return false;
 }
 
-// Four eyes over the whole chain: a step is taken by a person who took no earlier one.
-absl::Status RequireNoEarlierStep(const common::Principal& p, const v1::ExitApplication& a) {
+// A review (village, township, county) or the confirmation, as opposed to an objection's
+// record (to OBJECTED) or resolution (from OBJECTED) and the proposal itself.
+bool IsReviewStep(const v1::ExitStep& s) {
+  switch (s.from_stage()) {
+    case v1::EXIT_STAGE_PROPOSED:
+    case v1::EXIT_STAGE_NOTICE:
+    case v1::EXIT_STAGE_TOWNSHIP_REVIEWED:
+    case v1::EXIT_STAGE_COUNTY_APPROVED:
+      return s.to_stage() != v1::EXIT_STAGE_OBJECTED;
+    default:
+      return false;
+  }
+}
+
+// Four eyes over the reviews: the proposer and whoever took a review or the confirmation
+// take no later one. Objections' records and resolutions do not count, or every dismissed
+// objection would use up an uninvolved official and could stall the application.
+absl::Status RequireNoEarlierReview(const common::Principal& p, const v1::ExitApplication& a) {
   if (a.proposed_by() == p.subject()) {
     return Denied("the proposer takes no further step of his or her own proposal",
                   ErrorReason::OWN_PROPOSAL);
   }
   for (const auto& earlier : a.steps()) {
-    if (earlier.actor() == p.subject()) {
-      return Denied(absl::StrCat(p.subject(), " already took a step of exit application ", a.id(),
-                                 "; another person takes this one"),
+    if (IsReviewStep(earlier) && earlier.actor() == p.subject()) {
+      return Denied(absl::StrCat(p.subject(), " already reviewed exit application ", a.id(),
+                                 "; another person takes this step"),
                     ErrorReason::REVIEWER_INVOLVED);
     }
+  }
+  return absl::OkStatus();
+}
+
+// An objection is resolved by none of the reviewers so far nor whoever recorded it (the
+// latest step into OBJECTED).
+absl::Status RequireResolver(const common::Principal& p, const v1::ExitApplication& a) {
+  TUOPIN_RETURN_IF_ERROR(RequireNoEarlierReview(p, a));
+  for (auto it = a.steps().rbegin(); it != a.steps().rend(); ++it) {
+    if (it->to_stage() != v1::EXIT_STAGE_OBJECTED) continue;
+    if (it->actor() == p.subject()) {
+      return Denied(absl::StrCat(p.subject(), " recorded the objection to exit application ",
+                                 a.id(), "; another person resolves it"),
+                    ErrorReason::REVIEWER_INVOLVED);
+    }
+    break;
   }
   return absl::OkStatus();
 }
@@ -136,10 +182,18 @@ absl::StatusOr<v1::ExitApplication> ExitLogic::LoadApplication(const common::Pri
   return *a;
 }
 
-absl::Status ExitLogic::RecheckCriteria(ExitTx& tx, const v1::ExitApplication& a) {
+absl::StatusOr<std::optional<v1::PovertyStandard>> ExitLogic::StandardInForce(
+    const MutationContext& ctx, const std::string& id) {
+  TUOPIN_ASSIGN_OR_RETURN(v1::ExitApplication a, LoadApplication(ctx.principal, id));
+  const int32_t this_year = static_cast<int32_t>(common::ChinaDay(ctx.now).year());
+  return standards_.LatestStandard(this_year, ProvinceOf(a.village_code()));
+}
+
+absl::Status ExitLogic::RecheckCriteria(ExitTx& tx, const v1::ExitApplication& a,
+                                        const std::optional<v1::PovertyStandard>& in_force) {
   std::optional<v1::Household> h = tx.personnel().LockHousehold(a.household_id());
   if (!h.has_value()) return common::NotFound("household", a.household_id());
-  return MeetsCriteria(*h, a.standard());
+  return MeetsCriteriaNow(*h, a, in_force);
 }
 
 absl::Status ExitLogic::Step(const MutationContext& ctx, const std::string& id,
@@ -216,6 +270,7 @@ absl::Status ExitLogic::ProposeExit(const MutationContext& ctx, const v1::Propos
 absl::Status ExitLogic::ReviewExit(const MutationContext& ctx, const v1::ReviewExitRequest& req,
                                    v1::ExitApplication& out) {
   const common::Principal& p = ctx.principal;
+  TUOPIN_ASSIGN_OR_RETURN(auto in_force, StandardInForce(ctx, req.application_id()));
   return Step(
       ctx, req.application_id(), out,
       [&](ExitTx& tx, v1::ExitApplication& a, std::string& note) -> absl::Status {
@@ -254,13 +309,13 @@ absl::Status ExitLogic::ReviewExit(const MutationContext& ctx, const v1::ReviewE
           default:
             return IllegalTransition(a, "reviewed");
         }
-        TUOPIN_RETURN_IF_ERROR(RequireNoEarlierStep(p, a));
+        TUOPIN_RETURN_IF_ERROR(RequireNoEarlierReview(p, a));
         note = req.note();
         if (!req.approve()) {
           a.set_stage(v1::EXIT_STAGE_REJECTED);
           return absl::OkStatus();
         }
-        TUOPIN_RETURN_IF_ERROR(RecheckCriteria(tx, a));
+        TUOPIN_RETURN_IF_ERROR(RecheckCriteria(tx, a, in_force));
         if (next == v1::EXIT_STAGE_NOTICE) {
           *a.mutable_notice_end_time() = common::ToTimestamp(NoticeEnd(ctx.now, a.standard()));
         }
@@ -284,8 +339,8 @@ absl::Status ExitLogic::ObjectToExit(const MutationContext& ctx, const v1::Objec
                 if (a.objections_size() >= kMaxObjections) {
                   return Precondition(
                       absl::StrCat("exit application ", a.id(), " already has ", kMaxObjections,
-                                   " objections: the township rejects it (ReviewExit) and the "
-                                   "household is proposed again"),
+                                   " objections: the township review rejects it (ReviewExit, "
+                                   "approve false) and the household is proposed again"),
                       ErrorReason::OBJECTION_LIMIT_REACHED);
                 }
                 a.add_objections(req.objection());
@@ -301,7 +356,7 @@ absl::Status ExitLogic::ResolveObjection(const MutationContext& ctx,
   return Step(ctx, req.application_id(), out,
               [&](ExitTx&, v1::ExitApplication& a, std::string& note) -> absl::Status {
                 if (a.stage() != v1::EXIT_STAGE_OBJECTED) return IllegalTransition(a, "resolved");
-                TUOPIN_RETURN_IF_ERROR(RequireNoEarlierStep(ctx.principal, a));
+                TUOPIN_RETURN_IF_ERROR(RequireResolver(ctx.principal, a));
                 note = req.note();
                 if (req.upheld()) {
                   a.set_stage(v1::EXIT_STAGE_REJECTED);
@@ -317,11 +372,12 @@ absl::Status ExitLogic::ResolveObjection(const MutationContext& ctx,
 
 absl::Status ExitLogic::ConfirmExit(const MutationContext& ctx, const v1::ConfirmExitRequest& req,
                                     v1::ExitApplication& out) {
+  TUOPIN_ASSIGN_OR_RETURN(auto in_force, StandardInForce(ctx, req.application_id()));
   return Step(ctx, req.application_id(), out,
               [&](ExitTx& tx, v1::ExitApplication& a, std::string& note) -> absl::Status {
                 if (a.stage() != v1::EXIT_STAGE_COUNTY_APPROVED)
                   return IllegalTransition(a, "confirmed");
-                TUOPIN_RETURN_IF_ERROR(RequireNoEarlierStep(ctx.principal, a));
+                TUOPIN_RETURN_IF_ERROR(RequireNoEarlierReview(ctx.principal, a));
                 std::optional<v1::Household> h = tx.personnel().LockHousehold(a.household_id());
                 if (!h.has_value()) return common::NotFound("household", a.household_id());
                 if (h->status() != v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
@@ -330,7 +386,7 @@ absl::Status ExitLogic::ConfirmExit(const MutationContext& ctx, const v1::Confir
                                                    ": only a REGISTERED_POOR household exits"),
                                       ErrorReason::ILLEGAL_TRANSITION);
                 }
-                TUOPIN_RETURN_IF_ERROR(MeetsCriteria(*h, a.standard()));
+                TUOPIN_RETURN_IF_ERROR(MeetsCriteriaNow(*h, a, in_force));
                 h->set_status(v1::HOUSEHOLD_STATUS_LIFTED_OUT);
                 h->set_exit_application_id(a.id());
                 h->clear_reversal_reference();

@@ -6,6 +6,7 @@
 // codec, so unit tests build it with fakes (tests/support/fake_exit_store.h).
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -64,8 +65,14 @@ class ExitLogic {
   using StepFn = std::function<absl::Status(ExitTx&, v1::ExitApplication&, std::string& note)>;
   absl::Status Step(const MutationContext& ctx, const std::string& id, v1::ExitApplication& out,
                     const StepFn& step);
-  // The household's current record judged against the application's standard.
-  absl::Status RecheckCriteria(ExitTx& tx, const v1::ExitApplication& a);
+  // The standard in force now in the province of application `id` (checked against the
+  // caller's scope): the latest up to the current year, China time; nullopt when none.
+  absl::StatusOr<std::optional<v1::PovertyStandard>> StandardInForce(const MutationContext& ctx,
+                                                                     const std::string& id);
+  // The household's current record judged against the standard in force and the
+  // application's own (NO_POVERTY_STANDARD without one in force).
+  absl::Status RecheckCriteria(ExitTx& tx, const v1::ExitApplication& a,
+                               const std::optional<v1::PovertyStandard>& in_force);
 
   PersonnelStore& personnel_;
   ExitStore& exits_;

@@ -4,6 +4,7 @@
 // (common/field_limits.h); common::ValidateRequest(r, Validate) runs both.
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "tuopin/personnel/v1/exit.pb.h"
 
 namespace tuopin::personnel {
@@ -14,7 +15,11 @@ absl::Status Validate(const v1::ReviewExitRequest& r);
 absl::Status Validate(const v1::ObjectToExitRequest& r);
 absl::Status Validate(const v1::ResolveObjectionRequest& r);
 absl::Status Validate(const v1::ConfirmExitRequest& r);
+// `reference` names what found the wrongful exit: "findings/<id>" or
+// "assessments/<id>/visits/<id>" (who may name an assessment is the logic's rule).
 absl::Status Validate(const v1::ReverseExitRequest& r);
+// Whether `reference` has one of those two shapes, each id an id (common::IsValidId).
+bool IsExitReversalReference(absl::string_view reference);
 absl::Status Validate(const v1::GetExitApplicationRequest& r);
 absl::Status Validate(const v1::ListExitApplicationsRequest& r);
 

@@ -56,7 +56,9 @@ int main(int argc, char** argv) {
       common::FindService(personnel::v1::PersonnelService::service_full_name());
   common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
                                 env.digest_key);
-  common::Handler handler("personnel", authorizer, *common::SystemClock::Get());
+  // Members' personal data never reaches a request digest (personnel_logic.h).
+  common::Handler handler("personnel", authorizer, *common::SystemClock::Get(),
+                          personnel::MemberDigestForm(*pii));
   auto service = personnel::NewPersonnelService(logic, handler);
 
   // The exit services: an Authorizer holds one service's descriptor, so each has its own.

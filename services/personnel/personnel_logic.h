@@ -12,7 +12,9 @@
 #include "absl/status/status.h"
 #include "common/auth.h"
 #include "common/clock.h"
+#include "common/mutation.h"
 #include "common/page_token.h"
+#include "common/pii_crypto.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "services/personnel/personnel_store.h"
 
@@ -56,6 +58,12 @@ absl::StatusOr<v1::Household> LoadScopedHousehold(PersonnelStore& store, const P
 bool SeesPersonalData(const Principal& p);
 // Masks the members' id-card numbers and phones (common/pii_crypto.h MaskIdCardNumber).
 void MaskPersonalData(v1::Household& h);
+// The form of personnel's requests their digests (idempotency record, audit event) are
+// taken of: every Member anywhere in the request (CreateHousehold, UpdateHousehold, any
+// later request carrying members) has its id-card number and phone replaced by
+// `pii.Pseudonym` of it, so no digest holds a value a holder of the deployment digest key
+// or of a backup could try candidates against. Installed on the PersonnelService handler.
+common::DigestForm MemberDigestForm(const common::PiiKeyRing& pii);
 
 // The status a new household may have: REGISTERED_POOR or NOT_POOR; LIFTED_OUT or
 // AT_RISK_OF_RETURN only with `prior_exit` and only by an admin (an exit imported from the

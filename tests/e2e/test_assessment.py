@@ -498,6 +498,13 @@ class AssessmentTest(unittest.TestCase):
         self.assertEqual(methods.count("RevealAssessmentSample"), 1, methods)
         self.assertEqual(methods.count("RecordAssessmentVisit"), len(visits), methods)
         self.assertEqual(methods.count("FinalizeAssessment"), 1, methods)
+        # A visit's event names the assessment and the visit, in the county: never the drawn
+        # household nor its village, which the county must not learn before the finalization.
+        for e in named:
+            if e.leaf.event.method.endswith("/RecordAssessmentVisit"):
+                self.assertEqual(sorted(r.type for r in e.leaf.event.entities),
+                                 ["assessment", "assessment_visit"])
+                self.assertEqual({r.region_code for r in e.leaf.event.entities}, {"520221"})
         for e in report.events:
             self.assertTrue(any(r.type in ("assessment", "assessment_visit", "household", "exit_application")
                                 for r in e.leaf.event.entities))

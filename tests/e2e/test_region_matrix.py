@@ -69,6 +69,8 @@ ROLE_OVERRIDE = {
 }
 # The role a read is probed as: the first of these the method's policy admits.
 READ_ROLES = ("auditor", "inspector", "county_official")
+# Text fields whose grammar only code says (the least text "x" is refused), by full name.
+PROBE_TEXT = {"tuopin.personnel.v1.ReverseExitRequest.reference": "findings/region-matrix"}
 
 
 def limits(f):
@@ -174,7 +176,7 @@ class RegionMatrixTest(unittest.TestCase):
                     elif lim.format == L.FORMAT_REQUEST_ID:
                         setattr(msg, f.name, "probe")  # each call gets its own (fresh())
                     elif lim.format == L.FORMAT_TEXT and lim.min_len > 0:
-                        setattr(msg, f.name, "x")
+                        setattr(msg, f.name, PROBE_TEXT.get(f.full_name, "x"))
                     elif lim.format != L.FORMAT_TEXT and lim.format != L.FORMAT_OPAQUE:
                         return False, f"{f.full_name}: no probe value of its format"
                 elif f.type == f.TYPE_ENUM and lim.defined:

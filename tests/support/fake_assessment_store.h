@@ -135,7 +135,7 @@ class FakeAssessmentStore final : public acc::AssessmentStore {
           visits[resp.id()] = resp;
           a.set_visited_households(a.visited_households() + 1);
           assessments[assessment_id] = a;
-          return acc::AssessmentVisitEntities(resp);
+          return acc::AssessmentVisitEntities(a, resp);
         },
         out);
   }

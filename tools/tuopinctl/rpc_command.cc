@@ -1,5 +1,7 @@
 #include "tools/tuopinctl/rpc_command.h"
 
+#include <httplib.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -13,6 +15,7 @@
 #include "common/auth.h"
 #include "common/config.h"
 #include "common/crypto.h"
+#include "common/export.h"
 #include "common/gateway_client.h"
 #include "common/status.h"
 #include "google/protobuf/descriptor.h"
@@ -84,6 +87,12 @@ void PrintMethodHelp(const std::string& service, const MethodDescriptor* m) {
       "  --request JSON                the whole request in the protobuf JSON mapping (flags "
       "override)\n"
       "  --json                        print the answer as JSON\n"
+      "  --format csv|xlsx             export every page of a list or report as a file\n"
+      "  --out FILE                    where --format writes (default: stdout)\n"
+      "  --rows FIELD                  which list of a report with several to export\n"
+      "  --http URL                    with --format: export through the gateway's JSON front\n"
+      "                                (http[s]://host:port, default $TUOPIN_HTTP), where the\n"
+      "                                export is recorded in the audit log as a logged read\n"
       "  --gateway HOST:PORT           default $TUOPIN_GATEWAY or 127.0.0.1:50051\n"
       "  --token TOKEN                 default $TUOPIN_TOKEN (or --token_file F)\n");
   if (Mutating(m))
@@ -93,68 +102,9 @@ void PrintMethodHelp(const std::string& service, const MethodDescriptor* m) {
 // Sets one field from a flag's text.
 bool SetField(Message& msg, const FieldDescriptor* f, const std::string& value,
               std::string* error) {
-  const auto* r = msg.GetReflection();
-  if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
-    std::unique_ptr<Message> sub(
-        msg.GetReflection()->GetMessageFactory()->GetPrototype(f->message_type())->New());
-    if (!google::protobuf::util::JsonStringToMessage(value, sub.get()).ok()) {
-      *error = absl::StrCat("--", f->name(), " needs JSON of ", f->message_type()->full_name());
-      return false;
-    }
-    if (f->is_repeated()) {
-      r->AddMessage(&msg, f)->CopyFrom(*sub);
-    } else {
-      r->MutableMessage(&msg, f)->CopyFrom(*sub);
-    }
-    return true;
-  }
-  auto bad = [&]() {
-    *error = absl::StrCat("--", f->name(), ": '", value, "' is not a ", f->type_name());
-    return false;
-  };
-  switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING:
-      f->is_repeated() ? r->AddString(&msg, f, value) : r->SetString(&msg, f, value);
-      return true;
-    case FieldDescriptor::CPPTYPE_INT32: {
-      int32_t v;
-      if (!absl::SimpleAtoi(value, &v)) return bad();
-      f->is_repeated() ? r->AddInt32(&msg, f, v) : r->SetInt32(&msg, f, v);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t v;
-      if (!absl::SimpleAtoi(value, &v)) return bad();
-      f->is_repeated() ? r->AddInt64(&msg, f, v) : r->SetInt64(&msg, f, v);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_BOOL: {
-      bool v;
-      if (!absl::SimpleAtob(value, &v)) return bad();
-      f->is_repeated() ? r->AddBool(&msg, f, v) : r->SetBool(&msg, f, v);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      // Full names, or short ones without the enum's prefix: registered_poor.
-      const auto* ev = f->enum_type()->FindValueByName(value);
-      if (ev == nullptr) ev = f->enum_type()->FindValueByName(absl::AsciiStrToUpper(value));
-      std::string unspecified =
-          f->enum_type()->value(0)->name();  // e.g. HOUSEHOLD_STATUS_UNSPECIFIED
-      std::string prefix = unspecified.substr(0, unspecified.rfind("UNSPECIFIED"));
-      if (ev == nullptr)
-        ev = f->enum_type()->FindValueByName(prefix + absl::AsciiStrToUpper(value));
-      if (ev == nullptr) {
-        *error = absl::StrCat("--", f->name(), ": '", value, "' is not a value of ",
-                              f->enum_type()->name());
-        return false;
-      }
-      f->is_repeated() ? r->AddEnum(&msg, f, ev) : r->SetEnum(&msg, f, ev);
-      return true;
-    }
-    default:
-      *error = absl::StrCat("--", f->name(), " cannot be set as a flag; use --request");
-      return false;
-  }
+  if (common::SetFieldFromText(msg, f, value, error)) return true;
+  *error = "--" + *error;
+  return false;
 }
 
 // A Timestamp as RFC 3339, a tuopin Date as YYYY-MM-DD; "" for other messages.
@@ -306,6 +256,110 @@ std::string KebabCase(const std::string& method) {
   return out;
 }
 
+namespace {
+
+int PrintError(const grpc::Status& st) {
+  std::fprintf(stderr, "error: %s: %s\n",
+               absl::StatusCodeToString(static_cast<absl::StatusCode>(st.error_code())).c_str(),
+               st.error_message().c_str());
+  for (const auto& [field, description] : common::FieldViolationsOf(st)) {
+    std::fprintf(stderr, "  %s: %s\n", field.c_str(), description.c_str());
+  }
+  return 1;
+}
+
+// --format: every page of the method's rows, as CSV or XLSX (common/export.h), written as
+// each page arrives.
+template <typename CallFn>
+int Export(const MethodDescriptor* method, std::unique_ptr<Message> request,
+           const std::string& format_name, const std::string& rows, const std::string& out_path,
+           CallFn& call) {
+  auto format = common::ParseExportFormat(format_name);
+  if (!format.ok()) return Usage("--format must be csv or xlsx");
+  auto shape = common::ExportShapeOf(method, rows);
+  if (!shape.ok()) return Usage(std::string(shape.status().message()));
+  FILE* file = out_path.empty() ? stdout : std::fopen(out_path.c_str(), "wb");
+  if (file == nullptr) return Usage(absl::StrCat("cannot write ", out_path));
+  common::ExportRun run(method, *shape, std::move(request), *format);
+  grpc::Status failed;
+  for (;;) {
+    auto more = run.Step([&](const Message& req, Message* resp) {
+      grpc::ByteBuffer out;
+      grpc::Status st = call(req, &out);
+      if (!st.ok()) {
+        failed = st;
+        return common::FromGrpcStatus(st);
+      }
+      grpc::Slice slice;
+      if (!out.DumpToSingleSlice(&slice).ok() ||
+          !resp->ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
+        return absl::InternalError("the answer does not parse");
+      }
+      return absl::OkStatus();
+    });
+    std::string bytes = run.TakeOutput();
+    std::fwrite(bytes.data(), 1, bytes.size(), file);
+    if (!more.ok()) {
+      if (file != stdout) std::fclose(file);
+      return PrintError(failed.ok() ? common::ToGrpcStatus(more.status()) : failed);
+    }
+    if (!*more) break;
+  }
+  if (file != stdout && std::fclose(file) != 0)
+    return Usage(absl::StrCat("cannot write ", out_path));
+  std::fprintf(stderr, "%lld rows exported\n", static_cast<long long>(run.rows()));
+  return 0;
+}
+
+// --format with --http: GET /v1/export/... of the gateway's JSON front
+// (services/gateway/http_export.h), streamed to the file; the gateway pages, and records
+// the export in the audit log.
+int HttpExport(const std::string& url, const std::string& token, const MethodDescriptor* method,
+               const std::vector<std::pair<std::string, std::string>>& fields,
+               const std::string& format, const std::string& rows, const std::string& out_path) {
+  httplib::Params params{{"format", format}};
+  if (!rows.empty()) params.emplace("rows", rows);
+  for (const auto& [name, value] : fields) params.emplace(name, value);
+  std::string path =
+      absl::StrCat("/v1/export/", method->service()->full_name(), "/", method->name(), "?",
+                   httplib::detail::params_to_query_str(params));
+  httplib::Client client(url);
+  client.set_read_timeout(300, 0);
+  FILE* file = nullptr;
+  std::string error_body;
+  int status = 0;
+  auto res = client.Get(
+      path, {{"Authorization", "Bearer " + token}},
+      [&](const httplib::Response& r) {
+        status = r.status;
+        if (status == 200) {
+          file = out_path.empty() ? stdout : std::fopen(out_path.c_str(), "wb");
+          return file != nullptr;
+        }
+        return true;
+      },
+      [&](const char* data, size_t n) {
+        if (status != 200) {
+          error_body.append(data, n);
+          return true;
+        }
+        return std::fwrite(data, 1, n, file) == n;
+      });
+  if (file != nullptr && file != stdout) std::fclose(file);
+  if (!res) {
+    std::fprintf(stderr, "error: the export from %s failed: %s\n", url.c_str(),
+                 httplib::to_string(res.error()).c_str());
+    return 1;
+  }
+  if (status != 200) {
+    std::fprintf(stderr, "error: HTTP %d: %s", status, error_body.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int RunRpcCommand(const std::string& service_name, int argc, char** argv, int first) {
   std::string full;
   for (const auto& [name, f] : Services()) {
@@ -334,6 +388,8 @@ int RunRpcCommand(const std::string& service_name, int argc, char** argv, int fi
   bool json = false;
   std::string gateway = Env("TUOPIN_GATEWAY", "127.0.0.1:50051"), token = Env("TUOPIN_TOKEN", "");
   std::vector<std::pair<std::string, std::string>> field_flags;
+  std::string format, out_path, rows, http = Env("TUOPIN_HTTP", "");
+  bool request_json = false;
   for (int i = first + 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -356,6 +412,14 @@ int RunRpcCommand(const std::string& service_name, int argc, char** argv, int fi
     }
     if (name == "gateway") {
       gateway = value;
+    } else if (name == "format") {
+      format = value;
+    } else if (name == "out") {
+      out_path = value;
+    } else if (name == "rows") {
+      rows = value;
+    } else if (name == "http") {
+      http = value;
     } else if (name == "token") {
       token = value;
     } else if (name == "token_file") {
@@ -363,6 +427,7 @@ int RunRpcCommand(const std::string& service_name, int argc, char** argv, int fi
       if (!t.ok()) return Usage(std::string(t.status().message()));
       token = *t;
     } else if (name == "request") {
+      request_json = true;
       if (!google::protobuf::util::JsonStringToMessage(value, request.get()).ok()) {
         return Usage(absl::StrCat("--request is not JSON of ", method->input_type()->full_name()));
       }
@@ -390,24 +455,26 @@ int RunRpcCommand(const std::string& service_name, int argc, char** argv, int fi
 
   common::GatewayClient client(gateway, token);
   grpc::GenericStub stub(client.channel());
-  std::string bytes = request->SerializeAsString();
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer in(&slice, 1), out;
-  auto ctx = client.Context(absl::Seconds(30));
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(ctx.get(), absl::StrCat("/", service->full_name(), "/", method->name()),
-                 grpc::StubOptions(), &in, &out,
-                 [&](grpc::Status s) { done.set_value(std::move(s)); });
-  grpc::Status st = done.get_future().get();
-  if (!st.ok()) {
-    std::fprintf(stderr, "error: %s: %s\n",
-                 absl::StatusCodeToString(static_cast<absl::StatusCode>(st.error_code())).c_str(),
-                 st.error_message().c_str());
-    for (const auto& [field, description] : common::FieldViolationsOf(st)) {
-      std::fprintf(stderr, "  %s: %s\n", field.c_str(), description.c_str());
-    }
-    return 1;
+  auto call = [&](const Message& req, grpc::ByteBuffer* out) {
+    std::string bytes = req.SerializeAsString();
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer in(&slice, 1);
+    auto ctx = client.Context(absl::Seconds(30));
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(ctx.get(), absl::StrCat("/", service->full_name(), "/", method->name()),
+                   grpc::StubOptions(), &in, out,
+                   [&](grpc::Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  };
+  if (!format.empty() && !http.empty()) {
+    if (request_json)
+      return Usage("--http exports take the request's fields as flags, not --request");
+    return HttpExport(http, token, method, field_flags, format, rows, out_path);
   }
+  if (!format.empty()) return Export(method, std::move(request), format, rows, out_path, call);
+  grpc::ByteBuffer out;
+  grpc::Status st = call(*request, &out);
+  if (!st.ok()) return PrintError(st);
   std::unique_ptr<Message> response(google::protobuf::MessageFactory::generated_factory()
                                         ->GetPrototype(method->output_type())
                                         ->New());

@@ -1,14 +1,17 @@
 // Household members and the national household number through a real gRPC server and a
 // real MariaDB: members written with the household, read back decrypted for a county
 // official and masked for an auditor, no plaintext personal data anywhere in the database
-// (members, idempotency records, outbox), a national number used twice refused, members
-// replaced by an update, and rows sealed under an older key still read after a rotation.
+// (members, idempotency records, outbox), request digests taken of a form holding keyed
+// pseudonyms of the personal data, a national number used twice refused, members replaced
+// by an update, and rows sealed under an older key still read after a rotation.
 
 #include "tests/support/household_members.h"
 
 #include <cppconn/resultset.h>
 #include <cppconn/resultset_metadata.h>
 
+#include "common/mutation.h"
+#include "common/status.h"
 #include "tests/integration/personnel/personnel_fixture.h"
 
 namespace tuopin::personnel {
@@ -87,7 +90,7 @@ TEST_F(HouseholdMembersTest, MembersAreEncryptedAtRestAndMaskedByRole) {
   EXPECT_EQ(created.national_household_number(), "52022104000001");
   // The response of a mutation is kept for replays: masked for everyone.
   ASSERT_EQ(created.members_size(), 2);
-  EXPECT_EQ(created.members(0).id_card_number(), "5202**********123X");
+  EXPECT_EQ(created.members(0).id_card_number(), "****************3X");
 
   v1::Household full = Get(official_, created.id());
   ASSERT_EQ(full.members_size(), 2);
@@ -101,10 +104,10 @@ TEST_F(HouseholdMembersTest, MembersAreEncryptedAtRestAndMaskedByRole) {
 
   v1::Household masked = Get(auditor_, created.id());
   ASSERT_EQ(masked.members_size(), 2);
-  EXPECT_EQ(masked.members(0).id_card_number(), "5202**********123X");
-  EXPECT_EQ(masked.members(0).phone(), "138****5678");
-  EXPECT_EQ(masked.members(1).id_card_number(), "5202**********4564");
-  EXPECT_EQ(Get(inspector_, created.id()).members(0).phone(), "138****5678");
+  EXPECT_EQ(masked.members(0).id_card_number(), "****************3X");
+  EXPECT_EQ(masked.members(0).phone(), "*******5678");
+  EXPECT_EQ(masked.members(1).id_card_number(), "****************64");
+  EXPECT_EQ(Get(inspector_, created.id()).members(0).phone(), "*******5678");
 
   // Nothing in the database holds the numbers in the clear: not the members' rows, not
   // the idempotency records, not the outbox.
@@ -116,6 +119,57 @@ TEST_F(HouseholdMembersTest, MembersAreEncryptedAtRestAndMaskedByRole) {
   EXPECT_EQ(dump.find(kHeadDigits), std::string::npos);
   EXPECT_EQ(dump.find(kSpouseDigits), std::string::npos);
   EXPECT_EQ(dump.find(kPhone), std::string::npos);
+}
+
+TEST_F(HouseholdMembersTest, RequestDigestsAreOfPseudonymsAndRetriesStillReplay) {
+  v1::CreateHouseholdRequest req =
+      NewHousehold("req-digests", "52022104000009",
+                   {MakeMember("Yang Shifu", v1::MEMBER_RELATION_HEAD, kHeadId, kPhone),
+                    MakeMember("Luo Xiuying", v1::MEMBER_RELATION_SPOUSE, kSpouseId)});
+  v1::Household first;
+  grpc::Status st = stub_->CreateHousehold(ContextAs(official_).get(), req, &first);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+
+  // The idempotency record's hash and the audit event's keyed digest: of the request with
+  // the id-card numbers and phones replaced by personnel's pseudonyms, so neither a backup
+  // nor a holder of the deployment digest key can try the few candidates of a number.
+  v1::CreateHouseholdRequest digested = req;
+  MemberDigestForm(pii_)(digested);
+  ASSERT_NE(digested.household().members(0).id_card_number(), kHeadId);
+  std::string record_sha256, event_digest;
+  ASSERT_TRUE(common::WithConnection(*pool_, [&](common::DbSession& s) {
+                auto rs =
+                    common::Query(s, "SELECT request_sha256 FROM idempotency WHERE request_id = ?")
+                        .Arg(req.request_id())
+                        .Rows();
+                if (rs->next()) record_sha256 = rs->getString(1).asStdString();
+                auto events = common::Query(s, "SELECT event FROM outbox").Rows();
+                while (events->next()) {
+                  common::v1::AuditEvent e;
+                  EXPECT_TRUE(e.ParseFromString(events->getString(1).asStdString()));
+                  if (e.request_id() == req.request_id()) event_digest = e.request_sha256();
+                }
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(record_sha256, common::MessageSha256(digested));
+  EXPECT_NE(record_sha256, common::MessageSha256(req));
+  const common::DigestKey& key = authorizer_.digest_key();
+  EXPECT_EQ(event_digest, common::KeyedDigest(key, common::DeterministicBytes(digested)));
+  EXPECT_NE(event_digest, common::KeyedDigest(key, common::DeterministicBytes(req)));
+
+  // A retry replays the stored response; another id-card number under the same request
+  // id is another request.
+  v1::Household again;
+  st = stub_->CreateHousehold(ContextAs(official_).get(), req, &again);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(again.id(), first.id());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM households WHERE national_household_number ="
+                  " '52022104000009'"),
+            1);
+  req.mutable_household()->mutable_members(1)->set_id_card_number("520221199002023210");
+  st = stub_->CreateHousehold(ContextAs(official_).get(), req, &again);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(common::ReasonOf(st), "REQUEST_ID_REUSED");
 }
 
 TEST_F(HouseholdMembersTest, TheNationalNumberIsUniqueAndTheRefusalHoldsNoPersonalData) {
@@ -166,7 +220,7 @@ TEST_F(HouseholdMembersTest, AnUpdateReplacesTheMembers) {
   up.mutable_update_mask()->add_paths("member_count");
   st = stub_->UpdateHousehold(ContextAs(official_).get(), up, &updated);
   ASSERT_TRUE(st.ok()) << st.error_message();
-  EXPECT_EQ(updated.members(0).phone(), "139****1111");
+  EXPECT_EQ(updated.members(0).phone(), "*******1111");
   v1::Household read = Get(official_, created.id());
   ASSERT_EQ(read.members_size(), 3);
   EXPECT_EQ(read.member_count(), 3);

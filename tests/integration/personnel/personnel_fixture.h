@@ -53,7 +53,7 @@ class PersonnelTest : public ::testing::Test {
         logic_(store_, clock_, tokens_, PersonnelConfig{.pairing_limit = 3}),
         authorizer_(testing::kTestInternalKey,
                     common::FindService(v1::PersonnelService::service_full_name())),
-        handler_("personnel", authorizer_, clock_),
+        handler_("personnel", authorizer_, clock_, MemberDigestForm(pii_)),
         service_(NewPersonnelService(logic_, handler_)),
         server_({service_.get()}),
         stub_(v1::PersonnelService::NewStub(server_.channel())) {}

@@ -2,6 +2,7 @@
 // population frozen at creation, the committed draw, the computed verdicts of visits and
 // the reads. The gate's figures and the finalization: assessment_gate_test.cc.
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/field_limits.h"
@@ -244,12 +245,17 @@ TEST_F(AssessmentLogicTest, VisitVerdictsAreComputed) {
   EXPECT_FALSE(registered->missed() || registered->wrongly_exited() ||
                registered->meets_standard());
   EXPECT_EQ(store_.assessments[a->id()].visited_households(), 3);
-  // Audited: the assessment, the visit and the household, in the village.
+  // Audited: the assessment and the visit, in the county; neither the household nor its
+  // village, which the county must not learn before the finalization.
   const auto& event = store_.mutations.events.back();
-  ASSERT_EQ(event.entities_size(), 3);
+  ASSERT_EQ(event.entities_size(), 2);
+  EXPECT_EQ(event.entities(0).type(), "assessment");
   EXPECT_EQ(event.entities(1).type(), "assessment_visit");
-  EXPECT_EQ(event.entities(2).type(), "household");
-  EXPECT_EQ(event.entities(2).region_code(), kV2);
+  EXPECT_EQ(event.entities(1).id(), registered->id());
+  for (const auto& e : event.entities()) {
+    EXPECT_EQ(e.region_code(), a->county_code()) << e.type();
+    EXPECT_NE(e.id(), registered->household_id()) << e.type();
+  }
 }
 
 TEST_F(AssessmentLogicTest, VisitRefusals) {
@@ -393,6 +399,22 @@ TEST_F(AssessmentLogicTest, TheServerNonceIsSecretUntilTheReveal) {
   ASSERT_TRUE(Finalize(a->id()).ok());
   EXPECT_EQ(seen_by(official).server_nonce_hex(), nonce);
   EXPECT_EQ(seen_by(official).revealed_seed_hex(), common::HexEncode(kSeed));
+}
+
+TEST_F(AssessmentLogicTest, NoRevealWithoutAServerNonce) {
+  // None, not hex, too short; one assessment a year.
+  const std::string stored_nonces[] = {"", "zz", "0a0b"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string& stored = stored_nonces[i];
+    auto a = Create(assessor_, CreateRequest(1, 1, 2019 + i));
+    ASSERT_TRUE(a.ok()) << a.status();
+    store_.assessments[a->id()].set_server_nonce_hex(stored);
+    auto s = Reveal(a->id(), kSeed, absl::StrCat("reveal-", a->id()));
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition) << stored;
+    EXPECT_TRUE(absl::StrContains(s.status().message(), "server nonce")) << s.status();
+    EXPECT_EQ(store_.assessments[a->id()].state(), v1::ASSESSMENT_STATE_CREATED) << stored;
+    EXPECT_TRUE(store_.samples[a->id()].households().empty()) << stored;
+  }
 }
 
 TEST(AssessmentDraw, IsBoundToTheAssessmentAndTheServerNonce) {

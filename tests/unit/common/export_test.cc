@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -109,13 +110,54 @@ TEST(XlsxTest, ManyRowsStreamAndStillRead) {
   EXPECT_THAT(cells, HasSubstr("A30000=inlineStr:row 29999\nB30000=n:29999\n"));
 }
 
-TEST(FlattenTest, NestedDottedEnumsDatesAndRepeated) {
+std::map<std::string, ExportCell> ByColumn(const google::protobuf::Message& m) {
+  std::vector<std::string> cols = ExportColumns(m.GetDescriptor());
+  std::vector<ExportCell> cells = ExportRow(m);
+  EXPECT_EQ(cells.size(), cols.size());
+  std::map<std::string, ExportCell> out;
+  for (size_t i = 0; i < cols.size() && i < cells.size(); ++i) out[cols[i]] = cells[i];
+  return out;
+}
+
+TEST(FlattenTest, NestedDottedEnumsTimesNumbersAndRepeated) {
   tuopin::personnel::v1::Household h;
-  std::vector<std::string> cols = ExportColumns(h.GetDescriptor());
-  ASSERT_FALSE(cols.empty());
-  EXPECT_EQ(ExportRow(h).size(), cols.size());
-  // Every column name is a field path of Household.
-  for (const std::string& c : cols) EXPECT_THAT(c, ::testing::MatchesRegex("[a-z0-9_.]+"));
+  h.set_id("h1");
+  h.set_member_count(3);
+  h.set_income_per_head_fen(-250);
+  h.set_status(tuopin::personnel::v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  h.mutable_indicators()->set_food(true);
+  h.mutable_create_time()->set_seconds(1700000000);
+  auto* m = h.add_members();
+  m->set_name("A");
+  auto cells = ByColumn(h);
+  EXPECT_EQ(cells["id"].text, "h1");
+  EXPECT_FALSE(cells["id"].number);
+  EXPECT_EQ(cells["member_count"].text, "3");
+  EXPECT_TRUE(cells["member_count"].number);
+  EXPECT_EQ(cells["income_per_head_fen"].text, "-250");  // money: integer fen
+  EXPECT_TRUE(cells["income_per_head_fen"].number);
+  EXPECT_EQ(cells["status"].text, "HOUSEHOLD_STATUS_REGISTERED_POOR");
+  EXPECT_EQ(cells["indicators.food"].text, "true");
+  EXPECT_EQ(cells["indicators.housing_safety"].text, "false");
+  EXPECT_EQ(cells["create_time"].text, "2023-11-14T22:13:20Z");
+  EXPECT_EQ(cells["update_time"].text, "");                         // unset: empty, not the epoch
+  EXPECT_EQ(cells["prior_exit.year"].text, "");                     // unset nested: empty, not 0
+  EXPECT_THAT(cells["members"].text, HasSubstr("\"name\":\"A\""));  // repeated messages: JSON
+}
+
+TEST(FlattenTest, DatesAndRepeatedScalars) {
+  tuopin::personnel::v1::ExitStatus status;
+  status.add_villages_without_profile("520221104001");
+  status.add_villages_without_profile("520221104002");
+  auto cells = ByColumn(status);
+  EXPECT_EQ(cells["villages_without_profile"].text, "520221104001; 520221104002");
+  tuopin::common::v1::Date d;
+  d.set_year(2026);
+  d.set_month(3);
+  d.set_day(1);
+  tuopin::auditquery::v1::ExportAuditBundleRequest req;
+  *req.mutable_from_date() = d;
+  EXPECT_EQ(ByColumn(req)["from_date"].text, "2026-03-01");
 }
 
 TEST(FlattenTest, CellsOfAReport) {
@@ -128,12 +170,14 @@ TEST(FlattenTest, CellsOfAReport) {
 // names can be exported.
 TEST(ExportShapeTest, EveryListAndTheNamedReportsAreExportable) {
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  std::vector<std::string> files = {
-      "tuopin/personnel/v1/personnel.proto", "tuopin/personnel/v1/exit.proto",
-      "tuopin/funds/v1/funds.proto",         "tuopin/tasks/v1/tasks.proto",
-      "tuopin/accountability/v1/accountability.proto",
-      "tuopin/accountability/v1/assessment.proto",
-      "tuopin/auditlog/v1/auditlog.proto",   "tuopin/auditquery/v1/auditquery.proto"};
+  std::vector<std::string> files = {"tuopin/personnel/v1/personnel.proto",
+                                    "tuopin/personnel/v1/exit.proto",
+                                    "tuopin/funds/v1/funds.proto",
+                                    "tuopin/tasks/v1/tasks.proto",
+                                    "tuopin/accountability/v1/accountability.proto",
+                                    "tuopin/accountability/v1/assessment.proto",
+                                    "tuopin/auditlog/v1/auditlog.proto",
+                                    "tuopin/auditquery/v1/auditquery.proto"};
   int lists = 0;
   for (const std::string& name : files) {
     const auto* file = pool->FindFileByName(name);
@@ -155,8 +199,9 @@ TEST(ExportShapeTest, EveryListAndTheNamedReportsAreExportable) {
        {"tuopin.personnel.v1.PersonnelService.ListHouseholds",
         "tuopin.personnel.v1.PersonnelService.ListCadres",
         "tuopin.personnel.v1.PersonnelService.ListPostings",
-        "tuopin.personnel.v1.PersonnelService.ListPairings", "tuopin.tasks.v1.TaskService.ListTasks",
-        "tuopin.funds.v1.FundsService.ListAccounts", "tuopin.funds.v1.FundsService.ListTransfers",
+        "tuopin.personnel.v1.PersonnelService.ListPairings",
+        "tuopin.tasks.v1.TaskService.ListTasks", "tuopin.funds.v1.FundsService.ListAccounts",
+        "tuopin.funds.v1.FundsService.ListTransfers",
         "tuopin.accountability.v1.AccountabilityService.ListFindings",
         "tuopin.accountability.v1.AccountabilityService.ListRectificationOrders",
         "tuopin.auditquery.v1.AuditQueryService.GetScorecard"}) {
@@ -164,7 +209,8 @@ TEST(ExportShapeTest, EveryListAndTheNamedReportsAreExportable) {
     ASSERT_NE(method, nullptr) << m;
     EXPECT_TRUE(ExportShapeOf(method).ok()) << m;
   }
-  const auto* exit = pool->FindMethodByName("tuopin.personnel.v1.ExitCriteriaService.GetExitStatus");
+  const auto* exit =
+      pool->FindMethodByName("tuopin.personnel.v1.ExitCriteriaService.GetExitStatus");
   ASSERT_NE(exit, nullptr);
   EXPECT_FALSE(ExportShapeOf(exit).ok());  // several lists: the caller names one
   auto villages = ExportShapeOf(exit, "villages");

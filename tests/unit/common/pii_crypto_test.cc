@@ -1,5 +1,6 @@
 #include "common/pii_crypto.h"
 
+#include "common/crypto.h"
 #include "gtest/gtest.h"
 
 namespace tuopin::common {
@@ -95,11 +96,28 @@ TEST(PiiCrypto, KeyFileIsChecked) {
   EXPECT_TRUE(PiiKeyRing::Parse("# keys\n\n" + std::string(kOldKey) + "\n").ok());
 }
 
-TEST(PiiCrypto, Masks) {
-  EXPECT_EQ(MaskIdCardNumber("52020119800101123X"), "5202**********123X");
-  EXPECT_EQ(MaskPhone("13812345678"), "138****5678");
-  EXPECT_EQ(MaskIdCardNumber("1234567"), "*******");
+TEST(PiiCrypto, MasksKeepOnlyTheLastCharacters) {
+  // No region prefix: with the birth year and sex shown beside it, it narrows the number
+  // to a few dozen candidates.
+  EXPECT_EQ(MaskIdCardNumber("52020119800101123X"), "****************3X");
+  EXPECT_EQ(MaskPhone("13812345678"), "*******5678");
+  EXPECT_EQ(MaskIdCardNumber("12"), "**");
+  EXPECT_EQ(MaskPhone("1234"), "****");
   EXPECT_EQ(MaskPhone(""), "");
+}
+
+TEST(PiiCrypto, PseudonymsAreKeyedAndStableAcrossRotations) {
+  PiiKeyRing old_ring = Ring(kOldKey);
+  PiiKeyRing rotated = Ring(std::string(kOldKey) + "\n" + kNewKey);
+  std::string p = old_ring.Pseudonym("52020119800101123X");
+  EXPECT_EQ(p.size(), 64u);
+  EXPECT_EQ(rotated.Pseudonym("52020119800101123X"), p);
+  EXPECT_NE(old_ring.Pseudonym("52020119800101124X"), p);
+  // Not the unkeyed hash a holder of the digest key or of a backup could recompute, and
+  // not the ring's encryption key used raw.
+  EXPECT_NE(p, HexEncode(Sha256("52020119800101123X")));
+  EXPECT_NE(p, HexEncode(HmacSha256(*HexDecode(kOldKey + 6), "52020119800101123X")));
+  EXPECT_NE(Ring(kNewKey).Pseudonym("52020119800101123X"), p);
 }
 
 }  // namespace

@@ -39,11 +39,11 @@ class ExitLogicTest : public PersonnelLogicTest {
     MakeEligible("hh-sc");
   }
 
-  void PutStandard(int year) {
+  void PutStandard(int year, int64_t poverty_line_fen = 375000) {
     v1::PovertyStandard s;
     s.set_year(year);
     s.set_province_code("52");
-    s.set_poverty_line_fen(375000);
+    s.set_poverty_line_fen(poverty_line_fen);
     s.set_village_incidence_max_bp(300);
     s.set_county_incidence_max_bp(300);
     s.set_notice_days(kNoticeDays);

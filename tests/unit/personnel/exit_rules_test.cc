@@ -97,6 +97,7 @@ TEST_F(ExitLogicTest, AnApplicationTakesAtMostTwentyObjections) {
   o = Object(inspector_, a.id());
   EXPECT_EQ(o.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ReasonOf(o.status()), "OBJECTION_LIMIT_REACHED");
+  EXPECT_TRUE(absl::StrContains(o.status().message(), "township review rejects it")) << o.status();
   EXPECT_EQ(exits_.applications.at(a.id()).stage(), v1::EXIT_STAGE_NOTICE);
   // The township rejects it; the household may be proposed again.
   ASSERT_TRUE(Review(township_, a.id(), false, "too many objections").ok());
@@ -117,6 +118,116 @@ TEST_F(ExitLogicTest, OnlyTheAssessmentNamesAnAssessment) {
   h = Reverse(inspector_, "hh-sc", "findings/f-7");
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_EQ(h->reversal_reference(), "findings/f-7");
+}
+
+// Proposed under 2018's line; 2019's higher one is in force by the time of the step.
+absl::Time InTheNextYear() {
+  return absl::FromCivil(absl::CivilSecond(2019, 1, 2, 0, 0, 0), absl::UTCTimeZone());
+}
+
+TEST_F(ExitLogicTest, TheVillageReviewJudgesByTheStandardInForce) {
+  auto a = Propose(proposer_, "hh-sc");  // 4,200 yuan a head, over 2018's 3,750
+  ASSERT_TRUE(a.ok()) << a.status();
+  clock_.Set(InTheNextYear());
+  PutStandard(2019, 450000);
+  auto r = Review(village_reviewer_, a->id());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(r.status()), "EXIT_CRITERIA_UNMET");
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "income_per_head of the 2019 standard"))
+      << r.status();
+  EXPECT_EQ(exits_.applications.at(a->id()).stage(), v1::EXIT_STAGE_PROPOSED);
+  store_.data.households.at("hh-sc").set_income_per_head_fen(460000);
+  r = Review(village_reviewer_, a->id());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stage(), v1::EXIT_STAGE_NOTICE);
+  EXPECT_EQ(r->standard().year(), kYear) << "the proposal's standard stays its record";
+}
+
+TEST_F(ExitLogicTest, TheConfirmationJudgesByTheStandardInForce) {
+  v1::ExitApplication a = At(v1::EXIT_STAGE_COUNTY_APPROVED);
+  clock_.Set(InTheNextYear());
+  PutStandard(2019, 450000);
+  auto c = Confirm(recorder_, a.id());
+  EXPECT_EQ(ReasonOf(c.status()), "EXIT_CRITERIA_UNMET");
+  EXPECT_TRUE(absl::StrContains(c.status().message(), "income_per_head")) << c.status();
+  EXPECT_EQ(store_.data.households.at("hh-sc").status(), v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  store_.data.households.at("hh-sc").set_income_per_head_fen(460000);
+  c = Confirm(recorder_, a.id());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->standard().year(), kYear);
+}
+
+TEST_F(ExitLogicTest, NoApprovalWithoutAStandardInForce) {
+  auto a = Propose(proposer_, "hh-sc");
+  ASSERT_TRUE(a.ok()) << a.status();
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2017, 6, 1, 0, 0, 0), absl::UTCTimeZone()));
+  auto r = Review(village_reviewer_, a->id());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(r.status()), "NO_POVERTY_STANDARD");
+}
+
+// Recording or resolving an objection is no review: the officials who did so still take the
+// township review and the county approval, so objections cannot use them all up.
+TEST_F(ExitLogicTest, ObjectionsUseUpNoReviewer) {
+  v1::ExitApplication a = At(v1::EXIT_STAGE_NOTICE);
+  ASSERT_TRUE(Object(township_, a.id()).ok());
+  ASSERT_TRUE(Resolve(shuicheng_, a.id(), false).ok());
+  ASSERT_TRUE(Object(inspector_, a.id()).ok());
+  // Whoever recorded an earlier objection may resolve a later one.
+  auto r = Resolve(township_, a.id(), false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  clock_.Advance(absl::Hours(24) * kNoticeDays);
+  r = Review(township_, a.id());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stage(), v1::EXIT_STAGE_TOWNSHIP_REVIEWED);
+  r = Review(shuicheng_, a.id());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stage(), v1::EXIT_STAGE_COUNTY_APPROVED);
+}
+
+TEST_F(ExitLogicTest, NobodyResolvesTheObjectionTheyRecorded) {
+  v1::ExitApplication a = At(v1::EXIT_STAGE_NOTICE);
+  ASSERT_TRUE(Object(shuicheng_, a.id()).ok());
+  auto r = Resolve(shuicheng_, a.id(), true);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(r.status()), "REVIEWER_INVOLVED");
+  EXPECT_EQ(exits_.applications.at(a.id()).stage(), v1::EXIT_STAGE_OBJECTED);
+  EXPECT_TRUE(Resolve(township_, a.id(), true).ok());
+}
+
+TEST_F(ExitLogicTest, AnEmptyScopeCoversNoLevel) {
+  Principal blank = WithRole(tuopin::common::v1::ROLE_COUNTY_OFFICIAL, "blank", kShuichengVillage);
+  blank.add_region_scopes("");
+  v1::ExitApplication a = At(v1::EXIT_STAGE_NOTICE);
+  clock_.Advance(absl::Hours(24) * kNoticeDays);
+  EXPECT_EQ(ReasonOf(Review(blank, a.id()).status()), "NOT_TOWNSHIP_LEVEL");
+  ASSERT_TRUE(Review(township_, a.id()).ok());
+  EXPECT_EQ(ReasonOf(Review(blank, a.id()).status()), "NOT_COUNTY_LEVEL");
+  EXPECT_EQ(exits_.applications.at(a.id()).stage(), v1::EXIT_STAGE_TOWNSHIP_REVIEWED);
+}
+
+TEST(ExitValidate, AReversalReferenceNamesAFindingOrAnAssessmentVisit) {
+  const std::string id64(64, 'a');
+  for (const std::string& good :
+       {std::string("findings/f-2020.017"), std::string("assessments/as-1/visits/v:3_x"),
+        "findings/" + id64, "assessments/" + id64 + "/visits/" + id64}) {
+    v1::ReverseExitRequest req;
+    req.set_reference(good);
+    EXPECT_TRUE(Validate(req).ok()) << good;
+  }
+  for (const std::string& bad :
+       {std::string("findings/"), std::string("findings"), std::string("finding/f-1"),
+        std::string("/findings/f-1"), std::string("findings/f-1/"), std::string("findings/f 1"),
+        std::string("findings/f-1/visits/v-1"), std::string("assessments/as-1"),
+        std::string("assessments/as-1/visits/"), std::string("assessments/as-1/visit/v-1"),
+        std::string("assessments//visits/v-1"), std::string("anything else"),
+        "findings/" + id64 + "a"}) {
+    v1::ReverseExitRequest req;
+    req.set_reference(bad);
+    absl::Status st = Validate(req);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(FieldOf(st), "reference") << bad;
+  }
 }
 
 }  // namespace

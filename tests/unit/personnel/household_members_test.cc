@@ -1,6 +1,7 @@
 // Unit tests of household members on the in-memory store: the validation of the national
 // number, the id-card check digit and the member count; the unique national number; the
-// replacement of the members by UpdateHousehold; and who reads personal data in full.
+// replacement of the members by UpdateHousehold; who reads personal data in full; and the
+// digest form that keeps personal data out of the request digests.
 
 #include "tests/support/household_members.h"
 
@@ -110,7 +111,7 @@ TEST_F(HouseholdMembersTest, PersonalDataInFullOnlyForTheWorkTeam) {
   ASSERT_TRUE(created.ok()) << created.status();
   // The stored response of a mutation holds them masked; the store holds them in full
   // (the MySQL store encrypts them).
-  EXPECT_EQ(created->members(0).id_card_number(), "5202**********123X");
+  EXPECT_EQ(created->members(0).id_card_number(), "****************3X");
   EXPECT_EQ(store_.data.households.at(created->id()).members(0).id_card_number(), kId1);
 
   for (const Principal& p : {shuicheng_, WithRole(ROLE_ADMIN, "admin", "52"),
@@ -125,9 +126,9 @@ TEST_F(HouseholdMembersTest, PersonalDataInFullOnlyForTheWorkTeam) {
   for (auto role : {ROLE_INSPECTOR, ROLE_AUDITOR, ROLE_FINANCE_OFFICER, ROLE_SERVICE}) {
     absl::StatusOr<v1::Household> h = Get(WithRole(role, "reader", "520221"), created->id());
     ASSERT_TRUE(h.ok()) << h.status();
-    EXPECT_EQ(h->members(0).id_card_number(), "5202**********123X");
-    EXPECT_EQ(h->members(0).phone(), "138****5678");
-    EXPECT_EQ(h->members(1).id_card_number(), "5202**********4564");
+    EXPECT_EQ(h->members(0).id_card_number(), "****************3X");
+    EXPECT_EQ(h->members(0).phone(), "*******5678");
+    EXPECT_EQ(h->members(1).id_card_number(), "****************64");
     EXPECT_EQ(h->members(1).phone(), "");
     EXPECT_EQ(h->members(1).name(), "Li");  // names as the head's: every reader
   }
@@ -154,7 +155,7 @@ TEST_F(HouseholdMembersTest, UpdateReplacesTheMembersWithTheirCount) {
   ASSERT_EQ(stored.members_size(), 1);
   EXPECT_EQ(stored.members(0).id_card_number(), kId1);
   EXPECT_EQ(stored.members(0).phone(), "");
-  EXPECT_EQ(out.members(0).id_card_number(), "5202**********123X");
+  EXPECT_EQ(out.members(0).id_card_number(), "****************3X");
 
   // A bad id in an update is refused by the validation, naming the path.
   req.mutable_household()->mutable_members(0)->set_id_card_number("520221198001011230");
@@ -167,6 +168,51 @@ TEST_F(HouseholdMembersTest, UpdateReplacesTheMembersWithTheirCount) {
   EXPECT_EQ(
       logic_.UpdateHousehold(Ctx(shuicheng_, "UpdateHousehold", renumber), renumber, out).code(),
       absl::StatusCode::kInvalidArgument);
+}
+
+TEST(MemberDigestForm, TheDigestsHoldPseudonymsOfThePersonalDataAndNothingElseChanges) {
+  common::PiiKeyRing pii = *common::PiiKeyRing::Parse(
+      "k1 8f3a1c9e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3f5b7d9a2c4e6f8b0d1e\n");
+  common::DigestForm form = MemberDigestForm(pii);
+  v1::CreateHouseholdRequest req = NewHousehold("5202210001");
+  req.set_request_id("req-1");
+  v1::CreateHouseholdRequest digested = req;
+  form(digested);
+  EXPECT_EQ(digested.household().members(0).id_card_number(), pii.Pseudonym(kId1));
+  EXPECT_EQ(digested.household().members(0).phone(), pii.Pseudonym(kPhone));
+  EXPECT_EQ(digested.household().members(1).id_card_number(), pii.Pseudonym(kId2));
+  EXPECT_EQ(digested.household().members(1).phone(), "");  // absent stays absent
+  v1::CreateHouseholdRequest rest = digested;
+  for (int i = 0; i < 2; ++i) {
+    rest.mutable_household()->mutable_members(i)->set_id_card_number(
+        req.household().members(i).id_card_number());
+    rest.mutable_household()->mutable_members(i)->set_phone(req.household().members(i).phone());
+  }
+  EXPECT_EQ(common::DeterministicBytes(rest), common::DeterministicBytes(req));
+
+  // The context's digests are the digest form's, not the plain request's; the same request
+  // gives the same digests (retries replay), another id-card number other ones.
+  common::DigestKey key = common::DigestKeyFromSecret(std::string(32, 'k'));
+  auto ctx = [&](const google::protobuf::Message& r) {
+    return common::ContextFor("personnel", "/m", Principal(), "req-1", absl::UnixEpoch(), r, &key,
+                              form);
+  };
+  common::MutationContext m = ctx(req);
+  EXPECT_EQ(m.request_sha256, common::MessageSha256(digested));
+  EXPECT_NE(m.request_sha256, common::MessageSha256(req));
+  EXPECT_EQ(m.request_digest, common::KeyedDigest(key, common::DeterministicBytes(digested)));
+  EXPECT_NE(m.request_digest, common::KeyedDigest(key, common::DeterministicBytes(req)));
+  EXPECT_EQ(ctx(req).request_sha256, m.request_sha256);
+  v1::CreateHouseholdRequest other = req;
+  other.mutable_household()->mutable_members(1)->set_id_card_number(kId1);
+  EXPECT_NE(ctx(other).request_sha256, m.request_sha256);
+  EXPECT_NE(ctx(other).request_digest, m.request_digest);
+
+  // Members in an update are covered as well.
+  v1::UpdateHouseholdRequest up;
+  *up.mutable_household()->add_members() = MakeMember("Wang", v1::MEMBER_RELATION_HEAD, kId1);
+  form(up);
+  EXPECT_EQ(up.household().members(0).id_card_number(), pii.Pseudonym(kId1));
 }
 
 }  // namespace
