@@ -4,6 +4,7 @@
 // row). Failures are sql::SQLExceptions, like every statement of the stores.
 
 #include <string>
+#include <vector>
 
 #include "common/db.h"
 #include "common/pii_crypto.h"
@@ -20,5 +21,20 @@ void WriteMembers(common::DbSession& s, const common::PiiKeyRing* pii, const v1:
 // (a key missing from the key file, altered bytes) is an error naming the household and
 // the key id, never a value.
 void ReadMembers(common::DbSession& s, const common::PiiKeyRing* pii, v1::Household& h);
+
+// The rows of the next multi-row statement of a batch: the largest power of two at most
+// `remaining` and `max`, so that a connection prepares (and caches) few variants of it.
+inline size_t NextBatch(size_t remaining, size_t max) {
+  size_t n = 1;
+  while (n * 2 <= remaining && n * 2 <= max) n *= 2;
+  return n;
+}
+
+// The batched forms of an import (ImportHouseholds): the members of new households (none
+// stored yet) in multi-row INSERTs, and the members of many households in one SELECT.
+void InsertMembers(common::DbSession& s, const common::PiiKeyRing* pii,
+                   const std::vector<const v1::Household*>& households);
+void ReadMembersOf(common::DbSession& s, const common::PiiKeyRing* pii,
+                   const std::vector<v1::Household*>& households);
 
 }  // namespace tuopin::personnel

@@ -58,9 +58,9 @@ struct Statements {
              "FROM households WHERE status = ? AND village_code >= ? AND village_code < ?"
              " AND (village_code > ? OR id > ?) ORDER BY village_code, id LIMIT ?");
   // The version is 1; created_at, updated_at and the exit columns follow.
-  const std::string insert_household =
-      absl::StrCat("INSERT INTO households (", rows::HouseholdColumns(),
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)");
+  const char* household_values = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)";
+  const std::string insert_household = absl::StrCat(
+      "INSERT INTO households (", rows::HouseholdColumns(), ") VALUES ", household_values);
   const char* update_household =
       "UPDATE households SET head_name = ?, member_count = ?, status = ?, ind_food = ?,"
       " ind_clothing = ?, ind_education = ?, ind_medical = ?, ind_housing = ?, ind_water = ?,"
@@ -194,6 +194,39 @@ Query& BindHouseholdFields(Query& q, const v1::Household& h) {
       .Arg(h.income_per_head_fen());
 }
 
+// Binds one row of insert_household.
+Query& BindHouseholdInsert(Query& q, const v1::Household& h) {
+  q.Arg(h.id()).Arg(h.village_code());
+  BindHouseholdFields(q, h).Arg(SqlTimeOf(h.create_time())).Arg(SqlTimeOf(h.update_time()));
+  if (h.has_prior_exit()) {
+    q.Arg(h.prior_exit().year()).Arg(h.prior_exit().reference());
+  } else {
+    q.Null().Null();
+  }
+  return q.OptionalArg(h.exit_application_id())
+      .OptionalArg(h.reversal_reference())
+      .OptionalArg(h.national_household_number());
+}
+
+// The households with these national numbers, with their members: two statements.
+std::vector<v1::Household> SelectHouseholdsByNumber(DbSession& s, const common::PiiKeyRing* pii,
+                                                    const std::vector<std::string>& numbers,
+                                                    bool lock) {
+  std::vector<v1::Household> out;
+  if (numbers.empty()) return out;
+  auto rs = Query(s, absl::StrCat("SELECT ", rows::HouseholdColumns(),
+                                  " FROM households WHERE national_household_number IN (",
+                                  common::Placeholders(common::InListSize(numbers.size())), ")",
+                                  lock ? " FOR UPDATE" : ""))
+                .InList(numbers)
+                .Rows();
+  while (rs->next()) out.push_back(rows::ReadHousehold(*rs));
+  std::vector<v1::Household*> all;
+  for (auto& h : out) all.push_back(&h);
+  ReadMembersOf(s, pii, all);
+  return out;
+}
+
 // One mutation's transaction over a session inside common::RunMutation. SQL errors are
 // exceptions, turned into statuses (and retries) by the transaction runner.
 class MysqlPersonnelTx final : public PersonnelTx {
@@ -239,17 +272,32 @@ class MysqlPersonnelTx final : public PersonnelTx {
   void ReplaceMembers(const v1::Household& h) override { WriteMembers(s_, pii_, h); }
   void InsertHouseholdRow(const v1::Household& h) {
     Query q(s_, Sql().insert_household);
-    q.Arg(h.id()).Arg(h.village_code());
-    BindHouseholdFields(q, h).Arg(SqlTimeOf(h.create_time())).Arg(SqlTimeOf(h.update_time()));
-    if (h.has_prior_exit()) {
-      q.Arg(h.prior_exit().year()).Arg(h.prior_exit().reference());
-    } else {
-      q.Null().Null();
+    BindHouseholdInsert(q, h).Exec();
+  }
+  std::vector<v1::Household> LockHouseholdsByNumber(
+      const std::vector<std::string>& numbers) override {
+    return SelectHouseholdsByNumber(s_, pii_, numbers, true);
+  }
+  Conflict InsertHouseholds(const std::vector<v1::Household>& households) override {
+    // Households per multi-row INSERT: 20 placeholders each.
+    constexpr size_t kPerInsert = 512;
+    try {
+      for (size_t from = 0, to = 0; from < households.size(); from = to) {
+        to = from + NextBatch(households.size() - from, kPerInsert);
+        std::string sql = Sql().insert_household;
+        for (size_t i = from + 1; i < to; ++i) absl::StrAppend(&sql, ", ", Sql().household_values);
+        Query q(s_, sql);
+        for (size_t i = from; i < to; ++i) BindHouseholdInsert(q, households[i]);
+        q.Exec();
+      }
+    } catch (const sql::SQLException& e) {
+      if (!DuplicateOn(e, "uk_households_national_number")) throw;
+      return Conflict::kNationalHouseholdNumber;
     }
-    q.OptionalArg(h.exit_application_id())
-        .OptionalArg(h.reversal_reference())
-        .OptionalArg(h.national_household_number())
-        .Exec();
+    std::vector<const v1::Household*> all;
+    for (const auto& h : households) all.push_back(&h);
+    InsertMembers(s_, pii_, all);
+    return Conflict::kNone;
   }
   void UpdateHousehold(const v1::Household& h, int64_t version) override {
     Query q(s_, Sql().update_household);
@@ -420,6 +468,16 @@ absl::StatusOr<std::optional<v1::Household>> MysqlPersonnelStore::GetHousehold(
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
     out = One(s, Sql().household, id, rows::ReadHousehold);
     if (out.has_value()) ReadMembers(s, pii_, *out);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::Household>> MysqlPersonnelStore::FindHouseholdsByNumber(
+    const std::vector<std::string>& numbers) {
+  std::vector<v1::Household> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    out = SelectHouseholdsByNumber(s, pii_, numbers, false);
     return absl::OkStatus();
   }));
   return out;

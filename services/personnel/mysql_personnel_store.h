@@ -32,6 +32,8 @@ class MysqlPersonnelStore final : public PersonnelStore {
   absl::StatusOr<std::vector<v1::Region>> ListRegions(const std::string& parent_code,
                                                       const PageRequest& page) override;
   absl::StatusOr<std::optional<v1::Household>> GetHousehold(const std::string& id) override;
+  absl::StatusOr<std::vector<v1::Household>> FindHouseholdsByNumber(
+      const std::vector<std::string>& numbers) override;
   absl::StatusOr<std::vector<v1::Household>> ListHouseholds(const std::string& region_prefix,
                                                             int status,
                                                             const PageRequest& page) override;

@@ -102,6 +102,13 @@ class PersonnelLogic {
   absl::Status UpdateHousehold(const MutationContext& ctx, const v1::UpdateHouseholdRequest& req,
                                v1::Household& out);
 
+  // A page of a register file (household_import.cc): the apply, in one transaction, and
+  // the dry run, a read that decides the same way and writes nothing.
+  absl::Status ImportHouseholds(const MutationContext& ctx, const v1::ImportHouseholdsRequest& req,
+                                v1::ImportHouseholdsResponse& out);
+  absl::Status DryRunImportHouseholds(const Principal& p, const v1::ImportHouseholdsRequest& req,
+                                      v1::ImportHouseholdsResponse& out);
+
   absl::Status CreateCadre(const MutationContext& ctx, const v1::CreateCadreRequest& req,
                            v1::Cadre& out);
   absl::Status GetCadre(const Principal& p, const v1::GetCadreRequest& req, v1::Cadre& out);

@@ -59,6 +59,20 @@ class PersonnelServiceImpl final : public v1::PersonnelService::Service {
         [&](const common::MutationContext& m) { return logic_.UpdateHousehold(m, *req, *resp); });
   }
 
+  grpc::Status ImportHouseholds(grpc::ServerContext* ctx, const v1::ImportHouseholdsRequest* req,
+                                v1::ImportHouseholdsResponse* resp) override {
+    // A dry run is a read: no request id claimed, no audit event (personnel.proto).
+    if (req->dry_run()) {
+      return handler_.Read(ctx, "ImportHouseholds", *req, Validate,
+                           [&](const common::Principal& p) {
+                             return logic_.DryRunImportHouseholds(p, *req, *resp);
+                           });
+    }
+    return handler_.Mutate(
+        ctx, "ImportHouseholds", *req, Validate,
+        [&](const common::MutationContext& m) { return logic_.ImportHouseholds(m, *req, *resp); });
+  }
+
   grpc::Status CreateCadre(grpc::ServerContext* ctx, const v1::CreateCadreRequest* req,
                            v1::Cadre* resp) override {
     return handler_.Mutate(

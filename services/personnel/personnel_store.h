@@ -67,6 +67,13 @@ class PersonnelTx {
   // Replaces the household's members by `household.members` (UpdateHousehold stores the
   // household's own fields only).
   virtual void ReplaceMembers(const v1::Household& household) = 0;
+  // The households with these national numbers (with their members, personal data
+  // decrypted), locked; in no particular order. At most 1000 numbers.
+  virtual std::vector<v1::Household> LockHouseholdsByNumber(
+      const std::vector<std::string>& numbers) = 0;
+  // Stores version 1 of each with its members, as InsertHousehold, in batched statements;
+  // kNationalHouseholdNumber (and none stored) when a number is taken.
+  virtual Conflict InsertHouseholds(const std::vector<v1::Household>& households) = 0;
   // Stores the mutable fields (with status, exit_application_id and reversal_reference),
   // `version` and update_time.
   virtual void UpdateHousehold(const v1::Household& household, int64_t version) = 0;
@@ -103,6 +110,9 @@ class PersonnelStore : public common::TransactionalStore<PersonnelTx> {
 
   // With its members (personal data decrypted).
   virtual absl::StatusOr<std::optional<v1::Household>> GetHousehold(const std::string& id) = 0;
+  // As PersonnelTx::LockHouseholdsByNumber, without locks (an import's dry run).
+  virtual absl::StatusOr<std::vector<v1::Household>> FindHouseholdsByNumber(
+      const std::vector<std::string>& numbers) = 0;
   // Sorted by (village_code, id); `status` 0 means any. Without members.
   virtual absl::StatusOr<std::vector<v1::Household>> ListHouseholds(
       const std::string& region_prefix, int status, const PageRequest& page) = 0;

@@ -29,6 +29,8 @@ absl::Status Validate(const v1::CreateHouseholdRequest& r);
 absl::Status Validate(const v1::GetHouseholdRequest& r);
 absl::Status Validate(const v1::ListHouseholdsRequest& r);
 absl::Status Validate(const v1::UpdateHouseholdRequest& r);
+// Accepts every page: its rows' rules are decided row by row (household_import.cc).
+absl::Status Validate(const v1::ImportHouseholdsRequest& r);
 absl::Status Validate(const v1::CreateCadreRequest& r);
 absl::Status Validate(const v1::GetCadreRequest& r);
 absl::Status Validate(const v1::ListCadresRequest& r);

@@ -104,6 +104,11 @@ class RegionMatrixTest(unittest.TestCase):
             results = set(fv1.CreateTransfersResponse.FromString(answer).results)
             if results == {fv1.TRANSFER_RESULT_OUT_OF_SCOPE}:
                 return grpc.StatusCode.PERMISSION_DENIED  # every transfer refused for scope
+        if method.endswith("/ImportHouseholds"):
+            from tuopin.personnel.v1 import personnel_pb2 as pv1
+            rows = pv1.ImportHouseholdsResponse.FromString(answer).results
+            if rows and all([v.field for v in r.violations] == ["village_code"] for r in rows):
+                return grpc.StatusCode.PERMISSION_DENIED  # every row refused for scope
         return grpc.StatusCode.OK
 
     def ids(self):
@@ -193,6 +198,14 @@ class RegionMatrixTest(unittest.TestCase):
             return None, "the request names no region and no object of one"
         return request, None
 
+    def import_probe(self, village):
+        """One row of a register file in the village, keyed by a national number of its own."""
+        from tuopin.personnel.v1 import personnel_pb2 as pv1
+        row = pv1.Household(village_code=village, head_name="x", member_count=1,
+                            status=pv1.HOUSEHOLD_STATUS_REGISTERED_POOR,
+                            national_household_number="990000000001")
+        return pv1.ImportHouseholdsRequest(first_row_number=1, rows=[row])
+
     def cases(self):
         """Every RPC of the region-scoped services, from the descriptors: mutations as the demo
         loader first made them, reads built from the fields' limits. An RPC that cannot be
@@ -228,6 +241,8 @@ class RegionMatrixTest(unittest.TestCase):
                 # the scope, which still shows it was not refused for scope).
                 request_type = symbol_database.Default().GetSymbol(m.input_type.full_name)
                 request, why = self.probe(request_type, ids, village)
+                if method.endswith("/ImportHouseholds"):  # its region is in its rows
+                    request, why = self.import_probe(village), None
                 if why:
                     problems.append(f"{method}: cannot be probed: {why}")
                     continue
@@ -257,6 +272,8 @@ class RegionMatrixTest(unittest.TestCase):
             probe = {s: "SELECT COUNT(*) FROM idempotency" for s in self.suite.dbs}
             if method.endswith("/CreateTransfers"):
                 probe["funds"] = "SELECT COUNT(*) FROM transfers"
+            if method.endswith("/ImportHouseholds"):  # refusals are per-row answers too
+                probe["personnel"] = "SELECT COUNT(*) FROM households"
             before = {s: self.suite.dbs[s].scalar(q) for s, q in probe.items()}
             outside = self.call(method, fresh(), role, OUTSIDE)
             after = {s: self.suite.dbs[s].scalar(q) for s, q in probe.items()}

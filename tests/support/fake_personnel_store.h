@@ -77,6 +77,8 @@ class FakePersonnelStore final : public personnel::PersonnelStore {
       const std::string& parent_code, const personnel::PageRequest& page) override;
   absl::StatusOr<std::optional<personnel_v1::Household>> GetHousehold(
       const std::string& id) override;
+  absl::StatusOr<std::vector<personnel_v1::Household>> FindHouseholdsByNumber(
+      const std::vector<std::string>& numbers) override;
   absl::StatusOr<std::vector<personnel_v1::Household>> ListHouseholds(
       const std::string& region_prefix, int status, const personnel::PageRequest& page) override;
   absl::StatusOr<std::optional<personnel_v1::Cadre>> GetCadre(const std::string& id) override;
@@ -130,6 +132,19 @@ std::vector<T> Page(const std::map<std::string, T>& m, const PageRequest& page, 
   return rows;
 }
 
+// The households with one of these national numbers.
+inline std::vector<v1::Household> HouseholdsByNumber(const PersonnelData& d,
+                                                     const std::vector<std::string>& numbers) {
+  std::set<std::string> wanted(numbers.begin(), numbers.end());
+  std::vector<v1::Household> out;
+  for (const auto& [id, h] : d.households) {
+    if (!h.national_household_number().empty() && wanted.count(h.national_household_number())) {
+      out.push_back(h);
+    }
+  }
+  return out;
+}
+
 // The mutation's transaction over the fake's rows (restored by RunMutation on failure).
 class FakeTx final : public personnel::PersonnelTx {
  public:
@@ -161,6 +176,17 @@ class FakeTx final : public personnel::PersonnelTx {
     }
     v1::Household& row = d_.households[h.id()] = h;
     row.set_etag(common::EtagOf(1));
+    return Conflict::kNone;
+  }
+  std::vector<v1::Household> LockHouseholdsByNumber(
+      const std::vector<std::string>& numbers) override {
+    return HouseholdsByNumber(d_, numbers);
+  }
+  Conflict InsertHouseholds(const std::vector<v1::Household>& households) override {
+    // RunMutation restores the rows when the logic then fails the transaction.
+    for (const auto& h : households) {
+      if (InsertHousehold(h) != Conflict::kNone) return Conflict::kNationalHouseholdNumber;
+    }
     return Conflict::kNone;
   }
   void ReplaceMembers(const v1::Household& h) override {
@@ -391,6 +417,11 @@ inline absl::StatusOr<std::vector<personnel_v1::Region>> FakePersonnelStore::Lis
       data.regions, page,
       [&](const personnel_v1::Region& r) { return r.parent_code() == parent_code; },
       [](const personnel_v1::Region& r) { return std::vector<std::string>{r.code()}; });
+}
+
+inline absl::StatusOr<std::vector<personnel_v1::Household>>
+FakePersonnelStore::FindHouseholdsByNumber(const std::vector<std::string>& numbers) {
+  return fake_personnel_detail::HouseholdsByNumber(data, numbers);
 }
 
 inline absl::StatusOr<std::optional<personnel_v1::Household>> FakePersonnelStore::GetHousehold(
