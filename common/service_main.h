@@ -11,6 +11,7 @@
 #include "common/audit_sink.h"
 #include "common/db.h"
 #include "common/gateway_client.h"
+#include "common/handler.h"
 #include "common/migrate.h"
 #include "common/outbox.h"
 #include "common/server.h"
@@ -44,6 +45,28 @@ struct ServiceEnv {
 
 // Starts the outbox relay when the service has a token (and --relay_outbox is on); logs
 // a warning otherwise, since its audit events then stay in its outbox.
+// The frame of one gRPC service of a binary: its descriptor, the Authorizer that reads its
+// policies (one Authorizer holds one service's descriptor) and the Handler its adapter runs
+// every call through. A binary serving several services keeps one frame each.
+class ServiceFrame {
+ public:
+  ServiceFrame(const ServiceEnv& env, std::string service, const std::string& full_name,
+               DigestForm digest_form = nullptr)
+      : descriptor_(FindService(full_name)),
+        authorizer_(env.internal_key, descriptor_, SystemClock::Get(), env.digest_key),
+        handler_(std::move(service), authorizer_, *SystemClock::Get(), std::move(digest_form)) {}
+  ServiceFrame(const ServiceFrame&) = delete;
+  ServiceFrame& operator=(const ServiceFrame&) = delete;
+
+  const Handler& handler() const { return handler_; }
+  const std::string& full_name() const { return descriptor_->full_name(); }
+
+ private:
+  const google::protobuf::ServiceDescriptor* descriptor_;
+  Authorizer authorizer_;
+  Handler handler_;
+};
+
 void StartOutboxRelay(ServiceEnv& env);
 
 // Parses flags and prepares the service. With --migrate_only it applies migrations and

@@ -31,24 +31,17 @@ int main(int argc, char** argv) {
   accountability::MysqlRecordsStore records_store(*env.pool, ids);
   accountability::RecordsLogic records_logic(records_store, personnel, tasks,
                                              *common::SystemClock::Get(), tokens);
-  const auto* records_descriptor =
-      common::FindService(accountability::v1::AccountabilityService::service_full_name());
-  common::Authorizer records_authorizer(env.internal_key, records_descriptor,
-                                        common::SystemClock::Get(), env.digest_key);
-  common::Handler records_handler("accountability", records_authorizer,
-                                  *common::SystemClock::Get());
-  auto records = accountability::NewRecordsService(records_logic, records_handler);
+  common::ServiceFrame records_frame(
+      env, "accountability", accountability::v1::AccountabilityService::service_full_name());
+  auto records = accountability::NewRecordsService(records_logic, records_frame.handler());
   accountability::MysqlAssessmentStore assessment_store(*env.pool, ids);
   accountability::AssessmentLogic assessment_logic(assessment_store, personnel, tokens);
-  const auto* assessment_descriptor =
-      common::FindService(accountability::v1::AssessmentService::service_full_name());
-  common::Authorizer assessment_authorizer(env.internal_key, assessment_descriptor,
-                                           common::SystemClock::Get(), env.digest_key);
-  common::Handler assessment_handler("accountability", assessment_authorizer,
-                                     *common::SystemClock::Get());
-  auto assessments = accountability::NewAssessmentService(assessment_logic, assessment_handler);
+  common::ServiceFrame assessment_frame(env, "accountability",
+                                        accountability::v1::AssessmentService::service_full_name());
+  auto assessments =
+      accountability::NewAssessmentService(assessment_logic, assessment_frame.handler());
   env.server.services = {records.get(), assessments.get()};
-  env.server.service_names = {records_descriptor->full_name(), assessment_descriptor->full_name()};
+  env.server.service_names = {records_frame.full_name(), assessment_frame.full_name()};
   common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }

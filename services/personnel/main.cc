@@ -52,41 +52,32 @@ int main(int argc, char** argv) {
   personnel::MysqlPersonnelStore store(*env.pool, ids, &*pii);
   personnel::PersonnelLogic logic(store, *common::SystemClock::Get(), tokens,
                                   personnel::PersonnelConfig{.pairing_limit = limit});
-  const auto* descriptor =
-      common::FindService(personnel::v1::PersonnelService::service_full_name());
-  common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),
-                                env.digest_key);
   // Members' personal data never reaches a request digest (personnel_logic.h).
-  common::Handler handler("personnel", authorizer, *common::SystemClock::Get(),
-                          personnel::MemberDigestForm(*pii));
-  auto service = personnel::NewPersonnelService(logic, handler);
+  common::ServiceFrame frame(env, "personnel", personnel::v1::PersonnelService::service_full_name(),
+                             personnel::MemberDigestForm(*pii));
+  auto service = personnel::NewPersonnelService(logic, frame.handler());
 
-  // The exit services: an Authorizer holds one service's descriptor, so each has its own.
+  // The exit services, each in its own frame.
   personnel::MysqlExitCriteriaStore criteria_store(*env.pool, ids);
   personnel::ExitCriteriaLogic criteria_logic(criteria_store);
-  const auto* criteria_descriptor =
-      common::FindService(personnel::v1::ExitCriteriaService::service_full_name());
-  common::Authorizer criteria_authorizer(env.internal_key, criteria_descriptor,
-                                         common::SystemClock::Get(), env.digest_key);
-  common::Handler criteria_handler("personnel", criteria_authorizer, *common::SystemClock::Get());
-  auto criteria_service = personnel::NewExitCriteriaService(criteria_logic, criteria_handler);
+  common::ServiceFrame criteria_frame(env, "personnel",
+                                      personnel::v1::ExitCriteriaService::service_full_name());
+  auto criteria_service =
+      personnel::NewExitCriteriaService(criteria_logic, criteria_frame.handler());
 
   personnel::MysqlExitStore exit_store(*env.pool, ids);
   personnel::ExitLogic exit_logic(store, exit_store, criteria_store, *common::SystemClock::Get(),
                                   tokens);
-  const auto* exit_descriptor =
-      common::FindService(personnel::v1::ExitService::service_full_name());
-  common::Authorizer exit_authorizer(env.internal_key, exit_descriptor, common::SystemClock::Get(),
-                                     env.digest_key);
-  common::Handler exit_handler("personnel", exit_authorizer, *common::SystemClock::Get());
-  auto exit_service = personnel::NewExitService(exit_logic, exit_handler);
+  common::ServiceFrame exit_frame(env, "personnel",
+                                  personnel::v1::ExitService::service_full_name());
+  auto exit_service = personnel::NewExitService(exit_logic, exit_frame.handler());
 
   common::PeriodicTask coverage("coverage summary", absl::GetFlag(FLAGS_coverage_refresh_interval),
                                 [&] { return logic.RefreshCoverageSummary(); });
   coverage.Start();
   env.server.services = {service.get(), exit_service.get(), criteria_service.get()};
-  env.server.service_names = {descriptor->full_name(), exit_descriptor->full_name(),
-                              criteria_descriptor->full_name()};
+  env.server.service_names = {frame.full_name(), exit_frame.full_name(),
+                              criteria_frame.full_name()};
   env.server.on_stopping = [&coverage] { coverage.Stop(); };
   common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
