@@ -175,6 +175,12 @@ int RunServer(ServerOptions options) {
   auto creds = options.credentials ? options.credentials : grpc::InsecureServerCredentials();
   builder.AddListeningPort(absl::StrCat(options.host, ":", options.port), creds, &bound_port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // gRPC listens with SO_REUSEPORT by default: a second process of the same user may bind
+  // the same port and the kernel then splits the connections between the two. A stray or
+  // misconfigured process would silently take part of this service's calls (in the test
+  // suite, another suite's gateway answered a service's calls). A port in use is a failure
+  // to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // No BDP-probe pings after reads: unary calls of a few kilobytes gain nothing from a
   // larger flow-control window and pay a wakeup for each ping and its answer.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);

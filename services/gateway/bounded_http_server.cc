@@ -393,6 +393,13 @@ BoundedHttpServer::BoundedHttpServer(const HttpFrontOptions& options)
   new_task_queue = [this] {
     return new BoundedPool(options_.threads, options_.max_waiting, busy_);
   };
+  // httplib listens with SO_REUSEPORT, so another process could share the port and take
+  // part of the connections; SO_REUSEADDR alone restarts on a port in TIME_WAIT and makes
+  // a port in use a failure to start (as the gRPC port, common/server.cc).
+  set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // Only what the responses' Keep-Alive header says: the loop below applies the limits.
   set_keep_alive_max_count(static_cast<size_t>(options_.max_requests_per_connection));
   set_keep_alive_timeout(std::max<time_t>(1, absl::ToInt64Seconds(options_.idle_timeout)));

@@ -32,7 +32,7 @@ import grpc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from tuopin_testing import Suite, free_port  # noqa: E402
+from tuopin_testing import Suite  # noqa: E402
 
 ARGS = None
 P = "/tuopin.personnel.v1.PersonnelService/"
@@ -66,9 +66,8 @@ class ExportTest(unittest.TestCase):
         sys.path.insert(0, f"{ARGS.build}/python")
         sys.path.insert(0, f"{ARGS.build}/python/third_party")
         cls.dir = tempfile.TemporaryDirectory()
-        cls.http_port = free_port()
-        cls.suite = Suite(ARGS.build, cls.dir.name,
-                          gateway_flags=("--access_log=true", f"--http_port={cls.http_port}"))
+        cls.suite = Suite(ARGS.build, cls.dir.name, gateway_flags=("--access_log=true", "--http_port=0"))
+        cls.http_port = cls.suite.ports["gateway"][2]  # gRPC, metrics, HTTP
         cls.channel = grpc.insecure_channel(cls.suite.target)
 
     @classmethod

@@ -15,6 +15,7 @@ import select
 import signal
 import socket
 import ssl
+import subprocess
 import sys
 import tempfile
 import threading
@@ -92,6 +93,35 @@ class HttpTlsTest(unittest.TestCase):
                 conn = https("client")
                 self.assertEqual(post(conn, token), DENIED, "still serving")
                 conn.close()
+            finally:
+                stop(proc)
+
+
+class HttpPortTest(unittest.TestCase):
+    def test_a_json_port_in_use_is_a_failure_to_start_never_shared(self):
+        # httplib listens with SO_REUSEPORT: a second gateway bound the same HTTP port and
+        # the kernel split the connections between the two.
+        with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as d2:
+            proc, secret, http_port, _ = start(d)
+            try:
+                second = subprocess.Popen([
+                    ARGS.gateway, "--port=0", "--metrics_port=0", f"--http_port={http_port}",
+                    "--host=127.0.0.1", f"--port_file={d2}/ports", f"--internal_key_file={d}/internal.key",
+                    f"--jwt_hs256_secret_file={d}/jwt.secret", "--shutdown_grace=0s", "--access_log=false"],
+                    stderr=subprocess.PIPE)
+                try:
+                    _, err = second.communicate(timeout=30)
+                except subprocess.TimeoutExpired:  # it started, sharing the port
+                    second.kill()
+                    _, err = second.communicate()
+                self.assertNotEqual(second.returncode, 0)
+                self.assertIn(b"JSON/HTTP", err)
+                self.assertFalse(os.path.exists(f"{d2}/ports"))
+                token = hs256_token(secret, sub="cadre-1", roles=["cadre"])
+                for _ in range(5):  # every connection reaches the first gateway
+                    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+                    self.assertEqual(post(conn, token), DENIED)
+                    conn.close()
             finally:
                 stop(proc)
 

@@ -71,6 +71,17 @@ class RuntimeTest(unittest.TestCase):
     def status(self, service=""):
         return self.check(self.health.HealthCheckRequest(service=service), timeout=2).status
 
+    def test_a_port_in_use_is_a_failure_to_start_never_shared(self):
+        # gRPC's default SO_REUSEPORT let a second process bind the same port and take part
+        # of the connections (another test suite's gateway answered a service's calls).
+        port = int(self.channel_target.rsplit(":", 1)[1])
+        second = subprocess.run([ARGS.server, os.path.join(self.tmp.name, "second"), "0", str(port)],
+                                capture_output=True, timeout=20)
+        self.assertNotEqual(second.returncode, 0)
+        self.assertIn(b"cannot listen", second.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "second")))
+        self.assertEqual(self.status(), self.health.HealthCheckResponse.SERVING)
+
     def test_threads_that_served_calls_serve_the_next(self):
         # gRPC's default lets at most two idle threads wait for calls; the rest exit, and
         # a service under load created and destroyed a thread every few calls. RunServer

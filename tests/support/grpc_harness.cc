@@ -67,6 +67,7 @@ TestServer::TestServer(std::vector<grpc::Service*> services, common::AsyncServic
   grpc::ServerBuilder builder;
   if (async_ != nullptr) async_->Register(builder);
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // as common/server.cc
   for (auto* s : services) builder.RegisterService(s);
   server_ = builder.BuildAndStart();
   if (async_ != nullptr) async_->Start();

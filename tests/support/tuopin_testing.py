@@ -165,11 +165,15 @@ class PrivateMariaDB:
             time.sleep(0.02)
 
 
-def free_port():
+def reserve_port():
+    """A loopback port held by a bound socket (no other bind, not even another process's
+    bind to port 0, gets it) until the caller closes the socket just before its server
+    binds the port: (socket, port). The servers refuse to share a port (no SO_REUSEPORT),
+    so a port taken in the moment between is a failure to start, never shared traffic."""
     import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s, s.getsockname()[1]
 
 
 class Suite:
@@ -194,7 +198,9 @@ class Suite:
         # Personnel's key of the members' personal data (--pii_key_file).
         with open(f"{d}/pii.keys", "w") as f:
             f.write(f"test-1 {os.urandom(32).hex()}\n")
-        self.gateway_port = free_port()
+        # The services are told where the gateway will listen before it starts (it needs
+        # their ports): its port stays reserved until then.
+        reservation, self.gateway_port = reserve_port()
         common = [f"--internal_key_file={d}/internal.key", f"--gateway=127.0.0.1:{self.gateway_port}",
                   "--host=127.0.0.1", "--port=0", "--metrics_port=0", "--shutdown_grace=0s", *service_flags]
         try:
@@ -210,12 +216,14 @@ class Suite:
             ports["auditquery"] = self._start("auditquery", f"{build}/services/auditquery/tuopin-auditquery",
                                               f"--service_token_file={self._service_token('auditquery')}",
                                               *common)
+            reservation.close()
             self._start("gateway", f"{build}/services/gateway/tuopin-gateway", f"--port={self.gateway_port}",
                         "--metrics_port=0", "--http_port=-1", "--host=127.0.0.1",
                         f"--internal_key_file={d}/internal.key", f"--jwt_hs256_secret_file={d}/jwt.secret",
                         "--shutdown_grace=0s", "--access_log=false",
                         *[f"--{s}_target=127.0.0.1:{p}" for s, p in ports.items()], *gateway_flags)
         except Exception:
+            reservation.close()
             self.stop()
             raise
         self.target = f"127.0.0.1:{self.gateway_port}"
@@ -234,7 +242,11 @@ class Suite:
             self.procs[name] = subprocess.Popen([binary, f"--port_file={port_file}", *flags], stderr=log,
                                                 stdout=subprocess.DEVNULL)
         try:
-            port = wait_for_ports(port_file)[0]
+            ports = wait_for_ports(port_file)
+            port = ports[0]
+            # Every port the process wrote (the gateway's: gRPC, metrics, HTTP).
+            self.ports = getattr(self, "ports", {})
+            self.ports[name] = ports
         except TimeoutError:
             with open(f"{self.d}/{name}.log") as f:
                 raise RuntimeError(f"{name} did not start: {f.read()[-2000:]}")
