@@ -32,16 +32,26 @@ bool Flattened(const FieldDescriptor* f, int depth) {
          !IsWellKnown(f->message_type()) && depth < kMaxDepth;
 }
 
-void Columns(const Descriptor* d, const std::string& prefix, int depth,
-             std::vector<std::string>& out) {
+void ColumnPaths(const Descriptor* d, const std::string& prefix, int depth,
+                 std::vector<const FieldDescriptor*>& path, std::vector<ExportColumn>& out) {
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
+    path.push_back(f);
     if (Flattened(f, depth)) {
-      Columns(f->message_type(), prefix + f->name() + ".", depth + 1, out);
+      ColumnPaths(f->message_type(), prefix + f->name() + ".", depth + 1, path, out);
     } else {
-      out.push_back(prefix + f->name());
+      out.push_back({prefix + f->name(), path});
     }
+    path.pop_back();
   }
+}
+
+void Columns(const Descriptor* d, const std::string& prefix, int depth,
+             std::vector<std::string>& out) {
+  std::vector<const FieldDescriptor*> path;
+  std::vector<ExportColumn> columns;
+  ColumnPaths(d, prefix, depth, path, columns);
+  for (auto& c : columns) out.push_back(std::move(c.name));
 }
 
 std::string Json(const Message& m) {
@@ -186,6 +196,13 @@ absl::StatusOr<ExportShape> ExportShapeOf(const google::protobuf::MethodDescript
 std::vector<std::string> ExportColumns(const Descriptor* row) {
   std::vector<std::string> out;
   Columns(row, "", 0, out);
+  return out;
+}
+
+std::vector<ExportColumn> ExportColumnPaths(const Descriptor* row) {
+  std::vector<const FieldDescriptor*> path;
+  std::vector<ExportColumn> out;
+  ColumnPaths(row, "", 0, path, out);
   return out;
 }
 

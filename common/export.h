@@ -38,6 +38,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -95,6 +96,29 @@ absl::StatusOr<ExportShape> ExportShapeOf(const google::protobuf::MethodDescript
 // Flattened columns of a row type, and the cells of one row in the same order.
 std::vector<std::string> ExportColumns(const google::protobuf::Descriptor* row);
 std::vector<ExportCell> ExportRow(const google::protobuf::Message& row);
+
+// A column of ExportColumns with the fields from the row down to its cell.
+struct ExportColumn {
+  std::string name;
+  std::vector<const google::protobuf::FieldDescriptor*> path;
+};
+std::vector<ExportColumn> ExportColumnPaths(const google::protobuf::Descriptor* row);
+
+// The reader of the export's own CSV (export_reader.cc), so a file exported here can be
+// imported or compared elsewhere: the BOM skipped, RFC 4180 quoting (CRLF or LF line ends),
+// the formula guard's quote removed (a text cell "'=x" reads "=x"; a text that itself began
+// with a quote and then = + - @ tab or CR cannot be told from a guarded one), each column
+// set from its text as ExportRow wrote it (empty: unset). The header names the columns, in
+// any order; a column the row type has not is an error. Errors name the line (of the file,
+// the header is line 1) and the column, never the cell's text (it may be personal data).
+absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(absl::string_view text,
+                                                               std::vector<int>* lines = nullptr);
+struct ExportTableRow {
+  int line = 0;  // where its record begins
+  std::unique_ptr<google::protobuf::Message> message;
+};
+absl::StatusOr<std::vector<ExportTableRow>> ParseExportTable(
+    const google::protobuf::Descriptor* row, absl::string_view csv);
 
 // Sets a request field from text (a query parameter, a command-line flag): scalars and
 // enums (full or short name, e.g. registered_poor) as text, messages as protobuf JSON.

@@ -98,7 +98,7 @@ absl::Status CheckLoggable(const AuditEvent& event) {
 AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx, const EntityRefs& entities,
                           absl::string_view response_bytes) {
   AuditEvent event;
-  event.set_event_id(ids.NewId());
+  event.set_event_id(ctx.event_id.empty() ? ids.NewId() : ctx.event_id);
   event.set_service(ctx.service);
   event.set_method(ctx.method);
   event.set_actor_subject(ctx.principal.subject());
@@ -114,6 +114,12 @@ AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationContext& ctx, const En
     event.set_digest_key_id(ctx.digest_key->id);
   }
   return event;
+}
+
+MutationContext WithEventId(const MutationContext& ctx, IdGenerator& ids) {
+  MutationContext out = ctx;
+  if (out.event_id.empty()) out.event_id = ids.NewId();
+  return out;
 }
 
 std::string OutboxInsert(const AuditEvent& event) {

@@ -40,7 +40,14 @@ struct MutationContext {
   const DigestKey* digest_key = nullptr;
   // KeyedDigest of the same serialization, for the audit event.
   std::string request_digest;
+  // The id of the mutation's audit event when the store assigns it before the body runs
+  // (WithEventId), so that what the body writes can name the event (personnel's household
+  // versions); empty: MakeAuditEvent draws one.
+  std::string event_id;
 };
+
+// A copy of `ctx` with its event id assigned (kept when already set).
+MutationContext WithEventId(const MutationContext& ctx, IdGenerator& ids);
 
 // Rewrites a copy of a request into the form its digests are taken of. The idempotency
 // record's unkeyed hash sits in backups and the audit event's digest is keyed under a key

@@ -49,6 +49,15 @@ absl::Status GatewayPersonnelDirectory::CheckVillage(const std::string& code) {
   if (!st.ok()) return AsArgument(st, "task.village_code", "village");
   if (region.level() != pv1::REGION_LEVEL_VILLAGE)
     return InvalidField("task.village_code", "is not a village");
+  if (region.has_valid_to()) {
+    // Merged or split: nothing new goes into it (its successor takes the work).
+    return Precondition(
+        absl::StrCat("task.village_code: village ", code, " left the tree (merged or split)",
+                     region.successor_code().empty()
+                         ? ""
+                         : absl::StrCat(", into ", region.successor_code())),
+        ErrorReason::REGION_RETIRED);
+  }
   absl::MutexLock lock(&mu_);
   if (known_villages_.size() >= kMaxKnownVillages) known_villages_.clear();
   known_villages_.insert(code);

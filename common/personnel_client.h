@@ -26,7 +26,8 @@ struct HouseholdRecord {
 class PersonnelDirectory {
  public:
   virtual ~PersonnelDirectory() = default;
-  // OK when the code is an imported village.
+  // OK when the code is an imported village still in the tree (FAILED_PRECONDITION,
+  // REGION_RETIRED once merged or split).
   virtual absl::Status CheckVillage(const std::string& code) = 0;
   // The household's village; NOT_FOUND when personnel knows no such household. Asked with
   // the calling service's own principal (which sees every region): the caller's scope is

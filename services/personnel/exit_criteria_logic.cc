@@ -8,6 +8,7 @@
 #include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
+#include "services/personnel/personnel_logic.h"
 
 namespace tuopin::personnel {
 namespace {
@@ -176,6 +177,8 @@ absl::Status ExitCriteriaLogic::SetVillageProfile(const MutationContext& ctx,
         ctx.principal, absl::StrCat("regions/", village),
         common::InvalidField("profile.village_code", "is not an imported village"));
   }
+  // A merged or split village's profile stays as it was (the village it joined is read).
+  TUOPIN_RETURN_IF_ERROR(RequireCurrentVillage(region, "profile.village_code"));
   // The register's people of the village (every status) are part of its rural population.
   TUOPIN_ASSIGN_OR_RETURN(RegionRegister reg, store_.GetRegionRegister(village, 1));
   int64_t registered = 0;

@@ -239,6 +239,10 @@ absl::Status ExitLogic::ProposeExit(const MutationContext& ctx, const v1::Propos
         }
         std::optional<v1::Household> h = tx.personnel().LockHousehold(req.household_id());
         if (!h.has_value()) return common::NotFound("household", req.household_id());
+        // An application is opened in the household's village: one in the tree (the read
+        // waits for a concurrent merger of it, which refuses while one is open).
+        TUOPIN_RETURN_IF_ERROR(
+            RequireCurrentVillage(tx.personnel().GetRegion(h->village_code()), "household_id"));
         if (h->status() != v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
           return Precondition(
               absl::StrCat("household ", h->id(), " is ", v1::HouseholdStatus_Name(h->status()),

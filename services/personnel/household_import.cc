@@ -10,21 +10,18 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "common/db.h"
-#include "common/field_limits.h"
-#include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "services/personnel/household_rows.h"
 #include "services/personnel/personnel_logic.h"
 #include "services/personnel/personnel_validate.h"
 
 namespace tuopin::personnel {
 namespace {
 
-using RegionLookup =
-    std::function<absl::StatusOr<std::optional<v1::Region>>(const std::string& code)>;
+using RegionLookup = PageVillages::Lookup;
 
 // What a page writes: new households, and updated ones with the version they get.
 struct PageWrites {
@@ -42,48 +39,10 @@ void Refuse(v1::ImportRowResult& r, std::string field, std::string description) 
 
 bool Refused(const v1::ImportRowResult& r) { return r.outcome() == v1::IMPORT_OUTCOME_REFUSED; }
 
-// The rules of one row on its own: its key, its people, the caller's scope.
 void CheckRow(const Principal& p, const v1::Household& row, v1::ImportRowResult& r) {
-  if (row.national_household_number().empty()) {
-    Refuse(r, "national_household_number", "is required: it is the import's key");
-  }
-  // The contract's limits of a household, for this row alone; then the rules across its
-  // fields (people) when the limits hold.
-  common::FieldViolations limits;
-  common::CheckLimits(row, limits);
-  for (const auto& [field, why] : limits.violations()) {
-    Refuse(r, std::string(absl::StripPrefix(field, ".")), why);
-  }
-  if (limits.violations().empty()) {
-    common::FieldViolations people;
-    ValidateHouseholdPeople(row, "", people);
-    for (const auto& [field, why] : people.violations()) {
-      Refuse(r, std::string(absl::StripPrefix(field, ".")), why);
-    }
-  }
-  // The same words for another county's village whether or not it exists.
-  if (!common::RequireRegionCode(p, row.village_code()).ok()) {
-    Refuse(r, "village_code", "is outside the caller's region scope (or might not exist)");
-  }
-}
-
-// The stored household `current` with the row's mutable fields and members.
-v1::Household Patched(const v1::Household& current, const v1::Household& row) {
-  v1::Household next = current;
-  next.set_head_name(row.head_name());
-  next.set_member_count(row.member_count());
-  next.set_status(row.status());
-  *next.mutable_indicators() = row.indicators();
-  next.set_income_per_head_fen(row.income_per_head_fen());
-  *next.mutable_members() = row.members();
-  return next;
-}
-
-bool SameHousehold(v1::Household a, v1::Household b) {
-  // An unset Indicators reads as all false, as the store keeps it.
-  a.mutable_indicators();
-  b.mutable_indicators();
-  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+  CheckHouseholdRow(p, row, [&](std::string field, std::string description) {
+    Refuse(r, std::move(field), std::move(description));
+  });
 }
 
 // Decides every row of the page against the stored households with its numbers.
@@ -94,7 +53,7 @@ absl::Status DecidePage(const Principal& p, const v1::ImportHouseholdsRequest& r
                         v1::ImportHouseholdsResponse& resp, PageWrites& writes) {
   std::map<std::string, const v1::Household*> by_number;
   for (const auto& h : stored) by_number[h.national_household_number()] = &h;
-  std::map<std::string, bool> village_ok;
+  PageVillages villages(region);
   std::set<std::string> seen;
   for (int i = 0; i < req.rows_size(); ++i) {
     const v1::Household& row = req.rows(i);
@@ -104,19 +63,12 @@ absl::Status DecidePage(const Principal& p, const v1::ImportHouseholdsRequest& r
     CheckRow(p, row, r);
     if (!row.national_household_number().empty() &&
         !seen.insert(row.national_household_number()).second) {
-      Refuse(r, "national_household_number", "is repeated: an earlier row of this page has it");
+      Refuse(r, "national_household_number", kNumberRepeated);
     }
     if (Refused(r)) continue;
-    auto known = village_ok.find(row.village_code());
-    if (known == village_ok.end()) {
-      TUOPIN_ASSIGN_OR_RETURN(auto v, region(row.village_code()));
-      known =
-          village_ok
-              .emplace(row.village_code(), v.has_value() && v->level() == v1::REGION_LEVEL_VILLAGE)
-              .first;
-    }
-    if (!known->second) {
-      Refuse(r, "village_code", "is not an imported village");
+    TUOPIN_ASSIGN_OR_RETURN(std::string village_refusal, villages.Refusal(row.village_code()));
+    if (!village_refusal.empty()) {
+      Refuse(r, "village_code", village_refusal);
       continue;
     }
     auto found = by_number.find(row.national_household_number());
@@ -140,10 +92,7 @@ absl::Status DecidePage(const Principal& p, const v1::ImportHouseholdsRequest& r
     }
     const v1::Household& current = *found->second;
     if (current.village_code() != row.village_code()) {
-      // The same words whichever village (in scope or not) holds the number.
-      Refuse(r, "national_household_number",
-             "is already registered to a household of another village (a household's village "
-             "is set at creation only)");
+      Refuse(r, "national_household_number", kNumberInAnotherVillage);
       continue;
     }
     if (row.has_prior_exit() && !google::protobuf::util::MessageDifferencer::Equals(
@@ -152,7 +101,7 @@ absl::Status DecidePage(const Principal& p, const v1::ImportHouseholdsRequest& r
       continue;
     }
     r.set_household_id(current.id());
-    v1::Household next = Patched(current, row);
+    v1::Household next = PatchedHousehold(current, row);
     if (SameHousehold(next, current)) {
       r.set_outcome(v1::IMPORT_OUTCOME_UNCHANGED);
       continue;
@@ -167,32 +116,8 @@ absl::Status DecidePage(const Principal& p, const v1::ImportHouseholdsRequest& r
     r.set_outcome(v1::IMPORT_OUTCOME_UPDATED);
     writes.updates.emplace_back(std::move(next), version);
   }
-  for (const auto& r : resp.results()) {
-    switch (r.outcome()) {
-      case v1::IMPORT_OUTCOME_CREATED:
-        resp.set_created(resp.created() + 1);
-        break;
-      case v1::IMPORT_OUTCOME_UPDATED:
-        resp.set_updated(resp.updated() + 1);
-        break;
-      case v1::IMPORT_OUTCOME_UNCHANGED:
-        resp.set_unchanged(resp.unchanged() + 1);
-        break;
-      default:
-        resp.set_refused(resp.refused() + 1);
-        break;
-    }
-  }
+  CountOutcomes(resp);
   return absl::OkStatus();
-}
-
-std::vector<std::string> NumbersOf(const v1::ImportHouseholdsRequest& req) {
-  std::vector<std::string> numbers;
-  for (const auto& row : req.rows()) {
-    if (!row.national_household_number().empty())
-      numbers.push_back(row.national_household_number());
-  }
-  return numbers;
 }
 
 }  // namespace

@@ -50,6 +50,12 @@ int main(int argc, char** argv) {
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens(env.page_token_key);
   personnel::MysqlPersonnelStore store(*env.pool, ids, &*pii);
+  // Households stored before history was kept get their first version (schema/006).
+  if (absl::StatusOr<int> begun = store.BackfillHouseholdVersions(); !begun.ok()) {
+    std::fprintf(stderr, "tuopin-personnel: household history backfill: %s\n",
+                 std::string(begun.status().message()).c_str());
+    return 1;
+  }
   personnel::PersonnelLogic logic(store, *common::SystemClock::Get(), tokens,
                                   personnel::PersonnelConfig{.pairing_limit = limit});
   // Members' personal data never reaches a request digest (personnel_logic.h).
@@ -65,7 +71,7 @@ int main(int argc, char** argv) {
   auto criteria_service =
       personnel::NewExitCriteriaService(criteria_logic, criteria_frame.handler());
 
-  personnel::MysqlExitStore exit_store(*env.pool, ids);
+  personnel::MysqlExitStore exit_store(*env.pool, ids, &*pii);
   personnel::ExitLogic exit_logic(store, exit_store, criteria_store, *common::SystemClock::Get(),
                                   tokens);
   common::ServiceFrame exit_frame(env, "personnel",

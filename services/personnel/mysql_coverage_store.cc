@@ -20,7 +20,7 @@ using common::Query;
 
 // Per-village counts: (village_code, count) rows.
 constexpr char kVillagesInRange[] =
-    "SELECT code FROM regions WHERE level = ? AND code >= ? AND code < ?";
+    "SELECT code FROM regions WHERE level = ? AND valid_to IS NULL AND code >= ? AND code < ?";
 constexpr char kRegisteredPoorByVillage[] =
     "SELECT village_code, COUNT(*) FROM households WHERE status = ? AND village_code >= ?"
     " AND village_code < ? GROUP BY village_code";
@@ -47,7 +47,8 @@ constexpr char kVillagesWithFirstSecretary[] =
 // The lists of a full answer, each ending in LIMIT max_listed.
 constexpr char kVillagesWithoutFirstSecretary[] =
     "SELECT r.code FROM regions r LEFT JOIN postings p ON p.active_first_secretary_key = r.code"
-    " WHERE r.level = ? AND r.code >= ? AND r.code < ? AND p.id IS NULL ORDER BY r.code LIMIT ?";
+    " WHERE r.level = ? AND r.valid_to IS NULL AND r.code >= ? AND r.code < ? AND p.id IS NULL"
+    " ORDER BY r.code LIMIT ?";
 // In the status index's order, so the scan stops at the first max_listed.
 constexpr char kUnpairedPoor[] =
     "SELECT h.id FROM households h LEFT JOIN pairings p ON p.active_household_key = h.id"

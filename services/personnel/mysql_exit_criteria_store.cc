@@ -114,7 +114,8 @@ struct Statements {
   const std::string region =
       absl::StrCat("SELECT ", rows::RegionColumns(), " FROM regions WHERE code = ?");
   const char* villages =
-      "SELECT code FROM regions WHERE level = ? AND code >= ? AND code < ? ORDER BY code LIMIT ?";
+      "SELECT code FROM regions WHERE level = ? AND valid_to IS NULL AND code >= ? AND code < ?"
+      " ORDER BY code LIMIT ?";
   const char* counts =
       "SELECT village_code, status, COUNT(*), SUM(member_count) FROM households"
       " WHERE village_code >= ? AND village_code < ? GROUP BY village_code, status";

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "common/validate.h"
+#include "services/personnel/mysql_personnel_rows.h"
 #include "services/personnel/mysql_personnel_store.h"
 
 namespace tuopin::personnel {
@@ -60,8 +61,9 @@ std::string SqlTimeOf(const google::protobuf::Timestamp& t) {
 
 class MysqlExitTx final : public ExitTx {
  public:
-  MysqlExitTx(DbSession& s, common::IdGenerator& ids)
-      : s_(s), personnel_(NewMysqlPersonnelTx(s, ids)) {}
+  MysqlExitTx(DbSession& s, common::IdGenerator& ids, const MutationContext& ctx,
+              const common::PiiKeyRing* pii)
+      : s_(s), personnel_(NewMysqlPersonnelTx(s, ids, ctx, pii)) {}
 
   PersonnelTx& personnel() override { return *personnel_; }
 
@@ -111,11 +113,15 @@ class MysqlExitTx final : public ExitTx {
 
 absl::Status MysqlExitStore::RunMutation(const MutationContext& ctx, const TxBody& body,
                                          google::protobuf::Message& response) {
+  // The event id is known before the body runs: the household versions name it.
+  MutationContext with_event = common::WithEventId(ctx, ids_);
   return common::RunMutation(
-      pool_, ids_, ctx,
+      pool_, ids_, with_event,
       [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
-        MysqlExitTx tx(s, ids_);
-        return body(tx, m);
+        MysqlExitTx tx(s, ids_, with_event, pii_);
+        absl::StatusOr<EntityRefs> refs = body(tx, m);
+        if (refs.ok()) RecordHouseholdVersions(tx.personnel());
+        return refs;
       },
       response);
 }
@@ -133,19 +139,11 @@ absl::StatusOr<std::optional<v1::ExitApplication>> MysqlExitStore::GetApplicatio
 
 absl::StatusOr<std::vector<v1::ExitApplication>> MysqlExitStore::ListApplications(
     const std::string& region_prefix, int stage, const PageRequest& page) {
-  std::string after_village = page.after.size() == 2 ? page.after[0] : "";
-  std::string after_id = page.after.size() == 2 ? page.after[1] : "";
-  std::string start = std::max(region_prefix, after_village);
   std::vector<v1::ExitApplication> out;
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
     Query q(s, stage != 0 ? kInRangeWithStage : kInRange);
     if (stage != 0) q.Arg(stage);
-    auto rs = q.Arg(start)
-                  .Arg(common::RegionRangeEnd(region_prefix))
-                  .Arg(after_village)
-                  .Arg(after_id)
-                  .Arg(page.limit)
-                  .Rows();
+    auto rs = rows::BindRegionKeyset(q, region_prefix, page.after).Arg(page.limit).Rows();
     while (rs->next()) out.push_back(ReadApplication(*rs));
     return absl::OkStatus();
   }));

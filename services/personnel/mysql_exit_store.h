@@ -4,13 +4,18 @@
 
 #include "common/clock.h"
 #include "common/db.h"
+#include "common/pii_crypto.h"
 #include "services/personnel/exit_store.h"
 
 namespace tuopin::personnel {
 
 class MysqlExitStore final : public ExitStore {
  public:
-  MysqlExitStore(common::ConnectionPool& pool, common::IdGenerator& ids) : pool_(pool), ids_(ids) {}
+  // `pii` as MysqlPersonnelStore's: the households' versions this store's mutations record
+  // hold their members' personal data, sealed.
+  MysqlExitStore(common::ConnectionPool& pool, common::IdGenerator& ids,
+                 const common::PiiKeyRing* pii = nullptr)
+      : pool_(pool), ids_(ids), pii_(pii) {}
 
   absl::Status RunMutation(const MutationContext& ctx, const TxBody& body,
                            google::protobuf::Message& response) override;
@@ -21,6 +26,7 @@ class MysqlExitStore final : public ExitStore {
  private:
   common::ConnectionPool& pool_;
   common::IdGenerator& ids_;
+  const common::PiiKeyRing* pii_;
 };
 
 }  // namespace tuopin::personnel

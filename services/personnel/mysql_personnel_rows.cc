@@ -1,5 +1,7 @@
 #include "services/personnel/mysql_personnel_rows.h"
 
+#include <algorithm>
+
 #include "common/db.h"
 #include "common/db_rows.h"
 #include "common/mutation.h"
@@ -24,6 +26,18 @@ constexpr Column<v1::Region> kRegion[] = {
                  v1::Region& r) { r.set_level(static_cast<v1::RegionLevel>(rs.getInt(i))); }},
     {"parent_code",
      [](sql::ResultSet& rs, uint32_t i, v1::Region& r) { r.set_parent_code(Str(rs, i)); }},
+    {"valid_from",
+     [](sql::ResultSet& rs, uint32_t i, v1::Region& r) { *r.mutable_valid_from() = Stamp(rs, i); }},
+    {"valid_to",
+     [](sql::ResultSet& rs, uint32_t i, v1::Region& r) {
+       if (!rs.isNull(i)) *r.mutable_valid_to() = Stamp(rs, i);
+     }},
+    {"successor_code",
+     [](sql::ResultSet& rs, uint32_t i, v1::Region& r) { r.set_successor_code(Str(rs, i)); }},
+    {"predecessor_code",
+     [](sql::ResultSet& rs, uint32_t i, v1::Region& r) { r.set_predecessor_code(Str(rs, i)); }},
+    {"change_reference",
+     [](sql::ResultSet& rs, uint32_t i, v1::Region& r) { r.set_change_reference(Str(rs, i)); }},
 };
 
 using H = v1::Household;
@@ -150,5 +164,15 @@ v1::Household ReadHousehold(sql::ResultSet& rs) { return ReadRow(kHousehold, rs)
 v1::Cadre ReadCadre(sql::ResultSet& rs) { return ReadRow(kCadre, rs); }
 v1::Posting ReadPosting(sql::ResultSet& rs) { return ReadRow(kPosting, rs); }
 v1::Pairing ReadPairing(sql::ResultSet& rs) { return ReadRow(kPairing, rs); }
+
+common::Query& BindRegionKeyset(common::Query& q, const std::string& region_prefix,
+                                const std::vector<std::string>& after) {
+  std::string after_village = after.size() == 2 ? after[0] : "";
+  std::string after_id = after.size() == 2 ? after[1] : "";
+  return q.Arg(std::max(region_prefix, after_village))
+      .Arg(common::RegionRangeEnd(region_prefix))
+      .Arg(after_village)
+      .Arg(after_id);
+}
 
 }  // namespace tuopin::personnel::rows

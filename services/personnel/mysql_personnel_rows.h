@@ -6,7 +6,9 @@
 #include <cppconn/resultset.h>
 
 #include <string>
+#include <vector>
 
+#include "common/db.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
 
 namespace tuopin::personnel::rows {
@@ -24,5 +26,11 @@ v1::Household ReadHousehold(sql::ResultSet& rs);
 v1::Cadre ReadCadre(sql::ResultSet& rs);
 v1::Posting ReadPosting(sql::ResultSet& rs);
 v1::Pairing ReadPairing(sql::ResultSet& rs);
+
+// Binds the four arguments of a keyset page over (village_code, id) in a region's subtree,
+// "village_code >= ? AND village_code < ? AND (village_code > ? OR id > ?)", after the
+// page key `after` ((village_code, id); empty for the first page).
+common::Query& BindRegionKeyset(common::Query& q, const std::string& region_prefix,
+                                const std::vector<std::string>& after);
 
 }  // namespace tuopin::personnel::rows

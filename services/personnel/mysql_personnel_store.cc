@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "common/validate.h"
 #include "services/personnel/mysql_household_members.h"
+#include "services/personnel/mysql_household_versions.h"
 #include "services/personnel/mysql_personnel_rows.h"
 
 namespace tuopin::personnel {
@@ -37,12 +38,27 @@ struct Statements {
   }
   const std::string region = Select(rows::RegionColumns(), "FROM regions WHERE code = ?");
   const std::string region_for_update = absl::StrCat(region, " FOR UPDATE");
-  const std::string region_children =
-      Select(rows::RegionColumns(),
-             "FROM regions WHERE parent_code = ? AND code > ? ORDER BY code LIMIT ?");
+  const std::string region_shared = absl::StrCat(region, " LOCK IN SHARE MODE");
+  // In force at T: valid_from <= T < valid_to (bound as T, T, T).
+  const std::string region_children = Select(
+      rows::RegionColumns(),
+      "FROM regions WHERE parent_code = ? AND valid_from <= ? AND (valid_to IS NULL OR"
+      " valid_to > ?) AND code > ? ORDER BY code LIMIT ?");
   const char* insert_region =
-      "INSERT INTO regions (code, name, level, parent_code) VALUES (?, ?, ?, ?)";
+      "INSERT INTO regions (code, name, level, parent_code, valid_from, predecessor_code,"
+      " change_reference) VALUES (?, ?, ?, ?, ?, ?, ?)";
   const char* rename_region = "UPDATE regions SET name = ? WHERE code = ?";
+  const char* retire_region =
+      "UPDATE regions SET valid_to = ?, successor_code = ?, change_reference = ? WHERE code = ?";
+  const std::string households_of_village = Select(
+      rows::HouseholdColumns(), "FROM households WHERE village_code = ? ORDER BY id FOR UPDATE");
+  const char* active_posting_in_village =
+      "SELECT 1 FROM postings WHERE village_code = ? AND active = 1 LIMIT 1 LOCK IN SHARE MODE";
+  const char* open_exit_in_village =
+      "SELECT 1 FROM exit_applications WHERE village_code = ? AND open_household_id IS NOT NULL"
+      " LIMIT 1 LOCK IN SHARE MODE";
+  const char* move_active_pairing =
+      "UPDATE pairings SET village_code = ? WHERE active_household_key = ?";
 
   const std::string household = Select(rows::HouseholdColumns(), "FROM households WHERE id = ?");
   const std::string household_for_update = absl::StrCat(household, " FOR UPDATE");
@@ -231,13 +247,17 @@ std::vector<v1::Household> SelectHouseholdsByNumber(DbSession& s, const common::
 // exceptions, turned into statuses (and retries) by the transaction runner.
 class MysqlPersonnelTx final : public PersonnelTx {
  public:
-  MysqlPersonnelTx(DbSession& s, common::IdGenerator& ids, const common::PiiKeyRing* pii)
-      : s_(s), ids_(ids), pii_(pii) {}
+  MysqlPersonnelTx(DbSession& s, common::IdGenerator& ids, const common::PiiKeyRing* pii,
+                   const MutationContext& ctx)
+      : s_(s), ids_(ids), pii_(pii), ctx_(ctx), versions_(s, pii, ctx) {}
+
+  // The versions of the households written (PersonnelTx): once the body is done.
+  void RecordVersions() { versions_.Record(); }
 
   std::string NewId() override { return ids_.NewId(); }
 
   std::optional<v1::Region> GetRegion(const std::string& code) override {
-    return One(s_, Sql().region, code, rows::ReadRegion);
+    return One(s_, Sql().region_shared, code, rows::ReadRegion);
   }
   std::optional<v1::Region> LockRegion(const std::string& code) override {
     return One(s_, Sql().region_for_update, code, rows::ReadRegion);
@@ -248,15 +268,48 @@ class MysqlPersonnelTx final : public PersonnelTx {
         .Arg(r.name())
         .Arg(static_cast<int32_t>(r.level()))
         .Arg(r.parent_code())
+        .Arg(SqlTimeOf(r.valid_from()))
+        .Arg(r.predecessor_code())
+        .Arg(r.change_reference())
         .Exec();
   }
   void RenameRegion(const std::string& code, const std::string& name) override {
     Query(s_, Sql().rename_region).Arg(name).Arg(code).Exec();
   }
+  void RetireRegion(const v1::Region& r) override {
+    Query(s_, Sql().retire_region)
+        .Arg(SqlTimeOf(r.valid_to()))
+        .Arg(r.successor_code())
+        .Arg(r.change_reference())
+        .Arg(r.code())
+        .Exec();
+  }
+  std::vector<v1::Household> LockHouseholdsOfVillage(const std::string& village_code) override {
+    std::vector<v1::Household> out;
+    auto rs = Query(s_, Sql().households_of_village).Arg(village_code).Rows();
+    while (rs->next()) out.push_back(rows::ReadHousehold(*rs));
+    std::vector<v1::Household*> all;
+    for (auto& h : out) all.push_back(&h);
+    ReadMembersOf(s_, pii_, all);
+    return out;
+  }
+  bool HasActivePosting(const std::string& village_code) override {
+    return Query(s_, Sql().active_posting_in_village).Arg(village_code).Rows()->next();
+  }
+  bool HasOpenExitApplication(const std::string& village_code) override {
+    return Query(s_, Sql().open_exit_in_village).Arg(village_code).Rows()->next();
+  }
+  void MoveActivePairing(const std::string& household_id,
+                         const std::string& village_code) override {
+    Query(s_, Sql().move_active_pairing).Arg(village_code).Arg(household_id).Exec();
+  }
 
   std::optional<v1::Household> LockHousehold(const std::string& id) override {
     auto h = One(s_, Sql().household_for_update, id, rows::ReadHousehold);
-    if (h.has_value()) ReadMembers(s_, pii_, *h);
+    if (h.has_value()) {
+      ReadMembers(s_, pii_, *h);
+      versions_.Locked(*h);
+    }
     return h;
   }
   Conflict InsertHousehold(const v1::Household& h) override {
@@ -267,16 +320,22 @@ class MysqlPersonnelTx final : public PersonnelTx {
       return Conflict::kNationalHouseholdNumber;
     }
     WriteMembers(s_, pii_, h);
+    versions_.Created(h);
     return Conflict::kNone;
   }
-  void ReplaceMembers(const v1::Household& h) override { WriteMembers(s_, pii_, h); }
+  void ReplaceMembers(const v1::Household& h) override {
+    WriteMembers(s_, pii_, h);
+    *versions_.Written(h.id()).mutable_members() = h.members();
+  }
   void InsertHouseholdRow(const v1::Household& h) {
     Query q(s_, Sql().insert_household);
     BindHouseholdInsert(q, h).Exec();
   }
   std::vector<v1::Household> LockHouseholdsByNumber(
       const std::vector<std::string>& numbers) override {
-    return SelectHouseholdsByNumber(s_, pii_, numbers, true);
+    auto out = SelectHouseholdsByNumber(s_, pii_, numbers, true);
+    for (const auto& h : out) versions_.Locked(h);
+    return out;
   }
   Conflict InsertHouseholds(const std::vector<v1::Household>& households) override {
     // Households per multi-row INSERT: 20 placeholders each.
@@ -297,6 +356,7 @@ class MysqlPersonnelTx final : public PersonnelTx {
     std::vector<const v1::Household*> all;
     for (const auto& h : households) all.push_back(&h);
     InsertMembers(s_, pii_, all);
+    for (const auto& h : households) versions_.Created(h);
     return Conflict::kNone;
   }
   void UpdateHousehold(const v1::Household& h, int64_t version) override {
@@ -308,6 +368,16 @@ class MysqlPersonnelTx final : public PersonnelTx {
         .Arg(SqlTimeOf(h.update_time()))
         .Arg(h.id())
         .Exec();
+    ApplyHouseholdUpdate(h, version, versions_.Written(h.id()));
+  }
+  void MoveHousehold(const v1::Household& moved, int64_t version) override {
+    Query(s_, "UPDATE households SET village_code = ?, version = ?, updated_at = ? WHERE id = ?")
+        .Arg(moved.village_code())
+        .Arg(version)
+        .Arg(ToSqlTime(ctx_.now))
+        .Arg(moved.id())
+        .Exec();
+    ApplyHouseholdMove(moved, version, ctx_.now, versions_.Written(moved.id()));
   }
 
   std::optional<v1::Cadre> LockCadre(const std::string& id) override {
@@ -423,13 +493,20 @@ class MysqlPersonnelTx final : public PersonnelTx {
   DbSession& s_;
   common::IdGenerator& ids_;
   const common::PiiKeyRing* pii_;
+  const MutationContext& ctx_;
+  HouseholdVersionRecorder versions_;
 };
 
 }  // namespace
 
 std::unique_ptr<PersonnelTx> NewMysqlPersonnelTx(DbSession& session, common::IdGenerator& ids,
+                                                 const MutationContext& ctx,
                                                  const common::PiiKeyRing* pii) {
-  return std::make_unique<MysqlPersonnelTx>(session, ids, pii);
+  return std::make_unique<MysqlPersonnelTx>(session, ids, pii, ctx);
+}
+
+void RecordHouseholdVersions(PersonnelTx& tx) {
+  static_cast<MysqlPersonnelTx&>(tx).RecordVersions();
 }
 
 MysqlPersonnelStore::MysqlPersonnelStore(common::ConnectionPool& pool, common::IdGenerator& ids,
@@ -438,11 +515,15 @@ MysqlPersonnelStore::MysqlPersonnelStore(common::ConnectionPool& pool, common::I
 
 absl::Status MysqlPersonnelStore::RunMutation(const MutationContext& ctx, const TxBody& body,
                                               google::protobuf::Message& response) {
+  // The event id is known before the body runs: the household versions name it.
+  MutationContext with_event = common::WithEventId(ctx, ids_);
   return common::RunMutation(
-      pool_, ids_, ctx,
+      pool_, ids_, with_event,
       [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
-        MysqlPersonnelTx tx(s, ids_, pii_);
-        return body(tx, m);
+        MysqlPersonnelTx tx(s, ids_, pii_, with_event);
+        absl::StatusOr<EntityRefs> refs = body(tx, m);
+        if (refs.ok()) tx.RecordVersions();
+        return refs;
       },
       response);
 }
@@ -452,12 +533,19 @@ absl::StatusOr<std::optional<v1::Region>> MysqlPersonnelStore::GetRegion(const s
 }
 
 absl::StatusOr<std::vector<v1::Region>> MysqlPersonnelStore::ListRegions(
-    const std::string& parent_code, const PageRequest& page) {
+    const std::string& parent_code, absl::Time as_of, const PageRequest& page) {
   std::string after = page.after.empty() ? "" : page.after[0];
+  std::string at = ToSqlTime(as_of);
   return GetAll<v1::Region>(
       pool_,
       [&](DbSession& s) {
-        return Query(s, Sql().region_children).Arg(parent_code).Arg(after).Arg(page.limit).Rows();
+        return Query(s, Sql().region_children)
+            .Arg(parent_code)
+            .Arg(at)
+            .Arg(at)
+            .Arg(after)
+            .Arg(page.limit)
+            .Rows();
       },
       rows::ReadRegion);
 }
@@ -485,22 +573,18 @@ absl::StatusOr<std::vector<v1::Household>> MysqlPersonnelStore::FindHouseholdsBy
 
 absl::StatusOr<std::vector<v1::Household>> MysqlPersonnelStore::ListHouseholds(
     const std::string& region_prefix, int status, const PageRequest& page) {
-  std::string after_village = page.after.size() == 2 ? page.after[0] : "";
-  std::string after_id = page.after.size() == 2 ? page.after[1] : "";
-  std::string start = std::max(region_prefix, after_village);
-  return GetAll<v1::Household>(
-      pool_,
-      [&](DbSession& s) {
-        Query q(s, status != 0 ? Sql().households_in_range_with_status : Sql().households_in_range);
-        if (status != 0) q.Arg(status);
-        return q.Arg(start)
-            .Arg(common::RegionRangeEnd(region_prefix))
-            .Arg(after_village)
-            .Arg(after_id)
-            .Arg(page.limit)
-            .Rows();
-      },
-      rows::ReadHousehold);
+  std::vector<v1::Household> out;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) {
+    Query q(s, status != 0 ? Sql().households_in_range_with_status : Sql().households_in_range);
+    if (status != 0) q.Arg(status);
+    auto rs = rows::BindRegionKeyset(q, region_prefix, page.after).Arg(page.limit).Rows();
+    while (rs->next()) out.push_back(rows::ReadHousehold(*rs));
+    std::vector<v1::Household*> all;
+    for (auto& h : out) all.push_back(&h);
+    ReadMembersOf(s, pii_, all);
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::StatusOr<std::optional<v1::Cadre>> MysqlPersonnelStore::GetCadre(const std::string& id) {

@@ -13,10 +13,15 @@ namespace tuopin::personnel {
 
 // The personnel primitives over a session inside another store's transaction (the exit
 // store's mutations change households too), so both commit or roll back together. Without
-// `pii` a household's members are read without their personal data.
+// `pii` a household's members are read without their personal data. `ctx` (its time,
+// method, request id and event id) is what the household versions record.
 std::unique_ptr<PersonnelTx> NewMysqlPersonnelTx(common::DbSession& session,
                                                  common::IdGenerator& ids,
+                                                 const MutationContext& ctx,
                                                  const common::PiiKeyRing* pii = nullptr);
+// Records the versions of the households the transaction wrote (PersonnelTx): called by
+// the store that runs the transaction once the body succeeded, before the commit.
+void RecordHouseholdVersions(PersonnelTx& tx);
 
 class MysqlPersonnelStore final : public PersonnelStore {
  public:
@@ -30,6 +35,7 @@ class MysqlPersonnelStore final : public PersonnelStore {
 
   absl::StatusOr<std::optional<v1::Region>> GetRegion(const std::string& code) override;
   absl::StatusOr<std::vector<v1::Region>> ListRegions(const std::string& parent_code,
+                                                      absl::Time as_of,
                                                       const PageRequest& page) override;
   absl::StatusOr<std::optional<v1::Household>> GetHousehold(const std::string& id) override;
   absl::StatusOr<std::vector<v1::Household>> FindHouseholdsByNumber(
@@ -37,6 +43,18 @@ class MysqlPersonnelStore final : public PersonnelStore {
   absl::StatusOr<std::vector<v1::Household>> ListHouseholds(const std::string& region_prefix,
                                                             int status,
                                                             const PageRequest& page) override;
+  // History (defined in mysql_household_versions.cc).
+  absl::StatusOr<std::optional<v1::HouseholdVersion>> GetHouseholdVersion(
+      const std::string& id, absl::Time as_of) override;
+  absl::StatusOr<std::vector<v1::HouseholdVersion>> ListHouseholdVersions(
+      const std::string& region_prefix, int status, absl::Time as_of,
+      const PageRequest& page) override;
+  absl::StatusOr<std::vector<v1::HouseholdVersion>> GetHouseholdHistory(
+      const std::string& id, const PageRequest& page) override;
+  // Gives every household without a version its first one (method "history-began", valid
+  // from its updated_at), in transactions of `batch` households; returns how many. The
+  // service runs it at startup (households stored before history was kept, schema/006).
+  absl::StatusOr<int> BackfillHouseholdVersions(int batch = 500);
   absl::StatusOr<std::optional<v1::Cadre>> GetCadre(const std::string& id) override;
   absl::StatusOr<std::vector<v1::Cadre>> ListCadres(const std::string& region_prefix,
                                                     int origin_level,

@@ -1,5 +1,6 @@
 #include "services/personnel/personnel_logic.h"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -252,6 +253,13 @@ absl::Status PersonnelLogic::GetRegion(const Principal&, const v1::GetRegionRequ
   // Regions are public reference data: any caller with a role may read any of them.
   TUOPIN_ASSIGN_OR_RETURN(auto r, store_.GetRegion(req.code()));
   if (!r.has_value()) return NotFound("region", req.code());
+  if (req.has_as_of()) {
+    // A time after now reads the present.
+    absl::Time at = std::min(common::FromTimestamp(req.as_of()), clock_.Now());
+    bool in_force = common::FromTimestamp(r->valid_from()) <= at &&
+                    (!r->has_valid_to() || at < common::FromTimestamp(r->valid_to()));
+    if (!in_force) return NotFound("region", req.code());
+  }
   out = *r;
   return absl::OkStatus();
 }
@@ -260,7 +268,10 @@ absl::Status PersonnelLogic::ListRegions(const Principal&, const v1::ListRegions
                                          v1::ListRegionsResponse& out) {
   TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 1));
-  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListRegions(req.parent_code(), page));
+  // The page token is bound to the request, as_of with it.
+  absl::Time now = clock_.Now();
+  absl::Time at = req.has_as_of() ? std::min(common::FromTimestamp(req.as_of()), now) : now;
+  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListRegions(req.parent_code(), at, page));
   common::FinishPage(
       rows, page, tokens_, req,
       [](const v1::Region& r) { return std::vector<std::string>{r.code()}; }, out.mutable_regions(),
@@ -270,7 +281,11 @@ absl::Status PersonnelLogic::ListRegions(const Principal&, const v1::ListRegions
 
 absl::Status PersonnelLogic::GetHousehold(const Principal& p, const v1::GetHouseholdRequest& req,
                                           v1::Household& out) {
-  TUOPIN_ASSIGN_OR_RETURN(out, LoadHousehold(p, req.id()));
+  if (std::optional<absl::Time> at = PastAsOf(req.has_as_of(), req.as_of())) {
+    TUOPIN_ASSIGN_OR_RETURN(out, LoadHouseholdAsOf(p, req.id(), *at));
+  } else {
+    TUOPIN_ASSIGN_OR_RETURN(out, LoadHousehold(p, req.id()));
+  }
   if (!SeesPersonalData(p)) MaskPersonalData(out);
   return absl::OkStatus();
 }
@@ -281,14 +296,21 @@ absl::Status PersonnelLogic::ListHouseholds(const Principal& p,
   TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
   TUOPIN_ASSIGN_OR_RETURN(PageRequest page,
                           common::BeginPage(tokens_, req, req.page_token(), req.page_size(), 2));
-  TUOPIN_ASSIGN_OR_RETURN(auto rows, store_.ListHouseholds(req.region_code(), req.status(), page));
+  // The page token is bound to the whole request: as_of, status and view with it.
+  std::vector<v1::Household> rows;
+  if (std::optional<absl::Time> at = PastAsOf(req.has_as_of(), req.as_of())) {
+    TUOPIN_ASSIGN_OR_RETURN(rows, ListHouseholdsAsOf(req.region_code(), req.status(), *at, page));
+  } else {
+    TUOPIN_ASSIGN_OR_RETURN(rows, store_.ListHouseholds(req.region_code(), req.status(), page));
+  }
   common::FinishPage(
       rows, page, tokens_, req,
       [](const v1::Household& h) {
         return std::vector<std::string>{h.village_code(), h.id()};
       },
       out.mutable_households(), out.mutable_next_page_token());
-  if (!SeesPersonalData(p)) {
+  // BASIC masks for everyone; FULL shows members as GetHousehold does.
+  if (req.view() != v1::HOUSEHOLD_VIEW_FULL || !SeesPersonalData(p)) {
     for (v1::Household& h : *out.mutable_households()) MaskPersonalData(h);
   }
   return absl::OkStatus();

@@ -65,6 +65,18 @@ void MaskPersonalData(v1::Household& h);
 // or of a backup could try candidates against. Installed on the PersonnelService handler.
 common::DigestForm MemberDigestForm(const common::PiiKeyRing& pii);
 
+// Why `region` (read in the writing transaction) takes nothing new, or "" when it is an
+// imported village still in the tree: a village that left it (merged or split) takes no
+// household, posting, pairing or check-in.
+std::string VillageRefusal(const std::optional<v1::Region>& region);
+// VillageRefusal as a status naming `field`: INVALID_ARGUMENT when the code is not an
+// imported village, FAILED_PRECONDITION with REGION_RETIRED when the village left the tree.
+absl::Status RequireCurrentVillage(const std::optional<v1::Region>& region,
+                                   absl::string_view field);
+// FAILED_PRECONDITION with `reason`, naming `field` as InvalidField does.
+absl::Status FieldPrecondition(absl::string_view field, absl::string_view description,
+                               common::ErrorReason reason);
+
 // The status a new household may have: REGISTERED_POOR or NOT_POOR; LIFTED_OUT or
 // AT_RISK_OF_RETURN only with `prior_exit` and only by an admin (an exit imported from the
 // national register); `prior_exit` with any other status is INVALID_ARGUMENT.
@@ -92,6 +104,12 @@ class PersonnelLogic {
   absl::Status GetRegion(const Principal& p, const v1::GetRegionRequest& req, v1::Region& out);
   absl::Status ListRegions(const Principal& p, const v1::ListRegionsRequest& req,
                            v1::ListRegionsResponse& out);
+  // Village mergers and splits (region_changes.cc): the villages' validity dates and their
+  // households moved, in one transaction.
+  absl::Status MergeVillages(const MutationContext& ctx, const v1::MergeVillagesRequest& req,
+                             v1::MergeVillagesResponse& out);
+  absl::Status SplitVillage(const MutationContext& ctx, const v1::SplitVillageRequest& req,
+                            v1::SplitVillageResponse& out);
 
   absl::Status CreateHousehold(const MutationContext& ctx, const v1::CreateHouseholdRequest& req,
                                v1::Household& out);
@@ -101,6 +119,9 @@ class PersonnelLogic {
                               v1::ListHouseholdsResponse& out);
   absl::Status UpdateHousehold(const MutationContext& ctx, const v1::UpdateHouseholdRequest& req,
                                v1::Household& out);
+  // Every version of a household, oldest first (household_history.cc).
+  absl::Status GetHouseholdHistory(const Principal& p, const v1::GetHouseholdHistoryRequest& req,
+                                   v1::GetHouseholdHistoryResponse& out);
 
   // A page of a register file (household_import.cc): the apply, in one transaction, and
   // the dry run, a read that decides the same way and writes nothing.
@@ -108,6 +129,9 @@ class PersonnelLogic {
                                 v1::ImportHouseholdsResponse& out);
   absl::Status DryRunImportHouseholds(const Principal& p, const v1::ImportHouseholdsRequest& req,
                                       v1::ImportHouseholdsResponse& out);
+  // A page of another system's register file compared with the register (household_diff.cc).
+  absl::Status DiffHouseholds(const Principal& p, const v1::DiffHouseholdsRequest& req,
+                              v1::DiffHouseholdsResponse& out);
 
   absl::Status CreateCadre(const MutationContext& ctx, const v1::CreateCadreRequest& req,
                            v1::Cadre& out);
@@ -147,6 +171,17 @@ class PersonnelLogic {
   // outside it: common/scope.h). A household by its village; a cadre by its managing
   // region (LoadCadre also lets cadres read themselves).
   absl::StatusOr<v1::Household> LoadHousehold(const Principal& p, const std::string& id);
+  // History (household_history.cc). The time of an as_of that reads a version: none when
+  // unset or not before now (the present is read).
+  std::optional<absl::Time> PastAsOf(bool has_as_of,
+                                     const google::protobuf::Timestamp& as_of) const;
+  // The household's version in force at `at`, scoped on that version's village; NOT_FOUND
+  // when it had none then (to a caller who may see the household now).
+  absl::StatusOr<v1::Household> LoadHouseholdAsOf(const Principal& p, const std::string& id,
+                                                  absl::Time at);
+  absl::StatusOr<std::vector<v1::Household>> ListHouseholdsAsOf(const std::string& region_prefix,
+                                                                int status, absl::Time at,
+                                                                const PageRequest& page);
   absl::StatusOr<v1::Cadre> LoadCadre(const Principal& p, const std::string& id);
   absl::StatusOr<v1::Cadre> LoadManagedCadre(const Principal& p, const std::string& id);
   // Who may end a posting or pairing: a caller covering its village or the cadre's

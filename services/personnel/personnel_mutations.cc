@@ -24,10 +24,6 @@ static_assert(common::kVillageLevel == v1::REGION_LEVEL_VILLAGE &&
 
 using common::Precondition;
 
-bool IsImportedVillage(const std::optional<v1::Region>& region) {
-  return region.has_value() && region->level() == v1::REGION_LEVEL_VILLAGE;
-}
-
 }  // namespace
 
 absl::Status PersonnelLogic::ImportRegions(const MutationContext& ctx,
@@ -51,12 +47,21 @@ absl::Status PersonnelLogic::ImportRegions(const MutationContext& ctx,
                              " does not exist; import it first or earlier in the same call"));
           }
           std::optional<v1::Region> existing = tx.LockRegion(r.code());
+          if (existing.has_value() && existing->has_valid_to()) {
+            // Its code stays with its history: a region back in the tree takes a new code.
+            return FieldPrecondition(absl::StrCat("regions[", i, "].code"),
+                                     absl::StrCat("region ", r.code(),
+                                                  " left the tree (merged or split) and is not "
+                                                  "imported again"),
+                                     common::ErrorReason::REGION_RETIRED);
+          }
           if (!existing.has_value()) {
             v1::Region row;
             row.set_code(r.code());
             row.set_name(r.name());
             row.set_level(static_cast<v1::RegionLevel>(common::RegionLevelOf(r.code())));
             row.set_parent_code(parent);
+            *row.mutable_valid_from() = common::ToTimestamp(ctx.now);
             tx.InsertRegion(row);
             resp.set_created(resp.created() + 1);
           } else if (existing->name() != r.name()) {
@@ -80,9 +85,8 @@ absl::Status PersonnelLogic::CreateHousehold(const MutationContext& ctx,
   TUOPIN_RETURN_IF_ERROR(CheckNewHouseholdStatus(ctx.principal, h));
   return store_.Mutate(
       ctx, out, [&](PersonnelTx& tx, v1::Household& created) -> absl::StatusOr<EntityRefs> {
-        if (!IsImportedVillage(tx.GetRegion(h.village_code()))) {
-          return common::InvalidField("household.village_code", "is not an imported village");
-        }
+        TUOPIN_RETURN_IF_ERROR(
+            RequireCurrentVillage(tx.GetRegion(h.village_code()), "household.village_code"));
         created = h;
         created.set_id(tx.NewId());
         created.set_etag(common::EtagOf(1));
@@ -179,9 +183,7 @@ absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::Pos
   TUOPIN_RETURN_IF_ERROR(RequireRegionCode(ctx.principal, req.village_code()));
   TUOPIN_ASSIGN_OR_RETURN(v1::Cadre cadre, LoadManagedCadre(ctx.principal, req.cadre_id()));
   TUOPIN_ASSIGN_OR_RETURN(auto village, store_.GetRegion(req.village_code()));
-  if (!IsImportedVillage(village)) {
-    return common::InvalidField("village_code", "is not an imported village");
-  }
+  TUOPIN_RETURN_IF_ERROR(RequireCurrentVillage(village, "village_code"));
   v1::Posting posting;
   posting.set_cadre_id(req.cadre_id());
   posting.set_village_code(req.village_code());
@@ -200,6 +202,9 @@ absl::Status PersonnelLogic::PostCadre(const MutationContext& ctx, const v1::Pos
   }
   return store_.Mutate(
       ctx, out, [&](PersonnelTx& tx, v1::Posting& p) -> absl::StatusOr<EntityRefs> {
+        // Again under the region's lock: a merger may have taken the village out meanwhile.
+        TUOPIN_RETURN_IF_ERROR(
+            RequireCurrentVillage(tx.GetRegion(posting.village_code()), "village_code"));
         p = posting;
         p.set_id(tx.NewId());
         p.set_active(true);
@@ -265,6 +270,8 @@ absl::Status PersonnelLogic::PairCadreWithHousehold(const MutationContext& ctx,
         // The lock on the cadre serialises pairings of one cadre, so the count below cannot
         // be overtaken by a concurrent pairing.
         if (!tx.LockCadre(req.cadre_id()).has_value()) return NotFound("cadre", req.cadre_id());
+        TUOPIN_RETURN_IF_ERROR(
+            RequireCurrentVillage(tx.GetRegion(h.village_code()), "household_id"));
         if (tx.CountActivePairings(req.cadre_id()) >= limit) {
           return Precondition(absl::StrCat("cadre ", req.cadre_id(), " already answers for ", limit,
                                            " households, the limit"),
@@ -347,18 +354,20 @@ absl::Status PersonnelLogic::RecordCheckIn(const MutationContext& ctx,
             "cadre ", req.cadre_id(), " has no active posting in village ", req.village_code())),
         common::ErrorReason::NOT_POSTED_HERE);
   }
-  return store_.Mutate(ctx, out,
-                       [&](PersonnelTx& tx, v1::CheckIn& c) -> absl::StatusOr<EntityRefs> {
-                         c.set_id(tx.NewId());
-                         c.set_cadre_id(req.cadre_id());
-                         c.set_village_code(req.village_code());
-                         *c.mutable_time() = req.time();
-                         c.set_method(req.method());
-                         c.set_recorded_by(p.subject());
-                         tx.InsertCheckIn(c, common::ChinaDay(when));
-                         return EntityRefs{Entity("checkin", c.id(), c.village_code()),
-                                           Entity("cadre", c.cadre_id(), "")};
-                       });
+  return store_.Mutate(
+      ctx, out, [&](PersonnelTx& tx, v1::CheckIn& c) -> absl::StatusOr<EntityRefs> {
+        TUOPIN_RETURN_IF_ERROR(
+            RequireCurrentVillage(tx.GetRegion(req.village_code()), "village_code"));
+        c.set_id(tx.NewId());
+        c.set_cadre_id(req.cadre_id());
+        c.set_village_code(req.village_code());
+        *c.mutable_time() = req.time();
+        c.set_method(req.method());
+        c.set_recorded_by(p.subject());
+        tx.InsertCheckIn(c, common::ChinaDay(when));
+        return EntityRefs{Entity("checkin", c.id(), c.village_code()),
+                          Entity("cadre", c.cadre_id(), "")};
+      });
 }
 
 }  // namespace tuopin::personnel

@@ -17,6 +17,20 @@ class PersonnelServiceImpl final : public v1::PersonnelService::Service {
         [&](const common::MutationContext& m) { return logic_.ImportRegions(m, *req, *resp); });
   }
 
+  grpc::Status MergeVillages(grpc::ServerContext* ctx, const v1::MergeVillagesRequest* req,
+                             v1::MergeVillagesResponse* resp) override {
+    return handler_.Mutate(
+        ctx, "MergeVillages", *req, Validate,
+        [&](const common::MutationContext& m) { return logic_.MergeVillages(m, *req, *resp); });
+  }
+
+  grpc::Status SplitVillage(grpc::ServerContext* ctx, const v1::SplitVillageRequest* req,
+                            v1::SplitVillageResponse* resp) override {
+    return handler_.Mutate(
+        ctx, "SplitVillage", *req, Validate,
+        [&](const common::MutationContext& m) { return logic_.SplitVillage(m, *req, *resp); });
+  }
+
   grpc::Status GetRegion(grpc::ServerContext* ctx, const v1::GetRegionRequest* req,
                          v1::Region* resp) override {
     return handler_.Read(ctx, "GetRegion", *req, Validate, [&](const common::Principal& p) {
@@ -52,6 +66,14 @@ class PersonnelServiceImpl final : public v1::PersonnelService::Service {
     });
   }
 
+  grpc::Status GetHouseholdHistory(grpc::ServerContext* ctx,
+                                   const v1::GetHouseholdHistoryRequest* req,
+                                   v1::GetHouseholdHistoryResponse* resp) override {
+    return handler_.Read(
+        ctx, "GetHouseholdHistory", *req, Validate,
+        [&](const common::Principal& p) { return logic_.GetHouseholdHistory(p, *req, *resp); });
+  }
+
   grpc::Status UpdateHousehold(grpc::ServerContext* ctx, const v1::UpdateHouseholdRequest* req,
                                v1::Household* resp) override {
     return handler_.Mutate(
@@ -71,6 +93,13 @@ class PersonnelServiceImpl final : public v1::PersonnelService::Service {
     return handler_.Mutate(
         ctx, "ImportHouseholds", *req, Validate,
         [&](const common::MutationContext& m) { return logic_.ImportHouseholds(m, *req, *resp); });
+  }
+
+  grpc::Status DiffHouseholds(grpc::ServerContext* ctx, const v1::DiffHouseholdsRequest* req,
+                              v1::DiffHouseholdsResponse* resp) override {
+    return handler_.Read(ctx, "DiffHouseholds", *req, Validate, [&](const common::Principal& p) {
+      return logic_.DiffHouseholds(p, *req, *resp);
+    });
   }
 
   grpc::Status CreateCadre(grpc::ServerContext* ctx, const v1::CreateCadreRequest* req,

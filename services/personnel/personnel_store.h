@@ -13,6 +13,7 @@
 #include "absl/time/civil_time.h"
 #include "common/mutation.h"
 #include "common/page_token.h"
+#include "common/validate.h"
 #include "services/personnel/coverage_store.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
 
@@ -54,10 +55,25 @@ class PersonnelTx {
   // A new id for a row written in this transaction.
   virtual std::string NewId() = 0;
 
+  // A region in or out of the tree. GetRegion holds a shared lock (a write into a village
+  // reads it so), LockRegion an exclusive one (a merger or split): a household, posting or
+  // pairing never enters a village that a concurrent merger takes out of the tree.
   virtual std::optional<v1::Region> GetRegion(const std::string& code) = 0;
   virtual std::optional<v1::Region> LockRegion(const std::string& code) = 0;
+  // Stores code, name, level, parent, valid_from, predecessor_code and change_reference.
   virtual void InsertRegion(const v1::Region& region) = 0;
   virtual void RenameRegion(const std::string& code, const std::string& name) = 0;
+  // Stores the end of a region's time in the tree: valid_to, successor_code and
+  // change_reference.
+  virtual void RetireRegion(const v1::Region& region) = 0;
+  // The village's households (with their members), locked, sorted by id.
+  virtual std::vector<v1::Household> LockHouseholdsOfVillage(const std::string& village_code) = 0;
+  // Whether the village has an active posting, or an exit application still open.
+  virtual bool HasActivePosting(const std::string& village_code) = 0;
+  virtual bool HasOpenExitApplication(const std::string& village_code) = 0;
+  // Moves the household's active pairing (if any) to the village the household moved to.
+  virtual void MoveActivePairing(const std::string& household_id,
+                                 const std::string& village_code) = 0;
 
   // With its members (personal data decrypted).
   virtual std::optional<v1::Household> LockHousehold(const std::string& id) = 0;
@@ -77,6 +93,15 @@ class PersonnelTx {
   // Stores the mutable fields (with status, exit_application_id and reversal_reference),
   // `version` and update_time.
   virtual void UpdateHousehold(const v1::Household& household, int64_t version) = 0;
+  // Stores `moved.village_code()` (the only field it changes), `version` (the new version,
+  // common::NextVersion of the locked etag, as UpdateHousehold takes it) and the mutation's
+  // time as update_time. Called after LockHousehold (village mergers and splits).
+  virtual void MoveHousehold(const v1::Household& moved, int64_t version) = 0;
+  // Every write of a household above (insert, update, members, move) also records, in the
+  // same transaction, a HouseholdVersion: the household with its members as the
+  // transaction leaves it, valid from the mutation's time, closing the previous version;
+  // method, request id and audit event id from the MutationContext. One version per
+  // household per transaction, numbered by the household's version.
 
   virtual std::optional<v1::Cadre> LockCadre(const std::string& id) = 0;
   // Stores version 1, unless kEmployeeNumber.
@@ -99,13 +124,36 @@ class PersonnelTx {
   virtual void InsertCheckIn(const v1::CheckIn& checkin, absl::CivilDay day) = 0;
 };
 
+// What UpdateHousehold stores of `h` into the stored `row` (the village, the creation
+// time, the number and the members stay), and what MoveHousehold stores: shared by the
+// stores so that the versions they record are what they store.
+inline void ApplyHouseholdUpdate(const v1::Household& h, int64_t version, v1::Household& row) {
+  row.set_head_name(h.head_name());
+  row.set_member_count(h.member_count());
+  row.set_status(h.status());
+  *row.mutable_indicators() = h.indicators();
+  row.set_income_per_head_fen(h.income_per_head_fen());
+  row.set_exit_application_id(h.exit_application_id());
+  row.set_reversal_reference(h.reversal_reference());
+  row.set_etag(common::EtagOf(version));
+  *row.mutable_update_time() = h.update_time();
+}
+inline void ApplyHouseholdMove(const v1::Household& moved, int64_t version, absl::Time now,
+                               v1::Household& row) {
+  row.set_village_code(moved.village_code());
+  row.set_etag(common::EtagOf(version));
+  *row.mutable_update_time() = common::ToTimestamp(now);
+}
+
 class PersonnelStore : public common::TransactionalStore<PersonnelTx> {
  public:
 
   // Mutations: RunMutation and Mutate (common::TransactionalStore) over a PersonnelTx.
 
   virtual absl::StatusOr<std::optional<v1::Region>> GetRegion(const std::string& code) = 0;
+  // The direct children of `parent_code` in the tree at `as_of`, sorted by code.
   virtual absl::StatusOr<std::vector<v1::Region>> ListRegions(const std::string& parent_code,
+                                                              absl::Time as_of,
                                                               const PageRequest& page) = 0;
 
   // With its members (personal data decrypted).
@@ -113,9 +161,22 @@ class PersonnelStore : public common::TransactionalStore<PersonnelTx> {
   // As PersonnelTx::LockHouseholdsByNumber, without locks (an import's dry run).
   virtual absl::StatusOr<std::vector<v1::Household>> FindHouseholdsByNumber(
       const std::vector<std::string>& numbers) = 0;
-  // Sorted by (village_code, id); `status` 0 means any. Without members.
+  // Sorted by (village_code, id); `status` 0 means any. With their members (personal data
+  // decrypted).
   virtual absl::StatusOr<std::vector<v1::Household>> ListHouseholds(
       const std::string& region_prefix, int status, const PageRequest& page) = 0;
+
+  // History (PersonnelTx records the versions). The version of the household in force at
+  // `as_of`; none before its first version.
+  virtual absl::StatusOr<std::optional<v1::HouseholdVersion>> GetHouseholdVersion(
+      const std::string& id, absl::Time as_of) = 0;
+  // The versions in force at `as_of` of the households then in the region (by the
+  // version's village), `status` 0 any, sorted by (village_code, household id).
+  virtual absl::StatusOr<std::vector<v1::HouseholdVersion>> ListHouseholdVersions(
+      const std::string& region_prefix, int status, absl::Time as_of, const PageRequest& page) = 0;
+  // A household's versions, oldest first; the page key is the version number.
+  virtual absl::StatusOr<std::vector<v1::HouseholdVersion>> GetHouseholdHistory(
+      const std::string& id, const PageRequest& page) = 0;
 
   virtual absl::StatusOr<std::optional<v1::Cadre>> GetCadre(const std::string& id) = 0;
   // Sorted by (managing_region_code, id); `origin_level` 0 means any.

@@ -78,6 +78,7 @@ absl::Status Validate(const v1::CreateHouseholdRequest& r) {
 }
 absl::Status Validate(const v1::GetHouseholdRequest&) { return absl::OkStatus(); }
 absl::Status Validate(const v1::ListHouseholdsRequest&) { return absl::OkStatus(); }
+absl::Status Validate(const v1::GetHouseholdHistoryRequest&) { return absl::OkStatus(); }
 
 absl::Status Validate(const v1::UpdateHouseholdRequest& r) {
   FieldViolations v;

@@ -25,12 +25,18 @@ void ValidateHouseholdPeople(const v1::Household& h, absl::string_view prefix,
 absl::Status Validate(const v1::ImportRegionsRequest& r);
 absl::Status Validate(const v1::GetRegionRequest& r);
 absl::Status Validate(const v1::ListRegionsRequest& r);
+// The villages of one township, each named once (region_changes.cc; the logic checks again).
+absl::Status Validate(const v1::MergeVillagesRequest& r);
+absl::Status Validate(const v1::SplitVillageRequest& r);
 absl::Status Validate(const v1::CreateHouseholdRequest& r);
 absl::Status Validate(const v1::GetHouseholdRequest& r);
 absl::Status Validate(const v1::ListHouseholdsRequest& r);
+absl::Status Validate(const v1::GetHouseholdHistoryRequest& r);
 absl::Status Validate(const v1::UpdateHouseholdRequest& r);
 // Accepts every page: its rows' rules are decided row by row (household_import.cc).
 absl::Status Validate(const v1::ImportHouseholdsRequest& r);
+// The same, its rows checked one by one (household_diff.cc).
+absl::Status Validate(const v1::DiffHouseholdsRequest& r);
 absl::Status Validate(const v1::CreateCadreRequest& r);
 absl::Status Validate(const v1::GetCadreRequest& r);
 absl::Status Validate(const v1::ListCadresRequest& r);

@@ -33,18 +33,18 @@ constexpr int kTownships = 20, kVillagesPerTownship = 10, kHouseholdsPerVillage 
 absl::Status Load(common::ConnectionPool& pool) {
   return common::WithConnection(pool, [](common::DbSession& s) {
     s.ExecuteRaw(
-        "INSERT INTO regions VALUES ('52','Guizhou',1,''),('5202','Liupanshui',2,'52'),"
+        "INSERT INTO regions (code, name, level, parent_code) VALUES ('52','Guizhou',1,''),('5202','Liupanshui',2,'52'),"
         "('520221','Shuicheng County',3,'5202')");
     for (int t = 1; t <= kTownships; ++t) {
       std::string town = absl::StrFormat("520221%03d", 100 + t);
-      common::Query(s, "INSERT INTO regions VALUES (?, ?, 4, '520221')").Arg(town).Arg(absl::StrCat("Town ", t)).Exec();
+      common::Query(s, "INSERT INTO regions (code, name, level, parent_code) VALUES (?, ?, 4, '520221')").Arg(town).Arg(absl::StrCat("Town ", t)).Exec();
       std::string households_sql =
           "INSERT INTO households (id, village_code, head_name, member_count, status, ind_food,"
           " ind_clothing, ind_education, ind_medical, ind_housing, ind_water, income_per_head_fen,"
           " version, created_at, updated_at) VALUES ";
       for (int v = 1; v <= kVillagesPerTownship; ++v) {
         std::string village = absl::StrFormat("%s%03d", town, v);
-        common::Query(s, "INSERT INTO regions VALUES (?, ?, 5, ?)").Arg(village).Arg(absl::StrCat("Village ", v)).Arg(town).Exec();
+        common::Query(s, "INSERT INTO regions (code, name, level, parent_code) VALUES (?, ?, 5, ?)").Arg(village).Arg(absl::StrCat("Village ", v)).Arg(town).Exec();
         std::string values;
         for (int h = 0; h < kHouseholdsPerVillage; ++h) {
           // Ids are not in village order, as in real life (UUIDv7 by creation time).

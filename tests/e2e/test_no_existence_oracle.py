@@ -145,7 +145,9 @@ def path_name(path):
 
 
 def truncate_repeated(msg):
-    """Keeps one element of every repeated id list or message list: one object a path."""
+    """Keeps one element of every repeated id list or list of messages that carry ids: one
+    object a path (a list naming no object, a split's new villages, stays whole: its limits
+    may ask for more than one)."""
     from google.protobuf.descriptor import FieldDescriptor
     for f in msg.DESCRIPTOR.fields:
         if f.label != FieldDescriptor.LABEL_REPEATED:
@@ -154,7 +156,9 @@ def truncate_repeated(msg):
                 truncate_repeated(getattr(msg, f.name))
             continue
         values = getattr(msg, f.name)
-        if (is_id_field(f) or f.type == FieldDescriptor.TYPE_MESSAGE) and len(values) > 1:
+        names_objects = is_id_field(f) or (f.type == FieldDescriptor.TYPE_MESSAGE and
+                                           named_fields(f.message_type, ""))
+        if names_objects and len(values) > 1:
             del values[1:]
         if f.type == FieldDescriptor.TYPE_MESSAGE and len(values) == 1 and \
                 not f.message_type.full_name.startswith("google."):
@@ -187,7 +191,8 @@ def move_regions(msg):
     for f in msg.DESCRIPTOR.fields:
         value = getattr(msg, f.name)
         if f.type == FieldDescriptor.TYPE_STRING and (f.name.endswith("region_code") or f.name.endswith(
-                "village_code") or f.name.endswith("region_codes")):
+                "village_code") or f.name.endswith("region_codes") or (
+                f.name == "code" and msg.DESCRIPTOR.full_name == "tuopin.personnel.v1.Region")):
             if f.label == FieldDescriptor.LABEL_REPEATED:
                 for k, v in enumerate(value):
                     if v.startswith(COUNTY):
@@ -383,6 +388,7 @@ class NoExistenceOracleTest(unittest.TestCase):
             (P, "ListPostings", pv1.ListPostingsRequest(cadre_id=cadre)),
             (P, "ListPairings", pv1.ListPairingsRequest(cadre_id=cadre)),
             (P, "ListPairings", pv1.ListPairingsRequest(household_id=hh)),
+            (P, "GetHouseholdHistory", pv1.GetHouseholdHistoryRequest(household_id=hh)),
             (P, "GetAttendance", pv1.GetAttendanceRequest(cadre_id=cadre, from_date=d(year=2026, month=1, day=1),
                                                           to_date=d(year=2026, month=6, day=1))),
             (T, "GetCampaign", tv1.GetCampaignRequest(id=campaign)),
@@ -407,7 +413,18 @@ class NoExistenceOracleTest(unittest.TestCase):
             (Q, "GetCadreDossier", qv1.GetCadreDossierRequest(cadre_id=cadre)),
             (Q, "TraceFunds", qv1.TraceFundsRequest(account_id=account)),
             (Q, "GetScorecard", qv1.GetScorecardRequest(region_code=COUNTY, campaign_id=campaign)),
+            # A split of the household's village assigning it (the demo merges, never splits).
+            (P, "SplitVillage", self.split_baseline(a["/tuopin.personnel.v1.PersonnelService/CreateHousehold"])),
         ] + self.exit_reads()
+
+    @staticmethod
+    def split_baseline(household):
+        from tuopin.personnel.v1 import personnel_pb2 as pv1
+        town = household.village_code[:9]
+        return pv1.SplitVillageRequest(
+            village_code=household.village_code, decision_reference="Oracle split (illustrative)",
+            new_villages=[pv1.Region(code=town + "901", name="Oracle A"), pv1.Region(code=town + "902", name="Oracle B")],
+            assignments=[pv1.HouseholdAssignment(household_id=household.id, village_code=town + "901")])
 
     def exit_reads(self):
         """Baselines of the exit workflow (issue 20) the demo does not make: its reads, and

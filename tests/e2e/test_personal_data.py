@@ -13,6 +13,7 @@ able to find: the members' names (not secret) are found where the numbers are no
 Run by CTest: --build <build dir>; TUOPIN_TEST_DSN names the MariaDB (root)."""
 
 import argparse
+import base64
 import glob
 import os
 import random
@@ -146,7 +147,17 @@ class PersonalDataTest(unittest.TestCase):
 
         personnel_dump = self.dump("personnel")
         self.assertIn(self.names[1], personnel_dump)  # the dump sees the members' rows
+        self.assertIn("INSERT INTO `household_versions`", personnel_dump)  # and the history
         self.assert_none_in("a dump of the personnel database", personnel_dump)
+        # The history's snapshots are base64 in the dump, which would hide a snapshot kept in
+        # clear from the search above: each is decoded and searched, and must be sealed.
+        db = self.suite.dbs["personnel"]
+        versions = db.sql(f"SELECT pii_key_id, snapshot FROM {db.name}.household_versions")
+        self.assertEqual(len(versions), len(created))
+        for key_id, snapshot in versions:
+            self.assertTrue(key_id, "a household version with personal data is not sealed")
+            self.assert_none_in("a household version's snapshot",
+                                base64.b64decode(snapshot).decode("latin-1"))
         self.assert_none_in("a dump of the audit log's database", self.dump("auditlog"))
 
         # The files of the personnel database and the server's redo log.

@@ -206,6 +206,14 @@ class RegionMatrixTest(unittest.TestCase):
                             national_household_number="990000000001")
         return pv1.ImportHouseholdsRequest(first_row_number=1, rows=[row])
 
+    def split_probe(self, village):
+        """A split of the village into two codes new to its township (the demo never splits):
+        inside it is refused for the village's state (its postings: VILLAGE_IN_USE), not
+        for scope nor as invalid."""
+        from tuopin.personnel.v1 import personnel_pb2 as pv1
+        return pv1.SplitVillageRequest(village_code=village, decision_reference="x", new_villages=[
+            pv1.Region(code=village[:9] + "901", name="x"), pv1.Region(code=village[:9] + "902", name="x")])
+
     def cases(self):
         """Every RPC of the region-scoped services, from the descriptors: mutations as the demo
         loader first made them, reads built from the fields' limits. An RPC that cannot be
@@ -243,6 +251,12 @@ class RegionMatrixTest(unittest.TestCase):
                 request, why = self.probe(request_type, ids, village)
                 if method.endswith("/ImportHouseholds"):  # its region is in its rows
                     request, why = self.import_probe(village), None
+                if method.endswith("/SplitVillage"):  # its new villages are a list
+                    request, why = self.split_probe(village), None
+                if method.endswith("/DiffHouseholds"):  # its rows are a list, like an import's
+                    from tuopin.personnel.v1 import personnel_pb2 as pv1
+                    request, why = pv1.DiffHouseholdsRequest(
+                        region_code=INSIDE, first_row_number=1, rows=self.import_probe(village).rows), None
                 if why:
                     problems.append(f"{method}: cannot be probed: {why}")
                     continue

@@ -112,6 +112,9 @@ TEST(TuopinctlTest, CallsEveryKindOfRpcThroughTheGateway) {
 
   r = run("personnel list-households --region_code 520221 --status registered_poor");
   EXPECT_EQ(r.exit, 0) << "short enum names work: " << r.out;
+  r = run("personnel list-households --region_code 520221 --as_of 2018-03-01T00:00:00Z");
+  EXPECT_EQ(r.exit, 0) << "a time flag in RFC 3339: " << r.out;
+  EXPECT_EQ(run("personnel list-households --region_code 520221 --as_of 2018-03-01").exit, 2);
 
   r = run("personnel get-region --code 52a");
   EXPECT_EQ(r.exit, 1);

@@ -98,7 +98,7 @@ class FakeExitCriteriaStore final : public personnel::ExitCriteriaStore {
     personnel::RegionRegister out;
     for (const auto& [code, region] : data.regions) {
       if (static_cast<int>(out.villages.size()) >= max_villages) break;
-      if (region.level() == personnel::v1::REGION_LEVEL_VILLAGE &&
+      if (region.level() == personnel::v1::REGION_LEVEL_VILLAGE && !region.has_valid_to() &&
           absl::StartsWith(code, region_code)) {
         out.villages.push_back(code);
       }

@@ -29,13 +29,15 @@ class FakeExitStore final : public personnel::ExitStore {
 
   absl::Status RunMutation(const personnel::MutationContext& ctx, const TxBody& body,
                            google::protobuf::Message& response) override {
+    // As the database store: the event id is known to the body (the household versions).
+    personnel::MutationContext with_event = common::WithEventId(ctx, ids_);
     return mutations.Run<google::protobuf::Message>(
-        ctx,
+        with_event,
         [&](google::protobuf::Message& m) -> absl::StatusOr<common::EntityRefs> {
           PersonnelData households_before = personnel_.data;
           auto applications_before = applications;
           auto open_before = open_by_household;
-          Tx tx(*this);
+          Tx tx(*this, with_event);
           absl::StatusOr<common::EntityRefs> refs = body(tx, m);
           if (!refs.ok()) {
             personnel_.data = std::move(households_before);
@@ -68,8 +70,8 @@ class FakeExitStore final : public personnel::ExitStore {
  private:
   class Tx final : public personnel::ExitTx {
    public:
-    explicit Tx(FakeExitStore& store)
-        : store_(store), personnel_(store.personnel_.data, store.ids_) {}
+    Tx(FakeExitStore& store, const personnel::MutationContext& ctx)
+        : store_(store), personnel_(store.personnel_.data, store.ids_, ctx) {}
 
     personnel::PersonnelTx& personnel() override { return personnel_; }
 
@@ -80,6 +82,7 @@ class FakeExitStore final : public personnel::ExitStore {
       if (!store_.open_by_household.emplace(a.household_id(), a.id()).second) return false;
       personnel_v1::ExitApplication& row = store_.applications[a.id()] = a;
       row.set_etag(common::EtagOf(1));
+      store_.personnel_.data.open_exit_applications[a.id()] = a.village_code();
       return true;
     }
     void UpdateApplication(const personnel_v1::ExitApplication& a, int64_t version,
@@ -87,6 +90,7 @@ class FakeExitStore final : public personnel::ExitStore {
       personnel_v1::ExitApplication& row = store_.applications.at(a.id());
       row = a;
       row.set_etag(common::EtagOf(version));
+      if (!open) store_.personnel_.data.open_exit_applications.erase(a.id());
       if (open) {
         store_.open_by_household[a.household_id()] = a.id();
       } else if (auto it = store_.open_by_household.find(a.household_id());

@@ -35,10 +35,16 @@ struct PersonnelData {
   };
   std::map<std::string, personnel_v1::Region> regions;
   std::map<std::string, personnel_v1::Household> households;
+  // household id -> its versions, oldest first (the household_versions table). Households
+  // seeded directly have none, like those stored before history was kept.
+  std::map<std::string, std::vector<personnel_v1::HouseholdVersion>> household_versions;
   std::map<std::string, personnel_v1::Cadre> cadres;
   std::map<std::string, personnel_v1::Posting> postings;
   std::map<std::string, personnel_v1::Pairing> pairings;
   std::vector<CheckInRow> checkins;
+  // Open exit applications (id -> village code), kept by FakeExitStore: the rows of the
+  // exit_applications table a personnel transaction reads.
+  std::map<std::string, std::string> open_exit_applications;
   std::map<std::string, personnel::VillageCoverage> coverage_summary;
   absl::Time summary_computed_at;
 };
@@ -74,13 +80,21 @@ class FakePersonnelStore final : public personnel::PersonnelStore {
 
   absl::StatusOr<std::optional<personnel_v1::Region>> GetRegion(const std::string& code) override;
   absl::StatusOr<std::vector<personnel_v1::Region>> ListRegions(
-      const std::string& parent_code, const personnel::PageRequest& page) override;
+      const std::string& parent_code, absl::Time as_of,
+      const personnel::PageRequest& page) override;
   absl::StatusOr<std::optional<personnel_v1::Household>> GetHousehold(
       const std::string& id) override;
   absl::StatusOr<std::vector<personnel_v1::Household>> FindHouseholdsByNumber(
       const std::vector<std::string>& numbers) override;
   absl::StatusOr<std::vector<personnel_v1::Household>> ListHouseholds(
       const std::string& region_prefix, int status, const personnel::PageRequest& page) override;
+  absl::StatusOr<std::optional<personnel_v1::HouseholdVersion>> GetHouseholdVersion(
+      const std::string& id, absl::Time as_of) override;
+  absl::StatusOr<std::vector<personnel_v1::HouseholdVersion>> ListHouseholdVersions(
+      const std::string& region_prefix, int status, absl::Time as_of,
+      const personnel::PageRequest& page) override;
+  absl::StatusOr<std::vector<personnel_v1::HouseholdVersion>> GetHouseholdHistory(
+      const std::string& id, const personnel::PageRequest& page) override;
   absl::StatusOr<std::optional<personnel_v1::Cadre>> GetCadre(const std::string& id) override;
   absl::StatusOr<std::vector<personnel_v1::Cadre>> ListCadres(
       const std::string& region_prefix, int origin_level,
@@ -132,6 +146,12 @@ std::vector<T> Page(const std::map<std::string, T>& m, const PageRequest& page, 
   return rows;
 }
 
+// A version in force at `t`.
+inline bool InForce(const v1::HouseholdVersion& v, absl::Time t) {
+  return common::FromTimestamp(v.valid_from()) <= t &&
+         (!v.has_valid_to() || common::FromTimestamp(v.valid_to()) > t);
+}
+
 // The households with one of these national numbers.
 inline std::vector<v1::Household> HouseholdsByNumber(const PersonnelData& d,
                                                      const std::vector<std::string>& numbers) {
@@ -148,7 +168,9 @@ inline std::vector<v1::Household> HouseholdsByNumber(const PersonnelData& d,
 // The mutation's transaction over the fake's rows (restored by RunMutation on failure).
 class FakeTx final : public personnel::PersonnelTx {
  public:
-  FakeTx(PersonnelData& d, common::IdGenerator& ids) : d_(d), ids_(ids) {}
+  // `ctx` (time, method, request id, event id) is what the household versions record.
+  FakeTx(PersonnelData& d, common::IdGenerator& ids, const personnel::MutationContext& ctx)
+      : d_(d), ids_(ids), ctx_(ctx) {}
 
   std::string NewId() override { return ids_.NewId(); }
 
@@ -161,6 +183,37 @@ class FakeTx final : public personnel::PersonnelTx {
   void InsertRegion(const v1::Region& region) override { d_.regions[region.code()] = region; }
   void RenameRegion(const std::string& code, const std::string& name) override {
     d_.regions.at(code).set_name(name);
+  }
+  void RetireRegion(const v1::Region& region) override {
+    v1::Region& row = d_.regions.at(region.code());
+    *row.mutable_valid_to() = region.valid_to();
+    row.set_successor_code(region.successor_code());
+    row.set_change_reference(region.change_reference());
+  }
+  std::vector<v1::Household> LockHouseholdsOfVillage(const std::string& village_code) override {
+    std::vector<v1::Household> out;
+    for (const auto& [id, h] : d_.households) {
+      if (h.village_code() == village_code) out.push_back(h);
+    }
+    return out;
+  }
+  bool HasActivePosting(const std::string& village_code) override {
+    for (const auto& [id, p] : d_.postings) {
+      if (p.active() && p.village_code() == village_code) return true;
+    }
+    return false;
+  }
+  bool HasOpenExitApplication(const std::string& village_code) override {
+    for (const auto& [id, village] : d_.open_exit_applications) {
+      if (village == village_code) return true;
+    }
+    return false;
+  }
+  void MoveActivePairing(const std::string& household_id,
+                         const std::string& village_code) override {
+    for (auto& [id, p] : d_.pairings) {
+      if (p.active() && p.household_id() == household_id) p.set_village_code(village_code);
+    }
   }
 
   std::optional<v1::Household> LockHousehold(const std::string& id) override {
@@ -176,6 +229,7 @@ class FakeTx final : public personnel::PersonnelTx {
     }
     v1::Household& row = d_.households[h.id()] = h;
     row.set_etag(common::EtagOf(1));
+    RecordVersion(h.id());
     return Conflict::kNone;
   }
   std::vector<v1::Household> LockHouseholdsByNumber(
@@ -191,19 +245,15 @@ class FakeTx final : public personnel::PersonnelTx {
   }
   void ReplaceMembers(const v1::Household& h) override {
     *d_.households.at(h.id()).mutable_members() = h.members();
+    RecordVersion(h.id());
   }
   void UpdateHousehold(const v1::Household& h, int64_t version) override {
-    // What the UPDATE sets; the village and the creation time stay.
-    v1::Household& row = d_.households.at(h.id());
-    row.set_head_name(h.head_name());
-    row.set_member_count(h.member_count());
-    row.set_status(h.status());
-    *row.mutable_indicators() = h.indicators();
-    row.set_income_per_head_fen(h.income_per_head_fen());
-    row.set_exit_application_id(h.exit_application_id());
-    row.set_reversal_reference(h.reversal_reference());
-    row.set_etag(common::EtagOf(version));
-    *row.mutable_update_time() = h.update_time();
+    personnel::ApplyHouseholdUpdate(h, version, d_.households.at(h.id()));
+    RecordVersion(h.id());
+  }
+  void MoveHousehold(const v1::Household& moved, int64_t version) override {
+    personnel::ApplyHouseholdMove(moved, version, ctx_.now, d_.households.at(moved.id()));
+    RecordVersion(moved.id());
   }
 
   std::optional<v1::Cadre> LockCadre(const std::string& id) override {
@@ -280,8 +330,31 @@ class FakeTx final : public personnel::PersonnelTx {
   }
 
  private:
+  // As the database store: one version per household per transaction, the household as
+  // the transaction leaves it, closing the one before.
+  void RecordVersion(const std::string& id) {
+    auto& versions = d_.household_versions[id];
+    if (!recorded_.insert(id).second) {
+      v1::HouseholdVersion& mine = versions.back();
+      *mine.mutable_household() = d_.households.at(id);
+      mine.set_version(VersionOfEtag(mine.household().etag()));
+      return;
+    }
+    if (!versions.empty()) *versions.back().mutable_valid_to() = common::ToTimestamp(ctx_.now);
+    v1::HouseholdVersion& v = versions.emplace_back();
+    *v.mutable_household() = d_.households.at(id);
+    v.set_version(VersionOfEtag(v.household().etag()));
+    *v.mutable_valid_from() = common::ToTimestamp(ctx_.now);
+    v.set_method(ctx_.method);
+    v.set_request_id(ctx_.request_id);
+    v.set_event_id(ctx_.event_id);
+  }
+  static int64_t VersionOfEtag(const std::string& etag) { return std::stoll(etag.substr(1)); }
+
   PersonnelData& d_;
   common::IdGenerator& ids_;
+  const personnel::MutationContext& ctx_;
+  std::set<std::string> recorded_;
 };
 
 using Summary = personnel::VillageCoverage;
@@ -326,7 +399,8 @@ inline std::map<std::string, Summary> VillageCoverage(const PersonnelData& d,
                                                       absl::Time stale_before, int limit) {
   std::map<std::string, Summary> v;
   for (const auto& [code, r] : d.regions) {
-    if (r.level() == v1::REGION_LEVEL_VILLAGE && InRegion(code, prefix)) v[code];
+    if (r.level() == v1::REGION_LEVEL_VILLAGE && !r.has_valid_to() && InRegion(code, prefix))
+      v[code];
   }
   auto at = [&](const std::string& village) -> Summary* {
     auto it = v.find(village);
@@ -387,14 +461,16 @@ inline absl::Status FakePersonnelStore::RunMutation(const personnel::MutationCon
   }
   ++transactions;
   PersonnelData before = data;
-  fake_personnel_detail::FakeTx tx(data, ids_);
+  // As the database store: the event id is known to the body (the household versions).
+  personnel::MutationContext with_event = common::WithEventId(ctx, ids_);
+  fake_personnel_detail::FakeTx tx(data, ids_, with_event);
   absl::StatusOr<common::EntityRefs> entities = body(tx, response);
   absl::Status status = entities.status();
   std::string response_bytes;
   tuopin::common::v1::AuditEvent event;
   if (status.ok()) {
     response_bytes = common::DeterministicBytes(response);
-    event = common::MakeAuditEvent(ids_, ctx, *entities, response_bytes);
+    event = common::MakeAuditEvent(ids_, with_event, *entities, response_bytes);
     status = common::CheckLoggable(event);
   }
   if (!status.ok()) {
@@ -412,10 +488,14 @@ inline absl::StatusOr<std::optional<personnel_v1::Region>> FakePersonnelStore::G
 }
 
 inline absl::StatusOr<std::vector<personnel_v1::Region>> FakePersonnelStore::ListRegions(
-    const std::string& parent_code, const personnel::PageRequest& page) {
+    const std::string& parent_code, absl::Time as_of, const personnel::PageRequest& page) {
   return fake_personnel_detail::Page(
       data.regions, page,
-      [&](const personnel_v1::Region& r) { return r.parent_code() == parent_code; },
+      [&](const personnel_v1::Region& r) {
+        // As the database: a region without valid_from was there since before dates.
+        return r.parent_code() == parent_code && common::FromTimestamp(r.valid_from()) <= as_of &&
+               (!r.has_valid_to() || common::FromTimestamp(r.valid_to()) > as_of);
+      },
       [](const personnel_v1::Region& r) { return std::vector<std::string>{r.code()}; });
 }
 
@@ -440,9 +520,49 @@ inline absl::StatusOr<std::vector<personnel_v1::Household>> FakePersonnelStore::
       [](const personnel_v1::Household& h) {
         return std::vector<std::string>{h.village_code(), h.id()};
       });
-  // As the store's list: without members.
-  for (auto& h : rows) h.clear_members();
   return rows;
+}
+
+inline absl::StatusOr<std::optional<personnel_v1::HouseholdVersion>>
+FakePersonnelStore::GetHouseholdVersion(const std::string& id, absl::Time as_of) {
+  auto it = data.household_versions.find(id);
+  if (it == data.household_versions.end()) return std::nullopt;
+  for (const auto& v : it->second) {
+    if (fake_personnel_detail::InForce(v, as_of)) return v;
+  }
+  return std::nullopt;
+}
+
+inline absl::StatusOr<std::vector<personnel_v1::HouseholdVersion>>
+FakePersonnelStore::ListHouseholdVersions(const std::string& region_prefix, int status,
+                                          absl::Time as_of, const personnel::PageRequest& page) {
+  std::map<std::string, personnel_v1::HouseholdVersion> in_force;
+  for (const auto& [id, versions] : data.household_versions) {
+    for (const auto& v : versions) {
+      if (fake_personnel_detail::InForce(v, as_of)) in_force[id] = v;
+    }
+  }
+  return fake_personnel_detail::Page(
+      in_force, page,
+      [&](const personnel_v1::HouseholdVersion& v) {
+        return fake_personnel_detail::InRegion(v.household().village_code(), region_prefix) &&
+               (status == 0 || v.household().status() == status);
+      },
+      [](const personnel_v1::HouseholdVersion& v) {
+        return std::vector<std::string>{v.household().village_code(), v.household().id()};
+      });
+}
+
+inline absl::StatusOr<std::vector<personnel_v1::HouseholdVersion>>
+FakePersonnelStore::GetHouseholdHistory(const std::string& id, const personnel::PageRequest& page) {
+  std::vector<personnel_v1::HouseholdVersion> out;
+  auto it = data.household_versions.find(id);
+  if (it == data.household_versions.end()) return out;
+  int64_t after = page.after.empty() ? 0 : std::stoll(page.after[0]);
+  for (const auto& v : it->second) {
+    if (v.version() > after && out.size() < static_cast<size_t>(page.limit)) out.push_back(v);
+  }
+  return out;
 }
 
 inline absl::StatusOr<std::optional<personnel_v1::Cadre>> FakePersonnelStore::GetCadre(

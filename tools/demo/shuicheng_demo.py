@@ -10,7 +10,8 @@ money from central, provincial, municipal, county and counterpart-aid sources th
 county and township pools to village projects, some disbursed and some left idle; and six
 investigation groups from August 21 to September 3 with unannounced visits and random
 household surveys, findings in the seed's categories, rectification orders (some
-verified, some rejected and reopened) and accountability actions.
+verified, some rejected and reopened) and accountability actions; last, one village
+merger (shuicheng_merger.py: an illustrative decision, not a real document number).
 
 Deterministic from --seed: the same seed gives the same county, and every call carries a
 request id derived from it, so loading again is a replay (nothing is created twice).
@@ -36,6 +37,7 @@ from demo_api import Api, date  # noqa: E402
 from shuicheng_county import (CATEGORIES, GROUP_KINDS, LAGGING, SECTORS, SIZES, SOURCES,  # noqa: E402
                               TASK_TITLES, TOWNSHIPS, VILLAGE_WORDS, rng_hours, rng_name)
 from shuicheng_exit import load_exit, register_fields  # noqa: E402
+from shuicheng_merger import merge_demo_villages  # noqa: E402
 
 
 def load(api, size="demo", seed=2018, times=1, today=None):
@@ -478,6 +480,8 @@ def load(api, size="demo", seed=2018, times=1, today=None):
     # The exit from poverty: the year's standard, village profiles, live exit applications
     # and the county's third-party assessment with its gate.
     load_exit(api, rid, seed, size, today, villages, hh_plan, hh_ids, summary)
+    # Last, one village merger (regions with validity dates): after every figure above.
+    summary["merger"] = merge_demo_villages(api, rid, villages, today)
     summary.update(findings=findings_total, rectification_orders=len(orders), actions=len(actioned),
                    cadre_with_findings=finding_subjects[0] if finding_subjects else "", calls=api.calls,
                    seconds=round(time.monotonic() - t0, 1))

@@ -25,6 +25,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/auditlog/checkpoint.h"
 #include "services/auditlog/merkle.h"
+#include "tools/tuopinctl/households.h"
 #include "tools/tuopinctl/rpc_command.h"
 #include "tuopin/auditlog/v1/auditlog.grpc.pb.h"
 #include "tuopin/auditquery/v1/auditquery.pb.h"
@@ -41,6 +42,8 @@ constexpr char kUsage[] =
     "  token mint   Mint a development token (HS256 with the local secret).\n"
     "  log verify   Verify the audit log: checkpoint signature, inclusion, consistency.\n"
     "  log digest   The keyed digest of a request, to check an audit event's request_sha256.\n"
+    "  households import|diff --file F.csv\n"
+    "               Import a register file (CSV) or compare it with the register.\n"
     "  bundle verify FILE\n"
     "               Verify an exported audit bundle offline (no access to the suite).\n"
     "\n"
@@ -490,6 +493,7 @@ int main(int argc, char** argv) {
     if (!args.error.empty()) return Fail(args.error);
     return BundleVerify(args, argv[3]);
   }
+  if (command == "households") return tuopin::ctl::RunHouseholdsCommand(argc, argv, 2);
   for (const auto& [name, full] : tuopin::ctl::Services()) {
     if (command == name) return tuopin::ctl::RunRpcCommand(name, argc, argv, 2);
   }

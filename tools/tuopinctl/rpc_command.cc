@@ -102,6 +102,13 @@ void PrintMethodHelp(const std::string& service, const MethodDescriptor* m) {
 // Sets one field from a flag's text.
 bool SetField(Message& msg, const FieldDescriptor* f, const std::string& value,
               std::string* error) {
+  // A time as RFC 3339 (--as_of 2026-03-01T00:00:00Z): its JSON mapping is that string,
+  // quoted, which a shell makes awkward to type.
+  if (f->type() == FieldDescriptor::TYPE_MESSAGE &&
+      f->message_type()->full_name() == "google.protobuf.Timestamp" && !value.empty() &&
+      value[0] != '"') {
+    return SetField(msg, f, absl::StrCat("\"", value, "\""), error);
+  }
   if (common::SetFieldFromText(msg, f, value, error)) return true;
   *error = "--" + *error;
   return false;
@@ -256,7 +263,25 @@ std::string KebabCase(const std::string& method) {
   return out;
 }
 
-namespace {
+bool ReadFlag(int argc, char** argv, int& i, std::string& name, std::string& value,
+              std::string& error) {
+  const std::string arg = argv[i];
+  if (arg.rfind("--", 0) != 0) {
+    error = absl::StrCat("unexpected argument '", arg, "'");
+    return false;
+  }
+  name = arg.substr(2);
+  if (size_t eq = name.find('='); eq != std::string::npos) {
+    value = name.substr(eq + 1);
+    name = name.substr(0, eq);
+  } else if (i + 1 < argc) {
+    value = argv[++i];
+  } else {
+    error = absl::StrCat("flag --", name, " needs a value");
+    return false;
+  }
+  return true;
+}
 
 int PrintError(const grpc::Status& st) {
   std::fprintf(stderr, "error: %s: %s\n",
@@ -267,6 +292,8 @@ int PrintError(const grpc::Status& st) {
   }
   return 1;
 }
+
+namespace {
 
 // --format: every page of the method's rows, as CSV or XLSX (common/export.h), written as
 // each page arrives.
@@ -400,16 +427,8 @@ int RunRpcCommand(const std::string& service_name, int argc, char** argv, int fi
       json = true;
       continue;
     }
-    if (arg.rfind("--", 0) != 0) return Usage(absl::StrCat("unexpected argument '", arg, "'"));
-    std::string name = arg.substr(2), value;
-    if (size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return Usage(absl::StrCat("flag --", name, " needs a value"));
-    }
+    std::string name, value, error;
+    if (!ReadFlag(argc, argv, i, name, value, error)) return Usage(error);
     if (name == "gateway") {
       gateway = value;
     } else if (name == "format") {

@@ -26,7 +26,7 @@ constexpr int kNoticeDays = 7;
 class ExitTest : public PersonnelTest {
  protected:
   ExitTest()
-      : exits_(*pool_, ids_),
+      : exits_(*pool_, ids_, &pii_),
         exit_logic_(store_, exits_, standards_, clock_, tokens_),
         exit_authorizer_(testing::kTestInternalKey,
                          common::FindService(v1::ExitService::service_full_name())),
@@ -220,6 +220,22 @@ TEST_F(ExitTest, AnExitThroughEveryStageThenReversed) {
   EXPECT_EQ(events[5].actor_subject(), "service:accountability");
   EXPECT_EQ(events[5].entities(0).type(), "household");
   EXPECT_EQ(events[5].entities(1).id(), a.id());
+
+  // The household's history: the confirmation and the reversal are versions naming their
+  // audit events (the log's leaves).
+  v1::GetHouseholdHistoryRequest hist;
+  hist.set_household_id(h.id());
+  v1::GetHouseholdHistoryResponse history;
+  ASSERT_TRUE(stub_->GetHouseholdHistory(ContextAs(auditor_).get(), hist, &history).ok());
+  ASSERT_EQ(history.versions_size(), 4);  // created, updated, confirmed, reversed
+  const v1::HouseholdVersion& confirmed = history.versions(2);
+  EXPECT_EQ(confirmed.household().status(), v1::HOUSEHOLD_STATUS_LIFTED_OUT);
+  EXPECT_EQ(confirmed.method(), "/tuopin.personnel.v1.ExitService/ConfirmExit");
+  EXPECT_EQ(confirmed.event_id(), events[4].event_id());
+  EXPECT_EQ(confirmed.request_id(), events[4].request_id());
+  EXPECT_EQ(history.versions(1).household().status(), v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  EXPECT_EQ(history.versions(3).event_id(), events[5].event_id());
+  EXPECT_EQ(history.versions(3).household().status(), v1::HOUSEHOLD_STATUS_REGISTERED_POOR);
 }
 
 TEST_F(ExitTest, ProposalRefusals) {

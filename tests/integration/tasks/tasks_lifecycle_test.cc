@@ -293,5 +293,38 @@ TEST_F(TasksTest, OnlyTheAccountabilityServiceLinksARectificationOrder) {
             "update_mask");
 }
 
+// A village merged into another (personnel's MergeVillages) takes no new task: personnel's
+// GetRegion answers it with valid_to, and the check refuses it (REGION_RETIRED).
+TEST_F(TasksTest, NoTaskGoesIntoAMergedVillage) {
+  std::string campaign = Campaign();
+  const std::string merged = "520221104002";
+  pv1::ImportRegionsRequest import;
+  import.set_request_id("regions-merged");
+  pv1::Region* r = import.add_regions();
+  r->set_code(merged);
+  r->set_name("Shuiqing");
+  pv1::ImportRegionsResponse ir;
+  ASSERT_TRUE(people_->ImportRegions(ContextAs(admin_).get(), import, &ir).ok());
+  pv1::MergeVillagesRequest merge;
+  merge.set_request_id("merge");
+  merge.add_village_codes(merged);
+  merge.set_into_code(kVillageA);
+  merge.set_decision_reference("Illustrative test decision (not a real document)");
+  pv1::MergeVillagesResponse mr;
+  ASSERT_TRUE(people_->MergeVillages(ContextAs(admin_).get(), merge, &mr).ok());
+  v1::Task out;
+  grpc::Status st = stub_->CreateTask(
+      ContextAs(official_).get(),
+      TaskRequest(campaign, SECTOR_RURAL_ROADS, merged, absl::CivilDay(2018, 12, 1)), &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(common::ReasonOf(st), "REGION_RETIRED");
+  EXPECT_TRUE(stub_
+                  ->CreateTask(ContextAs(official_).get(),
+                               TaskRequest(campaign, SECTOR_RURAL_ROADS, kVillageA,
+                                           absl::CivilDay(2018, 12, 1)),
+                               &out)
+                  .ok());
+}
+
 }  // namespace
 }  // namespace tuopin::tasks

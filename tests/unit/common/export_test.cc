@@ -13,6 +13,8 @@
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "tuopin/auditquery/v1/auditquery.pb.h"
+#include "tuopin/common/v1/common.pb.h"
+#include "tuopin/common/v1/internal.pb.h"
 #include "tuopin/personnel/v1/exit.pb.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
 
@@ -257,6 +259,139 @@ TEST(ExportRunTest, PagesThroughAllPagesAndBoundsTheRows) {
   absl::StatusOr<bool> more = true;
   while (more.ok() && *more) more = bounded.Step(call);
   EXPECT_EQ(more.status().code(), absl::StatusCode::kOutOfRange);
+}
+
+// The reader: what the writer wrote reads back as the same message.
+std::string CsvOf(const std::vector<const google::protobuf::Message*>& rows) {
+  auto w = MakeTableWriter(ExportFormat::kCsv);
+  std::vector<ExportCell> header;
+  for (auto& name : ExportColumns(rows[0]->GetDescriptor())) header.push_back({name, false});
+  w->Row(header);
+  for (const auto* m : rows) w->Row(ExportRow(*m));
+  w->Finish();
+  return w->TakeOutput();
+}
+
+template <typename T>
+std::vector<T> ReadBack(const std::string& csv) {
+  auto parsed = ParseExportTable(T::descriptor(), csv);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  std::vector<T> out;
+  if (!parsed.ok()) return out;
+  for (auto& row : *parsed) {
+    T m;
+    m.CopyFrom(*row.message);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+TEST(CsvReaderTest, EveryFieldKindRoundTrips) {
+  namespace pv1 = tuopin::personnel::v1;
+  pv1::Household full;
+  full.set_id("h1");
+  full.set_head_name("=HYPERLINK(\"x\"), \"王\"\r\n二行");  // guarded, quoted, two lines
+  full.set_village_code("520221104001");
+  full.set_national_household_number("-5202");  // text that looks like a negative number
+  full.set_member_count(2);
+  full.set_income_per_head_fen(-250);
+  full.set_status(pv1::HOUSEHOLD_STATUS_REGISTERED_POOR);
+  full.mutable_indicators()->set_food(true);  // and the others false, yet set
+  full.mutable_create_time()->set_seconds(1700000000);
+  full.mutable_create_time()->set_nanos(500000000);
+  full.mutable_prior_exit()->set_year(2018);
+  full.mutable_prior_exit()->set_reference("@GZ-2018");
+  auto* m = full.add_members();
+  m->set_name("+A");
+  m->set_relation(pv1::MEMBER_RELATION_HEAD);
+  m->set_id_card_number("11010519491231002X");
+  full.add_members()->set_birth_year(1990);
+  pv1::Household empty;  // every field unset
+  empty.set_id("h2");
+  std::vector<pv1::Household> back = ReadBack<pv1::Household>(CsvOf({&full, &empty}));
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].DebugString(), full.DebugString());
+  EXPECT_EQ(back[1].DebugString(), empty.DebugString());
+  EXPECT_FALSE(back[1].has_indicators());
+  EXPECT_FALSE(back[1].has_prior_exit());
+
+  // Dates and repeated scalars; unsigned integers; bytes.
+  tuopin::personnel::v1::ExitStatus status;
+  status.add_villages_without_profile("520221104001");
+  status.add_villages_without_profile("520221104002");
+  auto statuses = ReadBack<pv1::ExitStatus>(CsvOf({&status}));
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_EQ(statuses[0].DebugString(), status.DebugString());
+  tuopin::auditquery::v1::ExportAuditBundleRequest req;
+  req.mutable_from_date()->set_year(2026);
+  req.mutable_from_date()->set_month(3);
+  req.mutable_from_date()->set_day(1);
+  auto reqs = ReadBack<tuopin::auditquery::v1::ExportAuditBundleRequest>(CsvOf({&req}));
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].DebugString(), req.DebugString());
+  tuopin::common::v1::FieldLimits limits;
+  limits.set_max_len(4000000000u);
+  limits.set_min(-3);
+  limits.set_max(7);  // the writer writes an unset proto3 `optional` scalar as its default
+  auto limits_back = ReadBack<tuopin::common::v1::FieldLimits>(CsvOf({&limits}));
+  ASSERT_EQ(limits_back.size(), 1u);
+  EXPECT_EQ(limits_back[0].DebugString(), limits.DebugString());
+  tuopin::common::v1::PageTokenBody body;
+  body.set_query_digest(std::string("\x00\xff\x10", 3));
+  body.add_last_key("a");
+  auto bodies = ReadBack<tuopin::common::v1::PageTokenBody>(CsvOf({&body}));
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(bodies[0].DebugString(), body.DebugString());
+}
+
+TEST(CsvReaderTest, GuardedCellGetsItsValueBack) {
+  for (std::string text : {"=1+1", "+1", "-cmd", "@SUM(A1)", "\tx", "a=b", "'plain"}) {
+    auto records = ParseCsv(absl::StrCat("h\r\n", CsvField({text, false}), "\r\n"));
+    ASSERT_TRUE(records.ok()) << records.status();
+    ASSERT_EQ(records->size(), 2u);
+    tuopin::personnel::v1::Household h;
+    h.set_head_name(text);
+    auto back = ReadBack<tuopin::personnel::v1::Household>(CsvOf({&h}));
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_EQ(back[0].head_name(), text);
+  }
+}
+
+TEST(CsvReaderTest, AcceptsLfAndColumnsInAnyOrder) {
+  auto back = ReadBack<tuopin::personnel::v1::Household>(
+      "status,head_name\nHOUSEHOLD_STATUS_LIFTED_OUT,\"a\nb\"\n");
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].status(), tuopin::personnel::v1::HOUSEHOLD_STATUS_LIFTED_OUT);
+  EXPECT_EQ(back[0].head_name(), "a\nb");
+}
+
+TEST(CsvReaderTest, MalformedFileNamesLineAndColumn) {
+  const auto* d = tuopin::personnel::v1::Household::descriptor();
+  auto error = [&](const std::string& csv) {
+    auto parsed = ParseExportTable(d, csv);
+    EXPECT_FALSE(parsed.ok());
+    return std::string(parsed.status().message());
+  };
+  EXPECT_EQ(error("\xEF\xBB\xBFid,head_name\r\nh1,\"unclosed\r\n"),
+            "line 2, column 2: a quoted field is not closed");
+  EXPECT_EQ(error("id,head_name\r\nh1,\"a\"b\r\n"),
+            "line 2, column 2: text follows a quoted field's closing quote");
+  EXPECT_EQ(error("id,head_name\r\nh1,a\"b\r\n"),
+            "line 2, column 2: a quote inside an unquoted field");
+  EXPECT_EQ(error("id,head_name\r\n\"two\r\nlines\",x\r\nh3\r\n"),
+            "line 4, column 2: the record has 1 fields, the header 2");
+  EXPECT_EQ(error("id,status\r\nh1,HOUSEHOLD_STATUS_RICH\r\n"),
+            "line 2, column 2 (status): is not a valid tuopin.personnel.v1.HouseholdStatus");
+  EXPECT_EQ(error("id,member_count\r\nh1,two\r\n"),
+            "line 2, column 2 (member_count): is not a valid int32");
+  EXPECT_EQ(error("id,members\r\nh1,\"[{\"\"nom\"\":1}]\"\r\n"),
+            "line 2, column 2 (members): is not a valid tuopin.personnel.v1.Member");
+  EXPECT_EQ(error("id,colour\r\n"),
+            "line 1, column 2: is not a column of tuopin.personnel.v1.Household");
+  EXPECT_EQ(error("id,id\r\n"), "line 1, column 2 (id): is repeated");
+  // The value itself is never in the message (it may be personal data).
+  EXPECT_THAT(error("id,create_time\r\nh1,11010519491231002X\r\n"),
+              ::testing::Not(HasSubstr("1101051949")));
 }
 
 }  // namespace

@@ -259,6 +259,16 @@ TEST_F(ExitCriteriaLogicTest, SetVillageProfileAnswersAMissingVillageAsOutOfScop
   EXPECT_EQ(FieldOf(admin.status()), "profile.village_code");
 }
 
+TEST_F(ExitCriteriaLogicTest, AVillageOutOfTheTreeKeepsItsProfile) {
+  // Merged (regions with validity dates): its last profile stays, no new one is set.
+  *store_.data.regions.at(kVillageA).mutable_valid_to() = common::ToTimestamp(absl::UnixEpoch());
+  auto set = SetProfile(prefecture_, kVillageA, 420);
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(set.status()), "REGION_RETIRED");
+  EXPECT_EQ(FieldOf(set.status()), "profile.village_code");
+  EXPECT_TRUE(store_.data.profiles.empty());
+}
+
 TEST_F(ExitCriteriaLogicTest, SetVillageProfileIsSetFromAboveTheCounty) {
   // The county (or its township, or the village) does not set its own denominator.
   for (const std::string& scope : {"520221", "520221104", kVillageA}) {
