@@ -77,7 +77,8 @@ class TableWriter {
 
 std::unique_ptr<TableWriter> MakeTableWriter(ExportFormat format);
 
-// A CSV field as written (quoted if needed, formula-guarded if text).
+// A CSV field as written (quoted if needed; a text beginning with = + - @ tab CR or a single
+// quote has a single quote put before it, the formula guard).
 std::string CsvField(const ExportCell& cell);
 
 // The shape of an exportable method.
@@ -106,8 +107,8 @@ std::vector<ExportColumn> ExportColumnPaths(const google::protobuf::Descriptor* 
 
 // The reader of the export's own CSV (export_reader.cc), so a file exported here can be
 // imported or compared elsewhere: the BOM skipped, RFC 4180 quoting (CRLF or LF line ends),
-// the formula guard's quote removed (a text cell "'=x" reads "=x"; a text that itself began
-// with a quote and then = + - @ tab or CR cannot be told from a guarded one), each column
+// the formula guard's quote removed (one leading quote of any cell: "'=x" reads "=x",
+// "''x" reads "'x"), empty records at the end skipped (a trailing blank line), each column
 // set from its text as ExportRow wrote it (empty: unset). The header names the columns, in
 // any order; a column the row type has not is an error. Errors name the line (of the file,
 // the header is line 1) and the column, never the cell's text (it may be personal data).

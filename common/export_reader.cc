@@ -1,13 +1,13 @@
 // The reader of the export's CSV (common/export.h): the inverse of CsvWriter and ExportRow.
 
-#include <cstdio>
-#include <cstring>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "common/crypto.h"
 #include "common/export.h"
 #include "google/protobuf/util/json_util.h"
@@ -26,17 +26,27 @@ absl::Status At(int line, int column, absl::string_view name, absl::string_view 
                    : absl::StrCat("line ", line, ", column ", column, " (", name, "): ", why));
 }
 
-// The text the writer guarded: its leading quote dropped when a formula character follows.
+// The text the writer guarded: the writer guards every text that begins with a quote, so
+// one leading quote is always the guard's.
 std::string Unguarded(std::string v) {
-  if (v.size() >= 2 && v[0] == '\'' && std::strchr("=+-@\t\r", v[1]) != nullptr) v.erase(0, 1);
+  if (!v.empty() && v[0] == '\'') v.erase(0, 1);
   return v;
 }
 
+// YYYY-MM-DD, zero-padded, as ExportRow writes a Date, and a day of the calendar.
 bool ParseDate(absl::string_view text, tuopin::common::v1::Date& d) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
   int y = 0, m = 0, day = 0;
-  char extra = 0;
-  std::string s(text);
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) != 3) return false;
+  if (!absl::SimpleAtoi(text.substr(0, 4), &y) || !absl::SimpleAtoi(text.substr(5, 2), &m) ||
+      !absl::SimpleAtoi(text.substr(8, 2), &day)) {
+    return false;
+  }
+  // CivilDay normalizes an impossible day (02-30 becomes 03-02): a real one is unchanged.
+  const absl::CivilDay civil(y, m, day);
+  if (y < 1 || civil.year() != y || civil.month() != m || civil.day() != day) return false;
   d.set_year(y);
   d.set_month(m);
   d.set_day(day);
@@ -205,6 +215,12 @@ absl::StatusOr<std::vector<ExportTableRow>> ParseExportTable(const Descriptor* r
   std::vector<ExportColumn> columns = ExportColumnPaths(row);
   for (const auto& c : columns) by_name[c.name] = &c;
   const std::vector<std::string>& header = (*records)[0];
+  // Blank lines at the end (an editor's trailing newline) are no rows; with one column a
+  // blank line is the writer's row of an empty cell.
+  while (header.size() > 1 && records->size() > 1 && records->back().size() == 1 &&
+         records->back()[0].empty()) {
+    records->pop_back();
+  }
   std::vector<const ExportColumn*> order;
   std::map<std::string, int> seen;
   for (size_t c = 0; c < header.size(); ++c) {

@@ -267,7 +267,9 @@ class XlsxWriter : public TableWriter {
 
 std::string CsvField(const ExportCell& cell) {
   std::string v = cell.text;
-  if (!cell.number && !v.empty() && v[0] != '\0' && std::strchr("=+-@\t\r", v[0]) != nullptr)
+  // A text that begins with the guard's own quote is guarded too, so a reader drops one
+  // leading quote from every cell that has one and gets every text back.
+  if (!cell.number && !v.empty() && v[0] != '\0' && std::strchr("=+-@\t\r'", v[0]) != nullptr)
     v.insert(0, "'");
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
   std::string quoted = "\"";

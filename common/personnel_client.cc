@@ -39,7 +39,9 @@ absl::Status AsLookup(const grpc::Status& st, absl::string_view what, absl::stri
 absl::Status GatewayPersonnelDirectory::CheckVillage(const std::string& code) {
   {
     absl::MutexLock lock(&mu_);
-    if (known_villages_.contains(code)) return absl::OkStatus();
+    auto known = known_villages_.find(code);
+    if (known != known_villages_.end() && absl::Now() - known->second < kKnownVillageTtl)
+      return absl::OkStatus();
   }
   pv1::GetRegionRequest req;
   req.set_code(code);
@@ -60,7 +62,7 @@ absl::Status GatewayPersonnelDirectory::CheckVillage(const std::string& code) {
   }
   absl::MutexLock lock(&mu_);
   if (known_villages_.size() >= kMaxKnownVillages) known_villages_.clear();
-  known_villages_.insert(code);
+  known_villages_[code] = absl::Now();
   return absl::OkStatus();
 }
 
@@ -143,6 +145,10 @@ absl::Status GatewayPersonnelDirectory::CheckRegion(const std::string& code) {
   grpc::Status st = pv1::PersonnelService::NewStub(client_.channel())
                         ->GetRegion(client_.Context().get(), req, &region);
   if (!st.ok()) return AsLookup(st, "region", code);
+  if (region.has_valid_to()) {
+    return Precondition(absl::StrCat("region ", code, " left the tree (merged or split)"),
+                        ErrorReason::REGION_RETIRED);
+  }
   return absl::OkStatus();
 }
 

@@ -6,9 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/gateway_client.h"
 #include "tuopin/personnel/v1/exit.pb.h"
 #include "tuopin/personnel/v1/personnel.pb.h"
@@ -84,12 +85,16 @@ class GatewayPersonnelDirectory final : public PersonnelDirectory {
 
  private:
   const GatewayClient& client_;
-  // Villages personnel confirmed. Regions are reference data that is only ever added to
-  // (no RPC removes or re-levels one), so a confirmed village stays one: every replica
-  // that remembers it agrees with personnel. Bounded; cleared when full.
+  // Villages personnel confirmed as current. A village may leave the tree (MergeVillages,
+  // SplitVillage), so an entry is trusted for kKnownVillageTtl only. Bounded; cleared when
+  // full.
   static constexpr size_t kMaxKnownVillages = 1 << 17;
   absl::Mutex mu_;
-  absl::flat_hash_set<std::string> known_villages_ ABSL_GUARDED_BY(mu_);
+  // A village merged or split after it was remembered is refused again once its entry is
+  // older than this: the cache saves a call per task, not the rule.
+  static constexpr absl::Duration kKnownVillageTtl = absl::Seconds(30);
+  // Village code -> when it was last found current.
+  absl::flat_hash_map<std::string, absl::Time> known_villages_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tuopin::common

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/db.h"
 #include "common/exit_criteria.h"
 #include "common/scope.h"
 #include "common/status.h"
@@ -219,6 +220,7 @@ absl::Status ExitLogic::ProposeExit(const MutationContext& ctx, const v1::Propos
   TUOPIN_ASSIGN_OR_RETURN(v1::Household household,
                           LoadScopedHousehold(personnel_, ctx.principal, req.household_id()));
   std::string province = ProvinceOf(household.village_code());
+  std::string village_code = household.village_code();
   // Exits are judged by the standard in force now: the province's latest up to the current
   // year (China time). An older year would judge by a lower line; a future one is not yet.
   const int32_t this_year = static_cast<int32_t>(common::ChinaDay(ctx.now).year());
@@ -237,12 +239,19 @@ absl::Status ExitLogic::ProposeExit(const MutationContext& ctx, const v1::Propos
                                            this_year, ": year ", req.year(), " is not proposed"),
                               ErrorReason::STALE_STANDARD);
         }
+        // An application is opened in the household's village: one in the tree (the read
+        // waits for a concurrent merger of it, which refuses while one is open). The village
+        // is locked before the household, as MergeVillages and SplitVillage lock them, so
+        // the two never wait for each other; a household moved meanwhile is tried again
+        // with its new village.
+        std::optional<v1::Region> village = tx.personnel().GetRegion(village_code);
         std::optional<v1::Household> h = tx.personnel().LockHousehold(req.household_id());
         if (!h.has_value()) return common::NotFound("household", req.household_id());
-        // An application is opened in the household's village: one in the tree (the read
-        // waits for a concurrent merger of it, which refuses while one is open).
-        TUOPIN_RETURN_IF_ERROR(
-            RequireCurrentVillage(tx.personnel().GetRegion(h->village_code()), "household_id"));
+        if (h->village_code() != village_code) {
+          village_code = h->village_code();
+          return common::RetryTransaction("the household moved to another village meanwhile");
+        }
+        TUOPIN_RETURN_IF_ERROR(RequireCurrentVillage(village, "household_id"));
         if (h->status() != v1::HOUSEHOLD_STATUS_REGISTERED_POOR) {
           return Precondition(
               absl::StrCat("household ", h->id(), " is ", v1::HouseholdStatus_Name(h->status()),

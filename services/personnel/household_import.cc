@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -146,11 +147,20 @@ absl::Status PersonnelLogic::ImportHouseholds(const MutationContext& ctx,
       ctx, out,
       [&](PersonnelTx& tx, v1::ImportHouseholdsResponse& resp) -> absl::StatusOr<EntityRefs> {
         resp.Clear();
+        // The page's villages first, in code order, then its households: the order
+        // MergeVillages and SplitVillage lock them in, so the two never wait for each other.
+        std::map<std::string, std::optional<v1::Region>> villages;
+        for (const auto& row : req.rows()) {
+          if (!row.village_code().empty()) villages[row.village_code()];
+        }
+        for (auto& [code, region] : villages) region = tx.GetRegion(code);
         std::vector<v1::Household> stored = tx.LockHouseholdsByNumber(NumbersOf(req));
         PageWrites writes;
         TUOPIN_RETURN_IF_ERROR(DecidePage(
             ctx.principal, req, stored,
             [&](const std::string& code) -> absl::StatusOr<std::optional<v1::Region>> {
+              auto it = villages.find(code);
+              if (it != villages.end()) return it->second;
               return tx.GetRegion(code);
             },
             [&] { return tx.NewId(); }, ctx.now, resp, writes));

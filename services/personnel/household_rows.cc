@@ -101,6 +101,7 @@ absl::StatusOr<std::string> PageVillages::Refusal(const std::string& code) {
   auto known = refusals_.find(code);
   if (known == refusals_.end()) {
     TUOPIN_ASSIGN_OR_RETURN(auto v, lookup_(code));
+    if (v.has_value() && retired_ == Retired::kTakesRows) v->clear_valid_to();
     known = refusals_.emplace(code, VillageRefusal(v)).first;
   }
   return known->second;

@@ -39,15 +39,20 @@ void CheckHouseholdRow(const common::Principal& p, const v1::Household& row,
                        const RowRefusal& refuse);
 
 // Why each village of a page takes no household ("" when it does: VillageRefusal), each
-// village looked up once.
+// village looked up once. kTakesRows: a village that has left the tree (merged or split) is
+// no refusal, for a diff compares rows of files made before the change; an import writes
+// nothing into it.
 class PageVillages {
  public:
   using Lookup = std::function<absl::StatusOr<std::optional<v1::Region>>(const std::string& code)>;
-  explicit PageVillages(Lookup lookup) : lookup_(std::move(lookup)) {}
+  enum class Retired { kRefused, kTakesRows };
+  explicit PageVillages(Lookup lookup, Retired retired = Retired::kRefused)
+      : lookup_(std::move(lookup)), retired_(retired) {}
   absl::StatusOr<std::string> Refusal(const std::string& code);
 
  private:
   Lookup lookup_;
+  Retired retired_;
   std::map<std::string, std::string> refusals_;
 };
 

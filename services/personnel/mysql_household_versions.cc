@@ -138,6 +138,46 @@ std::vector<v1::HouseholdVersion> ReadAll(std::unique_ptr<sql::ResultSet> rs,
   return out;
 }
 
+// When the next version of a household begins (and its open version ends): `now`, or one
+// microsecond after the open version began when that is later. ctx.now is taken before the
+// transaction waits for the household's lock, so a call that committed first may carry a
+// later time; the versions stay ordered and never overlap whatever the commit order. Both
+// statements compute the same expression on the same rows, which the caller's lock on each
+// household keeps still (the SELECT locks them too, reading the latest committed rows).
+constexpr char kNextBegin[] =
+    "GREATEST(CAST(? AS DATETIME(6)), valid_from + INTERVAL 1 MICROSECOND)";
+
+// Closes the open versions of `ids`, two statements per batch; returns when each closed
+// version ended (a household without an open version is not in the map).
+std::map<std::string, std::string> CloseOpenVersions(common::DbSession& s,
+                                                     const std::vector<std::string>& ids,
+                                                     const std::string& now) {
+  std::map<std::string, std::string> out;
+  for (size_t from = 0; from < ids.size(); from += kIdsPerList) {
+    std::vector<std::string> batch(ids.begin() + from,
+                                   ids.begin() + std::min(ids.size(), from + kIdsPerList));
+    std::string open = absl::StrCat(" WHERE valid_to IS NULL AND household_id IN (",
+                                    common::Placeholders(common::InListSize(batch.size())), ")");
+    auto rs = Query(s, absl::StrCat("SELECT household_id, ", kNextBegin, " FROM household_versions",
+                                    open, " FOR UPDATE"))
+                  .Arg(now)
+                  .InList(batch)
+                  .Rows();
+    while (rs->next()) {
+      std::string id = common::RowString(*rs, 1);
+      std::string begin = common::ToSqlTime(common::FromSqlTime(common::RowString(*rs, 2)));
+      if (!out.emplace(id, begin).second) {
+        Fail(absl::StrCat("household ", id, " has more than one open version"));
+      }
+    }
+    Query(s, absl::StrCat("UPDATE household_versions SET valid_to = ", kNextBegin, open))
+        .Arg(now)
+        .InList(batch)
+        .Exec();
+  }
+  return out;
+}
+
 }  // namespace
 
 void HouseholdVersionRecorder::Locked(const v1::Household& h) {
@@ -172,20 +212,15 @@ void HouseholdVersionRecorder::Record() {
   if (written_.empty()) return;
   std::string now = common::ToSqlTime(ctx_.now);
   std::vector<std::string> earlier;
-  std::vector<VersionRow> rows;
   for (const auto& [id, h] : written_) {
     if (!created_.count(id)) earlier.push_back(id);
-    rows.push_back(VersionRow{&h, now, ctx_.method, ctx_.request_id, ctx_.event_id});
   }
-  for (size_t from = 0; from < earlier.size(); from += kIdsPerList) {
-    std::vector<std::string> ids(earlier.begin() + from,
-                                 earlier.begin() + std::min(earlier.size(), from + kIdsPerList));
-    Query(s_, absl::StrCat("UPDATE household_versions SET valid_to = ? WHERE valid_to IS NULL"
-                           " AND household_id IN (",
-                           common::Placeholders(common::InListSize(ids.size())), ")"))
-        .Arg(now)
-        .InList(ids)
-        .Exec();
+  std::map<std::string, std::string> begins = CloseOpenVersions(s_, earlier, now);
+  std::vector<VersionRow> rows;
+  for (const auto& [id, h] : written_) {
+    auto it = begins.find(id);
+    rows.push_back(VersionRow{&h, it == begins.end() ? now : it->second, ctx_.method,
+                              ctx_.request_id, ctx_.event_id});
   }
   InsertVersions(s_, pii_, rows, false);
   written_.clear();

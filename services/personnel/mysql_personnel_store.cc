@@ -52,6 +52,8 @@ struct Statements {
       "UPDATE regions SET valid_to = ?, successor_code = ?, change_reference = ? WHERE code = ?";
   const std::string households_of_village = Select(
       rows::HouseholdColumns(), "FROM households WHERE village_code = ? ORDER BY id FOR UPDATE");
+  const char* count_households_of_village =
+      "SELECT COUNT(*) FROM households WHERE village_code = ?";
   const char* active_posting_in_village =
       "SELECT 1 FROM postings WHERE village_code = ? AND active = 1 LIMIT 1 LOCK IN SHARE MODE";
   const char* open_exit_in_village =
@@ -292,6 +294,10 @@ class MysqlPersonnelTx final : public PersonnelTx {
     for (auto& h : out) all.push_back(&h);
     ReadMembersOf(s_, pii_, all);
     return out;
+  }
+  int64_t CountHouseholdsOfVillage(const std::string& village_code) override {
+    auto rs = Query(s_, Sql().count_households_of_village).Arg(village_code).Rows();
+    return rs->next() ? rs->getInt64(1) : 0;
   }
   bool HasActivePosting(const std::string& village_code) override {
     return Query(s_, Sql().active_posting_in_village).Arg(village_code).Rows()->next();

@@ -73,6 +73,9 @@ std::string VillageRefusal(const std::optional<v1::Region>& region);
 // imported village, FAILED_PRECONDITION with REGION_RETIRED when the village left the tree.
 absl::Status RequireCurrentVillage(const std::optional<v1::Region>& region,
                                    absl::string_view field);
+// The most households one MergeVillages or SplitVillage moves (region_changes.cc): a
+// decision is one transaction, and its locks and versions grow with it.
+extern const int64_t kMaxHouseholdsMoved;
 // FAILED_PRECONDITION with `reason`, naming `field` as InvalidField does.
 absl::Status FieldPrecondition(absl::string_view field, absl::string_view description,
                                common::ErrorReason reason);

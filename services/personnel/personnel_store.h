@@ -68,6 +68,8 @@ class PersonnelTx {
   virtual void RetireRegion(const v1::Region& region) = 0;
   // The village's households (with their members), locked, sorted by id.
   virtual std::vector<v1::Household> LockHouseholdsOfVillage(const std::string& village_code) = 0;
+  // How many households the village has (no rows read: a decision's bound is checked first).
+  virtual int64_t CountHouseholdsOfVillage(const std::string& village_code) = 0;
   // Whether the village has an active posting, or an exit application still open.
   virtual bool HasActivePosting(const std::string& village_code) = 0;
   virtual bool HasOpenExitApplication(const std::string& village_code) = 0;

@@ -2,13 +2,16 @@
 // the tree), and the county's decisions that change the tree, MergeVillages and
 // SplitVillage. A decision runs in one transaction: it locks the villages it names (in code
 // order, so two decisions never wait on each other in a cycle), refuses while a village is
-// in use, moves every household (each move a new version of the household) and its active
-// pairing, and dates the villages. Rows are never deleted: an as_of read finds the tree of
-// its time, and a code once in the tree is never given again.
+// in use, refuses a decision moving more than kMaxHouseholdsMoved households (counted before
+// any is read), moves every household (each move a new version of the household) and its
+// active pairing, and dates the villages. Rows are never deleted: an as_of read finds the
+// tree of its time, and a code once in the tree is never given again.
 
+#include <algorithm>
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/region_code.h"
@@ -72,6 +75,17 @@ absl::Status RequireNotInUse(PersonnelTx& tx, const std::string& code, const std
   return absl::OkStatus();
 }
 
+// Refuses a decision that would move more than kMaxHouseholdsMoved households, before any
+// household is read or locked.
+absl::Status RequireBounded(int64_t households, const std::string& field) {
+  if (households <= kMaxHouseholdsMoved) return absl::OkStatus();
+  return FieldPrecondition(
+      field,
+      absl::StrCat("would move ", households, " households, more than the ", kMaxHouseholdsMoved,
+                   " one decision moves: decide it in parts"),
+      ErrorReason::VILLAGE_IN_USE);
+}
+
 // Moves a household (locked) to `village`: a new version, and its active pairing follows.
 absl::Status Move(PersonnelTx& tx, v1::Household h, const std::string& village, absl::Time now) {
   TUOPIN_ASSIGN_OR_RETURN(int64_t version, common::NextVersion("", h.etag(), "household"));
@@ -114,6 +128,9 @@ absl::Status CheckSplitRequest(const v1::SplitVillageRequest& req,
       v.Add(absl::StrCat(field, ".code"),
             absl::StrCat("must be a 12-digit village code of township ",
                          TownshipOf(req.village_code()), ", the split village's"));
+    } else if (absl::EndsWith(r.code(), "000")) {
+      v.Add(absl::StrCat(field, ".code"),
+            "ends in 000, the statistical code's township form: a village's does not");
     } else if (r.code() == req.village_code() || !new_codes.insert(r.code()).second) {
       v.Add(absl::StrCat(field, ".code"), "is not a new code (named twice, or the split village)");
     }
@@ -130,10 +147,15 @@ absl::Status CheckSplitRequest(const v1::SplitVillageRequest& req,
       v.Add(absl::StrCat("assignments[", i, "].village_code"), "is not one of new_villages");
     }
   }
+  if (!req.remaining_village_code().empty() && !new_codes.count(req.remaining_village_code())) {
+    v.Add("remaining_village_code", "is not one of new_villages");
+  }
   return v.ToStatus();
 }
 
 }  // namespace
+
+const int64_t kMaxHouseholdsMoved = 10000;
 
 absl::Status Validate(const v1::MergeVillagesRequest& r) { return CheckMergeRequest(r); }
 absl::Status Validate(const v1::SplitVillageRequest& r) {
@@ -186,6 +208,9 @@ absl::Status PersonnelLogic::MergeVillages(const MutationContext& ctx,
           TUOPIN_RETURN_IF_ERROR(RequireCurrentVillage(locked[req.village_codes(i)], field));
           TUOPIN_RETURN_IF_ERROR(RequireNotInUse(tx, req.village_codes(i), field));
         }
+        int64_t to_move = 0;
+        for (const auto& code : req.village_codes()) to_move += tx.CountHouseholdsOfVillage(code);
+        TUOPIN_RETURN_IF_ERROR(RequireBounded(to_move, "village_codes"));
         EntityRefs refs;
         int moved = 0;
         for (const auto& code : req.village_codes()) {
@@ -233,6 +258,8 @@ absl::Status PersonnelLogic::SplitVillage(const MutationContext& ctx,
           }
         }
         TUOPIN_RETURN_IF_ERROR(RequireNotInUse(tx, req.village_code(), "village_code"));
+        TUOPIN_RETURN_IF_ERROR(
+            RequireBounded(tx.CountHouseholdsOfVillage(req.village_code()), "village_code"));
         std::vector<v1::Household> households = tx.LockHouseholdsOfVillage(req.village_code());
         std::map<std::string, std::string> target;
         for (const auto& a : req.assignments()) target[a.household_id()] = a.village_code();
@@ -247,13 +274,26 @@ absl::Status PersonnelLogic::SplitVillage(const MutationContext& ctx,
         }
         std::vector<std::string> unassigned;
         for (const auto& h : households) {
-          if (!target.count(h.id())) unassigned.push_back(h.id());
+          if (target.count(h.id())) continue;
+          if (req.remaining_village_code().empty()) {
+            unassigned.push_back(h.id());
+          } else {
+            target[h.id()] = req.remaining_village_code();
+          }
         }
         if (!unassigned.empty()) {
+          // A few ids, not thousands, so the refusal stays a readable message.
+          constexpr size_t kNamed = 10;
+          std::string named = absl::StrJoin(
+              unassigned.begin(), unassigned.begin() + std::min(unassigned.size(), kNamed), ", ");
+          if (unassigned.size() > kNamed) {
+            absl::StrAppend(&named, " and ", unassigned.size() - kNamed, " more");
+          }
           return common::InvalidField(
-              "assignments", absl::StrCat("every household of the village is assigned exactly "
-                                          "once; not assigned: ",
-                                          absl::StrJoin(unassigned, ", ")));
+              "assignments",
+              absl::StrCat("every household of the village is assigned exactly once (or goes to "
+                           "remaining_village_code); not assigned: ",
+                           named));
         }
         EntityRefs refs{Entity("region", req.village_code(), req.village_code())};
         for (const auto& n : req.new_villages()) {

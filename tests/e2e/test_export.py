@@ -103,7 +103,7 @@ class ExportTest(unittest.TestCase):
     def assert_rows_match(self, rows, households, what, csv_guard=True):
         # CSV's formula guard (see common/export.h); XLSX holds the text as it is.
         def cell(v):
-            return "'" + v if csv_guard and v[:1] in ("=", "+", "-", "@") else v
+            return "'" + v if csv_guard and v[:1] in ("=", "+", "-", "@", "\t", "\r", "'") else v
 
         header, body = rows[0], rows[1:]
         self.assertIn("id", header, what)

@@ -111,9 +111,10 @@ class RuntimeTest(unittest.TestCase):
             done.set()
             watcher.join()
         new = seen - before
-        # A few may still come from a peak of concurrency the warm-up did not reach; with
-        # gRPC's default the count was 88.
-        self.assertLessEqual(len(new), 10, f"{len(new)} threads were created for calls at an unchanged concurrency")
+        # A few may still come from a peak of concurrency the warm-up did not reach (12 were
+        # seen once while the whole test suite loaded both cores); with gRPC's default the
+        # count was 88.
+        self.assertLessEqual(len(new), 24, f"{len(new)} threads were created for calls at an unchanged concurrency")
 
     def test_watch_streams_hold_no_thread(self):
         # Health calls need no credentials. A Watch stream waits on health's own completion

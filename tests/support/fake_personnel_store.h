@@ -197,6 +197,11 @@ class FakeTx final : public personnel::PersonnelTx {
     }
     return out;
   }
+  int64_t CountHouseholdsOfVillage(const std::string& village_code) override {
+    int64_t n = 0;
+    for (const auto& [id, h] : d_.households) n += h.village_code() == village_code;
+    return n;
+  }
   bool HasActivePosting(const std::string& village_code) override {
     for (const auto& [id, p] : d_.postings) {
       if (p.active() && p.village_code() == village_code) return true;

@@ -30,8 +30,9 @@ constexpr char kUsage[] =
     "  tuopinctl households import --file F.csv [--dry_run]\n"
     "      A dry run of the whole file first (progress on stderr, every refused row on\n"
     "      stdout: row, field, why), then, unless --dry_run, the file applied page by page\n"
-    "      (1000 rows). Request ids derive from the file's digest, the page and what the dry\n"
-    "      run found, so re-running the same file (after a failure) writes nothing twice.\n"
+    "      (1000 rows), every page. A page's request id is the file's digest, the page and a\n"
+    "      nonce of this run (a retry within the run replays); a re-run is a new import, which\n"
+    "      writes only rows that differ from the register (the rest are unchanged).\n"
     "      Prints created/updated/unchanged/refused. Exits 1 when rows were refused.\n"
     "  tuopinctl households diff --file F.csv --region_code R\n"
     "      Compares the file with the register of region R, writing nothing: each row SAME,\n"
@@ -106,7 +107,6 @@ grpc::Status WithRetries(Call call) {
 int Import(const Options& o, const RegisterFile& file, pv1::PersonnelService::Stub& stub,
            const common::GatewayClient& client) {
   const int total = file.rows.size();
-  std::vector<pv1::ImportHouseholdsResponse> dry;
   pv1::ImportHouseholdsResponse sums;
   for (int first = 0; first < total; first += kPageRows) {
     pv1::ImportHouseholdsRequest req;
@@ -114,7 +114,7 @@ int Import(const Options& o, const RegisterFile& file, pv1::PersonnelService::St
     // A dry run claims no request id, but the contract requires one.
     req.set_request_id(absl::StrCat("dry-", file.digest.substr(0, 24), "-p", first / kPageRows));
     FillPage(file, first, req);
-    pv1::ImportHouseholdsResponse& resp = dry.emplace_back();
+    pv1::ImportHouseholdsResponse resp;
     grpc::Status st = WithRetries([&] {
       return stub.ImportHouseholds(client.Context(absl::Seconds(120)).get(), req, &resp);
     });
@@ -136,28 +136,26 @@ int Import(const Options& o, const RegisterFile& file, pv1::PersonnelService::St
                 sums.updated(), sums.unchanged(), sums.refused());
     return sums.refused() > 0 ? 1 : 0;
   }
+  // Every page is applied, even one whose dry run planned no writes: the register may have
+  // changed since, and a number repeated on a later page must end with that page's row. A
+  // run's ids are its own: an id of an earlier run would replay that run's answer and write
+  // nothing, though the register changed since. Within the run a retry of a page keeps its
+  // id, so a lost answer is replayed, not applied twice; a re-run after a failure writes
+  // again only the rows that differ (the import is idempotent by national number).
+  const std::string nonce = common::HexEncode(common::UniqueBytes(8));
   pv1::ImportHouseholdsResponse applied;
   for (int page = 0, first = 0; first < total; ++page, first += kPageRows) {
-    const pv1::ImportHouseholdsResponse& plan = dry[page];
     pv1::ImportHouseholdsResponse resp;
-    if (plan.created() + plan.updated() == 0) {
-      resp = plan;  // nothing to write: the dry run's answer is the page's
-    } else {
-      pv1::ImportHouseholdsRequest req;
-      FillPage(file, first, req);
-      // The same file, page and plan: the same id, so a repeat is a replay. A plan that
-      // differs (the register changed since) is a new request.
-      req.set_request_id(
-          absl::StrCat("import-", file.digest.substr(0, 24), "-p", page, "-",
-                       common::HexEncode(common::Sha256(plan.SerializeAsString())).substr(0, 12)));
-      grpc::Status st = WithRetries([&] {
-        return stub.ImportHouseholds(client.Context(absl::Seconds(120)).get(), req, &resp);
-      });
-      if (!st.ok()) {
-        std::fprintf(stderr, "page %d (rows %d-%d) failed; re-run the same file to resume\n",
-                     page + 1, first + 1, std::min(first + kPageRows, total));
-        return PrintError(st) + 1;
-      }
+    pv1::ImportHouseholdsRequest req;
+    FillPage(file, first, req);
+    req.set_request_id(absl::StrCat("import-", file.digest.substr(0, 24), "-p", page, "-", nonce));
+    grpc::Status st = WithRetries([&] {
+      return stub.ImportHouseholds(client.Context(absl::Seconds(120)).get(), req, &resp);
+    });
+    if (!st.ok()) {
+      std::fprintf(stderr, "page %d (rows %d-%d) failed; re-run the same file to resume\n",
+                   page + 1, first + 1, std::min(first + kPageRows, total));
+      return PrintError(st) + 1;
     }
     applied.set_created(applied.created() + resp.created());
     applied.set_updated(applied.updated() + resp.updated());

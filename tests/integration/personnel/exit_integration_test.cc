@@ -430,5 +430,18 @@ TEST_F(ExitTest, HouseholdsExitOnlyThroughExitService) {
   EXPECT_TRUE(absl::StrContains(st.error_message(), "ExitService"));
 }
 
+// A proposal locks the household's village before the household, as a merger does, so a
+// merger holding the village never waits for a proposal that holds one of its households.
+TEST_F(ExitTest, ProposeExitLocksTheVillageBeforeTheHousehold) {
+  v1::Household h = EligibleHousehold("Wang Fang");
+  grpc::Status proposed;
+  absl::Status free = HouseholdFreeWhileVillageHeld(kVillageA, h.id(), [&] {
+    v1::ExitApplication a;
+    proposed = Propose(official_, h.id(), &a);
+  });
+  EXPECT_TRUE(free.ok()) << free;
+  EXPECT_TRUE(proposed.ok()) << proposed.error_message();
+}
+
 }  // namespace
 }  // namespace tuopin::personnel

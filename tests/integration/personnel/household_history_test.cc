@@ -6,6 +6,7 @@
 
 #include <cppconn/resultset.h>
 
+#include "common/db_rows.h"
 #include "tests/integration/personnel/personnel_fixture.h"
 #include "tests/support/household_members.h"
 
@@ -177,6 +178,137 @@ TEST_F(HouseholdHistoryTest, TheBackfillGivesOlderHouseholdsOneVersionOnce) {
   ASSERT_EQ(history.versions_size(), 2);
   EXPECT_TRUE(history.versions(0).has_valid_to());
   EXPECT_EQ(history.versions(1).version(), 2);
+}
+
+// A call's time is taken before it waits for the household's lock, so the call that commits
+// second may carry the earlier time (here: the clock set back between two updates). The
+// versions still follow one another: each begins after the one before, ends when the next
+// begins, and at every instant exactly one is in force, for GetHousehold and ListHouseholds.
+TEST_F(HouseholdHistoryTest, VersionsStayOrderedWhenALaterCommitCarriesAnEarlierTime) {
+  absl::Time t0 = clock_.Now();
+  v1::Household h = Create("Wang Fang");
+  clock_.Set(t0 + absl::Seconds(2));
+  Rename(h.id(), "Wang Li");
+  clock_.Set(t0 + absl::Seconds(1));
+  Rename(h.id(), "Wang Ming");
+  clock_.Set(t0 + absl::Hours(1));
+
+  v1::GetHouseholdHistoryRequest req;
+  req.set_household_id(h.id());
+  v1::GetHouseholdHistoryResponse history;
+  ASSERT_TRUE(stub_->GetHouseholdHistory(ContextAs(official_).get(), req, &history).ok());
+  ASSERT_EQ(history.versions_size(), 3);
+  EXPECT_EQ(history.versions(2).household().head_name(), "Wang Ming");
+  std::vector<absl::Time> instants = {t0 - absl::Seconds(1), t0 + absl::Hours(1)};
+  for (int i = 0; i < history.versions_size(); ++i) {
+    const v1::HouseholdVersion& v = history.versions(i);
+    absl::Time from = common::FromTimestamp(v.valid_from());
+    instants.insert(instants.end(), {from - absl::Microseconds(1), from,
+                                     from + absl::Microseconds(1), from + absl::Milliseconds(500)});
+    if (i + 1 == history.versions_size()) {
+      EXPECT_FALSE(v.has_valid_to());
+      break;
+    }
+    ASSERT_TRUE(v.has_valid_to()) << "version " << v.version();
+    EXPECT_LT(from, common::FromTimestamp(v.valid_to())) << "version " << v.version();
+    EXPECT_EQ(common::FromTimestamp(v.valid_to()),
+              common::FromTimestamp(history.versions(i + 1).valid_from()))
+        << "version " << v.version();
+  }
+
+  v1::ListHouseholdsRequest list;
+  list.set_region_code(kShuicheng);
+  for (absl::Time t : instants) {
+    // The version in force at t, from the history: none before the first began.
+    const v1::HouseholdVersion* expected = nullptr;
+    for (const auto& v : history.versions()) {
+      if (common::FromTimestamp(v.valid_from()) <= t) expected = &v;
+    }
+    SCOPED_TRACE(absl::FormatTime(t));
+    v1::Household then;
+    grpc::Status got = GetAsOf(official_, h.id(), t, &then);
+    *list.mutable_as_of() = common::ToTimestamp(t);
+    v1::ListHouseholdsResponse listed;
+    ASSERT_TRUE(stub_->ListHouseholds(ContextAs(official_).get(), list, &listed).ok());
+    if (expected == nullptr) {
+      EXPECT_EQ(got.error_code(), grpc::StatusCode::NOT_FOUND);
+      EXPECT_EQ(listed.households_size(), 0);
+      continue;
+    }
+    ASSERT_TRUE(got.ok()) << got.error_message();
+    EXPECT_EQ(then.head_name(), expected->household().head_name());
+    ASSERT_EQ(listed.households_size(), 1);
+    EXPECT_EQ(listed.households(0).head_name(), expected->household().head_name());
+  }
+}
+
+// No writer can store a version that ends before it begins: the statement fails, an
+// INTERNAL error (schema/008's CHECK).
+TEST_F(HouseholdHistoryTest, AVersionEndingBeforeItBeginsIsRefused) {
+  v1::Household h = Create("Wang Fang");
+  absl::Status st = common::WithConnection(*pool_, [&](common::DbSession& s) {
+    common::Query(s,
+                  "UPDATE household_versions SET valid_to = valid_from - INTERVAL 1 MICROSECOND"
+                  " WHERE household_id = ?")
+        .Arg(h.id())
+        .Exec();
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kInternal) << st;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM household_versions WHERE valid_to IS NULL"), 1);
+}
+
+// Schema/008 repairs versions recorded out of order before it (review of issue 21: v2 from
+// .365945 to .211114, v3 from .211114) before it adds its CHECK.
+TEST_F(HouseholdHistoryTest, TheOrderMigrationRepairsVersionsRecordedOutOfOrder) {
+  const common::Migration* order = nullptr;
+  for (const auto& m : generated::PersonnelMigrations()) {
+    if (m.version == 8) order = &m;
+  }
+  ASSERT_NE(order, nullptr);
+  ASSERT_TRUE(common::WithConnection(*pool_, [&](common::DbSession& s) {
+                s.ExecuteRaw(
+                    "ALTER TABLE household_versions DROP CONSTRAINT chk_household_versions_order");
+                s.ExecuteRaw(
+                    "INSERT INTO household_versions (household_id, version, village_code,"
+                    " status, valid_from, valid_to, method, request_id, event_id, pii_key_id,"
+                    " pii_data_key, snapshot) VALUES"
+                    " ('h', 1, '', 1, '2026-12-01 06:16:27', '2026-12-01 06:16:27.365945',"
+                    " '', '', '', '', '', ''),"
+                    " ('h', 2, '', 1, '2026-12-01 06:16:27.365945', '2026-12-01 06:16:27.211114',"
+                    " '', '', '', '', '', ''),"
+                    " ('h', 3, '', 1, '2026-12-01 06:16:27.211114', NULL, '', '', '', '', '', ''),"
+                    " ('g', 1, '', 1, '2026-12-01 06:00:00', '2026-12-01 07:00:00',"
+                    " '', '', '', '', '', ''),"
+                    " ('g', 2, '', 1, '2026-12-01 07:00:00', NULL, '', '', '', '', '', '')");
+                for (const auto& stmt : common::SplitSqlStatements(order->sql)) {
+                  s.ExecuteRaw(stmt);
+                }
+                return absl::OkStatus();
+              }).ok());
+  auto times = [&](const std::string& id) {
+    std::string out;
+    EXPECT_TRUE(common::WithConnection(*pool_, [&](common::DbSession& s) {
+                  auto rs = common::Query(s,
+                                          "SELECT valid_from, valid_to FROM household_versions"
+                                          " WHERE household_id = ? ORDER BY version")
+                                .Arg(id)
+                                .Rows();
+                  while (rs->next()) {
+                    absl::StrAppend(&out, out.empty() ? "" : " ", common::RowString(*rs, 1), "..",
+                                    rs->isNull(2) ? "" : common::RowString(*rs, 2));
+                  }
+                  return absl::OkStatus();
+                }).ok());
+    return out;
+  };
+  EXPECT_EQ(times("h"),
+            "2026-12-01 06:16:27..2026-12-01 06:16:27.365945"
+            " 2026-12-01 06:16:27.365945..2026-12-01 06:16:27.365946"
+            " 2026-12-01 06:16:27.365946..");
+  EXPECT_EQ(times("g"),
+            "2026-12-01 06:00:00..2026-12-01 07:00:00"
+            " 2026-12-01 07:00:00..");
 }
 
 }  // namespace

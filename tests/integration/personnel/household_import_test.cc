@@ -126,5 +126,21 @@ TEST_F(HouseholdImportTest, RefusesExactlyTheBadRowsAndReimportChangesNothing) {
   EXPECT_EQ(stored.members(0).id_card_number(), testing::kHeadIdCard);
 }
 
+// An import locks the villages its rows name before their households, as a merger does,
+// so a merger holding a village never waits for an import that holds one of its households.
+TEST_F(HouseholdImportTest, ImportLocksTheVillagesBeforeTheHouseholds) {
+  v1::ImportHouseholdsRequest page;
+  page.set_first_row_number(kFirstRow);
+  *page.add_rows() = Row(1);
+  v1::ImportHouseholdsResponse first = Import(page);
+  ASSERT_EQ(first.created(), 1);
+  page.mutable_rows(0)->set_head_name("Head one, renamed");
+  v1::ImportHouseholdsResponse second;
+  absl::Status free = HouseholdFreeWhileVillageHeld(
+      Row(1).village_code(), first.results(0).household_id(), [&] { second = Import(page); });
+  EXPECT_TRUE(free.ok()) << free;
+  EXPECT_EQ(second.updated(), 1);
+}
+
 }  // namespace
 }  // namespace tuopin::personnel

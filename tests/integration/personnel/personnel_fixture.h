@@ -2,9 +2,14 @@
 // PersonnelService through a real gRPC server on loopback and a real MariaDB: the fixture
 // the personnel integration tests share.
 
+#include <cppconn/resultset.h>
+
 #include <atomic>
+#include <functional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/handler.h"
 #include "common/migrate.h"
 #include "common/pii_crypto.h"
@@ -133,6 +138,49 @@ class PersonnelTest : public ::testing::Test {
   }
 
   int64_t Count(const std::string& sql) { return testing::QueryInt(*pool_, sql); }
+
+  // Runs `call` while another connection holds village `code` exclusively (a merger's first
+  // lock); once `call` waits for the village's shared lock (a state, not a duration),
+  // returns whether household `household_id` is free to lock (NOWAIT). A call that locks the
+  // village first holds nothing of the household then.
+  absl::Status HouseholdFreeWhileVillageHeld(const std::string& code,
+                                             const std::string& household_id,
+                                             const std::function<void()>& call) {
+    absl::Notification held, release;
+    std::thread merger([&] {
+      EXPECT_TRUE(
+          common::RunInTransaction(*pool_, [&](common::DbSession& s) {
+            common::Query(s, "SELECT code FROM regions WHERE code = ? FOR UPDATE").Arg(code).Rows();
+            held.Notify();
+            release.WaitForNotification();
+            return absl::OkStatus();
+          }).ok());
+    });
+    held.WaitForNotification();
+    std::thread caller(call);
+    auto waiting = [&] {
+      return common::WithConnection(*pool_, [&](common::DbSession& s) {
+        bool found = common::Query(s,
+                                   "SELECT 1 FROM information_schema.processlist WHERE"
+                                   " db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE ?")
+                         .Arg("%FROM regions WHERE code = ? LOCK IN SHARE MODE")
+                         .Rows()
+                         ->next();
+        return found ? absl::OkStatus() : absl::NotFoundError("not yet");
+      });
+    };
+    while (!waiting().ok()) absl::SleepFor(absl::Milliseconds(5));
+    absl::Status free = common::WithConnection(*pool_, [&](common::DbSession& s) {
+      common::Query(s, "SELECT id FROM households WHERE id = ? FOR UPDATE NOWAIT")
+          .Arg(household_id)
+          .Rows();
+      return absl::OkStatus();
+    });
+    release.Notify();
+    merger.join();
+    caller.join();
+    return free;
+  }
 
   testing::TestDatabase db_;
   std::unique_ptr<common::ConnectionPool> pool_;

@@ -35,6 +35,19 @@ class RegionChangesIntegrationTest : public PersonnelTest {
     return codes;
   }
 
+  // A split of kVillageA into `codes`, assigning no household yet.
+  v1::SplitVillageRequest SplitOfA(const std::vector<std::string>& codes) {
+    v1::SplitVillageRequest req;
+    req.set_request_id(NextId());
+    req.set_village_code(kVillageA);
+    for (const auto& code : codes) {
+      v1::Region* r = req.add_new_villages();
+      r->set_code(code);
+      r->set_name(absl::StrCat("Village ", code));
+    }
+    return req;
+  }
+
   std::vector<std::string> HouseholdsOf(const std::string& region,
                                         std::optional<absl::Time> as_of) {
     v1::ListHouseholdsRequest req;
@@ -138,14 +151,7 @@ TEST_F(RegionChangesIntegrationTest, SplitAndItsRefusals) {
   v1::Posting posting;
   ASSERT_TRUE(Post(cadre.id(), kVillageA, v1::POSTING_ROLE_TEAM_MEMBER, &posting).ok());
 
-  v1::SplitVillageRequest req;
-  req.set_request_id(NextId());
-  req.set_village_code(kVillageA);
-  for (const char* code : {"520221104011", "520221104012"}) {
-    v1::Region* r = req.add_new_villages();
-    r->set_code(code);
-    r->set_name(absl::StrCat("Village ", code));
-  }
+  v1::SplitVillageRequest req = SplitOfA({"520221104011", "520221104012"});
   v1::HouseholdAssignment* first = req.add_assignments();
   first->set_household_id(a1.id());
   first->set_village_code("520221104011");
@@ -187,6 +193,36 @@ TEST_F(RegionChangesIntegrationTest, SplitAndItsRefusals) {
             (std::vector<std::string>{kVillageB, "520221104011", "520221104012"}));
   EXPECT_EQ(HouseholdsOf("520221104011", std::nullopt), (std::vector<std::string>{"A1"}));
   EXPECT_EQ(HouseholdsOf(kVillageA, before), (std::vector<std::string>{"A1", "A2"}));
+}
+
+// A village of more households than the call assigns: those not named go to
+// remaining_village_code (how a village beyond one call's 1000 assignments is split).
+TEST_F(RegionChangesIntegrationTest, SplitSendsTheRestToTheRemainingVillage) {
+  std::vector<v1::Household> households(4);
+  for (size_t i = 0; i < households.size(); ++i) {
+    ASSERT_TRUE(CreateHousehold(official_, kVillageA, absl::StrCat("R", i), &households[i]).ok());
+  }
+  v1::SplitVillageRequest req = SplitOfA({"520221104021", "520221104022"});
+  v1::HouseholdAssignment* only = req.add_assignments();
+  only->set_household_id(households[2].id());
+  only->set_village_code("520221104021");
+  req.set_decision_reference(kDecision);
+  v1::SplitVillageResponse out;
+  // Not one of the new villages.
+  req.set_remaining_village_code(kVillageB);
+  grpc::Status st = stub_->SplitVillage(ContextAs(official_).get(), req, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedField(st), "remaining_village_code");
+
+  req.set_request_id(NextId());
+  req.set_remaining_village_code("520221104022");
+  st = stub_->SplitVillage(ContextAs(official_).get(), req, &out);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(out.households_moved(), 4);
+  EXPECT_EQ(HouseholdsOf("520221104021", std::nullopt), (std::vector<std::string>{"R2"}));
+  EXPECT_EQ(HouseholdsOf("520221104022", std::nullopt),
+            (std::vector<std::string>{"R0", "R1", "R3"}));
+  EXPECT_TRUE(HouseholdsOf(kVillageA, std::nullopt).empty());
 }
 
 }  // namespace

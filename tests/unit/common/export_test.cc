@@ -46,6 +46,8 @@ TEST(CsvTest, GuardsAgainstFormulaInjection) {
   EXPECT_EQ(CsvField({"-cmd", false}), "'-cmd");
   EXPECT_EQ(CsvField({"@SUM(A1)", false}), "'@SUM(A1)");
   EXPECT_EQ(CsvField({"\tx", false}), "'\tx");
+  EXPECT_EQ(CsvField({"'=x", false}), "''=x");  // so "'=x" does not read back as "=x"
+  EXPECT_EQ(CsvField({"'plain", false}), "''plain");
   // A number is data, not a formula: a negative amount stays a number.
   EXPECT_EQ(CsvField({"-1500", true}), "-1500");
   EXPECT_EQ(CsvField({"a=b", false}), "a=b");
@@ -345,7 +347,10 @@ TEST(CsvReaderTest, EveryFieldKindRoundTrips) {
 }
 
 TEST(CsvReaderTest, GuardedCellGetsItsValueBack) {
-  for (std::string text : {"=1+1", "+1", "-cmd", "@SUM(A1)", "\tx", "a=b", "'plain"}) {
+  // A text that begins with a quote is guarded too, so the reader's "one leading quote is
+  // the guard's" gets every text back, "'=x" included.
+  for (std::string text : {"=1+1", "+1", "-cmd", "@SUM(A1)", "\tx", "a=b", "'plain", "'=1+1", "'+1",
+                           "'@x", "'", "''", "''=x"}) {
     auto records = ParseCsv(absl::StrCat("h\r\n", CsvField({text, false}), "\r\n"));
     ASSERT_TRUE(records.ok()) << records.status();
     ASSERT_EQ(records->size(), 2u);
@@ -354,6 +359,49 @@ TEST(CsvReaderTest, GuardedCellGetsItsValueBack) {
     auto back = ReadBack<tuopin::personnel::v1::Household>(CsvOf({&h}));
     ASSERT_EQ(back.size(), 1u);
     EXPECT_EQ(back[0].head_name(), text);
+  }
+}
+
+TEST(CsvReaderTest, BlankLinesAtTheEndAreNoRecords) {
+  for (std::string end : {"\r\n", "\n", "\r\n\r\n\n"}) {
+    auto back = ReadBack<tuopin::personnel::v1::Household>(
+        absl::StrCat("id,head_name\r\nh1,a\r\nh2,\r\n", end));
+    ASSERT_EQ(back.size(), 2u);
+    EXPECT_EQ(back[1].id(), "h2");
+  }
+  // Within the file a blank line is still a record too short.
+  auto inner = ParseExportTable(tuopin::personnel::v1::Household::descriptor(),
+                                "id,head_name\r\n\r\nh1,a\r\n");
+  EXPECT_EQ(inner.status().message(), "line 2, column 2: the record has 1 fields, the header 2");
+  // One column: a blank line is the writer's row with its cell empty.
+  tuopin::auditquery::v1::GetAssessmentReportRequest none;
+  EXPECT_EQ(
+      ReadBack<tuopin::auditquery::v1::GetAssessmentReportRequest>(CsvOf({&none, &none})).size(),
+      2u);
+}
+
+TEST(CsvReaderTest, DatesAreZeroPaddedDaysOfTheCalendar) {
+  using tuopin::auditquery::v1::ExportAuditBundleRequest;
+  auto read = [](const std::string& date) {
+    return ParseExportTable(ExportAuditBundleRequest::descriptor(),
+                            absl::StrCat("region_code,from_date\r\n5202,", date, "\r\n"));
+  };
+  auto good = read("2024-02-29");
+  ASSERT_TRUE(good.ok()) << good.status();
+  ExportAuditBundleRequest req;
+  req.CopyFrom(*(*good)[0].message);
+  EXPECT_EQ(req.from_date().year(), 2024);
+  EXPECT_EQ(req.from_date().month(), 2);
+  EXPECT_EQ(req.from_date().day(), 29);
+  for (const char* bad :
+       {"2026-3-01", "2026-03-1", "2026-3-1", "26-03-01", "2026-02-29", "2026-02-30", "2026-13-01",
+        "2026-00-10", "2026-04-00", "2026-04-31", "0000-01-01", "2026-03-01x", "2026-03-0x",
+        "+026-03-01", "2026/03/01", " 2026-03-01", "2026-03- 1"}) {
+    auto parsed = read(bad);
+    EXPECT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().message(),
+              "line 2, column 2 (from_date): is not a valid tuopin.common.v1.Date")
+        << bad;
   }
 }
 

@@ -1,8 +1,9 @@
 // Unit tests of DiffHouseholds on the in-memory store: SAME exactly when an import would
 // leave the household UNCHANGED, CHANGED naming every differing field by its path in the
-// row (never a value), MISSING, REFUSED as the import refuses (and for a row outside the
-// region compared, in the same words whether or not its village exists), personal data
-// compared masked for the roles that read it masked, nothing written.
+// row (never a value), MISSING (for another county's household too), REFUSED as the import
+// refuses (and for a row outside the region compared, in the same words whether or not its
+// village exists), a row naming a merged village compared, personal data compared masked for
+// the roles that read it masked, nothing written.
 
 #include "gmock/gmock.h"
 #include "services/personnel/household_rows.h"
@@ -33,12 +34,13 @@ class HouseholdDiffTest : public PersonnelLogicTest {
     return h;
   }
   // Stores `rows` through the import, as the register would hold them.
-  void Load(const std::vector<v1::Household>& rows) {
+  void Load(const std::vector<v1::Household>& rows) { LoadAs(shuicheng_, rows); }
+  void LoadAs(const Principal& p, const std::vector<v1::Household>& rows) {
     v1::ImportHouseholdsRequest req;
     req.set_first_row_number(1);
     for (const auto& r : rows) *req.add_rows() = r;
     v1::ImportHouseholdsResponse out;
-    ASSERT_TRUE(logic_.ImportHouseholds(Ctx(shuicheng_, "ImportHouseholds", req), req, out).ok());
+    ASSERT_TRUE(logic_.ImportHouseholds(Ctx(p, "ImportHouseholds", req), req, out).ok());
     ASSERT_EQ(out.created(), static_cast<int>(rows.size()));
   }
   absl::StatusOr<v1::DiffHouseholdsResponse> Diff(const Principal& p,
@@ -165,6 +167,61 @@ TEST_F(HouseholdDiffTest, ARepeatedNumberIsRefusedAsTheImportRefusesIt) {
   EXPECT_EQ(resp->results(0).outcome(), v1::DIFF_OUTCOME_SAME);
   EXPECT_THAT(Refusals(resp->results(1)),
               ElementsAre(std::string("national_household_number: ") + kNumberRepeated));
+}
+
+// A number held by a household of another county answers exactly as a number nobody holds:
+// a diff must not tell which numbers other counties have registered.
+TEST_F(HouseholdDiffTest, AnotherCountysNumberIsMissingLikeAnUnknownOne) {
+  LoadAs(Official("520222"), {FileRow("200000000051", kNeighbourVillage)});
+  const Principal auditor = WithRole(tuopin::common::v1::ROLE_AUDITOR, "auditor-520221", "520221");
+  for (const Principal& p : {auditor, shuicheng_}) {
+    auto resp = Diff(p, {FileRow("200000000051"), FileRow("200000000052")});
+    ASSERT_TRUE(resp.ok()) << resp.status();
+    v1::DiffRowResult theirs = resp->results(0);
+    v1::DiffRowResult unknown = resp->results(1);
+    EXPECT_EQ(theirs.outcome(), v1::DIFF_OUTCOME_MISSING) << p.subject();
+    theirs.clear_row_number();
+    theirs.clear_national_household_number();
+    unknown.clear_row_number();
+    unknown.clear_national_household_number();
+    EXPECT_EQ(theirs.DebugString(), unknown.DebugString()) << p.subject();
+    EXPECT_EQ(resp->missing(), 2);
+    EXPECT_EQ(resp->refused(), 0);
+  }
+}
+
+// A file made before a merger names the merged village: its rows are compared (the
+// household's village differs), not refused, while the region compared and the caller's
+// scope still bound them.
+TEST_F(HouseholdDiffTest, ARowOfAMergedVillageIsComparedNotRefused) {
+  constexpr char kInto[] = "520221104002";
+  AddRegion(kInto);
+  AddRegion("520221105");
+  Load({FileRow("200000000061")});
+  v1::MergeVillagesRequest merge;
+  merge.add_village_codes(kShuichengVillage);
+  merge.set_into_code(kInto);
+  merge.set_decision_reference("merger");
+  v1::MergeVillagesResponse merged;
+  ASSERT_TRUE(logic_.MergeVillages(Ctx(shuicheng_, "MergeVillages", merge), merge, merged).ok());
+  ASSERT_TRUE(store_.data.regions.at(kShuichengVillage).has_valid_to());
+  auto resp = Diff(shuicheng_, {FileRow("200000000061"), FileRow("200000000062"),
+                                FileRow("200000000063", kInto)});
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  const auto& r = resp->results();
+  EXPECT_EQ(r[0].outcome(), v1::DIFF_OUTCOME_CHANGED);
+  EXPECT_THAT(Differences(r[0]), ElementsAre("village_code"));
+  EXPECT_EQ(r[1].outcome(), v1::DIFF_OUTCOME_MISSING);
+  EXPECT_EQ(r[2].outcome(), v1::DIFF_OUTCOME_MISSING);
+  v1::Household moved = FileRow("200000000061", kInto);
+  auto now = Diff(shuicheng_, {moved}, "520221104");
+  ASSERT_TRUE(now.ok()) << now.status();
+  EXPECT_EQ(now->results(0).outcome(), v1::DIFF_OUTCOME_SAME);
+  // Outside the region compared, the merged village is refused as any other.
+  auto other = Diff(shuicheng_, {FileRow("200000000061")}, "520221105");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_THAT(Refusals(other->results(0)),
+              ElementsAre(std::string("village_code: ") + kVillageOutOfReach));
 }
 
 // An auditor reads id-card numbers and phones masked, so the diff compares them masked: it

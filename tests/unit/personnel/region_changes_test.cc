@@ -2,6 +2,7 @@
 // SplitVillage (what they move and date, every refusal), the reads of the tree as of a
 // time, and the refusal of every write into a village that left the tree.
 
+#include "services/personnel/personnel_validate.h"
 #include "tests/unit/personnel/exit_fixture.h"
 
 namespace tuopin::personnel {
@@ -281,6 +282,90 @@ TEST_F(RegionChangesTest, SplitTakesNewCodesOfTheSameTownship) {
   EXPECT_EQ(FieldOf(st), "new_villages[0].code");
   // Outside the caller's scope.
   EXPECT_FALSE(Split(GoodSplit(), &neighbour_).ok());
+}
+
+TEST_F(RegionChangesTest, SplitRefusesATownshipStyleCode) {
+  v1::SplitVillageRequest req = GoodSplit();
+  req.mutable_new_villages(1)->set_code("520221104000");
+  req.mutable_assignments(1)->set_village_code("520221104000");
+  auto st = Split(req).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(st), "new_villages[1].code");
+  EXPECT_EQ(FieldOf(Validate(req)), "new_villages[1].code");  // the request validator's too
+  EXPECT_FALSE(store_.data.regions.count("520221104000"));
+}
+
+TEST_F(RegionChangesTest, SplitSendsTheHouseholdsNotAssignedToTheRemainingVillage) {
+  AddHousehold("hh-2c", kSecond);
+  v1::SplitVillageRequest req = SplitRequest({{"hh-2b", "520221104011"}});
+  req.set_remaining_village_code("520221104012");
+  auto out = Split(req);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->households_moved(), 3);
+  EXPECT_EQ(store_.data.households.at("hh-2a").village_code(), "520221104012");
+  EXPECT_EQ(store_.data.households.at("hh-2b").village_code(), "520221104011");
+  EXPECT_EQ(store_.data.households.at("hh-2c").village_code(), "520221104012");
+}
+
+TEST_F(RegionChangesTest, TheRemainingVillageIsOneOfTheNew) {
+  v1::SplitVillageRequest req = SplitRequest({{"hh-2b", "520221104011"}});
+  for (const char* remaining : {kThird, "520221104013"}) {
+    req.set_remaining_village_code(remaining);
+    auto st = Split(req).status();
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << remaining;
+    EXPECT_EQ(FieldOf(st), "remaining_village_code") << remaining;
+    EXPECT_EQ(FieldOf(Validate(req)), "remaining_village_code") << remaining;
+  }
+  // With it, a household named twice or not of the village is still refused.
+  req = SplitRequest({{"hh-2a", "520221104011"}, {"hh-2a", "520221104012"}});
+  req.set_remaining_village_code("520221104012");
+  EXPECT_EQ(FieldOf(Split(req).status()), "assignments[1].household_id");
+  req = SplitRequest({{"hh-sc", "520221104011"}});
+  req.set_remaining_village_code("520221104012");
+  EXPECT_EQ(FieldOf(Split(req).status()), "assignments[0].household_id");
+  EXPECT_EQ(store_.data.households.at("hh-2a").village_code(), kSecond);
+  EXPECT_FALSE(store_.data.regions.count("520221104011"));
+}
+
+// kMaxHouseholdsMoved: the village reaches it with `extra` more households than the fixture's.
+class BoundedDecisionTest : public RegionChangesTest {
+ protected:
+  void Fill(const std::string& village, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) AddHousehold(absl::StrCat("hh-bulk-", i), village);
+  }
+};
+
+TEST_F(BoundedDecisionTest, AMergerMovesAtMostTheBound) {
+  // kSecond's two and kThird's: one more than the bound, over the villages merged together.
+  Fill(kThird, kMaxHouseholdsMoved - 1);
+  auto st = Merge(shuicheng_, {kSecond, kThird}, kShuichengVillage).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(st), "VILLAGE_IN_USE");
+  EXPECT_EQ(FieldOf(st), "village_codes");
+  EXPECT_EQ(store_.data.households.at("hh-2a").village_code(), kSecond);
+  EXPECT_FALSE(store_.data.regions.at(kThird).has_valid_to());
+  EXPECT_TRUE(store_.outbox.empty());
+  // Each alone is within it.
+  EXPECT_TRUE(Merge(shuicheng_, {kSecond}, kShuichengVillage).ok());
+  auto out = Merge(shuicheng_, {kThird}, kShuichengVillage);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->households_moved(), kMaxHouseholdsMoved - 1);
+}
+
+TEST_F(BoundedDecisionTest, ASplitMovesAtMostTheBound) {
+  Fill(kSecond, kMaxHouseholdsMoved - 1);  // and the fixture's two
+  v1::SplitVillageRequest req = SplitRequest({{"hh-2a", "520221104011"}});
+  req.set_remaining_village_code("520221104012");
+  auto st = Split(req).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(st), "VILLAGE_IN_USE");
+  EXPECT_EQ(FieldOf(st), "village_code");
+  EXPECT_FALSE(store_.data.regions.count("520221104011"));
+  // At the bound, it goes through.
+  store_.data.households.erase("hh-2b");
+  auto out = Split(req);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->households_moved(), kMaxHouseholdsMoved);
 }
 
 TEST_F(RegionChangesTest, NothingNewEntersAVillageOutOfTheTree) {
