@@ -266,7 +266,12 @@ def dockerfile_ports(root, binary):
     if "FROM tuopin/tuopin-builder:" not in text or "FROM tuopin/tuopin-runtime:" not in text:
         fail(f"{path}: not built on the shared builder and runtime stages")
     base = open(os.path.join(root, "deploy/docker/base.Dockerfile")).read()
-    if "FROM debian:bookworm AS builder" not in base or "FROM debian:bookworm-slim AS runtime" not in base:
+    # The stages' FROM may be build arguments (a local base where no registry is reachable)
+    # whose defaults are the public images.
+    if not (re.search(r"^FROM (debian:bookworm|\$\{BUILDER_BASE\}) AS builder$", base, re.M)
+            and re.search(r"^FROM (debian:bookworm-slim|\$\{RUNTIME_BASE\}) AS runtime$", base, re.M)
+            and ("${BUILDER_BASE}" not in base or "ARG BUILDER_BASE=debian:bookworm\n" in base)
+            and ("${RUNTIME_BASE}" not in base or "ARG RUNTIME_BASE=debian:bookworm-slim\n" in base)):
         fail("deploy/docker/base.Dockerfile: the stages are not from debian:bookworm")
     if "runtime_packages" not in _cache:
         _cache["runtime_packages"] = runtime_packages(base)

@@ -18,6 +18,12 @@ command -v npm >/dev/null 2>&1 || packages+=(npm)
 # kubernetes-client is too old, so it comes from the kubectl package of Google's Cloud
 # SDK repository where that is configured.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubectl)
+# `install-deps.sh --containers`: only what deploy/docker/build-images.sh needs to build
+# and run the images without a Docker engine (rootful podman, a debootstrapped base).
+if [ "${1:-}" = "--containers" ]; then
+  packages=(podman buildah debootstrap runc uidmap slirp4netns fuse-overlayfs netavark
+    aardvark-dns iptables debian-archive-keyring)
+fi
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -71,6 +71,10 @@ class K8sCheckTest(unittest.TestCase):
         self.broken("deploy/docker/base.Dockerfile", " libjemalloc2 ", " ",
                     r"tuopin-\w+ loads libjemalloc\.so\.2 from package libjemalloc2, which the runtime stage does not install")
 
+    def test_a_base_image_argument_not_defaulting_to_debian_fails(self):
+        self.broken("deploy/docker/base.Dockerfile", "ARG RUNTIME_BASE=debian:bookworm-slim",
+                    "ARG RUNTIME_BASE=alpine:3.19", r"the stages are not from debian:bookworm")
+
     def test_a_probe_on_the_wrong_port_fails(self):
         self.broken("deploy/k8s/base/funds.yaml", "            grpc:\n              port: 50062",
                     "            grpc:\n              port: 50063", r"readinessProbe on port 50063 but --port 50062")
