@@ -293,6 +293,9 @@ class MysqlPersonnelTx final : public PersonnelTx {
     std::vector<v1::Household*> all;
     for (auto& h : out) all.push_back(&h);
     ReadMembersOf(s_, pii_, all);
+    // Locked with their members: the moves' versions start from these instead of each
+    // household being read again under lock (two queries per household moved).
+    for (const auto& h : out) versions_.Locked(h);
     return out;
   }
   int64_t CountHouseholdsOfVillage(const std::string& village_code) override {
