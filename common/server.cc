@@ -8,9 +8,9 @@
 #include <fstream>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/grpc_metrics.h"
 #include "common/health.h"
 #include "common/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -18,82 +18,31 @@
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/server.h"
 #include "grpcpp/support/server_interceptor.h"
-#include "prometheus/counter.h"
 #include "prometheus/exposer.h"
-#include "prometheus/histogram.h"
 
 namespace tuopin::common {
 namespace {
-
-class RpcMetrics {
- public:
-  static RpcMetrics& Get() {
-    static RpcMetrics* m = new RpcMetrics();
-    return *m;
-  }
-
-  void Observe(const std::string& method, grpc::StatusCode code, double seconds) {
-    prometheus::Counter* counter;
-    prometheus::Histogram* histogram;
-    std::string key = absl::StrCat(method, "|", static_cast<int>(code));
-    {
-      absl::MutexLock lock(&mu);
-      auto& c = counters[key];
-      if (c == nullptr) {
-        c = &handled.Add({{"grpc_method", method}, {"grpc_code", std::to_string(code)}});
-      }
-      counter = c;
-      auto& h = histograms[method];
-      if (h == nullptr) {
-        h = &latency.Add({{"grpc_method", method}},
-                         prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001,
-                                                                 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                                 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
-      }
-      histogram = h;
-    }
-    counter->Increment();
-    histogram->Observe(seconds);
-  }
-
- private:
-  RpcMetrics()
-      : handled(prometheus::BuildCounter()
-                    .Name("tuopin_grpc_server_handled_total")
-                    .Help("RPCs completed, by method and status code")
-                    .Register(MetricsRegistry())),
-        latency(prometheus::BuildHistogram()
-                    .Name("tuopin_grpc_server_handling_seconds")
-                    .Help("RPC latency from receipt to status, by method")
-                    .Register(MetricsRegistry())) {}
-
-  prometheus::Family<prometheus::Counter>& handled;
-  prometheus::Family<prometheus::Histogram>& latency;
-  absl::Mutex mu;
-  // Children are looked up once per (method, code), not on every call.
-  absl::flat_hash_map<std::string, prometheus::Counter*> counters ABSL_GUARDED_BY(mu);
-  absl::flat_hash_map<std::string, prometheus::Histogram*> histograms ABSL_GUARDED_BY(mu);
-};
 
 // Observes each call's method, status and latency. (Interceptors in gRPC 1.51 cannot
 // reject calls; they only watch here.)
 class MetricsInterceptor final : public grpc::experimental::Interceptor {
  public:
   explicit MetricsInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : method_(info->method() ? info->method() : "unknown"),
+      : metrics_(info->method() ? GrpcServerMetrics::Get().ForMethod(info->method())
+                                : GrpcServerMetrics::Get().Unknown()),
         start_(std::chrono::steady_clock::now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_);
-      RpcMetrics::Get().Observe(method_, methods->GetSendStatus().error_code(), elapsed.count());
+      metrics_->Observe(methods->GetSendStatus().error_code(), elapsed.count());
     }
     methods->Proceed();
   }
 
  private:
-  std::string method_;
+  GrpcMethodMetrics* metrics_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -166,7 +115,7 @@ int RunServer(ServerOptions options) {
   // Debian's Abseil keeps mutex deadlock detection on: a global lock-order graph
   // updated on every lock, a debugging aid that costs every RPC. Off in servers.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  RpcMetrics::Get();
+  GrpcServerMetrics::Get();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   HealthService health(options.max_health_watches);
 

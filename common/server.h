@@ -70,8 +70,8 @@ struct ServerOptions {
   std::vector<std::string> service_names;
   // Serves every method no registered service has (the gateway's proxy).
   AsyncService* async_service = nullptr;
-  // tuopin_grpc_server_handled_total and tuopin_grpc_server_handling_seconds, from a gRPC
-  // interceptor on every call. Off in the gateway, which times what it forwards itself
+  // grpc_server_handled_total and grpc_server_handling_seconds (common/grpc_metrics.h), from
+  // a gRPC interceptor on every call. Off in the gateway, which times what it forwards itself
   // (the interceptor machinery cost its proxy ~10 % of its throughput).
   bool rpc_metrics = true;
   std::shared_ptr<grpc::ServerCredentials> credentials;

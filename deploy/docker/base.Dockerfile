@@ -20,7 +20,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTUOPIN_TESTS=OFF \
  && cmake --build /build --target tuopin-gateway tuopin-personnel tuopin-funds tuopin-tasks \
       tuopin-accountability tuopin-auditlog tuopin-auditquery tuopinctl \
  && mkdir -p /out/bin /out/lib \

@@ -175,11 +175,20 @@ for s in "${services[@]}"; do
 done
 build -f tools/tuopinctl/Dockerfile --build-arg "TAG=$tag" -t "tuopin/tuopinctl:$tag"
 images+=("tuopin/tuopinctl:$tag")
+# The development overlay's database: with no registry, a stand-in for the official
+# mariadb:10.11 from Debian's MariaDB 10.11 (deploy/docker/mariadb/Dockerfile says what of the
+# official image's contract it keeps). With public bases the official image is used.
+extra=()
+if [ "$base_mode" = local ]; then
+  build -f deploy/docker/mariadb/Dockerfile --build-arg RUNTIME_BASE=localhost/debian:bookworm-slim \
+    -t localhost/mariadb:10.11
+  extra=(localhost/mariadb:10.11)
+fi
 built=$((SECONDS - start))
 
 echo
 printf '%-34s %8s\n' IMAGE "SIZE MB"
-for i in "tuopin/tuopin-builder:$tag" "tuopin/tuopin-runtime:$tag" "${images[@]}"; do
+for i in "tuopin/tuopin-builder:$tag" "tuopin/tuopin-runtime:$tag" "${images[@]}" "${extra[@]}"; do
   bytes=$("${eng[@]}" image inspect --format '{{.Size}}' "$i")
   printf '%-34s %8d\n' "$i" $(((bytes + 500000) / 1000000))
 done

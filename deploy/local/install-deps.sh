@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client sysbench clang-14 libclang-rt-14-dev
   python3 python3-grpcio python3-protobuf python3-cryptography python3-yaml
+  prometheus
 )
 # Node.js and npm validate the manifests offline (kubernetes-models); a Node.js that
 # brings its own npm (NodeSource) does as well as Debian's packages.
@@ -22,7 +23,7 @@ command -v kubectl >/dev/null 2>&1 || packages+=(kubectl)
 # and run the images without a Docker engine (rootful podman, a debootstrapped base).
 if [ "${1:-}" = "--containers" ]; then
   packages=(podman buildah debootstrap runc uidmap slirp4netns fuse-overlayfs netavark
-    aardvark-dns iptables debian-archive-keyring)
+    aardvark-dns iptables debian-archive-keyring catatonit)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -35,4 +36,19 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's prometheus (its server and promtool, for prometheus_test and the alert rules'
+# tests) would start and enable its own server on :9090: the tests start their own, so
+# it is installed apart, with a policy-rc.d that denies service starts when the machine
+# has none, and its service disabled afterwards.
+others=()
+for p in "${missing[@]}"; do [ "$p" = prometheus ] || others+=("$p"); done
+[ ${#others[@]} -eq 0 ] || $sudo apt-get install -y -qq --no-install-recommends "${others[@]}" >/dev/null
+if [ ${#others[@]} -ne ${#missing[@]} ]; then
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod 755 /usr/sbin/policy-rc.d
+    trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  if [ -d /run/systemd/system ]; then $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+fi

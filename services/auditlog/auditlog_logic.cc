@@ -5,12 +5,50 @@
 #include "common/audit_event.h"
 #include "common/crypto.h"
 #include "common/mutation.h"
+#include "common/server.h"
 #include "common/status.h"
 #include "common/validate.h"
+#include "prometheus/gauge.h"
 
 namespace tuopin::auditlog {
 
 namespace {
+
+// The sequencer's progress, for the checkpoint-age alert (deploy/prometheus/alerts.yml):
+// the age is time() - tuopin_auditlog_checkpoint_current_timestamp_seconds, computed by
+// Prometheus. A quiet log signs nothing new, yet stays current: "current" is when the
+// sequencer last found the whole tree under a signed checkpoint. The gauges appear after
+// the first such tick, so a log just started is not reported as years behind.
+void RecordCheckpoint(absl::Time current_at, const StoredCheckpoint& latest) {
+  struct Gauges {
+    prometheus::Gauge& current;
+    prometheus::Gauge& signed_at;
+    prometheus::Gauge& tree_size;
+  };
+  static Gauges* g = [] {
+    auto& registry = common::MetricsRegistry();
+    return new Gauges{
+        prometheus::BuildGauge()
+            .Name("tuopin_auditlog_checkpoint_current_timestamp_seconds")
+            .Help("When the sequencer last found every leaf of the log under a signed "
+                  "checkpoint (Unix seconds); its age is the checkpoint lag.")
+            .Register(registry)
+            .Add({}),
+        prometheus::BuildGauge()
+            .Name("tuopin_auditlog_checkpoint_timestamp_seconds")
+            .Help("When the latest checkpoint was signed (Unix seconds).")
+            .Register(registry)
+            .Add({}),
+        prometheus::BuildGauge()
+            .Name("tuopin_auditlog_checkpoint_tree_size")
+            .Help("Leaves under the latest signed checkpoint.")
+            .Register(registry)
+            .Add({})};
+  }();
+  g->current.Set(absl::ToDoubleSeconds(current_at - absl::UnixEpoch()));
+  g->signed_at.Set(absl::ToDoubleSeconds(latest.created - absl::UnixEpoch()));
+  g->tree_size.Set(static_cast<double>(latest.tree_size));
+}
 
 // Fills a page of leaves (the store returned one more row than the page holds when
 // another page follows).
@@ -118,14 +156,19 @@ absl::Status AuditLogLogic::AppendEvents(const Principal& p, const v1::AppendEve
 absl::Status AuditLogLogic::PublishCheckpoint() {
   // A log older than the entity index is indexed a bounded slice per tick.
   TUOPIN_RETURN_IF_ERROR(store_.IndexBacklog(10000).status());
+  absl::Time now = clock_.Now();
   TUOPIN_ASSIGN_OR_RETURN(int64_t size, store_.TreeSize());
   TUOPIN_ASSIGN_OR_RETURN(auto latest, store_.LatestCheckpoint());
-  if (latest.has_value() && latest->tree_size == size) return absl::OkStatus();
+  if (latest.has_value() && latest->tree_size == size) {
+    RecordCheckpoint(now, *latest);
+    return absl::OkStatus();
+  }
   TUOPIN_ASSIGN_OR_RETURN(auto nodes, store_.ReadNodes(NodesForRoot(size)));
   std::string root = RangeHash(0, size, [&](const NodeId& id) { return nodes.at(id); });
-  StoredCheckpoint c{size, root, signer_.SignNote(CheckpointBody(origin_, size, root)),
-                     clock_.Now()};
-  return store_.SaveCheckpoint(c);
+  StoredCheckpoint c{size, root, signer_.SignNote(CheckpointBody(origin_, size, root)), now};
+  TUOPIN_RETURN_IF_ERROR(store_.SaveCheckpoint(c));
+  RecordCheckpoint(now, c);
+  return absl::OkStatus();
 }
 
 absl::Status AuditLogLogic::GetCheckpoint(const Principal&, const v1::GetCheckpointRequest&,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/audit_event.h"
 #include "common/crypto.h"
+#include "common/grpc_metrics.h"
 #include "common/log.h"
 #include "common/server.h"
 #include "common/status.h"
@@ -13,42 +14,12 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
-#include "prometheus/counter.h"
-#include "prometheus/histogram.h"
 
 namespace tuopin::gateway {
 namespace {
 
 constexpr size_t kMaxCachedTokens = 50000;
 constexpr size_t kMaxCachedTokenBytes = 2048;
-
-prometheus::Family<prometheus::Counter>& CallsCounter() {
-  static auto& calls = prometheus::BuildCounter()
-                           .Name("tuopin_gateway_calls_total")
-                           .Help("Calls through the gateway (gRPC and JSON), by backend and code")
-                           .Register(common::MetricsRegistry());
-  return calls;
-}
-
-// The gateway's own latency histogram: its server has no metrics interceptor (gRPC's
-// interceptor machinery cost the proxy ~10 % of its throughput), so the calls it
-// forwards are timed here, per backend.
-prometheus::Family<prometheus::Histogram>& LatencyHistogram() {
-  static auto& latency = prometheus::BuildHistogram()
-                             .Name("tuopin_gateway_call_seconds")
-                             .Help(
-                                 "Calls through the gateway (gRPC and JSON) from arrival to "
-                                 "status, by backend")
-                             .Register(common::MetricsRegistry());
-  return latency;
-}
-
-prometheus::Histogram* NewLatency(const std::string& backend) {
-  return &LatencyHistogram().Add(
-      {{"backend", backend}},
-      prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                              0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
-}
 
 absl::Status Exhausted(absl::string_view what, common::ErrorReason reason) {
   absl::Status st = common::WithReason(absl::ResourceExhaustedError(what), reason);
@@ -149,18 +120,16 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
       backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
     }
     gw->service_backend_[service] = backend.get();
-    backend->latency = NewLatency(backend_name);
-    for (int code = 0; code < static_cast<int>(backend->calls.size()); ++code) {
-      backend->calls[code] =
-          &CallsCounter().Add({{"backend", backend_name}, {"code", std::to_string(code)}});
+    const google::protobuf::ServiceDescriptor* descriptor = common::FindService(service);
+    gw->policies_.AddService(descriptor);
+    // The gateway's server has no metrics interceptor (gRPC's interceptor machinery cost
+    // the proxy ~10 % of its throughput): it observes the calls it serves itself, under
+    // the same grpc_server_* families. Only its routes' methods get their own labels.
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      std::string path = absl::StrCat("/", service, "/", descriptor->method(i)->name());
+      gw->method_metrics_[path] = common::GrpcServerMetrics::Get().ForMethod(path);
     }
-    gw->policies_.AddService(common::FindService(service));
   }
-  for (int code = 0; code < static_cast<int>(gw->unrouted_calls_.size()); ++code) {
-    gw->unrouted_calls_[code] =
-        &CallsCounter().Add({{"backend", "none"}, {"code", std::to_string(code)}});
-  }
-  gw->unrouted_latency_ = NewLatency("none");
   return gw;
 }
 
@@ -289,11 +258,10 @@ void Gateway::PrepareOwnContext(absl::string_view method, grpc::ClientContext& c
 
 void Gateway::AccessLog(const Backend* backend, absl::string_view method, absl::string_view subject,
                         int code, absl::Duration latency, absl::string_view request_id) const {
-  // Counted here as well as by the gRPC interceptor, so JSON/HTTP calls show too.
-  const auto& counters = backend != nullptr ? backend->calls : unrouted_calls_;
-  if (code >= 0 && code < static_cast<int>(counters.size())) counters[code]->Increment();
-  (backend != nullptr ? backend->latency : unrouted_latency_)
-      ->Observe(absl::ToDoubleSeconds(latency));
+  // Every call the gateway served, gRPC and JSON/HTTP alike.
+  auto it = method_metrics_.find(method);
+  (it != method_metrics_.end() ? it->second : common::GrpcServerMetrics::Get().Unknown())
+      ->Observe(code, absl::ToDoubleSeconds(latency));
   if (!access_log_) return;
   // Written by a background thread: the call does not wait for stderr.
   common::LogAsync(common::LogLevel::kInfo, "access",

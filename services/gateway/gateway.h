@@ -5,7 +5,6 @@
 // backend call (signed principal, request id, trace context). Nothing here queues: past
 // a limit a call is refused with RESOURCE_EXHAUSTED at once.
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -19,10 +18,9 @@
 #include "absl/time/time.h"
 #include "common/auth.h"
 #include "common/clock.h"
+#include "common/grpc_metrics.h"
 #include "common/jwt.h"
 #include "grpcpp/generic/generic_stub.h"
-#include "prometheus/counter.h"
-#include "prometheus/histogram.h"
 
 namespace tuopin::gateway {
 
@@ -32,10 +30,6 @@ struct Backend {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
   std::atomic<int> in_flight{0};
-  // tuopin_gateway_calls_total{backend, code}, one counter per gRPC code.
-  std::array<prometheus::Counter*, 17> calls{};
-  // tuopin_gateway_call_seconds{backend}: from the call's arrival to its status.
-  prometheus::Histogram* latency = nullptr;
 };
 
 struct GatewayConfig {
@@ -181,9 +175,10 @@ class Gateway {
   std::map<std::string, std::unique_ptr<Backend>> backends_;
   absl::flat_hash_map<std::string, Backend*> service_backend_;
   bool access_log_ = true;
-  // Calls refused before a backend was chosen, by code.
-  std::array<prometheus::Counter*, 17> unrouted_calls_{};
-  prometheus::Histogram* unrouted_latency_ = nullptr;
+  // grpc_server_handled_total and _handling_seconds of each routed method
+  // ("/tuopin.funds.v1.FundsService/GetLedger"), from arrival to status; any other method
+  // is counted as "unknown".
+  absl::flat_hash_map<std::string, common::GrpcMethodMetrics*> method_metrics_;
 
   // Verified tokens, so that a client's repeated calls skip JWT verification and
   // principal signing until the signed principal nears its expiry.

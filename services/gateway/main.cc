@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
                      "authentication, policy, limits and routing for the Tuopin "
                      "suite. Every flag --x can also be set as TUOPIN_X.");
   common::ServerOptions server = common::ServerOptionsFromFlags("gateway", 50051);
-  server.rpc_metrics = false;  // tuopin_gateway_calls_total and _call_seconds instead
+  server.rpc_metrics = false;  // Gateway::AccessLog observes grpc_server_* itself
 
   common::JwtConfig jwt;
   jwt.issuer = absl::GetFlag(FLAGS_jwt_issuer);

@@ -14,16 +14,19 @@
 namespace tuopin::gateway {
 namespace {
 
-// Calls the gateway timed for `backend` (tuopin_gateway_call_seconds' count).
-uint64_t TimedCalls(const std::string& backend) {
+// Calls of `service`'s `method` the gateway timed (grpc_server_handling_seconds' count).
+uint64_t TimedCalls(const std::string& service, const std::string& method) {
   for (const auto& family : tuopin::common::MetricsRegistry().Collect()) {
-    if (family.name != "tuopin_gateway_call_seconds") continue;
+    if (family.name != "grpc_server_handling_seconds") continue;
     for (const auto& metric : family.metric) {
+      int matched = 0;
       for (const auto& label : metric.label) {
-        if (label.name == "backend" && label.value == backend) {
-          return metric.histogram.sample_count;
+        if ((label.name == "grpc_service" && label.value == service) ||
+            (label.name == "grpc_method" && label.value == method)) {
+          ++matched;
         }
       }
+      if (matched == 2) return metric.histogram.sample_count;
     }
   }
   return 0;
@@ -31,15 +34,15 @@ uint64_t TimedCalls(const std::string& backend) {
 
 TEST_F(GatewayTest, AllowedCallReachesTheBackendWithThePrincipal) {
   StartGateway();
-  uint64_t timed = TimedCalls("personnel");
+  auto timed_calls = [] { return TimedCalls("tuopin.personnel.v1.PersonnelService", "GetRegion"); };
+  uint64_t timed = timed_calls();
   pv1::Region r;
   grpc::Status st = GetRegion(Official(), &r);
   ASSERT_TRUE(st.ok()) << st.error_message();
   // The gateway's server has no metrics interceptor; it times the call itself, just
   // after the answer is on its way (so the client may see the answer first).
-  for (int i = 0; i < 200 && TimedCalls("personnel") == timed; ++i)
-    absl::SleepFor(absl::Milliseconds(10));
-  EXPECT_EQ(TimedCalls("personnel"), timed + 1);
+  for (int i = 0; i < 200 && timed_calls() == timed; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(timed_calls(), timed + 1);
   EXPECT_EQ(r.name(), "official-1");
   absl::MutexLock lock(&backend_.mu_);
   EXPECT_EQ(backend_.last_principal.subject(), "official-1");

@@ -176,13 +176,15 @@ class RuntimeTest(unittest.TestCase):
             get_region(b"", timeout=2)
         self.assertEqual(err.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
         body = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).read().decode()
-        self.assertIn("tuopin_grpc_server_handled_total", body)
+        # Named and labelled as the gRPC ecosystem's (go-grpc-prometheus): the code by name.
         line = [l for l in body.splitlines()
-                if l.startswith("tuopin_grpc_server_handled_total")
-                and "PersonnelService/GetRegion" in l and 'grpc_code="12"' in l]
+                if l.startswith("grpc_server_handled_total{")
+                and 'grpc_service="tuopin.personnel.v1.PersonnelService"' in l
+                and 'grpc_method="GetRegion"' in l and 'grpc_code="Unimplemented"' in l
+                and 'grpc_type="unary"' in l]
         self.assertEqual(len(line), 1, body)
         self.assertTrue(line[0].endswith(" 1"), line[0])
-        self.assertIn("tuopin_grpc_server_handling_seconds_bucket", body)
+        self.assertIn("grpc_server_handling_seconds_bucket{", body)
         # Dropped log lines (the access log's) are counted, never silent.
         self.assertIn("tuopin_log_dropped_lines_total 0", body)
 
