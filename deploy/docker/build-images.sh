@@ -213,6 +213,7 @@ done
 
 # The gateway as the manifests run it: read-only root, user 65532, no capabilities, keys
 # mounted read-only as files; reachable only on the host's loopback.
+mkdir -p "$state/images"
 keys=$(mktemp -d "$state/images/smoke-keys.XXXXXX")
 cid=""
 cleanup() {
