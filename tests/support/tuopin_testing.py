@@ -185,7 +185,7 @@ class Suite:
     # The audit log (auditlog) calls nobody: no service token.
     SERVICES = ("personnel", "funds", "tasks", "accountability", "auditlog")
 
-    def __init__(self, build, d, server_dsn=None, gateway_flags=(), service_flags=()):
+    def __init__(self, build, d, server_dsn=None, gateway_flags=(), service_flags=(), auditlog_flags=()):
         self.build, self.d = build, d
         self.procs, self.dbs = {}, {}
         self.secret = os.urandom(32).hex().encode()
@@ -207,8 +207,8 @@ class Suite:
             ports = {}
             for s in self.SERVICES:
                 self.dbs[s] = TestDatabase(s[:5], server_dsn)
-                extra = [f"--signing_key_file={d}/checkpoint.pem", "--checkpoint_interval=200ms"] \
-                    if s == "auditlog" else [f"--service_token_file={self._service_token(s)}"]
+                extra = [f"--signing_key_file={d}/checkpoint.pem", "--checkpoint_interval=200ms",
+                         *auditlog_flags] if s == "auditlog" else [f"--service_token_file={self._service_token(s)}"]
                 if s == "personnel":
                     extra.append(f"--pii_key_file={d}/pii.keys")
                 ports[s] = self._start(s, f"{build}/services/{s}/tuopin-{s}",
