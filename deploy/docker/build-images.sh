@@ -180,8 +180,9 @@ images+=("tuopin/tuopinctl:$tag")
 # official image's contract it keeps). With public bases the official image is used.
 extra=()
 if [ "$base_mode" = local ]; then
-  build -f deploy/docker/mariadb/Dockerfile --build-arg RUNTIME_BASE=localhost/debian:bookworm-slim \
-    -t localhost/mariadb:10.11
+  echo "== build the MariaDB stand-in (its own folder as context)"
+  "${eng[@]}" build "${limits[@]}" -f deploy/docker/mariadb/Dockerfile \
+    --build-arg RUNTIME_BASE=localhost/debian:bookworm-slim -t localhost/mariadb:10.11 deploy/docker/mariadb
   extra=(localhost/mariadb:10.11)
 fi
 built=$((SECONDS - start))

@@ -28,7 +28,18 @@ ConfigMaps. What this does to the rendered objects, each a difference from a clu
   tests reach the pods from the host on loopback.
 - Probes stay in the objects, but podman 4.3 runs no gRPC probe and runs exec probes only
   from systemd timers: `wait_ready` runs the readiness probes itself (gRPC health checks on
-  the published port, exec probes with `podman exec`).
+  the published port, exec probes with `podman exec`, each within its timeoutSeconds), and
+  only those: no liveness or startup probe runs, and a pod that is not ready still gets
+  traffic (podman's DNS answers for it; a Service would not list it).
+- A Job's container is restarted at once after a failure (podman has no back-off), so its
+  backoffLimit cannot be counted: `wait_ready`'s deadline stands in for it, and its failure
+  names the Job with the last lines of its log.
+- Secret volumes are named volumes on disk (not tmpfs) called after the Secret, so the
+  secrets stay on disk until `down`, and two overlays played at once would share them.
+- Limits: the containers get the ulimits of .tuopin/containers/containers.conf (written by
+  deploy/docker/build-images.sh; `up` refuses to run without it): nofile 1024 and nproc
+  1000, and nproc counts per host user, so the six services (all user 65532, no user
+  namespace) share 1,000 processes and threads.
 - Namespace, ServiceAccount, Service, NetworkPolicy, HorizontalPodAutoscaler and
   PodDisruptionBudget are not played (listed by `render`); the pods share one podman
   network, `tuopin-<overlay>`.
@@ -71,9 +82,11 @@ def podman_cmd():
     return ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"], env
 
 
-def podman(*args, check=True, capture=True, input=None):
+def podman(*args, check=True, capture=True, input=None, timeout=120, env_extra=None):
+    """One podman command, bounded by timeout (seconds)."""
     cmd, env = podman_cmd()
-    r = subprocess.run(cmd + list(args), env=env, text=True, input=input,
+    env.update(env_extra or {})
+    r = subprocess.run(cmd + list(args), env=env, text=True, input=input, timeout=timeout,
                        stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None)
     if check and r.returncode != 0:
         raise RuntimeError(f"podman {' '.join(args[:3])}: exit {r.returncode}: {(r.stderr or '').strip()[-2000:]}")
@@ -106,7 +119,7 @@ class Plan:
         self.claims = []        # named volumes made before playing
         self.scratch = []       # named volumes podman makes (emptyDir, secret): removed before and after
         self.pods = []          # names, in playing order
-        self.jobs = []          # pod names that must exit 0
+        self.jobs = {}          # pod name -> backoffLimit: its container must exit 0
         self.ports = {}         # (pod, port name or number) -> host port on 127.0.0.1
         self.probes = []        # (pod, container, probe)
         self.containers = []    # (pod, container name, effective securityContext)
@@ -138,6 +151,15 @@ def _secret_yaml(obj, decode):
 def translate(docs, network, version=(4, 3), host_port=free_port):
     """The plan for podman: see the module's docstring for every change."""
     plan = Plan(network)
+    taken = set()
+
+    def unique_port():
+        for _ in range(100):  # free_port may hand out a port twice
+            p = host_port()
+            if p not in taken:
+                taken.add(p)
+                return p
+        raise PlanError("no free host port")
     decode = version <= (4, 3)
     services = [d for d in docs if d["kind"] == "Service"]
     configmaps = [d for d in docs if d["kind"] == "ConfigMap"]
@@ -173,7 +195,7 @@ def translate(docs, network, version=(4, 3), host_port=free_port):
                 spec["restartPolicy"] = "Always"
             else:
                 spec["restartPolicy"] = "OnFailure"
-                plan.jobs.append(pod_name)
+                plan.jobs[pod_name] = d["spec"].get("backoffLimit", 6)
             for claim in d["spec"].get("volumeClaimTemplates", []) if kind == "StatefulSet" else []:
                 vol = f"{claim['metadata']['name']}-{name}-0"
                 plan.claims.append(vol)
@@ -182,7 +204,7 @@ def translate(docs, network, version=(4, 3), host_port=free_port):
             _adapt_volumes(plan, pod_name, spec)
             for c in spec.get("containers", []):
                 for p in c.get("ports", []):
-                    hp = host_port()
+                    hp = unique_port()
                     p["hostIP"] = "127.0.0.1"
                     p["hostPort"] = hp
                     plan.ports[(pod_name, p.get("name") or p["containerPort"])] = hp
@@ -258,18 +280,23 @@ def down(plan, quiet=False):
 
 
 def up(plan, workdir):
-    """Plays the plan on a fresh network, after removing anything left from a former run."""
+    """Plays the plan on a fresh network, after removing anything left from a former run.
+    workdir must be private to root (the played objects are written there)."""
+    conf = os.path.join(REPO, ".tuopin", "containers", "containers.conf")
+    if not os.path.exists(conf):
+        raise PlanError(f"no {conf}: run deploy/docker/build-images.sh first (it writes podman's settings)")
     down(plan, quiet=True)
     podman("network", "create", plan.network)
     for name, text in plan.secrets.items():
         podman("secret", "create", name, "-", input=text)
     for vol in plan.claims:
         podman("volume", "create", vol)
-    os.makedirs(workdir, exist_ok=True)
+    os.makedirs(workdir, mode=0o700, exist_ok=True)
+    os.chmod(workdir, 0o700)
     path = os.path.join(workdir, "played.yaml")
-    with open(path, "w") as f:
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w") as f:
         f.write(_yaml(plan.played))
-    podman("kube", "play", "--network", plan.network, path)
+    podman("kube", "play", "--network", plan.network, path, timeout=600)
     return path
 
 
@@ -303,7 +330,7 @@ def health_pb2():
     return _health[0]
 
 
-def grpc_serving(port, service=""):
+def grpc_serving(port, service="", timeout=2):
     """One gRPC health check on 127.0.0.1:port (grpc.health.v1, as the kubelet's probe)."""
     import grpc
     h = health_pb2()
@@ -312,7 +339,7 @@ def grpc_serving(port, service=""):
         check = channel.unary_unary("/grpc.health.v1.Health/Check",
                                     request_serializer=h.HealthCheckRequest.SerializeToString,
                                     response_deserializer=h.HealthCheckResponse.FromString)
-        return check(h.HealthCheckRequest(service=service), timeout=2).status == h.HealthCheckResponse.SERVING
+        return check(h.HealthCheckRequest(service=service), timeout=timeout).status == h.HealthCheckResponse.SERVING
     except grpc.RpcError:
         return False
     finally:
@@ -320,10 +347,15 @@ def grpc_serving(port, service=""):
 
 
 def probe_passes(plan, pod, container, probe):
+    timeout = max(probe.get("timeoutSeconds", 1), 2)
     if "grpc" in probe:
-        return grpc_serving(plan.ports[(pod, probe["grpc"]["port"])], probe["grpc"].get("service", ""))
+        return grpc_serving(plan.ports[(pod, probe["grpc"]["port"])], probe["grpc"].get("service", ""), timeout)
     if "exec" in probe:
-        return podman("exec", container_name(pod, container), *probe["exec"]["command"], check=False).returncode == 0
+        try:
+            return podman("exec", container_name(pod, container), *probe["exec"]["command"], check=False,
+                          timeout=timeout).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
     if "tcpSocket" in probe:
         with socket.socket() as s:
             s.settimeout(2)
@@ -332,8 +364,8 @@ def probe_passes(plan, pod, container, probe):
 
 
 def wait_ready(plan, timeout=300, log=print):
-    """Until every Job's pod exited 0 and every readiness probe passes; raises on a Job that
-    failed for good or on the deadline, naming what is not ready."""
+    """Until every Job's pod exited 0 and every readiness probe passes; raises at the
+    deadline, naming what is not ready (with the last lines of a Job's log)."""
     deadline = time.monotonic() + timeout
     while True:
         waiting = []
@@ -342,7 +374,9 @@ def wait_ready(plan, timeout=300, log=print):
             for c in containers:
                 status, code, restarts = state(job, c)
                 if status != "exited" or code != 0:
-                    waiting.append(f"job {job} ({status}, exit {code}, {restarts} restarts)")
+                    log = podman("logs", "--tail", "3", container_name(job, c), check=False)
+                    waiting.append(f"job {job} ({status}, exit {code}, {restarts} restarts: "
+                                   f"{(log.stdout + log.stderr).strip()[-300:]})")
         for pod, container, probe in plan.probes:
             if not probe_passes(plan, pod, container, probe):
                 status, code, restarts = state(pod, container)

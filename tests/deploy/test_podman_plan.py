@@ -7,6 +7,7 @@ Run by CTest: --repo <repository>."""
 import argparse
 import base64
 import copy
+import itertools
 import json
 import os
 import subprocess
@@ -95,12 +96,12 @@ class PodmanPlanTest(unittest.TestCase):
         held = json.loads(self.plan.secrets["tuopin-internal-key"])
         self.assertEqual(held["kind"], "Secret")
         self.assertEqual(held["data"]["key"], key)
-        later = self.kube.translate(copy.deepcopy(self.docs), "n", (4, 4), host_port=lambda: 1)
+        later = self.kube.translate(copy.deepcopy(self.docs), "n", (4, 4), host_port=itertools.count(42000).__next__)
         self.assertEqual(json.loads(later.secrets["tuopin-internal-key"])["data"]["key"], raw["data"]["key"])
         binary = copy.deepcopy(self.docs)
         next(d for d in binary if d["kind"] == "Secret")["data"]["key"] = base64.b64encode(b"\xff\xfe").decode()
         with self.assertRaisesRegex(self.kube.PlanError, "binary"):
-            self.kube.translate(binary, "n", (4, 3), host_port=lambda: 1)
+            self.kube.translate(binary, "n", (4, 3), host_port=itertools.count(42000).__next__)
 
     def test_what_podman_cannot_play_is_refused_by_name(self):
         def broken(change):
@@ -127,7 +128,16 @@ class PodmanPlanTest(unittest.TestCase):
         for message, change in cases.items():
             with self.subTest(message):
                 with self.assertRaisesRegex(self.kube.PlanError, message):
-                    self.kube.translate(broken(change), "n", (4, 3), host_port=lambda: 1)
+                    self.kube.translate(broken(change), "n", (4, 3), host_port=itertools.count(42000).__next__)
+
+    def test_host_ports_are_never_handed_out_twice_and_jobs_keep_their_backoff_limit(self):
+        picks = iter([41000, 41000, 41001, 41001, 41001] + list(range(41002, 42000)))
+        plan = self.kube.translate(copy.deepcopy(self.docs), "n", (4, 3), host_port=lambda: next(picks))
+        published = {p for (pod, name), p in plan.ports.items() if isinstance(name, str)}
+        named = [k for k in plan.ports if isinstance(k[1], str)]
+        self.assertEqual(len(published), len(named), "one host port per container port")
+        jobs = {d["metadata"]["name"]: d["spec"].get("backoffLimit", 6) for d in self.docs if d["kind"] == "Job"}
+        self.assertEqual(plan.jobs, jobs)
 
     def test_cluster_only_objects_are_listed_not_played(self):
         kinds = {k for k, _, _ in self.plan.skipped}
