@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/server.h"
-#include "google/protobuf/descriptor.h"
 
 namespace tuopin::common {
 
@@ -63,12 +62,18 @@ GrpcServerMetrics::GrpcServerMetrics()
   methods_[""] = std::move(unknown);
 }
 
-GrpcMethodMetrics* GrpcServerMetrics::ForMethod(absl::string_view full_method) {
+bool GrpcServerMetrics::AddService(absl::string_view service_full_name) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          std::string(service_full_name));
+  if (service == nullptr) return false;
   absl::MutexLock lock(&mu_);
-  auto it = methods_.find(full_method);
-  if (it != methods_.end()) return it->second.get();
-  // "/<service>/<method>", both known to the descriptor pool; anything else is unknown
-  // (and not remembered, so unknown names do not grow the map either).
+  for (int i = 0; i < service->method_count(); ++i) Add(service->method(i));
+  return true;
+}
+
+GrpcMethodMetrics* GrpcServerMetrics::AddMethod(absl::string_view full_method) {
+  // "/<service>/<method>", both known to the descriptor pool.
   const google::protobuf::MethodDescriptor* d = nullptr;
   if (full_method.size() > 1 && full_method[0] == '/') {
     absl::string_view path = full_method.substr(1);
@@ -79,14 +84,30 @@ GrpcMethodMetrics* GrpcServerMetrics::ForMethod(absl::string_view full_method) {
     }
   }
   if (d == nullptr) return unknown_;
+  absl::MutexLock lock(&mu_);
+  return Add(d);
+}
+
+GrpcMethodMetrics* GrpcServerMetrics::Add(const google::protobuf::MethodDescriptor* d) {
+  // Kept under the path gRPC gives the method, whatever split found it.
+  std::string key = absl::StrCat("/", d->service()->full_name(), "/", d->name());
+  auto it = methods_.find(key);
+  if (it != methods_.end()) return it->second.get();
   const char* type = d->client_streaming()
                          ? (d->server_streaming() ? "bidi_stream" : "client_stream")
                          : (d->server_streaming() ? "server_stream" : "unary");
   auto m = std::unique_ptr<GrpcMethodMetrics>(
       new GrpcMethodMetrics(type, d->service()->full_name(), d->name()));
   GrpcMethodMetrics* out = m.get();
-  methods_.emplace(std::string(full_method), std::move(m));
+  methods_.emplace(std::move(key), std::move(m));
   return out;
+}
+
+GrpcMethodMetrics* GrpcServerMetrics::ForMethod(absl::string_view full_method) {
+  // Only methods added (served) have an entry; nothing here grows the map.
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = methods_.find(full_method);
+  return it != methods_.end() ? it->second.get() : unknown_;
 }
 
 }  // namespace tuopin::common

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/descriptor.h"
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
 
@@ -46,15 +47,28 @@ class GrpcMethodMetrics {
 class GrpcServerMetrics {
  public:
   static GrpcServerMetrics& Get();
-  // The metrics of `full_method` ("/tuopin.funds.v1.FundsService/GetLedger"), made once
-  // and kept. A method this process's descriptor pool does not know shares the entry
-  // labelled "unknown": a caller cannot grow the label values.
+  // Gives every method of the service `service_full_name` ("tuopin.funds.v1.FundsService")
+  // its own labels; false when this process's descriptor pool does not know the service.
+  // RunServer does this for the services it serves, before it starts.
+  bool AddService(absl::string_view service_full_name);
+  // Gives the method `full_method` ("/<service>/<method>", found in the descriptor pool)
+  // its own labels and returns them (the gateway's routes); Unknown() if the pool does
+  // not know it.
+  GrpcMethodMetrics* AddMethod(absl::string_view full_method);
+  // The metrics of `full_method` ("/tuopin.funds.v1.FundsService/GetLedger") if added
+  // above, exactly as gRPC spells the path (the service's full name, "/", the method's);
+  // any other path, also one of a service linked in but not served or split elsewhere
+  // ("/tuopin.funds.v1/FundsService.GetLedger"), shares the entry labelled "unknown",
+  // so a caller cannot grow the label values. That entry's grpc_type is always "unary":
+  // what an unknown method would have been is not known.
   GrpcMethodMetrics* ForMethod(absl::string_view full_method);
   GrpcMethodMetrics* Unknown() { return unknown_; }
 
  private:
   GrpcServerMetrics();
   friend class GrpcMethodMetrics;
+  GrpcMethodMetrics* Add(const google::protobuf::MethodDescriptor* d)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& latency_;
   absl::Mutex mu_;

@@ -149,6 +149,18 @@ int RunServer(ServerOptions options) {
                   options.async_service != nullptr ? options.async_service->queue() : nullptr);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   if (options.rpc_metrics) {
+    // Only the methods this server serves get their own label values; any other path a
+    // caller sends, of a service merely linked in too, is "unknown".
+    for (const auto& name : options.service_names) {
+      if (!GrpcServerMetrics::Get().AddService(name)) {
+        LogError("service not in the descriptor pool: its calls are counted as unknown",
+                 {{"service", name}});
+      }
+    }
+    GrpcServerMetrics::Get().AddService("grpc.health.v1.Health");
+    if (options.reflection) {
+      GrpcServerMetrics::Get().AddService("grpc.reflection.v1alpha.ServerReflection");
+    }
     factories.push_back(std::make_unique<MetricsInterceptorFactory>());
     builder.experimental().SetInterceptorCreators(std::move(factories));
   }

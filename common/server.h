@@ -66,7 +66,9 @@ struct ServerOptions {
   // thread of the synchronous pool per stream and describes every registered service.
   bool reflection = true;
   std::vector<grpc::Service*> services;
-  // Full names of the services, for per-service health ("tuopin.funds.v1.FundsService").
+  // Full names of the services, for per-service health ("tuopin.funds.v1.FundsService");
+  // with rpc_metrics, only their methods (and health's, reflection's) get their own label
+  // values, any other method is "unknown" (common/grpc_metrics.h).
   std::vector<std::string> service_names;
   // Serves every method no registered service has (the gateway's proxy).
   AsyncService* async_service = nullptr;

@@ -127,7 +127,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config,
     // the same grpc_server_* families. Only its routes' methods get their own labels.
     for (int i = 0; i < descriptor->method_count(); ++i) {
       std::string path = absl::StrCat("/", service, "/", descriptor->method(i)->name());
-      gw->method_metrics_[path] = common::GrpcServerMetrics::Get().ForMethod(path);
+      gw->method_metrics_[path] = common::GrpcServerMetrics::Get().AddMethod(path);
     }
   }
   return gw;

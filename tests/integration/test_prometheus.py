@@ -6,7 +6,8 @@ with grpc_code="OK"-style names, for every service and the gateway; no numeric c
 series); every shipped alert's expression is empty on the healthy suite (so the audit
 log's checkpoint gauges are there); then the audit log is stopped (SIGSTOP) while a write
 makes its event wait in personnel's outbox, the target-down alert for the audit log fires
-and the backlog shows, and once the log continues the alert clears and the backlog drains.
+and the backlog shows, and once the log continues the alert clears and the backlog drains;
+last, the audit log is taken out of the target file and the alert for its absence fires.
 
 The only changes made to the shipped files (shortened(), below): scrape and evaluation
 every second (scrape timeout 1 s) and each rule's `for:` cut to 2 s, so that an alert
@@ -243,6 +244,20 @@ class PrometheusTest(unittest.TestCase):
                    lambda: self.query('tuopin_outbox_backlog{service="personnel"} == 0'))
         wait_until("the second write under a checkpoint",
                    lambda: self.query('tuopin_auditlog_checkpoint_tree_size{service="auditlog"} >= 2'))
+
+        # The audit log leaves service discovery (as when scaled to 0): no `up` series is
+        # left for TuopinTargetDown, and TuopinAuditLogAbsent fires. (Last: the log is not
+        # scraped again.)
+        self.assertNotIn(("TuopinAuditLogAbsent", "auditlog"), self.firing())
+        targets = os.path.join(self.d, "prometheus", "targets", "suite.json")
+        with open(targets) as f:
+            groups = [g for g in json.load(f) if g["labels"]["service"] != "auditlog"]
+        with open(targets + ".tmp", "w") as f:
+            json.dump(groups, f)
+        os.replace(targets + ".tmp", targets)
+        wait_until("TuopinAuditLogAbsent firing",
+                   lambda: ("TuopinAuditLogAbsent", "auditlog") in self.firing())
+        self.assertNotIn(("TuopinTargetDown", "auditlog"), self.firing())
 
 
 if __name__ == "__main__":

@@ -185,6 +185,27 @@ class RuntimeTest(unittest.TestCase):
         self.assertEqual(len(line), 1, body)
         self.assertTrue(line[0].endswith(" 1"), line[0])
         self.assertIn("grpc_server_handling_seconds_bucket{", body)
+        # The health and reflection calls above under their own services' labels.
+        for service, method in (("grpc.health.v1.Health", "Check"),
+                                ("grpc.reflection.v1alpha.ServerReflection", "ServerReflectionInfo")):
+            self.assertIn(f'grpc_server_handling_seconds_count{{grpc_method="{method}",grpc_service="{service}"', body)
+        # A method of a service linked into the binary but not served, and a served method's
+        # path split elsewhere: UNIMPLEMENTED, and counted as "unknown", not by their names.
+        # (gRPC's synchronous server hands both to its unknown-method handler, which the
+        # interceptor sees without the caller's path; GrpcServerMetrics::ForMethod makes
+        # them unknown as well, tests/unit/common/grpc_metrics_test.cc.)
+        for path in ("/tuopin.funds.v1.FundsService/GetAccount",
+                     "/tuopin.personnel.v1/PersonnelService.GetRegion"):
+            with self.assertRaises(grpc.RpcError) as err:
+                self.channel.unary_unary(path)(b"", timeout=2)
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+        body = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).read().decode()
+        handled = [l for l in body.splitlines() if l.startswith("grpc_server_handled_total{")]
+        self.assertFalse([l for l in handled if "tuopin.funds.v1" in l or 'grpc_service="tuopin.personnel.v1"' in l],
+                         handled)
+        unknown = [l for l in handled if 'grpc_service="unknown"' in l and 'grpc_code="Unimplemented"' in l]
+        self.assertEqual(len(unknown), 1, handled)
+        self.assertTrue(unknown[0].endswith(" 2"), unknown[0])
         # Dropped log lines (the access log's) are counted, never silent.
         self.assertIn("tuopin_log_dropped_lines_total 0", body)
 
