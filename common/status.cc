@@ -58,9 +58,9 @@ absl::Status Precondition(absl::string_view message, ErrorReason reason) {
   return WithReason(absl::FailedPreconditionError(message), reason);
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
+google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status rpc;
+  if (status.ok()) return rpc;
   rpc.set_code(static_cast<int>(status.code()));
   rpc.set_message(std::string(status.message()));
   bool has_info = false;
@@ -76,8 +76,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     info.set_domain(std::string(kErrorDomain));
     rpc.add_details()->PackFrom(info);
   }
+  return rpc;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
-                      rpc.SerializeAsString());
+                      ToRpcStatus(status).SerializeAsString());
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 #include "tuopin/common/v1/errors.pb.h"
 
@@ -65,6 +66,9 @@ absl::Status Precondition(absl::string_view message, ErrorReason reason);
   lhs = std::move(tmp).value()
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
+// The google.rpc.Status a call would carry (code, message, details with an ErrorInfo), for
+// an error answered inside a response (a batch's per-item results).
+google::rpc::Status ToRpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // Reading details back (clients and tests).

@@ -46,14 +46,15 @@ absl::StatusOr<tv1::Campaign> GatewayTaskClient::GetCampaign(const std::string& 
       [&](auto& stub, auto* ctx, tv1::Campaign* out) { return stub.GetCampaign(ctx, req, out); });
 }
 
-absl::StatusOr<tv1::Task> GatewayTaskClient::CreateTask(const std::string& request_id,
-                                                        const tv1::Task& task) {
-  tv1::CreateTaskRequest req;
+absl::StatusOr<tv1::BatchCreateTasksResponse> GatewayTaskClient::BatchCreateTasks(
+    const std::string& request_id, const std::vector<tv1::Task>& tasks) {
+  tv1::BatchCreateTasksRequest req;
   req.set_request_id(request_id);
-  *req.mutable_task() = task;
-  return Ask<tv1::Task>(client_, "", [&](auto& stub, auto* ctx, tv1::Task* out) {
-    return stub.CreateTask(ctx, req, out);
-  });
+  for (const auto& t : tasks) *req.add_tasks() = t;
+  return Ask<tv1::BatchCreateTasksResponse>(
+      client_, "", [&](auto& stub, auto* ctx, tv1::BatchCreateTasksResponse* out) {
+        return stub.BatchCreateTasks(ctx, req, out);
+      });
 }
 
 absl::StatusOr<tv1::Task> GatewayTaskClient::GetTask(const std::string& task_id) {

@@ -22,7 +22,7 @@ class TaskLookup {
 };
 
 // Accountability: campaigns, and the tasks of rectification orders. Calls carry the
-// calling service's own principal: for CreateTask, the only one task tracking lets set
+// calling service's own principal: for BatchCreateTasks, the only one task tracking lets set
 // rectification_order_id.
 class TaskDirectory {
  public:
@@ -30,9 +30,10 @@ class TaskDirectory {
   // The campaign (with its current stage); NOT_FOUND when task tracking knows none.
   virtual absl::StatusOr<tuopin::tasks::v1::Campaign> GetCampaign(
       const std::string& campaign_id) = 0;
-  // Creates a task; idempotent by request_id. Returns the task as created.
-  virtual absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(
-      const std::string& request_id, const tuopin::tasks::v1::Task& task) = 0;
+  // Creates tasks in one call (BatchCreateTasks); idempotent by request_id. Returns the
+  // answer: per task, the task as created or why it was not.
+  virtual absl::StatusOr<tuopin::tasks::v1::BatchCreateTasksResponse> BatchCreateTasks(
+      const std::string& request_id, const std::vector<tuopin::tasks::v1::Task>& tasks) = 0;
   virtual absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) = 0;
   // Reopens a completed or verified task; idempotent by request_id.
   virtual absl::StatusOr<tuopin::tasks::v1::Task> ReopenTask(const std::string& request_id,
@@ -47,8 +48,8 @@ class GatewayTaskClient final : public TaskLookup, public TaskDirectory {
   absl::StatusOr<std::string> TaskVillage(const std::string& task_id) override;
 
   absl::StatusOr<tuopin::tasks::v1::Campaign> GetCampaign(const std::string& campaign_id) override;
-  absl::StatusOr<tuopin::tasks::v1::Task> CreateTask(const std::string& request_id,
-                                                     const tuopin::tasks::v1::Task& task) override;
+  absl::StatusOr<tuopin::tasks::v1::BatchCreateTasksResponse> BatchCreateTasks(
+      const std::string& request_id, const std::vector<tuopin::tasks::v1::Task>& tasks) override;
   absl::StatusOr<tuopin::tasks::v1::Task> GetTask(const std::string& task_id) override;
   absl::StatusOr<tuopin::tasks::v1::Task> ReopenTask(const std::string& request_id,
                                                      const std::string& task_id,

@@ -19,6 +19,9 @@ command -v npm >/dev/null 2>&1 || packages+=(npm)
 # kubernetes-client is too old, so it comes from the kubectl package of Google's Cloud
 # SDK repository where that is configured.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubectl)
+# `install-deps.sh --bench`: also Debian's nginx (nginx-light), the bare gRPC proxy that
+# tests/bench/run measures beside the gateway.
+if [ "${1:-}" = "--bench" ]; then packages+=(nginx-light); fi
 # `install-deps.sh --containers`: only what deploy/docker/build-images.sh needs to build
 # and run the images without a Docker engine (rootful podman, a debootstrapped base).
 if [ "${1:-}" = "--containers" ]; then
@@ -37,18 +40,24 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 # Debian's prometheus (its server and promtool, for prometheus_test and the alert rules'
-# tests) would start and enable its own server on :9090: the tests start their own, so
-# it is installed apart, with a policy-rc.d that denies service starts when the machine
-# has none, and its service disabled afterwards.
+# tests) would start and enable its own server on :9090, and nginx its own on :80: the
+# tests and benchmarks start their own, so these are installed apart, with a policy-rc.d
+# that denies service starts when the machine has none, and their services disabled afterwards.
 others=()
-for p in "${missing[@]}"; do [ "$p" = prometheus ] || others+=("$p"); done
+daemons=()
+for p in "${missing[@]}"; do
+  case $p in prometheus | nginx-light) daemons+=("$p") ;; *) others+=("$p") ;; esac
+done
 [ ${#others[@]} -eq 0 ] || $sudo apt-get install -y -qq --no-install-recommends "${others[@]}" >/dev/null
-if [ ${#others[@]} -ne ${#missing[@]} ]; then
+if [ ${#daemons[@]} -ne 0 ]; then
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
     $sudo chmod 755 /usr/sbin/policy-rc.d
     trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  if [ -d /run/systemd/system ]; then $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+  $sudo apt-get install -y -qq --no-install-recommends "${daemons[@]}" >/dev/null
+  if [ -d /run/systemd/system ]; then
+    # nginx-light's service is nginx
+    for p in "${daemons[@]}"; do $sudo systemctl disable --now "${p%-light}" >/dev/null 2>&1 || true; done
+  fi
 fi

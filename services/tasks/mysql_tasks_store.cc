@@ -2,6 +2,7 @@
 
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -173,6 +174,38 @@ constexpr char kFinishIndicator[] =
     "UPDATE indicator_updates SET attempts = attempts + 1, done_at = IF(?, ?, NULL),"
     " last_error = ? WHERE task_id = ?";
 
+// What a new task's audit event names: the task, its household, cadre and order.
+void AddTaskEntities(const v1::Task& t, EntityRefs& refs) {
+  refs.push_back(Entity("task", t.id(), t.village_code()));
+  if (!t.household_id().empty())
+    refs.push_back(Entity("household", t.household_id(), t.village_code()));
+  if (!t.assignee_cadre_id().empty()) refs.push_back(Entity("cadre", t.assignee_cadre_id(), ""));
+  if (!t.rectification_order_id().empty())
+    refs.push_back(Entity("rectification_order", t.rectification_order_id(), t.village_code()));
+}
+
+// The row of a new task: version 1, not verified, never reopened, created now.
+v1::Task NewTaskRow(const v1::Task& t, absl::Time now) {
+  v1::Task row = t;
+  row.set_etag(common::EtagOf(1));
+  row.clear_verified_by();
+  row.set_reopen_count(0);
+  *row.mutable_create_time() = common::ToTimestamp(now);
+  *row.mutable_update_time() = common::ToTimestamp(now);
+  return row;
+}
+
+// A batch's tasks go in multi-row INSERTs of at most this many rows (one statement text per
+// size: a full batch of 800 uses two).
+constexpr size_t kInsertRows = 100;
+// "INSERT INTO tasks (...) VALUES (?, ...), (?, ...)" for `rows` rows.
+std::string InsertTasks(size_t rows) {
+  std::string sql = InsertTask();
+  std::string one = sql.substr(sql.rfind(" ("));  // " (?, ..., ?)"
+  for (size_t i = 1; i < rows; ++i) absl::StrAppend(&sql, ",", one);
+  return sql;
+}
+
 // Binds the statuses of a task neither verified nor cancelled.
 Query& BindUnfinished(Query& q) {
   return q.Arg(static_cast<int32_t>(v1::TASK_STATUS_OPEN))
@@ -223,14 +256,9 @@ absl::Status MysqlTasksStore::CreateTask(const MutationContext& ctx, const v1::T
       pool_, ids_, ctx,
       [&](DbSession& s, v1::Task& m) -> absl::StatusOr<EntityRefs> {
         std::string id = ids_.NewId();
-        // The row of a new task: version 1, not verified, never reopened.
-        v1::Task row = t;
-        row.set_id(id);
-        row.set_etag(common::EtagOf(1));
-        row.clear_verified_by();
-        row.set_reopen_count(0);
-        *row.mutable_create_time() = common::ToTimestamp(ctx.now);
-        *row.mutable_update_time() = common::ToTimestamp(ctx.now);
+        v1::Task with_id = t;
+        with_id.set_id(id);
+        v1::Task row = NewTaskRow(with_id, ctx.now);
         Query q(s, InsertTask());
         common::BindRow(kTask, row, q).Arg("").Exec();
         auto& resp = m;
@@ -239,15 +267,32 @@ absl::Status MysqlTasksStore::CreateTask(const MutationContext& ctx, const v1::T
         resp.set_etag(row.etag());
         *resp.mutable_create_time() = row.create_time();
         *resp.mutable_update_time() = row.update_time();
-        EntityRefs refs{Entity("task", id, t.village_code())};
-        if (!t.household_id().empty())
-          refs.push_back(Entity("household", t.household_id(), t.village_code()));
-        if (!t.assignee_cadre_id().empty())
-          refs.push_back(Entity("cadre", t.assignee_cadre_id(), ""));
-        if (!t.rectification_order_id().empty()) {
-          refs.push_back(
-              Entity("rectification_order", t.rectification_order_id(), t.village_code()));
+        EntityRefs refs;
+        AddTaskEntities(row, refs);
+        return refs;
+      },
+      out);
+}
+
+absl::Status MysqlTasksStore::CreateTasks(const MutationContext& ctx,
+                                          const std::vector<v1::Task>& tasks,
+                                          const v1::BatchCreateTasksResponse& answer,
+                                          v1::BatchCreateTasksResponse& out) {
+  return common::RunMutation<v1::BatchCreateTasksResponse>(
+      pool_, ids_, ctx,
+      [&](DbSession& s, v1::BatchCreateTasksResponse& m) -> absl::StatusOr<EntityRefs> {
+        EntityRefs refs;
+        for (size_t start = 0; start < tasks.size(); start += kInsertRows) {
+          size_t n = std::min(kInsertRows, tasks.size() - start);
+          Query q(s, InsertTasks(n));
+          for (size_t k = start; k < start + n; ++k) {
+            v1::Task row = NewTaskRow(tasks[k], ctx.now);
+            common::BindRow(kTask, row, q).Arg("");
+            AddTaskEntities(row, refs);
+          }
+          q.Exec();
         }
+        m = answer;
         return refs;
       },
       out);

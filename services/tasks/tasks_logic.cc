@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "common/region_code.h"
 #include "common/scope.h"
 #include "common/status.h"
 #include "common/validate.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace tuopin::tasks {
 namespace {
@@ -37,6 +41,14 @@ std::string SectorWords(int sector) {
   if (name.rfind("SECTOR_", 0) == 0) name = name.substr(7);
   for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
   return name;
+}
+
+// The answer remembered under `key`, asked once.
+template <typename V, typename Ask>
+const V& Remembered(std::map<std::string, V>& known, const std::string& key, Ask&& ask) {
+  auto it = known.find(key);
+  if (it == known.end()) it = known.emplace(key, ask()).first;
+  return it->second;
 }
 
 // A cadre acts only on tasks assigned to him or her; officials act in their region.
@@ -162,9 +174,12 @@ void TasksLogic::Decorate(v1::Task& t) const {
 }
 
 absl::StatusOr<v1::Campaign> TasksLogic::FindCampaign(const Principal& p, const std::string& id,
-                                                      absl::Status not_found) {
+                                                      absl::Status not_found, Lookups* lookups) {
   std::string resource = absl::StrCat("campaigns/", id);
-  TUOPIN_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(id));
+  Lookups once;
+  TUOPIN_ASSIGN_OR_RETURN(
+      auto c, Remembered((lookups != nullptr ? lookups : &once)->campaigns, id,
+                         [&] { return store_.GetCampaign(id); }));
   if (!c.has_value()) return common::MissingObject(p, resource, std::move(not_found));
   // A campaign is visible to anyone working inside its region.
   if (!common::ScopeOverlaps(p, c->region_code())) return common::OutOfScope(resource);
@@ -192,10 +207,17 @@ absl::StatusOr<v1::Task> TasksLogic::LoadTask(const Principal& p, const std::str
 }
 
 absl::Status TasksLogic::RequireAssignee(const Principal& p, const std::string& cadre_id,
-                                         absl::string_view field) {
-  return common::RequireNamedObject(p, personnel_.CadreRegion(cadre_id),
-                                    absl::StrCat("cadres/", cadre_id),
-                                    common::InvalidField(field, "is not a known cadre"));
+                                         absl::string_view field, Lookups& lookups) {
+  return common::RequireNamedObject(
+      p,
+      Remembered(lookups.cadre_regions, cadre_id, [&] { return personnel_.CadreRegion(cadre_id); }),
+      absl::StrCat("cadres/", cadre_id), common::InvalidField(field, "is not a known cadre"));
+}
+
+std::string BatchTaskId(absl::string_view subject, absl::string_view request_id, int index) {
+  std::string batch =
+      common::HexEncode(common::Sha256(absl::StrCat(subject, "\n", request_id))).substr(0, 28);
+  return absl::StrFormat("b%s-%04d", batch, index);
 }
 
 absl::Status TasksLogic::CreateCampaign(const MutationContext& ctx,
@@ -220,20 +242,21 @@ absl::Status TasksLogic::GetCampaign(const Principal& p, const v1::GetCampaignRe
   return absl::OkStatus();
 }
 
-absl::Status TasksLogic::CreateTask(const MutationContext& ctx, const v1::CreateTaskRequest& req,
-                                    v1::Task& out) {
-  TUOPIN_RETURN_IF_ERROR(CheckRectificationLink(ctx.principal, req.task()));
-  const Principal& p = ctx.principal;
-  v1::Task t = req.task();
+absl::StatusOr<v1::Task> TasksLogic::NewTask(const Principal& p, const v1::Task& requested,
+                                             Lookups& lookups) {
+  TUOPIN_RETURN_IF_ERROR(CheckRectificationLink(p, requested));
+  v1::Task t = requested;
   // Every object the task names is checked against the caller's scope: the campaign, the
   // household, the village and the assignee cadre (by its managing region).
   TUOPIN_ASSIGN_OR_RETURN(
       v1::Campaign campaign,
       FindCampaign(p, t.campaign_id(),
-                   common::InvalidField("task.campaign_id", "is not a known campaign")));
+                   common::InvalidField("task.campaign_id", "is not a known campaign"), &lookups));
   // The target, checked with personnel through the gateway.
   if (!t.household_id().empty()) {
-    absl::StatusOr<std::string> household_village = personnel_.HouseholdVillage(t.household_id());
+    const absl::StatusOr<std::string>& household_village =
+        Remembered(lookups.household_villages, t.household_id(),
+                   [&] { return personnel_.HouseholdVillage(t.household_id()); });
     TUOPIN_RETURN_IF_ERROR(common::RequireNamedObject(
         p, household_village, absl::StrCat("households/", t.household_id()),
         common::InvalidField("task.household_id", "is not a known household")));
@@ -244,19 +267,101 @@ absl::Status TasksLogic::CreateTask(const MutationContext& ctx, const v1::Create
     t.set_village_code(village);
   } else {
     TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, t.village_code()));
-    TUOPIN_RETURN_IF_ERROR(personnel_.CheckVillage(t.village_code()));
+    TUOPIN_RETURN_IF_ERROR(Remembered(lookups.villages, t.village_code(),
+                                      [&] { return personnel_.CheckVillage(t.village_code()); }));
   }
   if (!common::RegionCovers(campaign.region_code(), t.village_code())) {
     return common::InvalidField("task.village_code", "is outside the campaign's region");
   }
-  if (t.assignee_case() == v1::Task::kAssigneeCadreId)
-    TUOPIN_RETURN_IF_ERROR(RequireAssignee(p, t.assignee_cadre_id(), "task.assignee_cadre_id"));
+  if (t.assignee_case() == v1::Task::kAssigneeCadreId) {
+    TUOPIN_RETURN_IF_ERROR(
+        RequireAssignee(p, t.assignee_cadre_id(), "task.assignee_cadre_id", lookups));
+  }
   t.clear_id();
   t.set_status(v1::TASK_STATUS_OPEN);
   t.set_percent(0);
+  // Output only: nothing a caller sends of them is kept.
+  t.clear_etag();
+  t.clear_reporters();
+  t.clear_verified_by();
+  t.set_reopen_count(0);
+  t.clear_create_time();
+  t.clear_update_time();
+  return t;
+}
+
+absl::Status TasksLogic::CreateTask(const MutationContext& ctx, const v1::CreateTaskRequest& req,
+                                    v1::Task& out) {
+  Lookups lookups;
+  TUOPIN_ASSIGN_OR_RETURN(v1::Task t, NewTask(ctx.principal, req.task(), lookups));
   TUOPIN_RETURN_IF_ERROR(store_.CreateTask(ctx, t, out));
   Decorate(out);
   return absl::OkStatus();
+}
+
+namespace {
+
+// What CreateTask would answer to the caller about this task, said of one item of a batch:
+// not an error of the whole call. Errors of the suite itself (personnel unreachable, a
+// timeout) are the call's: answered as the call's error, nothing recorded, so a retry may
+// succeed.
+bool IsItemRefusal(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The item's error with its fields named inside the batch ("task.x" becomes "tasks[i].x").
+google::rpc::Status ItemError(const absl::Status& s, int index) {
+  google::rpc::Status rpc = common::ToRpcStatus(s);
+  std::string prefix = absl::StrCat("tasks[", index, "]");
+  for (auto& any : *rpc.mutable_details()) {
+    google::rpc::BadRequest bad;
+    if (!any.UnpackTo(&bad)) continue;
+    for (auto& v : *bad.mutable_field_violations()) {
+      if (absl::StartsWith(v.field(), "task.") || v.field() == "task")
+        v.set_field(absl::StrCat(prefix, v.field().substr(4)));
+    }
+    any.PackFrom(bad);
+  }
+  return rpc;
+}
+
+}  // namespace
+
+absl::Status TasksLogic::BatchCreateTasks(const MutationContext& ctx,
+                                          const v1::BatchCreateTasksRequest& req,
+                                          v1::BatchCreateTasksResponse& out) {
+  // Each task is checked as CreateTask checks it; the refused ones are answered in their
+  // place and the others are written in one transaction.
+  Lookups lookups;
+  std::vector<v1::Task> created;
+  v1::BatchCreateTasksResponse answer;
+  for (int i = 0; i < req.tasks_size(); ++i) {
+    v1::BatchCreateTasksResult* result = answer.add_results();
+    absl::StatusOr<v1::Task> t = NewTask(ctx.principal, req.tasks(i), lookups);
+    if (!t.ok()) {
+      if (!IsItemRefusal(t.status())) return t.status();
+      *result->mutable_error() = ItemError(t.status(), i);
+      continue;
+    }
+    t->set_id(BatchTaskId(ctx.principal.subject(), ctx.request_id, i));
+    created.push_back(*t);
+    // As the store writes it (version 1, created now) and CreateTask answers it.
+    v1::Task& answered = *result->mutable_task() = *std::move(t);
+    answered.set_etag(common::EtagOf(1));
+    *answered.mutable_create_time() = common::ToTimestamp(ctx.now);
+    *answered.mutable_update_time() = answered.create_time();
+    Decorate(answered);
+  }
+  answer.set_created_count(static_cast<int32_t>(created.size()));
+  return store_.CreateTasks(ctx, created, answer, out);
 }
 
 absl::Status TasksLogic::GetTask(const Principal& p, const v1::GetTaskRequest& req, v1::Task& out) {
@@ -295,8 +400,9 @@ absl::Status TasksLogic::UpdateTask(const MutationContext& ctx, const v1::Update
   const v1::Task& patch = req.task();
   for (const auto& path : req.update_mask().paths()) {
     if (path == "assignee_cadre_id" && !patch.assignee_cadre_id().empty()) {
-      TUOPIN_RETURN_IF_ERROR(
-          RequireAssignee(ctx.principal, patch.assignee_cadre_id(), "task.assignee_cadre_id"));
+      Lookups lookups;
+      TUOPIN_RETURN_IF_ERROR(RequireAssignee(ctx.principal, patch.assignee_cadre_id(),
+                                             "task.assignee_cadre_id", lookups));
     }
   }
   TUOPIN_RETURN_IF_ERROR(store_.ChangeTask(

@@ -3,6 +3,7 @@
 // machine, who may report, complete and verify, overdue and escalation, sector progress
 // and lag, stage gates, and the household indicator set when a task is verified.
 
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -48,6 +49,11 @@ inline constexpr char kAccountabilityServiceSubject[] = "service:accountability"
 // service; PERMISSION_DENIED naming task.rectification_order_id otherwise.
 absl::Status CheckRectificationLink(const Principal& p, const v1::Task& task);
 
+// The id of the `index`th task of a BatchCreateTasks: derived from the caller (request ids
+// are per caller), the request id and the index, so a replay names the same tasks and the
+// tasks of one batch sit side by side in the table's key order.
+std::string BatchTaskId(absl::string_view subject, absl::string_view request_id, int index);
+
 class TasksLogic {
  public:
   TasksLogic(TasksStore& store, common::PersonnelDirectory& personnel, const common::Clock& clock,
@@ -60,6 +66,8 @@ class TasksLogic {
                            v1::Campaign& out);
   absl::Status CreateTask(const MutationContext& ctx, const v1::CreateTaskRequest& req,
                           v1::Task& out);
+  absl::Status BatchCreateTasks(const MutationContext& ctx, const v1::BatchCreateTasksRequest& req,
+                                v1::BatchCreateTasksResponse& out);
   absl::Status GetTask(const Principal& p, const v1::GetTaskRequest& req, v1::Task& out);
   absl::Status ListTasks(const Principal& p, const v1::ListTasksRequest& req,
                          v1::ListTasksResponse& out);
@@ -86,16 +94,27 @@ class TasksLogic {
   absl::StatusOr<int> DeliverIndicatorUpdates(int limit = 100);
 
  private:
+  // What one request read of campaigns and asked personnel: a batch naming a campaign,
+  // village, household or cadre many times reads or asks once.
+  struct Lookups {
+    std::map<std::string, absl::StatusOr<std::optional<v1::Campaign>>> campaigns;
+    std::map<std::string, absl::StatusOr<std::string>> household_villages, cadre_regions;
+    std::map<std::string, absl::Status> villages;
+  };
   // Objects named by id, checked against the caller's scope; a missing one looks like one
   // outside it (common/scope.h), `not_found` only for callers who see every region.
   absl::StatusOr<v1::Campaign> FindCampaign(const Principal& p, const std::string& id,
-                                            absl::Status not_found);
+                                            absl::Status not_found, Lookups* lookups = nullptr);
   // FindCampaign with the stage of today.
   absl::StatusOr<v1::Campaign> LoadCampaign(const Principal& p, const std::string& id);
   absl::StatusOr<v1::Task> LoadTask(const Principal& p, const std::string& id);
   // An assignee cadre the caller's scope covers (by the cadre's managing region).
   absl::Status RequireAssignee(const Principal& p, const std::string& cadre_id,
-                               absl::string_view field);
+                               absl::string_view field, Lookups& lookups);
+  // A task as CreateTask would write it (status open, the household's village), after
+  // every check of the objects it names against the caller's scope; errors name
+  // "task.<field>".
+  absl::StatusOr<v1::Task> NewTask(const Principal& p, const v1::Task& requested, Lookups& lookups);
   // Applies a state change to a task the caller may touch.
   absl::Status Transition(const MutationContext& ctx, const std::string& task_id, TaskAction action,
                           const std::function<absl::Status(v1::Task&, TaskEffects&)>& extra,

@@ -31,6 +31,13 @@ class TasksServiceImpl final : public v1::TaskService::Service {
         [&](const common::MutationContext& m) { return logic_.CreateTask(m, *req, *resp); });
   }
 
+  grpc::Status BatchCreateTasks(grpc::ServerContext* ctx, const v1::BatchCreateTasksRequest* req,
+                                v1::BatchCreateTasksResponse* resp) override {
+    return handler_.Mutate(
+        ctx, "BatchCreateTasks", *req, Validate,
+        [&](const common::MutationContext& m) { return logic_.BatchCreateTasks(m, *req, *resp); });
+  }
+
   grpc::Status GetTask(grpc::ServerContext* ctx, const v1::GetTaskRequest* req,
                        v1::Task* resp) override {
     return handler_.Read(ctx, "GetTask", *req, Validate, [&](const common::Principal& p) {

@@ -64,6 +64,12 @@ class TasksStore {
                                       v1::Campaign& out) = 0;
   virtual absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(const std::string& id) = 0;
   virtual absl::Status CreateTask(const MutationContext& ctx, const v1::Task& t, v1::Task& out) = 0;
+  // The tasks of a batch (ids set, status open), in one transaction with multi-row inserts;
+  // `answer` is the response the logic decided (ids of the created, errors of the refused),
+  // stored for replays and given back in `out`. Its audit event names every task created.
+  virtual absl::Status CreateTasks(const MutationContext& ctx, const std::vector<v1::Task>& tasks,
+                                   const v1::BatchCreateTasksResponse& answer,
+                                   v1::BatchCreateTasksResponse& out) = 0;
   // With `reporters` filled.
   virtual absl::StatusOr<std::optional<v1::Task>> GetTask(const std::string& id) = 0;
   // Sorted by (village_code, id).

@@ -1,5 +1,6 @@
 #include "services/tasks/tasks_validate.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status.h"
 
 // Single-field limits are declared on the fields of tasks.proto and checked from the
@@ -18,14 +19,26 @@ absl::Status Validate(const v1::CreateCampaignRequest& r) {
 
 absl::Status Validate(const v1::GetCampaignRequest&) { return absl::OkStatus(); }
 
+namespace {
+// A task is a household's or a village's, and someone's.
+void ValidateNewTask(const v1::Task& t, const std::string& prefix, FieldViolations& v) {
+  if (t.household_id().empty() && t.village_code().empty())
+    v.Add(prefix + ".village_code", "is required");
+  if (t.assignee_case() == v1::Task::ASSIGNEE_NOT_SET)
+    v.Add(prefix + ".assignee", "set assignee_cadre_id or assignee_department");
+}
+}  // namespace
+
 absl::Status Validate(const v1::CreateTaskRequest& r) {
   FieldViolations v;
-  const auto& t = r.task();
-  // A task is a household's or a village's.
-  if (t.household_id().empty() && t.village_code().empty())
-    v.Add("task.village_code", "is required");
-  if (t.assignee_case() == v1::Task::ASSIGNEE_NOT_SET)
-    v.Add("task.assignee", "set assignee_cadre_id or assignee_department");
+  ValidateNewTask(r.task(), "task", v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::BatchCreateTasksRequest& r) {
+  FieldViolations v;
+  for (int i = 0; i < r.tasks_size(); ++i)
+    ValidateNewTask(r.tasks(i), absl::StrCat("tasks[", i, "]"), v);
   return v.ToStatus();
 }
 

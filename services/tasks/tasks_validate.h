@@ -11,6 +11,7 @@ namespace tuopin::tasks {
 absl::Status Validate(const v1::CreateCampaignRequest& r);
 absl::Status Validate(const v1::GetCampaignRequest& r);
 absl::Status Validate(const v1::CreateTaskRequest& r);
+absl::Status Validate(const v1::BatchCreateTasksRequest& r);
 absl::Status Validate(const v1::GetTaskRequest& r);
 absl::Status Validate(const v1::ListTasksRequest& r);
 absl::Status Validate(const v1::UpdateTaskRequest& r);

@@ -2,7 +2,7 @@
 // relay through the gateway (service token) into the real audit log, exactly once, also
 // when a batch is shipped again after a crash between shipping and marking; and the
 // largest CreateTransfers the contract allows reaches the log instead of jamming the
-// funds trail.
+// funds trail, and so does the largest BatchCreateTasks.
 
 #include <cppconn/resultset.h>
 
@@ -20,6 +20,9 @@
 #include "services/gateway/proxy.h"
 #include "services/personnel/mysql_personnel_store.h"
 #include "services/personnel/personnel_service.h"
+#include "services/tasks/mysql_tasks_store.h"
+#include "services/tasks/tasks_logic.h"
+#include "tests/support/fake_directories.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/test_db.h"
 
@@ -27,6 +30,7 @@ namespace tuopin::generated {
 const std::vector<tuopin::common::Migration>& PersonnelMigrations();
 const std::vector<tuopin::common::Migration>& AuditLogMigrations();
 const std::vector<tuopin::common::Migration>& FundsMigrations();
+const std::vector<tuopin::common::Migration>& TasksMigrations();
 }  // namespace tuopin::generated
 
 namespace tuopin {
@@ -322,6 +326,89 @@ TEST(RelayTest, TheLargestTransferBatchReachesTheLog) {
     largest = std::max(largest, e.entities_size());
   }
   EXPECT_EQ(largest, 1 + 2 * kTransfers);  // the pool, 1000 projects, 1000 transfers
+}
+
+// Issue 23: the largest BatchCreateTasks (800 tasks, each naming its household, cadre and
+// rectification order: 3,200 entities in one event) is one event the log accepts, shipped
+// through the gateway with tasks' own token; nothing is left as a dead letter.
+TEST(RelayTest, TheLargestTaskBatchReachesTheLog) {
+  namespace tv1 = tuopin::tasks::v1;
+  testing::TestDatabase tasks_db;
+  auto tasks_pool = tasks_db.NewPool(8);
+  ASSERT_TRUE(common::ApplyMigrations(*tasks_pool, generated::TasksMigrations()).ok());
+  common::RandomIdGenerator ids;
+  common::PageTokenCodec tokens("relay-test-page-token-key-0123456789");
+  tasks::MysqlTasksStore store(*tasks_pool, ids);
+  testing::FakePersonnelDirectory personnel;
+  tasks::TasksLogic logic(store, personnel, *common::SystemClock::Get(), tokens);
+  auto context = [](const common::Principal& p, const google::protobuf::Message& req,
+                    const std::string& method, const std::string& request_id) {
+    return common::ContextFor("tasks", absl::StrCat("/tuopin.tasks.v1.TaskService/", method), p,
+                              request_id, absl::Now(), req);
+  };
+  auto admin = testing::MakePrincipal("admin-1", {tuopin::common::v1::ROLE_ADMIN}, {"*"});
+  tv1::CreateCampaignRequest campaign;
+  campaign.set_request_id("campaign");
+  campaign.mutable_campaign()->set_region_code("520221");
+  campaign.mutable_campaign()->set_name("Shuicheng");
+  *campaign.mutable_campaign()->mutable_start_date() = common::ToDate(absl::CivilDay(2018, 4, 1));
+  tv1::Campaign created;
+  ASSERT_TRUE(
+      logic
+          .CreateCampaign(context(admin, campaign, "CreateCampaign", "campaign"), campaign, created)
+          .ok());
+  constexpr int kTasks = 800;  // the contract's most
+  tv1::BatchCreateTasksRequest batch;
+  batch.set_request_id("rectify-all");
+  for (int i = 0; i < kTasks; ++i) {
+    std::string household = absl::StrCat("household-", i), cadre = absl::StrCat("cadre-", i);
+    personnel.household_villages[household] = absl::StrCat("520221104", 100 + i % 900);
+    personnel.cadre_regions[cadre] = "520221";
+    tv1::Task& t = *batch.add_tasks();
+    t.set_campaign_id(created.id());
+    t.set_stage(tv1::STAGE_FIX_SHORTCOMINGS);
+    t.set_sector(tuopin::common::v1::SECTOR_HOUSING_SAFETY);
+    t.set_household_id(household);
+    t.set_title("Rectify: slow progress");
+    t.set_assignee_cadre_id(cadre);
+    *t.mutable_deadline() = common::ToDate(absl::CivilDay(2030, 1, 31));
+    t.set_priority(tv1::PRIORITY_HIGH);
+    t.set_rectification_order_id(absl::StrCat("order-", i));
+  }
+  auto accountability = testing::MakePrincipal(tasks::kAccountabilityServiceSubject,
+                                               {tuopin::common::v1::ROLE_SERVICE}, {"*"});
+  tv1::BatchCreateTasksResponse out;
+  absl::Status st = logic.BatchCreateTasks(
+      context(accountability, batch, "BatchCreateTasks", batch.request_id()), batch, out);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(out.created_count(), kTasks);
+
+  LogBehindGateway log;
+  log.StartGateway();
+  common::GatewayClient client(log.gateway_server->channel(),
+                               log.Token("service:tasks", "service"));
+  common::GatewayAuditSink sink(client);
+  common::OutboxRelay relay(*tasks_pool, sink);
+  for (int i = 0; i < 20; ++i) {
+    auto n = relay.RunOnce();
+    ASSERT_TRUE(n.ok()) << n.status();
+    if (*n == 0) break;
+  }
+  auto stats = relay.Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->backlog, 0);
+  EXPECT_EQ(stats->dead_letters, 0) << "the log refused an event of an in-contract request";
+  EXPECT_EQ(*log.store.TreeSize(), 2);  // the campaign, the batch
+  auto leaves = log.store.Leaves(0, 10);
+  ASSERT_TRUE(leaves.ok());
+  int largest = 0;
+  for (auto& [index, value] : *leaves) {
+    tuopin::common::v1::AuditEvent e;
+    ASSERT_TRUE(e.ParseFromString(value));
+    EXPECT_EQ(e.service(), "tasks");
+    largest = std::max(largest, e.entities_size());
+  }
+  EXPECT_EQ(largest, 4 * kTasks);  // each task, its household, cadre and order
 }
 
 }  // namespace

@@ -513,6 +513,17 @@ class NoExistenceOracleTest(unittest.TestCase):
             rb = [fv1.TransferResult.Name(x) for x in fv1.CreateTransfersResponse.FromString(raw_b).results]
             if ra != rb:
                 problems.append(f"transfer results {ra} / {rb}")
+        elif code_a == grpc.StatusCode.OK and method.endswith("TaskService/BatchCreateTasks"):
+            # Per-task answers: a task naming another county's object and one naming a
+            # missing object are refused alike (code, reason, message, fields).
+            from tuopin.tasks.v1 import tasks_pb2 as tv1
+
+            def items(raw, object_id):
+                return [text_format.MessageToString(r.error).replace(object_id, "<id>") if r.HasField("error")
+                        else "created" for r in tv1.BatchCreateTasksResponse.FromString(raw).results]
+            ia, ib = items(raw_a, existing_id), items(raw_b, missing_id)
+            if ia != ib:
+                problems.append(f"task results differ:\n{ia}\n---\n{ib}")
         elif code_a == grpc.StatusCode.OK and not mutating:
             from google.protobuf import descriptor_pool, symbol_database
             out_type = descriptor_pool.Default().FindMethodByName(method.strip("/").replace("/", ".")).output_type

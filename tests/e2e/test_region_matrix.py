@@ -104,6 +104,12 @@ class RegionMatrixTest(unittest.TestCase):
             results = set(fv1.CreateTransfersResponse.FromString(answer).results)
             if results == {fv1.TRANSFER_RESULT_OUT_OF_SCOPE}:
                 return grpc.StatusCode.PERMISSION_DENIED  # every transfer refused for scope
+        if method.endswith("/BatchCreateTasks"):
+            from tuopin.tasks.v1 import tasks_pb2 as tv1
+            results = tv1.BatchCreateTasksResponse.FromString(answer).results
+            if results and all(r.HasField("error") and r.error.code == grpc.StatusCode.PERMISSION_DENIED.value[0]
+                               for r in results):
+                return grpc.StatusCode.PERMISSION_DENIED  # every task refused for scope
         if method.endswith("/ImportHouseholds"):
             from tuopin.personnel.v1 import personnel_pb2 as pv1
             rows = pv1.ImportHouseholdsResponse.FromString(answer).results
@@ -286,6 +292,8 @@ class RegionMatrixTest(unittest.TestCase):
             probe = {s: "SELECT COUNT(*) FROM idempotency" for s in self.suite.dbs}
             if method.endswith("/CreateTransfers"):
                 probe["funds"] = "SELECT COUNT(*) FROM transfers"
+            if method.endswith("/BatchCreateTasks"):  # refusals are per-task answers too
+                probe["tasks"] = "SELECT COUNT(*) FROM tasks"
             if method.endswith("/ImportHouseholds"):  # refusals are per-row answers too
                 probe["personnel"] = "SELECT COUNT(*) FROM households"
             before = {s: self.suite.dbs[s].scalar(q) for s, q in probe.items()}
@@ -341,8 +349,8 @@ class RegionMatrixTest(unittest.TestCase):
             request_id="cross-household", household=pv1.Household(
                 village_code=village, head_name="Neighbour head", member_count=2,
                 status=pv1.HOUSEHOLD_STATUS_REGISTERED_POOR)), pv1.Household).id
-        shuicheng_household = pv1.Household.FromString(
-            self.api.answers[P + "CreateHousehold"].SerializeToString()).id
+        shuicheng_household, shuicheng_village = (lambda h: (h.id, h.village_code))(pv1.Household.FromString(
+            self.api.answers[P + "CreateHousehold"].SerializeToString()))
         start = datetime.date.today() - datetime.timedelta(days=200)
         due = datetime.date.today() + datetime.timedelta(days=60)
         d = lambda x: cv1.Date(year=x.year, month=x.month, day=x.day)  # noqa: E731
@@ -461,6 +469,25 @@ class RegionMatrixTest(unittest.TestCase):
             if keep and keep not in got:
                 problems.append(f"{what}: nothing to go on with")
                 break
+        # A batch is checked task by task exactly as CreateTask: the neighbour's batch naming
+        # Shuicheng's cadre, Shuicheng's household or a village outside its scope has those
+        # tasks refused in place (PERMISSION_DENIED), its own task created, nothing else.
+        token = self.suite.token("county_official", sub="cross-batch", regions=(OUTSIDE,))
+        batch = tv1.BatchCreateTasksRequest(request_id=f"cross-{uuid.uuid4().hex[:20]}", tasks=[
+            task(assignee_cadre_id=theirs).task, task(assignee_cadre_id=ours).task,
+            task(village_code="", household_id=shuicheng_household, assignee_cadre_id=theirs).task,
+            task(village_code=shuicheng_village, assignee_cadre_id=theirs).task])
+        tasks_before = self.suite.dbs["tasks"].scalar("SELECT COUNT(*) FROM tasks")
+        answer = self.channel.unary_unary(T + "BatchCreateTasks", request_serializer=lambda m: m.SerializeToString(),
+                                          response_deserializer=tv1.BatchCreateTasksResponse.FromString)(
+            batch, metadata=(("authorization", f"Bearer {token}"),), timeout=30)
+        codes = [grpc.StatusCode.OK.value[0] if r.HasField("task") else r.error.code for r in answer.results]
+        print(f"  the neighbour's batch (own cadre, Shuicheng's cadre, household, village): {codes}")
+        denied = grpc.StatusCode.PERMISSION_DENIED.value[0]
+        if codes != [0, denied, denied, denied]:
+            problems.append(f"the neighbour's batch: results {codes}, expected [0, {denied}, {denied}, {denied}]")
+        if self.suite.dbs["tasks"].scalar("SELECT COUNT(*) FROM tasks") != tasks_before + 1:
+            problems.append("the neighbour's batch wrote other than its own task")
         self.assertEqual(problems, [], "\n".join(problems))
 
 

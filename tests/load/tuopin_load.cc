@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -257,9 +258,10 @@ int main(int argc, char** argv) {
                                 bodies.begin() + (unique.empty() ? bodies.size() : warm_count));
   std::vector<std::string> measured(bodies.begin() + warm_count, bodies.end());
   int concurrency = absl::GetFlag(FLAGS_concurrency);
-  if (warmup > 0)
-    Runner(stubs, method, warm, metadata)
-        .Run(warmup, concurrency, Clock::now() + std::chrono::seconds(30));
+  // Both runners live to the end: a slot's last callback may still be returning when Run
+  // does.
+  Runner warm_runner(stubs, method, warm, metadata);
+  if (warmup > 0) warm_runner.Run(warmup, concurrency, Clock::now() + std::chrono::seconds(30));
   Runner runner(stubs, method, measured, metadata);
   auto start = Clock::now();
   Result r = runner.Run(total, concurrency,
@@ -284,5 +286,10 @@ int main(int argc, char** argv) {
       "\"p99_us\":%.1f,\"concurrency\":%d}\n",
       label.c_str(), r.latencies_us.size(), static_cast<long long>(errors), rps, p50, p90, p99,
       concurrency);
-  return 0;
+  // The figures are out; gRPC's teardown of channels whose last callbacks may still be
+  // unwinding aborted the process now and then ("assertion failed: prior > 0", 2 runs in
+  // 14), after the result was printed but with a failing exit code. Nothing is left to
+  // clean up that the kernel does not.
+  std::fflush(stdout);
+  std::_Exit(0);
 }

@@ -20,18 +20,28 @@ absl::StatusOr<tv1::Campaign> FakeTaskDirectory::GetCampaign(const std::string& 
   return it->second;
 }
 
-absl::StatusOr<tv1::Task> FakeTaskDirectory::CreateTask(const std::string& request_id,
-                                                        const tv1::Task& task) {
-  created.emplace_back(request_id, task);
-  if (auto it = created_by_request_.find(request_id); it != created_by_request_.end())
-    return tasks[it->second];
-  tv1::Task t = task;
-  t.set_id(absl::StrCat("task-", tasks.size() + 1));
-  t.set_status(tv1::TASK_STATUS_OPEN);
-  if (!move_to_village.empty()) t.set_village_code(move_to_village);
-  tasks[t.id()] = t;
-  created_by_request_[request_id] = t.id();
-  return t;
+absl::StatusOr<tv1::BatchCreateTasksResponse> FakeTaskDirectory::BatchCreateTasks(
+    const std::string& request_id, const std::vector<tv1::Task>& batch) {
+  for (const auto& task : batch) created.emplace_back(request_id, task);
+  if (auto it = batch_answers_.find(request_id); it != batch_answers_.end()) return it->second;
+  tv1::BatchCreateTasksResponse answer;
+  for (const auto& task : batch) {
+    if (answer.results_size() == refuse_index) {
+      *answer.add_results()->mutable_error() = refusal;
+      continue;
+    }
+    tv1::Task t = task;
+    t.set_id(absl::StrCat("task-", tasks.size() + 1));
+    t.set_status(tv1::TASK_STATUS_OPEN);
+    if (!move_to_village.empty()) t.set_village_code(move_to_village);
+    tasks[t.id()] = t;
+    *answer.add_results()->mutable_task() = t;
+  }
+  int created_count = 0;
+  for (const auto& r : answer.results()) created_count += r.has_task();
+  answer.set_created_count(created_count);
+  batch_answers_[request_id] = answer;
+  return answer;
 }
 
 absl::StatusOr<tv1::Task> FakeTaskDirectory::GetTask(const std::string& id) {

@@ -50,6 +50,10 @@ class FakeTasksStore final : public tasks::TasksStore {
   absl::StatusOr<std::optional<tasks::v1::Campaign>> GetCampaign(const std::string& id) override;
   absl::Status CreateTask(const tasks::MutationContext& ctx, const tasks::v1::Task& t,
                           tasks::v1::Task& out) override;
+  absl::Status CreateTasks(const tasks::MutationContext& ctx,
+                           const std::vector<tasks::v1::Task>& batch,
+                           const tasks::v1::BatchCreateTasksResponse& answer,
+                           tasks::v1::BatchCreateTasksResponse& out) override;
   absl::StatusOr<std::optional<tasks::v1::Task>> GetTask(const std::string& id) override;
   absl::StatusOr<std::vector<tasks::v1::Task>> ListTasks(const tasks::TaskFilter& filter,
                                                          const tasks::PageRequest& page) override;
@@ -150,6 +154,33 @@ inline absl::Status FakeTasksStore::CreateTask(const tasks::MutationContext& ctx
         if (!t.household_id().empty()) {
           refs.push_back(common::Entity("household", t.household_id(), t.village_code()));
         }
+        return refs;
+      },
+      out);
+}
+
+inline absl::Status FakeTasksStore::CreateTasks(const tasks::MutationContext& ctx,
+                                                const std::vector<tasks::v1::Task>& batch,
+                                                const tasks::v1::BatchCreateTasksResponse& answer,
+                                                tasks::v1::BatchCreateTasksResponse& out) {
+  return mutations.Run<tasks::v1::BatchCreateTasksResponse>(
+      ctx,
+      [&](tasks::v1::BatchCreateTasksResponse& created) -> absl::StatusOr<common::EntityRefs> {
+        common::EntityRefs refs;
+        for (const auto& t : batch) {
+          // The table's primary key: a task id written twice fails the whole transaction.
+          if (tasks.count(t.id()) != 0) return absl::AlreadyExistsError(t.id());
+        }
+        for (const auto& t : batch) {
+          tasks::v1::Task stored = t;
+          *stored.mutable_create_time() = common::ToTimestamp(ctx.now);
+          *stored.mutable_update_time() = common::ToTimestamp(ctx.now);
+          Put(stored);
+          refs.push_back(common::Entity("task", t.id(), t.village_code()));
+          if (!t.household_id().empty())
+            refs.push_back(common::Entity("household", t.household_id(), t.village_code()));
+        }
+        created = answer;
         return refs;
       },
       out);

@@ -21,6 +21,20 @@ int64_t QueryInt(common::ConnectionPool& pool, const std::string& sql) {
   return v;
 }
 
+std::vector<tuopin::common::v1::AuditEvent> OutboxEvents(common::ConnectionPool& pool) {
+  std::vector<tuopin::common::v1::AuditEvent> out;
+  absl::Status st = common::WithConnection(pool, [&](common::DbSession& s) {
+    auto rs = common::Query(s, "SELECT event FROM outbox ORDER BY seq").Rows();
+    while (rs->next()) {
+      if (!out.emplace_back().ParseFromString(rs->getString(1).asStdString()))
+        return absl::DataLossError("an outbox event does not parse");
+    }
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(st.ok()) << st;
+  return out;
+}
+
 std::string TestRootDsn() {
   const char* dsn = std::getenv("TUOPIN_TEST_DSN");
   return dsn == nullptr ? "" : dsn;

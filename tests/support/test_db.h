@@ -4,8 +4,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/db.h"
+#include "tuopin/common/v1/common.pb.h"
 
 namespace tuopin::testing {
 
@@ -27,6 +29,9 @@ class TestDatabase {
 
 // The first column of the first row of a query, as an integer (-1 when there is none).
 int64_t QueryInt(common::ConnectionPool& pool, const std::string& sql);
+
+// The audit events waiting in a service's outbox, oldest first.
+std::vector<tuopin::common::v1::AuditEvent> OutboxEvents(common::ConnectionPool& pool);
 
 // The root DSN from TUOPIN_TEST_DSN, or empty.
 std::string TestRootDsn();

@@ -224,14 +224,35 @@ def load(api, size="demo", seed=2018, times=1, today=None):
                                    [15, 10, 35, 40] if lag else [70, 10, 15, 5])[0]
                 task_plan.append((v, s, n, due, fate, rng.choice(by_village[v]), rng.randint(10, 90)))
 
-    def task(p):
+    def new_task(p):
         v, s, n, due, fate, cid, pct = p
-        t = api.call(T, "CreateTask", tv1.CreateTaskRequest(request_id=rid("task", v, s, n), task=tv1.Task(
+        return tv1.Task(
             campaign_id=campaign.id, stage=tv1.STAGE_FIX_SHORTCOMINGS if due > start + datetime.timedelta(days=150)
             else tv1.STAGE_IMPLEMENT, sector=getattr(cv1, "SECTOR_" + s), village_code=v,
             title=TASK_TITLES[s], description=f"{TASK_TITLES[s]} in village {v}", assignee_cadre_id=cid,
-            deadline=date(cv1.Date, due), priority=tv1.PRIORITY_HIGH if s in LAGGING else tv1.PRIORITY_NORMAL)),
-            tv1.Task)
+            deadline=date(cv1.Date, due), priority=tv1.PRIORITY_HIGH if s in LAGGING else tv1.PRIORITY_NORMAL)
+
+    # The plan goes in batches of 100 (BatchCreateTasks, one transaction each); the first task
+    # alone through CreateTask, the call a clerk makes for one task.
+    first = task_plan[0]
+    created = [api.call(T, "CreateTask", tv1.CreateTaskRequest(request_id=rid("task", *first[:3]),
+                                                              task=new_task(first)), tv1.Task).id]
+
+    def batch(k):
+        chunk = task_plan[1 + 100 * k:1 + 100 * (k + 1)]
+        answer = api.call(T, "BatchCreateTasks", tv1.BatchCreateTasksRequest(
+            request_id=rid("tasks", k, *chunk[0][:3]), tasks=[new_task(p) for p in chunk]),
+            tv1.BatchCreateTasksResponse)
+        for r in answer.results:
+            if r.HasField("error"):
+                raise RuntimeError(f"BatchCreateTasks refused a task: {r.error.message}")
+        return [r.task.id for r in answer.results]
+    for ids in api.each("tasks", range((len(task_plan) - 1 + 99) // 100), batch):
+        created += ids
+
+    def task(pair):
+        (v, s, n, due, fate, cid, pct), tid = pair
+        t = tv1.Task(id=tid)
         if fate != "open":
             api.call(T, "ReportProgress", tv1.ReportProgressRequest(
                 request_id=rid("progress", v, s, n), task_id=t.id, percent=pct, note="Work under way"), tv1.Task)
@@ -245,7 +266,7 @@ def load(api, size="demo", seed=2018, times=1, today=None):
                 request_id=rid("verify", v, s, n), task_id=t.id, note="Checked on site"), tv1.Task,
                 role="county_official")
         return t.id
-    task_ids = api.each("tasks", task_plan, task)
+    task_ids = api.each("task progress", list(zip(task_plan, created)), task)
     summary["tasks"] = len(task_ids)
 
     # Funds: sources appropriate to the county pool, the county allocates to township

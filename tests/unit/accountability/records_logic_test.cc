@@ -39,6 +39,22 @@ TEST_F(RecordsLogicTest, OrderTasksLieInTheOrdersRegion) {
   EXPECT_EQ(tasks_.created.size(), 2u);
 }
 
+// Issue 23: an order's tasks go to task tracking in one BatchCreateTasks; a task it refuses
+// refuses the order, with task tracking's own error (code and reason), and no order is kept.
+TEST_F(RecordsLogicTest, OrderRefusedWhenTaskTrackingRefusesOneOfItsTasks) {
+  AddFinding("f-1", kVillage);
+  AddFinding("f-2", kVillage);
+  tasks_.refuse_index = 1;
+  tasks_.refusal = common::ToRpcStatus(
+      common::WithReason(absl::FailedPreconditionError("the village was merged"),
+                         common::ErrorReason::REGION_RETIRED));
+  absl::StatusOr<v1::RectificationOrder> o = Issue({"f-1", "f-2"});
+  EXPECT_EQ(o.status().code(), absl::StatusCode::kFailedPrecondition) << o.status();
+  EXPECT_EQ(common::ReasonOf(common::ToGrpcStatus(o.status())), "REGION_RETIRED");
+  EXPECT_TRUE(store_.orders.empty()) << "an order was stored without one of its tasks";
+  EXPECT_EQ(tasks_.created.size(), 2u) << "one call for the order's tasks";
+}
+
 TEST_F(RecordsLogicTest, OrderRefusedWhenTaskTrackingPutsItsTaskElsewhere) {
   AddFinding("f-1", kVillage);
   tasks_.move_to_village = "520203101001";  // another county

@@ -15,31 +15,18 @@
 #include "tests/support/fake_tasks_store.h"
 #include "tests/support/grpc_harness.h"
 #include "tests/support/same_refusal.h"
+#include "tests/unit/tasks/tasks_logic_fixture.h"
 
 namespace tuopin::tasks {
 namespace {
 
 using testing::MakePrincipal;
 
-constexpr char kShuichengVillage[] = "520221104001";
-constexpr char kNeighbourVillage[] = "520222101001";
-
 // Issue 18 (points 1 and 8): a task names only objects of the caller's scope, and a
 // missing one is refused exactly as one of another county.
-class TasksLogicTest : public ::testing::Test {
+class TasksLogicTest : public TasksLogicFixture {
  protected:
-  TasksLogicTest()
-      : clock_(absl::FromCivil(absl::CivilSecond(2018, 9, 5, 2, 0, 0), absl::UTCTimeZone())),
-        tokens_("tasks-unit-test-page-token-key-012345"),
-        logic_(store_, personnel_, clock_, tokens_) {
-    for (auto [id, region] : {std::pair{"camp-sc", "520221"}, std::pair{"camp-nb", "520222"}}) {
-      v1::Campaign& c = store_.campaigns[id];
-      c.set_id(id);
-      c.set_region_code(region);
-      *c.mutable_start_date() = common::ToDate(absl::CivilDay(2018, 4, 1));
-    }
-    personnel_.cadre_regions = {{"cadre-sc", "520221"}, {"cadre-nb", "520222"}};
-    personnel_.household_villages = {{"hh-sc", kShuichengVillage}, {"hh-nb", kNeighbourVillage}};
+  TasksLogicTest() {
     v1::Task t;
     t.set_id("task-sc");
     t.set_village_code(kShuichengVillage);
@@ -115,11 +102,6 @@ class TasksLogicTest : public ::testing::Test {
     return logic_.CreateTask(Ctx(scope), req, out);
   }
 
-  common::FakeClock clock_;
-  common::PageTokenCodec tokens_;
-  testing::FakeTasksStore store_;
-  testing::FakePersonnelDirectory personnel_;
-  TasksLogic logic_;
   int requests_ = 0;
 };
 
