@@ -138,6 +138,20 @@ std::string OutboxInsert(const AuditEvent& event) {
 absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
                          const MutationBody& body, google::protobuf::Message& response,
                          bool* replayed) {
+  return RunMutationEach(
+      pool, ids, ctx,
+      [&body](DbSession& s,
+              google::protobuf::Message& out) -> absl::StatusOr<std::vector<EntityRefs>> {
+        absl::StatusOr<EntityRefs> refs = body(s, out);
+        if (!refs.ok()) return refs.status();
+        return std::vector<EntityRefs>{std::move(*refs)};
+      },
+      response, replayed);
+}
+
+absl::Status RunMutationEach(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
+                             const MutationBodyEach& body, google::protobuf::Message& response,
+                             bool* replayed) {
   // Request ids are new almost always: the first attempt runs the mutation straight away
   // and records the id at the end. If the id was already recorded, that insert fails on
   // the key, the attempt rolls back, and the next one reads the recorded call first.
@@ -167,7 +181,7 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
         return absl::OkStatus();
       }
     }
-    absl::StatusOr<EntityRefs> entities;
+    absl::StatusOr<std::vector<EntityRefs>> entities;
     try {
       entities = body(s, response);
     } catch (const sql::SQLException& e) {
@@ -190,8 +204,14 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
       return entities.status();
     }
     std::string response_bytes = DeterministicBytes(response);
-    AuditEvent event = MakeAuditEvent(ids, ctx, *entities, response_bytes);
-    TUOPIN_RETURN_IF_ERROR(CheckLoggable(event));
+    if (entities->empty()) entities->emplace_back();
+    std::vector<AuditEvent> events;
+    for (size_t i = 0; i < entities->size(); ++i) {
+      MutationContext part = ctx;
+      if (i > 0) part.event_id.clear();  // each event its own id
+      events.push_back(MakeAuditEvent(ids, part, (*entities)[i], response_bytes));
+      TUOPIN_RETURN_IF_ERROR(CheckLoggable(events.back()));
+    }
     // The call's record, its audit event and the COMMIT travel in one round trip.
     std::string record =
         "INSERT INTO idempotency (subject, request_id, method, request_sha256, response,"
@@ -206,7 +226,7 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
     absl::StrAppend(&record, SqlTime(ctx.now), ")");
     Script tail(s);
     size_t record_at = tail.Add(std::move(record));
-    tail.Add(OutboxInsert(event));
+    for (const AuditEvent& event : events) tail.Add(OutboxInsert(event));
     try {
       tail.RunAndCommit();
     } catch (const sql::SQLException& e) {

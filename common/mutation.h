@@ -89,6 +89,18 @@ absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationC
                          const MutationBody& body, google::protobuf::Message& response,
                          bool* replayed = nullptr);
 
+// A mutation audited by one event per part: a batch writes one event per item it creates,
+// so that every event stays small whatever the batch's size and names the objects of one
+// item (an auditor reading one county's trail never receives another county's ids, and a
+// page of events stays a page). The body returns each event's entities (none: one event
+// without entities); the events share the request id and the response digest, the first
+// takes the context's event id. All of them commit with the mutation or none does.
+using MutationBodyEach =
+    std::function<absl::StatusOr<std::vector<EntityRefs>>(DbSession&, google::protobuf::Message&)>;
+absl::Status RunMutationEach(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
+                             const MutationBodyEach& body, google::protobuf::Message& response,
+                             bool* replayed = nullptr);
+
 // The same, with the body given the response's own type: no cast in the stores.
 template <typename Response>
 using TypedMutationBody = std::function<absl::StatusOr<EntityRefs>(DbSession&, Response&)>;

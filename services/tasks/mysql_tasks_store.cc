@@ -278,21 +278,22 @@ absl::Status MysqlTasksStore::CreateTasks(const MutationContext& ctx,
                                           const std::vector<v1::Task>& tasks,
                                           const v1::BatchCreateTasksResponse& answer,
                                           v1::BatchCreateTasksResponse& out) {
-  return common::RunMutation<v1::BatchCreateTasksResponse>(
+  // One audit event per task created (common::RunMutationEach).
+  return common::RunMutationEach(
       pool_, ids_, ctx,
-      [&](DbSession& s, v1::BatchCreateTasksResponse& m) -> absl::StatusOr<EntityRefs> {
-        EntityRefs refs;
+      [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<std::vector<EntityRefs>> {
+        std::vector<EntityRefs> refs;
         for (size_t start = 0; start < tasks.size(); start += kInsertRows) {
           size_t n = std::min(kInsertRows, tasks.size() - start);
           Query q(s, InsertTasks(n));
           for (size_t k = start; k < start + n; ++k) {
             v1::Task row = NewTaskRow(tasks[k], ctx.now);
             common::BindRow(kTask, row, q).Arg("");
-            AddTaskEntities(row, refs);
+            AddTaskEntities(row, refs.emplace_back());
           }
           q.Exec();
         }
-        m = answer;
+        m.CopyFrom(answer);
         return refs;
       },
       out);

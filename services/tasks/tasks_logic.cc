@@ -177,9 +177,8 @@ absl::StatusOr<v1::Campaign> TasksLogic::FindCampaign(const Principal& p, const 
                                                       absl::Status not_found, Lookups* lookups) {
   std::string resource = absl::StrCat("campaigns/", id);
   Lookups once;
-  TUOPIN_ASSIGN_OR_RETURN(
-      auto c, Remembered((lookups != nullptr ? lookups : &once)->campaigns, id,
-                         [&] { return store_.GetCampaign(id); }));
+  TUOPIN_ASSIGN_OR_RETURN(auto c, Remembered((lookups != nullptr ? lookups : &once)->campaigns, id,
+                                             [&] { return store_.GetCampaign(id); }));
   if (!c.has_value()) return common::MissingObject(p, resource, std::move(not_found));
   // A campaign is visible to anyone working inside its region.
   if (!common::ScopeOverlaps(p, c->region_code())) return common::OutOfScope(resource);
@@ -246,6 +245,8 @@ absl::StatusOr<v1::Task> TasksLogic::NewTask(const Principal& p, const v1::Task&
                                              Lookups& lookups) {
   TUOPIN_RETURN_IF_ERROR(CheckRectificationLink(p, requested));
   v1::Task t = requested;
+  // Only the contract's fields are kept, stored and answered.
+  t.DiscardUnknownFields();
   // Every object the task names is checked against the caller's scope: the campaign, the
   // household, the village and the assignee cadre (by its managing region).
   TUOPIN_ASSIGN_OR_RETURN(
@@ -339,7 +340,11 @@ absl::Status TasksLogic::BatchCreateTasks(const MutationContext& ctx,
                                           const v1::BatchCreateTasksRequest& req,
                                           v1::BatchCreateTasksResponse& out) {
   // Each task is checked as CreateTask checks it; the refused ones are answered in their
-  // place and the others are written in one transaction.
+  // place and the others are written in one transaction. For accountability (a
+  // rectification order's tasks) it is all or nothing: one refused task is the call's
+  // error, nothing is written or recorded, and the order can be retried once it is fixed.
+  const bool all_or_nothing = HasRole(ctx.principal, ROLE_SERVICE) &&
+                              ctx.principal.subject() == kAccountabilityServiceSubject;
   Lookups lookups;
   std::vector<v1::Task> created;
   v1::BatchCreateTasksResponse answer;
@@ -347,7 +352,7 @@ absl::Status TasksLogic::BatchCreateTasks(const MutationContext& ctx,
     v1::BatchCreateTasksResult* result = answer.add_results();
     absl::StatusOr<v1::Task> t = NewTask(ctx.principal, req.tasks(i), lookups);
     if (!t.ok()) {
-      if (!IsItemRefusal(t.status())) return t.status();
+      if (all_or_nothing || !IsItemRefusal(t.status())) return t.status();
       *result->mutable_error() = ItemError(t.status(), i);
       continue;
     }
@@ -358,10 +363,14 @@ absl::Status TasksLogic::BatchCreateTasks(const MutationContext& ctx,
     answered.set_etag(common::EtagOf(1));
     *answered.mutable_create_time() = common::ToTimestamp(ctx.now);
     *answered.mutable_update_time() = answered.create_time();
-    Decorate(answered);
   }
   answer.set_created_count(static_cast<int32_t>(created.size()));
-  return store_.CreateTasks(ctx, created, answer, out);
+  TUOPIN_RETURN_IF_ERROR(store_.CreateTasks(ctx, created, answer, out));
+  // As CreateTask: the stored answer is the tasks as written, "overdue" is said at the
+  // time of each answer, replays included.
+  for (auto& r : *out.mutable_results())
+    if (r.has_task()) Decorate(*r.mutable_task());
+  return absl::OkStatus();
 }
 
 absl::Status TasksLogic::GetTask(const Principal& p, const v1::GetTaskRequest& req, v1::Task& out) {

@@ -2,7 +2,7 @@
 // RunMutation's contract (common/mutation.h) in memory, for the fakes of the stores: a
 // request id already used answers the recorded response (or REQUEST_ID_REUSED for another
 // request); a body that fails must have written nothing; a body that succeeds leaves its
-// audit event in `events`.
+// audit event in `events` (RunEach: one per part, as common::RunMutationEach).
 
 #include <functional>
 #include <map>
@@ -30,14 +30,29 @@ class FakeMutations {
           body,
       Response& out) {
     return RunMessage(
+        ctx,
+        [&](google::protobuf::Message& m) -> absl::StatusOr<std::vector<common::EntityRefs>> {
+          TUOPIN_ASSIGN_OR_RETURN(common::EntityRefs refs, body(static_cast<Response&>(m)));
+          return std::vector<common::EntityRefs>{std::move(refs)};
+        },
+        out);
+  }
+
+  template <typename Response>
+  absl::Status RunEach(
+      const common::MutationContext& ctx,
+      const std::type_identity_t<
+          std::function<absl::StatusOr<std::vector<common::EntityRefs>>(Response&)>>& body,
+      Response& out) {
+    return RunMessage(
         ctx, [&](google::protobuf::Message& m) { return body(static_cast<Response&>(m)); }, out);
   }
 
  private:
-  absl::Status RunMessage(
-      const common::MutationContext& ctx,
-      const std::function<absl::StatusOr<common::EntityRefs>(google::protobuf::Message&)>& body,
-      google::protobuf::Message& out);
+  absl::Status RunMessage(const common::MutationContext& ctx,
+                          const std::function<absl::StatusOr<std::vector<common::EntityRefs>>(
+                              google::protobuf::Message&)>& body,
+                          google::protobuf::Message& out);
 
   struct Call {
     std::string method, request_sha256, response;
@@ -48,7 +63,8 @@ class FakeMutations {
 
 inline absl::Status FakeMutations::RunMessage(
     const common::MutationContext& ctx,
-    const std::function<absl::StatusOr<common::EntityRefs>(google::protobuf::Message&)>& body,
+    const std::function<
+        absl::StatusOr<std::vector<common::EntityRefs>>(google::protobuf::Message&)>& body,
     google::protobuf::Message& out) {
   out.Clear();
   auto key = std::make_pair(ctx.principal.subject(), ctx.request_id);
@@ -61,11 +77,17 @@ inline absl::Status FakeMutations::RunMessage(
     out.ParseFromString(call->second.response);
     return absl::OkStatus();
   }
-  TUOPIN_ASSIGN_OR_RETURN(common::EntityRefs entities, body(out));
+  TUOPIN_ASSIGN_OR_RETURN(std::vector<common::EntityRefs> parts, body(out));
+  if (parts.empty()) parts.emplace_back();
   std::string response = common::DeterministicBytes(out);
-  auto event = common::MakeAuditEvent(ids_, ctx, entities, response);
-  TUOPIN_RETURN_IF_ERROR(common::CheckLoggable(event));
-  events.push_back(std::move(event));
+  std::vector<tuopin::common::v1::AuditEvent> made;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    common::MutationContext part = ctx;
+    if (i > 0) part.event_id.clear();
+    made.push_back(common::MakeAuditEvent(ids_, part, parts[i], response));
+    TUOPIN_RETURN_IF_ERROR(common::CheckLoggable(made.back()));
+  }
+  for (auto& event : made) events.push_back(std::move(event));
   calls_[key] = Call{ctx.method, ctx.request_sha256, std::move(response)};
   return absl::OkStatus();
 }

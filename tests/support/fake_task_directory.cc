@@ -1,6 +1,8 @@
 #include "tests/support/fake_task_directory.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "grpcpp/support/status.h"
 
 namespace tuopin::testing {
 
@@ -24,12 +26,14 @@ absl::StatusOr<tv1::BatchCreateTasksResponse> FakeTaskDirectory::BatchCreateTask
     const std::string& request_id, const std::vector<tv1::Task>& batch) {
   for (const auto& task : batch) created.emplace_back(request_id, task);
   if (auto it = batch_answers_.find(request_id); it != batch_answers_.end()) return it->second;
+  // As the tasks service answers accountability: one refused task is the call's error,
+  // nothing is created and nothing recorded (a retry is asked again).
+  if (refuse_index >= 0 && refuse_index < static_cast<int>(batch.size())) {
+    return common::FromGrpcStatus(grpc::Status(static_cast<grpc::StatusCode>(refusal.code()),
+                                               refusal.message(), refusal.SerializeAsString()));
+  }
   tv1::BatchCreateTasksResponse answer;
   for (const auto& task : batch) {
-    if (answer.results_size() == refuse_index) {
-      *answer.add_results()->mutable_error() = refusal;
-      continue;
-    }
     tv1::Task t = task;
     t.set_id(absl::StrCat("task-", tasks.size() + 1));
     t.set_status(tv1::TASK_STATUS_OPEN);

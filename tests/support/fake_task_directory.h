@@ -26,7 +26,8 @@ class FakeTaskDirectory final : public common::TaskDirectory {
   // When set, created tasks land in this village instead of the one asked for.
   std::string move_to_village;
   // When set (>= 0), task tracking refuses the task at this index of a batch in its answer
-  // (per task, as BatchCreateTasks answers) with `refusal`.
+  // with `refusal` as the whole call's error (BatchCreateTasks is all or nothing for
+  // accountability).
   int refuse_index = -1;
   google::rpc::Status refusal;
 

@@ -163,10 +163,12 @@ inline absl::Status FakeTasksStore::CreateTasks(const tasks::MutationContext& ct
                                                 const std::vector<tasks::v1::Task>& batch,
                                                 const tasks::v1::BatchCreateTasksResponse& answer,
                                                 tasks::v1::BatchCreateTasksResponse& out) {
-  return mutations.Run<tasks::v1::BatchCreateTasksResponse>(
+  // One event per task, as the real store (common::RunMutationEach).
+  return mutations.RunEach<tasks::v1::BatchCreateTasksResponse>(
       ctx,
-      [&](tasks::v1::BatchCreateTasksResponse& created) -> absl::StatusOr<common::EntityRefs> {
-        common::EntityRefs refs;
+      [&](tasks::v1::BatchCreateTasksResponse& created)
+          -> absl::StatusOr<std::vector<common::EntityRefs>> {
+        std::vector<common::EntityRefs> refs;
         for (const auto& t : batch) {
           // The table's primary key: a task id written twice fails the whole transaction.
           if (tasks.count(t.id()) != 0) return absl::AlreadyExistsError(t.id());
@@ -176,9 +178,15 @@ inline absl::Status FakeTasksStore::CreateTasks(const tasks::MutationContext& ct
           *stored.mutable_create_time() = common::ToTimestamp(ctx.now);
           *stored.mutable_update_time() = common::ToTimestamp(ctx.now);
           Put(stored);
-          refs.push_back(common::Entity("task", t.id(), t.village_code()));
+          common::EntityRefs& mine = refs.emplace_back();
+          mine.push_back(common::Entity("task", t.id(), t.village_code()));
           if (!t.household_id().empty())
-            refs.push_back(common::Entity("household", t.household_id(), t.village_code()));
+            mine.push_back(common::Entity("household", t.household_id(), t.village_code()));
+          if (!t.assignee_cadre_id().empty())
+            mine.push_back(common::Entity("cadre", t.assignee_cadre_id(), ""));
+          if (!t.rectification_order_id().empty())
+            mine.push_back(common::Entity("rectification_order", t.rectification_order_id(),
+                                          t.village_code()));
         }
         created = answer;
         return refs;

@@ -1,6 +1,6 @@
 // Unit tests of BatchCreateTasks (issue 23) on the in-memory store and personnel directory:
 // every task is checked as CreateTask checks it, refusals are answered per task with the
-// field named inside the batch, the rest is written in one mutation with one audit event,
+// field named inside the batch, the rest is written in one mutation with an audit event each,
 // a replay writes nothing, and the contract's limits (800 tasks, the 4 MiB messages) hold.
 
 #include "absl/strings/str_cat.h"
@@ -107,14 +107,21 @@ TEST_F(BatchCreateTasksTest, RefusedTasksAreAnsweredInPlaceAndTheOthersCreatedTo
   EXPECT_EQ(Reason(out.results(6).error()), "RECTIFICATION_LINK_RESERVED");
   EXPECT_EQ(Fields(out.results(6).error()),
             std::vector<std::string>{"tasks[6].rectification_order_id"});
-  // The two valid tasks are stored with the ids the answer names; one audit event names them.
+  // The two valid tasks are stored with the ids the answer names; each has its own audit
+  // event naming it (and no refused task is named anywhere).
   ASSERT_EQ(store_.tasks.size(), 2u);
   EXPECT_EQ(store_.tasks.count(out.results(0).task().id()), 1u);
   EXPECT_EQ(store_.tasks.count(out.results(4).task().id()), 1u);
-  ASSERT_EQ(store_.mutations.events.size(), 1u);
-  int task_entities = 0;
-  for (const auto& e : store_.mutations.events[0].entities()) task_entities += e.type() == "task";
-  EXPECT_EQ(task_entities, 2);
+  ASSERT_EQ(store_.mutations.events.size(), 2u);
+  for (int k : {0, 1}) {
+    const auto& event = store_.mutations.events[k];
+    std::vector<std::string> named;
+    for (const auto& e : event.entities())
+      if (e.type() == "task") named.push_back(e.id());
+    EXPECT_EQ(named, std::vector<std::string>{out.results(k == 0 ? 0 : 4).task().id()}) << k;
+    EXPECT_EQ(event.request_id(), req.request_id());
+  }
+  EXPECT_NE(store_.mutations.events[0].event_id(), store_.mutations.events[1].event_id());
 }
 
 TEST_F(BatchCreateTasksTest, AnUnknownVillageIsNamedInsideTheBatch) {
@@ -161,7 +168,7 @@ TEST_F(BatchCreateTasksTest, AReplayAnswersTheSameAndWritesNothingAnotherBodyIsR
   ASSERT_TRUE(Batch(official_, req, again).ok());
   EXPECT_EQ(first.SerializeAsString(), again.SerializeAsString());
   EXPECT_EQ(store_.tasks.size(), 3u);
-  EXPECT_EQ(store_.mutations.events.size(), 1u);
+  EXPECT_EQ(store_.mutations.events.size(), 3u) << "one event per task, none for the replay";
   // Ids derive from the caller, the request id and the index.
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(first.results(i).task().id(), BatchTaskId("official-sc", "plan-4", i));
@@ -191,6 +198,29 @@ TEST_F(BatchCreateTasksTest, OnlyTheAccountabilityServiceLinksOrders) {
   ASSERT_TRUE(Batch(other, req, out).ok());
   ASSERT_TRUE(out.results(0).has_error());
   EXPECT_EQ(Reason(out.results(0).error()), "RECTIFICATION_LINK_RESERVED");
+}
+
+// A rectification order's tasks are all created or none (review of issue 23): one refused
+// task is the call's error, nothing is written or recorded, and the same request succeeds
+// once the cause is fixed.
+TEST_F(BatchCreateTasksTest, ForAccountabilityOneRefusedTaskRefusesTheWholeBatch) {
+  Principal accountability = MakePrincipal(kAccountabilityServiceSubject, {ROLE_SERVICE}, {"*"});
+  v1::BatchCreateTasksRequest req;
+  req.set_request_id("rectify-2");
+  for (const char* cadre : {"cadre-sc", "cadre-late"}) {
+    v1::Task t = Task("", cadre);
+    t.set_rectification_order_id("order-2");
+    *req.add_tasks() = t;
+  }
+  v1::BatchCreateTasksResponse out;
+  absl::Status st = Batch(accountability, req, out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;  // as CreateTask answers
+  EXPECT_TRUE(store_.tasks.empty()) << "a task of a refused order was kept";
+  EXPECT_TRUE(store_.mutations.events.empty());
+  personnel_.cadre_regions["cadre-late"] = "520221";  // the cadre is registered meanwhile
+  ASSERT_TRUE(Batch(accountability, req, out).ok());
+  EXPECT_EQ(out.created_count(), 2);
+  EXPECT_EQ(store_.tasks.size(), 2u);
 }
 
 TEST_F(BatchCreateTasksTest, OutputOnlyFieldsSentAreNotKept) {
