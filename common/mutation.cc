@@ -135,6 +135,44 @@ std::string OutboxInsert(const AuditEvent& event) {
   return sql;
 }
 
+namespace {
+
+// The recorded call of ctx's caller and request id, in session s (see RecordedResponse).
+absl::StatusOr<bool> ReadRecorded(DbSession& s, const MutationContext& ctx,
+                                  google::protobuf::Message& response) {
+  auto rs = Query(s,
+                  "SELECT method, request_sha256, response FROM idempotency"
+                  " WHERE subject = ? AND request_id = ?")
+                .Arg(ctx.principal.subject())
+                .Arg(ctx.request_id)
+                .Rows();
+  if (!rs->next()) return false;
+  if (rs->getString(1).asStdString() != ctx.method ||
+      rs->getString(2).asStdString() != ctx.request_sha256) {
+    return WithReason(InvalidField("request_id",
+                                   "was already used for a different request; use a new "
+                                   "request_id for a new request"),
+                      ErrorReason::REQUEST_ID_REUSED);
+  }
+  if (!response.ParseFromString(rs->getString(3).asStdString())) {
+    return absl::InternalError("stored response does not parse");
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> RecordedResponse(ConnectionPool& pool, const MutationContext& ctx,
+                                      google::protobuf::Message& response) {
+  bool recorded = false;
+  TUOPIN_RETURN_IF_ERROR(WithConnection(pool, [&](DbSession& s) -> absl::Status {
+    response.Clear();
+    TUOPIN_ASSIGN_OR_RETURN(recorded, ReadRecorded(s, ctx, response));
+    return absl::OkStatus();
+  }));
+  return recorded;
+}
+
 absl::Status RunMutation(ConnectionPool& pool, IdGenerator& ids, const MutationContext& ctx,
                          const MutationBody& body, google::protobuf::Message& response,
                          bool* replayed) {
@@ -160,23 +198,8 @@ absl::Status RunMutationEach(ConnectionPool& pool, IdGenerator& ids, const Mutat
     response.Clear();
     if (replayed != nullptr) *replayed = false;
     if (seen) {
-      auto rs = Query(s,
-                      "SELECT method, request_sha256, response FROM idempotency"
-                      " WHERE subject = ? AND request_id = ?")
-                    .Arg(ctx.principal.subject())
-                    .Arg(ctx.request_id)
-                    .Rows();
-      if (rs->next()) {
-        if (rs->getString(1).asStdString() != ctx.method ||
-            rs->getString(2).asStdString() != ctx.request_sha256) {
-          return WithReason(InvalidField("request_id",
-                                         "was already used for a different request; use a new "
-                                         "request_id for a new request"),
-                            ErrorReason::REQUEST_ID_REUSED);
-        }
-        if (!response.ParseFromString(rs->getString(3).asStdString())) {
-          return absl::InternalError("stored response does not parse");
-        }
+      TUOPIN_ASSIGN_OR_RETURN(bool recorded, ReadRecorded(s, ctx, response));
+      if (recorded) {
         if (replayed != nullptr) *replayed = true;
         return absl::OkStatus();
       }

@@ -101,6 +101,15 @@ absl::Status RunMutationEach(ConnectionPool& pool, IdGenerator& ids, const Mutat
                              const MutationBodyEach& body, google::protobuf::Message& response,
                              bool* replayed = nullptr);
 
+// The recorded answer of this caller's request id, read before any work: true and
+// `response` filled when the request was answered before; REQUEST_ID_REUSED when the id
+// was used for another request; false when it is new. For mutations whose checks are
+// costly (a batch asks personnel about every task), so that a retry repeats none of them
+// and is answered even while what they ask is down. RunMutation still decides under the
+// transaction.
+absl::StatusOr<bool> RecordedResponse(ConnectionPool& pool, const MutationContext& ctx,
+                                      google::protobuf::Message& response);
+
 // The same, with the body given the response's own type: no cast in the stores.
 template <typename Response>
 using TypedMutationBody = std::function<absl::StatusOr<EntityRefs>(DbSession&, Response&)>;

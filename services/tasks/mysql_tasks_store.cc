@@ -274,6 +274,11 @@ absl::Status MysqlTasksStore::CreateTask(const MutationContext& ctx, const v1::T
       out);
 }
 
+absl::StatusOr<bool> MysqlTasksStore::RecordedBatch(const MutationContext& ctx,
+                                                    v1::BatchCreateTasksResponse& out) {
+  return common::RecordedResponse(pool_, ctx, out);
+}
+
 absl::Status MysqlTasksStore::CreateTasks(const MutationContext& ctx,
                                           const std::vector<v1::Task>& tasks,
                                           const v1::BatchCreateTasksResponse& answer,

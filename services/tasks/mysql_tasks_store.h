@@ -15,6 +15,8 @@ class MysqlTasksStore final : public TasksStore {
                               v1::Campaign& out) override;
   absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(const std::string& id) override;
   absl::Status CreateTask(const MutationContext& ctx, const v1::Task& t, v1::Task& out) override;
+  absl::StatusOr<bool> RecordedBatch(const MutationContext& ctx,
+                                     v1::BatchCreateTasksResponse& out) override;
   absl::Status CreateTasks(const MutationContext& ctx, const std::vector<v1::Task>& tasks,
                            const v1::BatchCreateTasksResponse& answer,
                            v1::BatchCreateTasksResponse& out) override;

@@ -345,6 +345,13 @@ absl::Status TasksLogic::BatchCreateTasks(const MutationContext& ctx,
   // error, nothing is written or recorded, and the order can be retried once it is fixed.
   const bool all_or_nothing = HasRole(ctx.principal, ROLE_SERVICE) &&
                               ctx.principal.subject() == kAccountabilityServiceSubject;
+  // A retry is answered from the record before anything is asked of personnel again.
+  TUOPIN_ASSIGN_OR_RETURN(bool recorded, store_.RecordedBatch(ctx, out));
+  if (recorded) {
+    for (auto& r : *out.mutable_results())
+      if (r.has_task()) Decorate(*r.mutable_task());
+    return absl::OkStatus();
+  }
   Lookups lookups;
   std::vector<v1::Task> created;
   v1::BatchCreateTasksResponse answer;

@@ -67,6 +67,10 @@ class TasksStore {
   // The tasks of a batch (ids set, status open), in one transaction with multi-row inserts;
   // `answer` is the response the logic decided (ids of the created, errors of the refused),
   // stored for replays and given back in `out`. Its audit event names every task created.
+  // The recorded answer of a batch's request id (common::RecordedResponse), read before
+  // its tasks are checked: true when answered before.
+  virtual absl::StatusOr<bool> RecordedBatch(const MutationContext& ctx,
+                                             v1::BatchCreateTasksResponse& out) = 0;
   virtual absl::Status CreateTasks(const MutationContext& ctx, const std::vector<v1::Task>& tasks,
                                    const v1::BatchCreateTasksResponse& answer,
                                    v1::BatchCreateTasksResponse& out) = 0;

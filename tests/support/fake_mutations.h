@@ -38,6 +38,22 @@ class FakeMutations {
         out);
   }
 
+  // RecordedResponse's contract: true and `out` filled for a recorded request id,
+  // REQUEST_ID_REUSED for another request under it, false for a new one.
+  absl::StatusOr<bool> Recorded(const common::MutationContext& ctx,
+                                google::protobuf::Message& out) {
+    out.Clear();
+    auto call = calls_.find(std::make_pair(ctx.principal.subject(), ctx.request_id));
+    if (call == calls_.end()) return false;
+    if (call->second.method != ctx.method || call->second.request_sha256 != ctx.request_sha256) {
+      return common::WithReason(
+          common::InvalidField("request_id", "was already used for a different request"),
+          common::ErrorReason::REQUEST_ID_REUSED);
+    }
+    out.ParseFromString(call->second.response);
+    return true;
+  }
+
   template <typename Response>
   absl::Status RunEach(
       const common::MutationContext& ctx,

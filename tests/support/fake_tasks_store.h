@@ -50,6 +50,10 @@ class FakeTasksStore final : public tasks::TasksStore {
   absl::StatusOr<std::optional<tasks::v1::Campaign>> GetCampaign(const std::string& id) override;
   absl::Status CreateTask(const tasks::MutationContext& ctx, const tasks::v1::Task& t,
                           tasks::v1::Task& out) override;
+  absl::StatusOr<bool> RecordedBatch(const tasks::MutationContext& ctx,
+                                     tasks::v1::BatchCreateTasksResponse& out) override {
+    return mutations.Recorded(ctx, out);
+  }
   absl::Status CreateTasks(const tasks::MutationContext& ctx,
                            const std::vector<tasks::v1::Task>& batch,
                            const tasks::v1::BatchCreateTasksResponse& answer,
