@@ -177,6 +177,28 @@ class Query {
   unsigned int next_ = 1;
 };
 
+// Multi-row inserts: "<head>(row), (row), ..." in chunks of 64, 32, ... 1 rows, so that a
+// connection prepares at most seven texts of the statement whatever the count; bind(q, r)
+// binds one row, in order.
+template <typename Row, typename Bind>
+void InsertRows(DbSession& s, const std::string& head, absl::string_view row,
+                const std::vector<Row>& rows, Bind bind) {
+  size_t i = 0;
+  while (i < rows.size()) {
+    size_t n = 64;
+    while (n > rows.size() - i) n >>= 1;
+    std::string sql = head;
+    for (size_t k = 0; k < n; ++k) {
+      if (k > 0) sql += ", ";
+      sql.append(row.data(), row.size());
+    }
+    Query q(s, sql);
+    for (size_t k = i; k < i + n; ++k) bind(q, rows[k]);
+    q.Exec();
+    i += n;
+  }
+}
+
 class ConnectionPool {
  public:
   // Hands out one connection; returns it to the pool when destroyed.

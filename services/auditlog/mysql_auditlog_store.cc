@@ -14,22 +14,7 @@ namespace {
 using common::DbSession;
 using common::Query;
 
-// Multi-row inserts in chunks of 64, 32, ... 1 rows.
-template <typename Row, typename Bind>
-void InsertRows(DbSession& s, const std::string& head, const char* row,
-                const std::vector<Row>& rows, Bind bind) {
-  size_t i = 0;
-  while (i < rows.size()) {
-    size_t n = 64;
-    while (n > rows.size() - i) n >>= 1;
-    std::string sql = head;
-    for (size_t k = 0; k < n; ++k) absl::StrAppend(&sql, k == 0 ? "" : ", ", row);
-    Query q(s, sql);
-    for (size_t k = i; k < i + n; ++k) bind(q, rows[k]);
-    q.Exec();
-    i += n;
-  }
-}
+using common::InsertRows;
 
 std::map<NodeId, std::string> FetchNodes(DbSession& s, const std::vector<NodeId>& ids) {
   std::map<NodeId, std::string> out;

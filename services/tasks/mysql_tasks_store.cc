@@ -195,17 +195,6 @@ v1::Task NewTaskRow(const v1::Task& t, absl::Time now) {
   return row;
 }
 
-// A batch's tasks go in multi-row INSERTs of at most this many rows (one statement text per
-// size: a full batch of 800 uses two).
-constexpr size_t kInsertRows = 100;
-// "INSERT INTO tasks (...) VALUES (?, ...), (?, ...)" for `rows` rows.
-std::string InsertTasks(size_t rows) {
-  std::string sql = InsertTask();
-  std::string one = sql.substr(sql.rfind(" ("));  // " (?, ..., ?)"
-  for (size_t i = 1; i < rows; ++i) absl::StrAppend(&sql, ",", one);
-  return sql;
-}
-
 // Binds the statuses of a task neither verified nor cancelled.
 Query& BindUnfinished(Query& q) {
   return q.Arg(static_cast<int32_t>(v1::TASK_STATUS_OPEN))
@@ -287,17 +276,16 @@ absl::Status MysqlTasksStore::CreateTasks(const MutationContext& ctx,
   return common::RunMutationEach(
       pool_, ids_, ctx,
       [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<std::vector<EntityRefs>> {
+        // Multi-row INSERTs (common::InsertRows) of InsertTask's row.
         std::vector<EntityRefs> refs;
-        for (size_t start = 0; start < tasks.size(); start += kInsertRows) {
-          size_t n = std::min(kInsertRows, tasks.size() - start);
-          Query q(s, InsertTasks(n));
-          for (size_t k = start; k < start + n; ++k) {
-            v1::Task row = NewTaskRow(tasks[k], ctx.now);
-            common::BindRow(kTask, row, q).Arg("");
-            AddTaskEntities(row, refs.emplace_back());
-          }
-          q.Exec();
-        }
+        const std::string one = InsertTask();
+        const size_t values = one.rfind(" (") + 1;
+        common::InsertRows(s, one.substr(0, values), absl::string_view(one).substr(values), tasks,
+                           [&](Query& q, const v1::Task& t) {
+                             v1::Task row = NewTaskRow(t, ctx.now);
+                             common::BindRow(kTask, row, q).Arg("");
+                             AddTaskEntities(row, refs.emplace_back());
+                           });
         m.CopyFrom(answer);
         return refs;
       },
