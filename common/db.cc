@@ -122,6 +122,16 @@ absl::Status RetryTransaction(absl::string_view why) {
   return status;
 }
 
+namespace {
+constexpr char kRetryNowUrl[] = "tuopin.dev/retry-now";
+}  // namespace
+
+absl::Status RetryTransactionNow(absl::string_view why) {
+  absl::Status status = RetryTransaction(why);
+  status.SetPayload(kRetryNowUrl, absl::Cord("1"));
+  return status;
+}
+
 std::string Placeholders(size_t n) {
   std::string out;
   for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
@@ -504,6 +514,8 @@ absl::Status RunInTransaction(ConnectionPool& pool,
       // A retryable error raised inside fn (already converted) is retried too.
       if (!IsRetryable(st) || SqlErrorCode(st) == 0) return st;
       last = st;
+      // Not contention: the body knows what to do differently next time.
+      if (st.GetPayload(kRetryNowUrl).has_value()) continue;
     } catch (const sql::SQLException& e) {
       last = SqlErrorToStatus(e);
       if (last.code() == absl::StatusCode::kUnavailable) {

@@ -60,6 +60,9 @@ int SqlErrorCode(const absl::Status& status);
 // again, as for a deadlock (e.g. a unique key taken by a concurrent transaction, which
 // the next attempt will see).
 absl::Status RetryTransaction(absl::string_view why);
+// The same without the backoff: the body learnt something in this attempt (a transfer id
+// that exists) and runs again at once, differently.
+absl::Status RetryTransactionNow(absl::string_view why);
 
 // "?, ?, ?" with n placeholders.
 std::string Placeholders(size_t n);

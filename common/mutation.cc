@@ -3,6 +3,7 @@
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/numbers.h"
@@ -122,17 +123,27 @@ MutationContext WithEventId(const MutationContext& ctx, IdGenerator& ids) {
   return out;
 }
 
-std::string OutboxInsert(const AuditEvent& event) {
-  std::string sql = "INSERT INTO outbox (event_id, event, created_at) VALUES (";
-  AppendSqlHex(&sql, event.event_id());
-  sql += ", ";
-  AppendSqlHex(&sql, DeterministicBytes(event));
-  absl::StrAppend(
-      &sql, ", ",
-      SqlTime(absl::FromUnixMicros(
-          google::protobuf::util::TimeUtil::TimestampToMicroseconds(event.occurred_at()))),
-      ")");
+std::string OutboxInsert(const std::vector<AuditEvent>& events, size_t begin, size_t end) {
+  std::string sql = "INSERT INTO outbox (event_id, event, created_at) VALUES ";
+  for (size_t i = begin; i < end; ++i) {
+    const AuditEvent& event = events[i];
+    sql += i == begin ? "(" : ", (";
+    AppendSqlHex(&sql, event.event_id());
+    sql += ", ";
+    AppendSqlHex(&sql, DeterministicBytes(event));
+    absl::StrAppend(
+        &sql, ", ",
+        SqlTime(absl::FromUnixMicros(
+            google::protobuf::util::TimeUtil::TimestampToMicroseconds(event.occurred_at()))),
+        ")");
+  }
   return sql;
+}
+
+void AddOutboxInserts(Script& script, const std::vector<AuditEvent>& events) {
+  for (size_t i = 0; i < events.size(); i += kOutboxRowsPerInsert) {
+    script.Add(OutboxInsert(events, i, std::min(events.size(), i + kOutboxRowsPerInsert)));
+  }
 }
 
 namespace {
@@ -161,6 +172,35 @@ absl::StatusOr<bool> ReadRecorded(DbSession& s, const MutationContext& ctx,
 }
 
 }  // namespace
+
+absl::StatusOr<size_t> AddRecordAndEvents(Script& tail, IdGenerator& ids,
+                                          const MutationContext& ctx,
+                                          std::vector<EntityRefs> entities,
+                                          const google::protobuf::Message& response) {
+  std::string response_bytes = DeterministicBytes(response);
+  if (entities.empty()) entities.emplace_back();
+  std::vector<AuditEvent> events;
+  for (size_t i = 0; i < entities.size(); ++i) {
+    MutationContext part = ctx;
+    if (i > 0) part.event_id.clear();  // each event its own id
+    events.push_back(MakeAuditEvent(ids, part, entities[i], response_bytes));
+    TUOPIN_RETURN_IF_ERROR(CheckLoggable(events.back()));
+  }
+  std::string record =
+      "INSERT INTO idempotency (subject, request_id, method, request_sha256, response,"
+      " created_at) VALUES (";
+  for (absl::string_view v :
+       {absl::string_view(ctx.principal.subject()), absl::string_view(ctx.request_id),
+        absl::string_view(ctx.method), absl::string_view(ctx.request_sha256),
+        absl::string_view(response_bytes)}) {
+    AppendSqlHex(&record, v);
+    record += ", ";
+  }
+  absl::StrAppend(&record, SqlTime(ctx.now), ")");
+  size_t record_at = tail.Add(std::move(record));
+  AddOutboxInserts(tail, events);
+  return record_at;
+}
 
 absl::StatusOr<bool> RecordedResponse(ConnectionPool& pool, const MutationContext& ctx,
                                       google::protobuf::Message& response) {
@@ -226,30 +266,9 @@ absl::Status RunMutationEach(ConnectionPool& pool, IdGenerator& ids, const Mutat
       }
       return entities.status();
     }
-    std::string response_bytes = DeterministicBytes(response);
-    if (entities->empty()) entities->emplace_back();
-    std::vector<AuditEvent> events;
-    for (size_t i = 0; i < entities->size(); ++i) {
-      MutationContext part = ctx;
-      if (i > 0) part.event_id.clear();  // each event its own id
-      events.push_back(MakeAuditEvent(ids, part, (*entities)[i], response_bytes));
-      TUOPIN_RETURN_IF_ERROR(CheckLoggable(events.back()));
-    }
-    // The call's record, its audit event and the COMMIT travel in one round trip.
-    std::string record =
-        "INSERT INTO idempotency (subject, request_id, method, request_sha256, response,"
-        " created_at) VALUES (";
-    for (absl::string_view v :
-         {absl::string_view(ctx.principal.subject()), absl::string_view(ctx.request_id),
-          absl::string_view(ctx.method), absl::string_view(ctx.request_sha256),
-          absl::string_view(response_bytes)}) {
-      AppendSqlHex(&record, v);
-      record += ", ";
-    }
-    absl::StrAppend(&record, SqlTime(ctx.now), ")");
     Script tail(s);
-    size_t record_at = tail.Add(std::move(record));
-    for (const AuditEvent& event : events) tail.Add(OutboxInsert(event));
+    TUOPIN_ASSIGN_OR_RETURN(size_t record_at,
+                            AddRecordAndEvents(tail, ids, ctx, std::move(*entities), response));
     try {
       tail.RunAndCommit();
     } catch (const sql::SQLException& e) {

@@ -101,6 +101,16 @@ absl::Status RunMutationEach(ConnectionPool& pool, IdGenerator& ids, const Mutat
                              const MutationBodyEach& body, google::protobuf::Message& response,
                              bool* replayed = nullptr);
 
+// The end of a mutation that succeeded, appended to `tail` (run with RunAndCommit): the
+// call's idempotency record (its response, for replays) and its audit events, one per
+// entry of `entities` (none: one event without entities). INVALID_ARGUMENT when an event
+// could not be logged (CheckLoggable). Returns the record's statement index in `tail`: a
+// duplicate key there means the request id was recorded by an earlier or concurrent call.
+absl::StatusOr<size_t> AddRecordAndEvents(Script& tail, IdGenerator& ids,
+                                          const MutationContext& ctx,
+                                          std::vector<EntityRefs> entities,
+                                          const google::protobuf::Message& response);
+
 // The recorded answer of this caller's request id, read before any work: true and
 // `response` filled when the request was answered before; REQUEST_ID_REUSED when the id
 // was used for another request; false when it is new. For mutations whose checks are
@@ -160,8 +170,15 @@ tuopin::common::v1::AuditEvent MakeAuditEvent(IdGenerator& ids, const MutationCo
 // whose event cannot be logged is refused before it commits instead of jamming the relay.
 absl::Status CheckLoggable(const tuopin::common::v1::AuditEvent& event);
 
-// The statement that writes one audit event into the outbox (text, for a Script).
-std::string OutboxInsert(const tuopin::common::v1::AuditEvent& event);
+// The statement that writes events [begin, end) of `events` into the outbox (text, for a
+// Script).
+std::string OutboxInsert(const std::vector<tuopin::common::v1::AuditEvent>& events, size_t begin,
+                         size_t end);
+// Adds the writes of `events` to `script`: multi-row INSERTs of up to kOutboxRowsPerInsert
+// events each (a batch's hundreds of events are a few statements for the server to parse,
+// not hundreds; 64 events stay far below max_allowed_packet).
+inline constexpr size_t kOutboxRowsPerInsert = 64;
+void AddOutboxInserts(Script& script, const std::vector<tuopin::common::v1::AuditEvent>& events);
 
 // Optimistic concurrency (AIP-154) of the stores' versioned rows: the etag of version n
 // is "v<n>".

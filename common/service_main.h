@@ -11,6 +11,7 @@
 #include "common/audit_sink.h"
 #include "common/db.h"
 #include "common/gateway_client.h"
+#include "common/group_commit.h"
 #include "common/handler.h"
 #include "common/migrate.h"
 #include "common/outbox.h"
@@ -42,6 +43,10 @@ struct ServiceEnv {
   std::unique_ptr<GatewayAuditSink> audit_sink;
   std::unique_ptr<OutboxRelay> relay;
 };
+
+// --group_commit_*, for a service whose store writes concurrent calls in groups; exits
+// with status 2 when they are out of range or take more than half the connection pool.
+GroupCommitOptions GroupCommitFromFlags(const ServiceEnv& env);
 
 // Starts the outbox relay when the service has a token (and --relay_outbox is on); logs
 // a warning otherwise, since its audit events then stay in its outbox.

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
       common::InitService(argc, argv, "funds", 50062, generated::FundsMigrations());
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens(env.page_token_key);
-  funds::MysqlFundsStore store(*env.pool, ids);
+  funds::MysqlFundsStore store(*env.pool, ids, common::GroupCommitFromFlags(env));
   std::unique_ptr<common::GatewayTaskClient> tasks;
   if (env.gateway) tasks = std::make_unique<common::GatewayTaskClient>(*env.gateway);
   funds::FundsLogic logic(store, *common::SystemClock::Get(), tokens, tasks.get());

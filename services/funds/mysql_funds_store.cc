@@ -4,7 +4,10 @@
 #include <cppconn/resultset.h>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -112,12 +115,21 @@ AccountMap LockAccounts(DbSession& s, std::vector<std::string> ids) {
 struct Projection {
   int64_t appropriated_in = 0, allocated_in = 0, disbursed_out = 0;
   bool credited = false, debited = false;
+  // When the account was last credited or debited: the latest call's time (a group writes
+  // the calls of several times).
+  absl::Time at = absl::InfinitePast();
 };
 
-void Project(const v1::Transfer& t, absl::flat_hash_map<std::string, Projection>& p) {
+// Adds the effect of posted transfer `t`, written at `at`.
+void Project(const v1::Transfer& t, absl::Time at,
+             absl::flat_hash_map<std::string, Projection>& p) {
   // No reference into the map is held across an insertion: a rehash would move it.
   p[t.debit_account_id()].debited = true;
   p[t.credit_account_id()].credited = true;
+  for (const std::string* id : {&t.debit_account_id(), &t.credit_account_id()}) {
+    absl::Time& last = p[*id].at;
+    last = std::max(last, at);
+  }
   switch (t.kind()) {
     case v1::TRANSFER_KIND_APPROPRIATION:
       p[t.credit_account_id()].appropriated_in += t.amount_fen();
@@ -164,10 +176,12 @@ void AddAccountWrites(common::Script& script, const AccountMap& accounts,
       value(proj.disbursed_out, " AS dis");
       value(proj.credited ? 1 : 0, " AS cr");
       value(proj.debited ? 1 : 0, " AS db");
+      absl::StrAppend(&sql, ",", proj.at == absl::InfinitePast() ? when : common::SqlTime(proj.at),
+                      first ? " AS at" : "");
     }
-    absl::StrAppend(&sql, kUpdateBalancesSet, when,
-                    "), a.first_credit_at), a.last_credit_at = IF(v.cr, ", when,
-                    ", a.last_credit_at), a.last_debit_at = IF(v.db, ", when, ", a.last_debit_at)");
+    absl::StrAppend(&sql, kUpdateBalancesSet,
+                    "v.at), a.first_credit_at), a.last_credit_at = IF(v.cr, v.at, "
+                    "a.last_credit_at), a.last_debit_at = IF(v.db, v.at, a.last_debit_at)");
     script.Add(std::move(sql));
   }
 }
@@ -228,6 +242,49 @@ int AddTransferInserts(common::Script& script, const std::vector<v1::Transfer>& 
   int at = static_cast<int>(script.Add(std::move(sql)));
   if (!pending.empty()) script.Add(std::move(pending));
   return at;
+}
+
+// Reads the transfers of `transfers`' ids that exist into `existing` (they never change)
+// and adds their accounts to `account_ids`, to be locked with the batch's.
+void ReadExisting(DbSession& s, const std::vector<v1::Transfer>& transfers, TransferMap& existing,
+                  std::vector<std::string>& account_ids) {
+  std::vector<std::string> ids;
+  for (const auto& t : transfers) ids.push_back(t.id());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (size_t start = 0; start < ids.size(); start += 1024) {
+    std::vector<std::string> chunk(ids.begin() + start,
+                                   ids.begin() + std::min(ids.size(), start + 1024));
+    auto rs = Query(s, absl::StrCat(TransferSelect(), kTransfersByIds,
+                                    common::Placeholders(common::InListSize(chunk.size())), ")"))
+                  .InList(chunk)
+                  .Rows();
+    while (rs->next()) {
+      v1::Transfer t = ReadTransfer(*rs);
+      account_ids.push_back(t.debit_account_id());
+      account_ids.push_back(t.credit_account_id());
+      existing[t.id()] = std::move(t);
+    }
+  }
+}
+
+// Whether the ledger refused any transfer of the batch (a result other than OK).
+bool AnyRefused(const BatchOutcome& outcome) {
+  for (auto r : outcome.results) {
+    if (r != v1::TRANSFER_RESULT_OK) return true;
+  }
+  return false;
+}
+
+// The entities of a batch's audit event: the transfers it created, the accounts it changed.
+EntityRefs OutcomeEntities(const BatchOutcome& outcome, const AccountMap& accounts) {
+  EntityRefs refs;
+  for (const auto& t : outcome.accepted) {
+    refs.push_back(Entity("transfer", t.id(), accounts.at(t.credit_account_id()).region_code()));
+  }
+  for (const auto& id : outcome.touched)
+    refs.push_back(Entity("account", id, accounts.at(id).region_code()));
+  return refs;
 }
 
 }  // namespace
@@ -318,52 +375,66 @@ absl::StatusOr<std::vector<v1::Account>> MysqlFundsStore::ListAccounts(
   return out;
 }
 
+MysqlFundsStore::MysqlFundsStore(common::ConnectionPool& pool, common::IdGenerator& ids,
+                                 common::GroupCommitOptions group_commit)
+    : pool_(pool), ids_(ids) {
+  create_transfers_group_ = std::make_unique<common::GroupCommit<TransferCall>>(
+      "CreateTransfers", pool_, ids_, group_commit,
+      [this](DbSession& s, std::vector<common::GroupedCall*>& calls) {
+        return CreateTransfersGroup(s, calls);
+      },
+      [this](const MutationContext& ctx, const TransferCall& call, google::protobuf::Message& out) {
+        return CreateTransfersAlone(ctx, call.transfers, call.decide,
+                                    static_cast<v1::CreateTransfersResponse&>(out));
+      });
+}
+
+MysqlFundsStore::~MysqlFundsStore() = default;
+
 absl::Status MysqlFundsStore::CreateTransfers(const MutationContext& ctx,
                                               const std::vector<v1::Transfer>& transfers,
                                               const BatchDecider& decide,
                                               v1::CreateTransfersResponse& out) {
+  // Calls of one transfer are written in groups (common::GroupCommit); batches are
+  // already one.
+  if (transfers.size() == 1) {
+    return create_transfers_group_->Run(ctx, TransferCall{transfers, decide}, out);
+  }
+  return CreateTransfersAlone(ctx, transfers, decide, out);
+}
+
+absl::Status MysqlFundsStore::CreateTransfersAlone(const MutationContext& ctx,
+                                                   const std::vector<v1::Transfer>& transfers,
+                                                   const BatchDecider& decide,
+                                                   v1::CreateTransfersResponse& out) {
   bool load_existing = false;
   return common::RunMutation<v1::CreateTransfersResponse>(
       pool_, ids_, ctx,
       [&](DbSession& s, v1::CreateTransfersResponse& m) -> absl::StatusOr<EntityRefs> {
-        std::vector<std::string> account_ids, transfer_ids;
+        std::vector<std::string> account_ids;
         for (const auto& t : transfers) {
           account_ids.push_back(t.debit_account_id());
           account_ids.push_back(t.credit_account_id());
-          transfer_ids.push_back(t.id());
         }
         // Ids are new almost always: the first attempt assumes so, and a duplicate key
         // on insert proves otherwise; only then are the existing transfers read (they
         // never change), and their accounts locked with the batch's in one sorted pass:
         // the ledger answers EXISTS only to a caller who sees them.
         TransferMap existing;
-        if (load_existing) {
-          std::sort(transfer_ids.begin(), transfer_ids.end());
-          transfer_ids.erase(std::unique(transfer_ids.begin(), transfer_ids.end()),
-                             transfer_ids.end());
-          for (size_t start = 0; start < transfer_ids.size(); start += 1024) {
-            std::vector<std::string> chunk(
-                transfer_ids.begin() + start,
-                transfer_ids.begin() + std::min(transfer_ids.size(), start + 1024));
-            auto rs =
-                Query(s, absl::StrCat(TransferSelect(), kTransfersByIds,
-                                      common::Placeholders(common::InListSize(chunk.size())), ")"))
-                    .InList(chunk)
-                    .Rows();
-            while (rs->next()) {
-              v1::Transfer t = ReadTransfer(*rs);
-              account_ids.push_back(t.debit_account_id());
-              account_ids.push_back(t.credit_account_id());
-              existing[t.id()] = std::move(t);
-            }
-          }
-        }
+        if (load_existing) ReadExisting(s, transfers, existing, account_ids);
         AccountMap accounts = LockAccounts(s, account_ids);
         BatchOutcome outcome = decide(accounts, existing);
         if (!outcome.refused.ok()) return outcome.refused;
+        // A transfer that exists is answered EXISTS before any other check (as in a
+        // group, which always reads them): a refused transfer may be one that exists, so
+        // the batch is decided again knowing them.
+        if (!load_existing && AnyRefused(outcome)) {
+          load_existing = true;
+          return common::RetryTransactionNow("a refused transfer may exist");
+        }
         absl::flat_hash_map<std::string, Projection> posted;
         for (const auto& t : outcome.accepted) {
-          if (!t.pending()) Project(t, posted);
+          if (!t.pending()) Project(t, ctx.now, posted);
         }
         // The transfers, their deadlines and the new balances: one round trip.
         common::Script writes(s);
@@ -376,19 +447,88 @@ absl::Status MysqlFundsStore::CreateTransfers(const MutationContext& ctx,
           // An id exists (an earlier batch, or a concurrent one that just committed): the
           // next attempt reads the existing transfers and answers EXISTS for them.
           load_existing = true;
-          return common::RetryTransaction("a transfer id already exists");
+          return common::RetryTransactionNow("a transfer id already exists");
         }
-        auto& resp = m;
-        for (auto r : outcome.results) resp.add_results(r);
-        EntityRefs refs;
-        for (const auto& t : outcome.accepted) {
-          refs.push_back(Entity("transfer", t.id(), accounts[t.credit_account_id()].region_code()));
-        }
-        for (const auto& id : outcome.touched)
-          refs.push_back(Entity("account", id, accounts[id].region_code()));
-        return refs;
+        for (auto r : outcome.results) m.add_results(r);
+        return OutcomeEntities(outcome, accounts);
       },
       out);
+}
+
+absl::Status MysqlFundsStore::CreateTransfersGroup(DbSession& s,
+                                                   std::vector<common::GroupedCall*>& calls) {
+  using Group = common::GroupCommit<TransferCall>;
+  // The transfers that exist are read first (a group is many callers: one retried
+  // transfer id must not send the whole group to be written alone), and every account
+  // the group names is locked in one sorted pass.
+  std::vector<v1::Transfer> all;
+  std::vector<std::string> account_ids;
+  for (const common::GroupedCall* c : calls) {
+    for (const auto& t : Group::InputOf(*c).transfers) {
+      all.push_back(t);
+      account_ids.push_back(t.debit_account_id());
+      account_ids.push_back(t.credit_account_id());
+    }
+  }
+  TransferMap existing;
+  ReadExisting(s, all, existing, account_ids);
+  AccountMap accounts = LockAccounts(s, account_ids);
+  // Each call is decided on the balances the calls before it left.
+  std::vector<v1::Transfer> accepted;
+  std::vector<std::string> touched;
+  absl::flat_hash_set<std::string> touched_set;
+  absl::flat_hash_map<std::string, Projection> posted;
+  absl::Time now = absl::InfinitePast();
+  for (common::GroupedCall* c : calls) {
+    const TransferCall& call = Group::InputOf(*c);
+    // A refused call leaves the balances as it found them.
+    std::vector<std::pair<std::string, std::optional<v1::Account>>> before;
+    for (const auto& t : call.transfers) {
+      for (const std::string& id : {t.debit_account_id(), t.credit_account_id()}) {
+        auto a = accounts.find(id);
+        before.emplace_back(
+            id, a == accounts.end() ? std::nullopt : std::optional<v1::Account>(a->second));
+      }
+    }
+    BatchOutcome outcome = call.decide(accounts, existing);
+    if (!outcome.refused.ok()) {
+      for (auto it = before.rbegin(); it != before.rend(); ++it) {
+        if (it->second.has_value()) {
+          accounts[it->first] = *it->second;
+        } else {
+          accounts.erase(it->first);
+        }
+      }
+      c->status = outcome.refused;
+      continue;
+    }
+    now = std::max(now, c->ctx->now);
+    auto& response = static_cast<v1::CreateTransfersResponse&>(*c->response);
+    for (auto r : outcome.results) response.add_results(r);
+    c->entities.push_back(OutcomeEntities(outcome, accounts));
+    for (const auto& t : outcome.accepted) {
+      if (!t.pending()) Project(t, c->ctx->now, posted);
+      existing[t.id()] = t;  // a later call naming the same id finds it
+      accepted.push_back(t);
+    }
+    for (const auto& id : outcome.touched) {
+      if (touched_set.insert(id).second) touched.push_back(id);
+    }
+  }
+  // Every accepted call's transfers and the balances they leave: one round trip. A
+  // duplicate id here is a concurrent caller's, committed after the read above: the
+  // group is decided again, and the next read finds it.
+  common::Script writes(s);
+  int insert_at = AddTransferInserts(writes, accepted);
+  AddAccountWrites(writes, accounts, touched, posted, now);
+  if (writes.size() == 0) return absl::OkStatus();
+  try {
+    writes.Run();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != common::kErDupEntry || writes.failed() != insert_at) throw;
+    return common::RetryTransactionNow("a transfer id of the group was created concurrently");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
@@ -410,7 +550,7 @@ absl::Status MysqlFundsStore::ResolvePending(const MutationContext& ctx,
         AccountMap accounts = LockAccounts(s, {t.debit_account_id(), t.credit_account_id()});
         TUOPIN_RETURN_IF_ERROR(decide(t, accounts));
         absl::flat_hash_map<std::string, Projection> posted;
-        if (state == v1::TRANSFER_STATE_POSTED) Project(t, posted);
+        if (state == v1::TRANSFER_STATE_POSTED) Project(t, ctx.now, posted);
         common::Script writes(s);
         AddResolution(writes, t.id(), state, reason, ctx.now, ctx.principal.subject());
         AddAccountWrites(writes, accounts, {t.debit_account_id(), t.credit_account_id()}, posted,
@@ -452,7 +592,7 @@ absl::StatusOr<int> MysqlFundsStore::ExpirePending(absl::Time now, int limit,
     for (const auto& t : outcome.expired) {
       AddResolution(writes, t.id(), t.state(), outcome.reason, now, t.resolved_by());
     }
-    for (const auto& event : outcome.events) writes.Add(common::OutboxInsert(event));
+    common::AddOutboxInserts(writes, outcome.events);
     AddAccountWrites(writes, accounts, outcome.touched, {}, now);
     writes.RunAndCommit();
     expired = static_cast<int>(outcome.expired.size());

@@ -4,14 +4,20 @@
 
 #include "common/clock.h"
 #include "common/db.h"
+#include "common/group_commit.h"
 #include "services/funds/funds_store.h"
 
 namespace tuopin::funds {
 
 class MysqlFundsStore final : public FundsStore {
  public:
-  MysqlFundsStore(common::ConnectionPool& pool, common::IdGenerator& ids)
-      : pool_(pool), ids_(ids) {}
+  // With group_commit.workers > 0, concurrent CreateTransfers calls of one transfer are
+  // written in groups (common::GroupCommit); 0 writes each alone.
+  MysqlFundsStore(common::ConnectionPool& pool, common::IdGenerator& ids,
+                  common::GroupCommitOptions group_commit = common::GroupCommitOptions{0});
+  ~MysqlFundsStore() override;
+  // What group commit did so far (tests, benchmarks).
+  common::GroupCommitStats stats() const { return create_transfers_group_->stats(); }
 
   absl::Status CreateAccount(const MutationContext& ctx, const v1::Account& account,
                              v1::Account& out) override;
@@ -46,8 +52,19 @@ class MysqlFundsStore final : public FundsStore {
       const std::string& account_id) override;
 
  private:
+  // One CreateTransfers call as its group sees it.
+  struct TransferCall {
+    const std::vector<v1::Transfer>& transfers;
+    const BatchDecider& decide;
+  };
+  absl::Status CreateTransfersAlone(const MutationContext& ctx,
+                                    const std::vector<v1::Transfer>& transfers,
+                                    const BatchDecider& decide, v1::CreateTransfersResponse& out);
+  absl::Status CreateTransfersGroup(common::DbSession& s, std::vector<common::GroupedCall*>& calls);
+
   common::ConnectionPool& pool_;
   common::IdGenerator& ids_;
+  std::unique_ptr<common::GroupCommit<TransferCall>> create_transfers_group_;
 };
 
 }  // namespace tuopin::funds

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   common::GatewayPersonnelDirectory personnel(*env.gateway);
   common::RandomIdGenerator ids;
   common::PageTokenCodec tokens(env.page_token_key);
-  tasks::MysqlTasksStore store(*env.pool, ids);
+  tasks::MysqlTasksStore store(*env.pool, ids, common::GroupCommitFromFlags(env));
   tasks::TasksLogic logic(store, personnel, *common::SystemClock::Get(), tokens);
   const auto* descriptor = common::FindService(tasks::v1::TaskService::service_full_name());
   common::Authorizer authorizer(env.internal_key, descriptor, common::SystemClock::Get(),

@@ -195,6 +195,30 @@ v1::Task NewTaskRow(const v1::Task& t, absl::Time now) {
   return row;
 }
 
+// A new task with id `id`: its row, CreateTask's answer for it (`answer`) and the
+// entities of its audit event.
+v1::Task NewTask(const v1::Task& t, std::string id, absl::Time now, v1::Task& answer,
+                 EntityRefs& refs) {
+  v1::Task with_id = t;
+  with_id.set_id(std::move(id));
+  v1::Task row = NewTaskRow(with_id, now);
+  answer = t;
+  answer.set_id(row.id());
+  answer.set_etag(row.etag());
+  *answer.mutable_create_time() = row.create_time();
+  *answer.mutable_update_time() = row.update_time();
+  AddTaskEntities(row, refs);
+  return row;
+}
+
+// Rows of new tasks in multi-row INSERTs (common::InsertRows) of InsertTask's row.
+void InsertTaskRows(DbSession& s, const std::vector<v1::Task>& rows) {
+  const std::string& one = InsertTask();
+  const size_t values = one.rfind(" (") + 1;
+  common::InsertRows(s, one.substr(0, values), absl::string_view(one).substr(values), rows,
+                     [&](Query& q, const v1::Task& row) { common::BindRow(kTask, row, q).Arg(""); });
+}
+
 // Binds the statuses of a task neither verified nor cancelled.
 Query& BindUnfinished(Query& q) {
   return q.Arg(static_cast<int32_t>(v1::TASK_STATUS_OPEN))
@@ -239,28 +263,50 @@ absl::StatusOr<std::optional<v1::Campaign>> MysqlTasksStore::GetCampaign(const s
   return out;
 }
 
+MysqlTasksStore::MysqlTasksStore(common::ConnectionPool& pool, common::IdGenerator& ids,
+                                 common::GroupCommitOptions group_commit)
+    : pool_(pool), ids_(ids) {
+  create_task_group_ = std::make_unique<common::GroupCommit<v1::Task>>(
+      "CreateTask", pool_, ids_, group_commit,
+      [this](DbSession& s, std::vector<common::GroupedCall*>& calls) {
+        return CreateTaskGroup(s, calls);
+      },
+      [this](const MutationContext& ctx, const v1::Task& t, google::protobuf::Message& out) {
+        return CreateTaskAlone(ctx, t, out);
+      });
+}
+
+MysqlTasksStore::~MysqlTasksStore() = default;
+
 absl::Status MysqlTasksStore::CreateTask(const MutationContext& ctx, const v1::Task& t,
                                          v1::Task& out) {
-  return common::RunMutation<v1::Task>(
+  return create_task_group_->Run(ctx, t, out);
+}
+
+absl::Status MysqlTasksStore::CreateTaskAlone(const MutationContext& ctx, const v1::Task& t,
+                                              google::protobuf::Message& out) {
+  return common::RunMutation(
       pool_, ids_, ctx,
-      [&](DbSession& s, v1::Task& m) -> absl::StatusOr<EntityRefs> {
-        std::string id = ids_.NewId();
-        v1::Task with_id = t;
-        with_id.set_id(id);
-        v1::Task row = NewTaskRow(with_id, ctx.now);
+      [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<EntityRefs> {
+        EntityRefs refs;
+        v1::Task row = NewTask(t, ids_.NewId(), ctx.now, static_cast<v1::Task&>(m), refs);
         Query q(s, InsertTask());
         common::BindRow(kTask, row, q).Arg("").Exec();
-        auto& resp = m;
-        resp = t;
-        resp.set_id(id);
-        resp.set_etag(row.etag());
-        *resp.mutable_create_time() = row.create_time();
-        *resp.mutable_update_time() = row.update_time();
-        EntityRefs refs;
-        AddTaskEntities(row, refs);
         return refs;
       },
       out);
+}
+
+absl::Status MysqlTasksStore::CreateTaskGroup(DbSession& s,
+                                              std::vector<common::GroupedCall*>& calls) {
+  std::vector<v1::Task> rows;
+  for (common::GroupedCall* c : calls) {
+    const v1::Task& t = common::GroupCommit<v1::Task>::InputOf(*c);
+    rows.push_back(NewTask(t, ids_.NewId(), c->ctx->now, static_cast<v1::Task&>(*c->response),
+                           c->entities.emplace_back()));
+  }
+  InsertTaskRows(s, rows);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> MysqlTasksStore::RecordedBatch(const MutationContext& ctx,
@@ -276,16 +322,13 @@ absl::Status MysqlTasksStore::CreateTasks(const MutationContext& ctx,
   return common::RunMutationEach(
       pool_, ids_, ctx,
       [&](DbSession& s, google::protobuf::Message& m) -> absl::StatusOr<std::vector<EntityRefs>> {
-        // Multi-row INSERTs (common::InsertRows) of InsertTask's row.
         std::vector<EntityRefs> refs;
-        const std::string one = InsertTask();
-        const size_t values = one.rfind(" (") + 1;
-        common::InsertRows(s, one.substr(0, values), absl::string_view(one).substr(values), tasks,
-                           [&](Query& q, const v1::Task& t) {
-                             v1::Task row = NewTaskRow(t, ctx.now);
-                             common::BindRow(kTask, row, q).Arg("");
-                             AddTaskEntities(row, refs.emplace_back());
-                           });
+        std::vector<v1::Task> rows;
+        for (const v1::Task& t : tasks) {
+          rows.push_back(NewTaskRow(t, ctx.now));
+          AddTaskEntities(rows.back(), refs.emplace_back());
+        }
+        InsertTaskRows(s, rows);
         m.CopyFrom(answer);
         return refs;
       },

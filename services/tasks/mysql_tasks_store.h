@@ -3,14 +3,20 @@
 
 #include "common/clock.h"
 #include "common/db.h"
+#include "common/group_commit.h"
 #include "services/tasks/tasks_store.h"
 
 namespace tuopin::tasks {
 
 class MysqlTasksStore final : public TasksStore {
  public:
-  MysqlTasksStore(common::ConnectionPool& pool, common::IdGenerator& ids)
-      : pool_(pool), ids_(ids) {}
+  // With group_commit.workers > 0, concurrent CreateTask calls are written in groups
+  // (common::GroupCommit); 0 writes each alone.
+  MysqlTasksStore(common::ConnectionPool& pool, common::IdGenerator& ids,
+                  common::GroupCommitOptions group_commit = common::GroupCommitOptions{0});
+  ~MysqlTasksStore() override;
+  // What group commit did so far (tests, benchmarks).
+  common::GroupCommitStats stats() const { return create_task_group_->stats(); }
   absl::Status CreateCampaign(const MutationContext& ctx, const v1::Campaign& c,
                               v1::Campaign& out) override;
   absl::StatusOr<std::optional<v1::Campaign>> GetCampaign(const std::string& id) override;
@@ -40,8 +46,14 @@ class MysqlTasksStore final : public TasksStore {
                                      const absl::Status& result) override;
 
  private:
+  absl::Status CreateTaskAlone(const MutationContext& ctx, const v1::Task& t,
+                               google::protobuf::Message& out);
+  // The group body of CreateTask: every call's task in multi-row inserts.
+  absl::Status CreateTaskGroup(common::DbSession& s, std::vector<common::GroupedCall*>& calls);
+
   common::ConnectionPool& pool_;
   common::IdGenerator& ids_;
+  std::unique_ptr<common::GroupCommit<v1::Task>> create_task_group_;
 };
 
 }  // namespace tuopin::tasks

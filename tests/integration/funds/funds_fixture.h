@@ -38,11 +38,12 @@ inline const absl::Time kStart =
 
 class FundsTest : public ::testing::Test {
  protected:
-  FundsTest()
+  // Group commit as the binary runs it by default (--group_commit_*).
+  explicit FundsTest(common::GroupCommitOptions group_commit = common::GroupCommitOptions{})
       : pool_(db_.NewPool(24)),
         clock_(kStart),
         tokens_("page-token-key-for-funds-tests-012345"),
-        store_(*pool_, ids_),
+        store_(*pool_, ids_, group_commit),
         logic_(store_, clock_, tokens_, &tasks_),
         authorizer_(testing::kTestInternalKey,
                     common::FindService(v1::FundsService::service_full_name())),

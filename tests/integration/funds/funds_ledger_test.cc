@@ -460,5 +460,33 @@ TEST_F(FundsTest, TheExpiryOfTheLongestTransferIdIsLoggable) {
   EXPECT_GE(events, 5);
 }
 
+// A transfer sent again under a new request id is answered EXISTS before its balance is
+// checked: told EXCEEDS_CREDITS because its pool has since been drained, a client would
+// pay it a second time under a new id. Alone or in a group, the same answer.
+TEST_F(FundsTest, AnExistingTransferIsAnsweredExistsBeforeItsBalance) {
+  std::string src = Account("SRC", v1::ACCOUNT_KIND_SOURCE, "520221", v1::SOURCE_LEVEL_COUNTY);
+  std::string pool = Account("POOL", v1::ACCOUNT_KIND_POOL, "520221");
+  std::string project =
+      Account("PRJ", v1::ACCOUNT_KIND_PROJECT, kVillage, v1::SOURCE_LEVEL_UNSPECIFIED,
+              tuopin::common::v1::SECTOR_HOUSING_SAFETY);
+  v1::CreateTransfersResponse r;
+  ASSERT_TRUE(Send({T("fund", src, pool, 50, v1::TRANSFER_KIND_APPROPRIATION)}, &r).ok());
+  ASSERT_TRUE(Send({T("pay", pool, project, 50, v1::TRANSFER_KIND_ALLOCATION)}, &r).ok());
+  ASSERT_EQ(r.results(0), v1::TRANSFER_RESULT_OK);
+  for (int batch : {1, 2}) {
+    std::vector<v1::Transfer> again = {T("pay", pool, project, 50, v1::TRANSFER_KIND_ALLOCATION)};
+    if (batch == 2) again.push_back(T("pay-2", pool, project, 1, v1::TRANSFER_KIND_ALLOCATION));
+    v1::CreateTransfersResponse out;
+    grpc::Status st = Send(again, &out);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(out.results(0), v1::TRANSFER_RESULT_EXISTS) << batch;
+    if (batch == 2) {
+      EXPECT_EQ(out.results(1), v1::TRANSFER_RESULT_EXCEEDS_CREDITS);
+    }
+  }
+  EXPECT_EQ(Get(pool).debits_posted_fen(), 50);
+  ExpectLedgerConsistent();
+}
+
 }  // namespace
 }  // namespace tuopin::funds

@@ -49,7 +49,8 @@ inline const absl::Time kSymposium =
 
 class TasksTest : public ::testing::Test {
  protected:
-  TasksTest()
+  // Group commit as the binary runs it by default (--group_commit_*).
+  explicit TasksTest(common::GroupCommitOptions group_commit = common::GroupCommitOptions{})
       : clock_(kSymposium),
         personnel_pool_(personnel_db_.NewPool(8)),
         tasks_pool_(tasks_db_.NewPool(8)),
@@ -60,7 +61,7 @@ class TasksTest : public ::testing::Test {
                               common::FindService(pv1::PersonnelService::service_full_name())),
         personnel_handler_("personnel", personnel_authorizer_, clock_),
         personnel_service_(personnel::NewPersonnelService(personnel_logic_, personnel_handler_)),
-        tasks_store_(*tasks_pool_, ids_),
+        tasks_store_(*tasks_pool_, ids_, group_commit),
         tasks_authorizer_(testing::kTestInternalKey,
                           common::FindService(v1::TaskService::service_full_name())),
         tasks_handler_("tasks", tasks_authorizer_, clock_) {}
