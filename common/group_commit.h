@@ -44,7 +44,7 @@ namespace tuopin::common {
 
 struct GroupCommitOptions {
   // Groups written at once; 0 turns group commit off (every call runs alone).
-  int workers = 2;
+  int workers = 1;
   // How long the first call of a group waits for more while fewer than max_calls wait.
   absl::Duration window = absl::ZeroDuration();
   // The most calls in one group.

@@ -6,7 +6,7 @@
 #include "common/server_flags.h"
 #include "common/service_main.h"
 
-ABSL_FLAG(int, group_commit_workers, 2,
+ABSL_FLAG(int, group_commit_workers, 1,
           "Group commit of concurrent single-item writes (CreateTask, CreateTransfers of one"
           " transfer): how many groups are written at once; 0 writes every call alone.");
 ABSL_FLAG(absl::Duration, group_commit_window, absl::ZeroDuration(),

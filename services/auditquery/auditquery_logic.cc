@@ -285,6 +285,8 @@ absl::Status AuditQueryLogic::GetScorecard(const MutationContext& ctx,
     score->set_findings(static_cast<int32_t>(t.findings));
   }
   *out.mutable_coverage() = std::move(*cov);
+  if (pr->has_as_of()) *out.mutable_progress_as_of() = pr->as_of();
+  if (u->has_as_of()) *out.mutable_utilization_as_of() = u->as_of();
   out.set_findings(sm->findings());
   out.set_rectification_orders(sm->orders());
   out.set_rectifications_verified(sm->orders_verified());

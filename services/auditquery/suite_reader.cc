@@ -144,6 +144,7 @@ absl::StatusOr<tv1::SectorProgress> GatewaySuiteReader::SectorProgress(
   req.set_region_code(region);
   req.set_campaign_id(campaign_id);
   req.set_totals_only(true);
+  req.set_from_summary(true);
   auto stub = tv1::TaskService::NewStub(client_.channel());
   return One<tv1::SectorProgress>(client_, [&](grpc::ClientContext* c, tv1::SectorProgress* r) {
     return stub->GetSectorProgress(c, req, r);
@@ -174,6 +175,7 @@ absl::StatusOr<fv1::Utilization> GatewaySuiteReader::UtilizationBySector(const s
   req.set_region_code(region);
   req.set_by_sector(true);
   req.set_idle_older_than_days(idle_older_than_days);
+  req.set_from_summary(true);
   auto stub = fv1::FundsService::NewStub(client_.channel());
   return One<fv1::Utilization>(client_, [&](grpc::ClientContext* c, fv1::Utilization* r) {
     return stub->GetUtilization(c, req, r);

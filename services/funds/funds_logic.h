@@ -11,8 +11,10 @@
 #include "common/auth.h"
 #include "common/clock.h"
 #include "common/page_token.h"
+#include "common/region_rollup.h"
 #include "common/task_client.h"
 #include "services/funds/funds_store.h"
+#include "services/funds/utilization_rollup_store.h"
 
 namespace tuopin::funds {
 
@@ -114,6 +116,13 @@ class FundsLogic {
   // One pass of the sweeper that voids expired pending transfers.
   absl::StatusOr<int> SweepExpired(common::IdGenerator& ids, int limit = 500);
 
+  // The roll-up behind from_summary answers, keeping idle money of `idle_days`; without
+  // one they are summed at the call.
+  void SetUtilizationRollup(UtilizationRollupStore* rollup, common::RollupOptions options,
+                            int idle_days);
+  // One pass of the roll-up's refresher (a full one when due).
+  absl::Status RefreshUtilizationRollup();
+
  private:
   absl::StatusOr<v1::Account> LoadAccount(const Principal& p, const std::string& id);
   // Lineage of one account: edges by level and the accounts seen, at most kMaxTraceEdges
@@ -128,6 +137,9 @@ class FundsLogic {
   const common::Clock& clock_;
   const common::PageTokenCodec& tokens_;
   common::TaskLookup* tasks_;
+  UtilizationRollupStore* rollup_ = nullptr;
+  int rollup_idle_days_ = 0;
+  std::optional<common::RollupRefresher> refresher_;
 };
 
 }  // namespace tuopin::funds

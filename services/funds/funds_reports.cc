@@ -131,11 +131,32 @@ absl::Status FundsLogic::TraceFunds(const Principal& p, const v1::TraceFundsRequ
 absl::Status FundsLogic::GetUtilization(const Principal& p, const v1::GetUtilizationRequest& req,
                                         v1::Utilization& out) {
   TUOPIN_RETURN_IF_ERROR(RequireRegionCode(p, req.region_code()));
-  std::optional<absl::Time> idle_before;
-  if (req.idle_older_than_days() > 0)
-    idle_before = clock_.Now() - absl::Hours(24) * req.idle_older_than_days();
-  TUOPIN_ASSIGN_OR_RETURN(
-      out, store_.Utilization(req.region_code(), req.sector(), req.by_sector(), idle_before));
+  absl::Time now = clock_.Now();
+  // The roll-up keeps one idle period: another is summed at the call.
+  bool summed = false;
+  if (req.from_summary() && rollup_ != nullptr &&
+      (req.idle_older_than_days() == 0 || req.idle_older_than_days() == rollup_idle_days_)) {
+    TUOPIN_ASSIGN_OR_RETURN(std::optional<absl::Time> as_of, refresher_->Read([&] {
+      return rollup_->Read(req.region_code(), req.sector(), req.by_sector(), out);
+    }));
+    if (as_of) {
+      if (req.idle_older_than_days() == 0) {
+        out.set_idle_fen(0);
+        for (auto& s : *out.mutable_sectors()) s.set_idle_fen(0);
+      }
+      *out.mutable_as_of() = common::ToTimestamp(*as_of);
+    }
+    summed = as_of.has_value();
+  }
+  if (!summed) {  // no roll-up asked for, kept, or refreshed yet: summed at the call
+    out.Clear();
+    std::optional<absl::Time> idle_before;
+    if (req.idle_older_than_days() > 0)
+      idle_before = now - absl::Hours(24) * req.idle_older_than_days();
+    TUOPIN_ASSIGN_OR_RETURN(
+        out, store_.Utilization(req.region_code(), req.sector(), req.by_sector(), idle_before));
+    if (req.from_summary()) *out.mutable_as_of() = common::ToTimestamp(now);
+  }
   auto rate = [](int64_t disbursed, int64_t allocated) {
     return allocated == 0
                ? 0
@@ -145,6 +166,19 @@ absl::Status FundsLogic::GetUtilization(const Principal& p, const v1::GetUtiliza
   for (auto& s : *out.mutable_sectors())
     s.set_disbursement_rate_bp(rate(s.disbursed_fen(), s.allocated_fen()));
   return absl::OkStatus();
+}
+
+void FundsLogic::SetUtilizationRollup(UtilizationRollupStore* rollup,
+                                      common::RollupOptions options, int idle_days) {
+  rollup_ = rollup;
+  rollup_idle_days_ = idle_days;
+  refresher_.emplace(options, [this, overlap = options.overlap](absl::Time now, bool full) {
+    return rollup_->Refresh(now, absl::Hours(24) * rollup_idle_days_, overlap, full);
+  });
+}
+
+absl::Status FundsLogic::RefreshUtilizationRollup() {
+  return rollup_ == nullptr ? absl::OkStatus() : refresher_->Pass(clock_.Now());
 }
 
 absl::Status FundsLogic::ListIdleFunds(const Principal& p, const v1::ListIdleFundsRequest& req,

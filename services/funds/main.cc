@@ -3,13 +3,18 @@
 #include "absl/flags/flag.h"
 #include "common/handler.h"
 #include "common/periodic.h"
+#include "common/server_flags.h"
 #include "common/service_main.h"
 #include "common/task_client.h"
 #include "services/funds/funds_service.h"
+#include "services/funds/mysql_funds_rollup.h"
 #include "services/funds/mysql_funds_store.h"
 
 ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(1),
           "How often expired pending transfers are voided.");
+ABSL_FLAG(int, rollup_idle_days, 30,
+          "The idle period (days, 1-3650) whose idle money the utilisation roll-up keeps "
+          "(GetUtilization from_summary with that idle_older_than_days; the scorecard's is 30).");
 
 namespace tuopin::generated {
 const std::vector<tuopin::common::Migration>& FundsMigrations();
@@ -33,9 +38,24 @@ int main(int argc, char** argv) {
   common::PeriodicTask sweeper("pending-transfer sweeper", absl::GetFlag(FLAGS_sweep_interval),
                                [&] { return logic.SweepExpired(ids).status(); });
   sweeper.Start();
+  int idle_days = absl::GetFlag(FLAGS_rollup_idle_days);
+  if (idle_days < 1 || idle_days > 3650) {
+    common::FailStartup("funds", "--rollup_idle_days must be 1-3650");
+  }
+  funds::MysqlUtilizationRollupStore rollup(*env.pool);
+  absl::StatusOr<common::RollupOptions> rollup_flags = common::RollupOptionsFromFlags();
+  if (!rollup_flags.ok()) common::FailStartup("funds", std::string(rollup_flags.status().message()));
+  common::RollupOptions rollup_options = *rollup_flags;
+  logic.SetUtilizationRollup(&rollup, rollup_options, idle_days);
+  common::PeriodicTask rollups("utilization roll-up", rollup_options.interval,
+                               [&] { return logic.RefreshUtilizationRollup(); });
+  rollups.Start();
   env.server.services = {service.get()};
   env.server.service_names = {descriptor->full_name()};
-  env.server.on_stopping = [&sweeper] { sweeper.Stop(); };
+  env.server.on_stopping = [&sweeper, &rollups] {
+    sweeper.Stop();
+    rollups.Stop();
+  };
   common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }

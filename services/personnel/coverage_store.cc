@@ -1,5 +1,7 @@
 #include "services/personnel/coverage_store.h"
 
+#include "common/region_code.h"
+
 namespace tuopin::personnel {
 
 void CoverageCounts::Add(const VillageCoverage& v) {
@@ -20,6 +22,18 @@ void CoverageCounts::SetOn(v1::Coverage& c) const {
   c.set_cadres_over_pairing_limit_count(static_cast<int32_t>(cadres_over_limit));
   c.set_home_village_postings_count(static_cast<int32_t>(home_village_postings));
   c.set_cadres_without_recent_check_in_count(static_cast<int32_t>(stale_cadres));
+}
+
+std::map<std::string, CoverageCounts> RollUpCoverage(
+    const std::map<std::string, VillageCoverage>& villages) {
+  std::map<std::string, CoverageCounts> out;
+  for (const auto& [code, v] : villages) {
+    for (int level = common::kProvinceLevel; level <= common::kVillageLevel; ++level) {
+      size_t len = common::RegionCodeLength(level);
+      if (code.size() >= len) out[code.substr(0, len)].Add(v);
+    }
+  }
+  return out;
 }
 
 }  // namespace tuopin::personnel

@@ -4,6 +4,7 @@
 // summary is the only table it writes.
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -38,6 +39,11 @@ struct CoverageCounts {
   // Sets the count fields of `c` (the lists are the store's).
   void SetOn(v1::Coverage& c) const;
 };
+
+// The counts of every region at every level (villages included) that has a village of
+// `villages` (keyed by village code): what a counts_only answer of each region sums.
+std::map<std::string, CoverageCounts> RollUpCoverage(
+    const std::map<std::string, VillageCoverage>& villages);
 
 class CoverageStore {
  public:

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "common/region_code.h"
 #include "common/validate.h"
 
 namespace tuopin::personnel {
@@ -77,6 +78,18 @@ constexpr char kSummaryCounts[] =
     "SELECT COUNT(*), SUM(registered_poor), SUM(unpaired_poor), SUM(1 - first_secretary),"
     " SUM(cadres_over_limit), SUM(home_village_postings), SUM(stale_cadres), MIN(computed_at)"
     " FROM coverage_summary WHERE village_code >= ? AND village_code < ?";
+
+// Every region's counts, written with the summary: a counts_only answer reads one row.
+constexpr char kDeleteRollup[] = "DELETE FROM coverage_rollup";
+constexpr char kInsertRollup[] =
+    "INSERT INTO coverage_rollup (level, region_code, villages, registered_poor, unpaired_poor,"
+    " without_first_secretary, cadres_over_limit, home_village_postings, stale_cadres,"
+    " computed_at) VALUES ";
+constexpr char kRollupRow[] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kRollupCounts[] =
+    "SELECT villages, registered_poor, unpaired_poor, without_first_secretary,"
+    " cadres_over_limit, home_village_postings, stale_cadres, computed_at FROM coverage_rollup"
+    " WHERE level = ? AND region_code = ?";
 
 constexpr int32_t kVillage = v1::REGION_LEVEL_VILLAGE;
 constexpr int32_t kRegisteredPoor = v1::HOUSEHOLD_STATUS_REGISTERED_POOR;
@@ -179,6 +192,23 @@ absl::Status MysqlCoverageStore::RefreshCoverageSummary(absl::Time stale_before,
       }
       q.Exec();
     }
+    s.ExecuteRaw(kDeleteRollup);
+    auto regions = RollUpCoverage(villages);
+    std::vector<std::pair<const std::string*, const CoverageCounts*>> region_rows;
+    for (const auto& [code, c] : regions) region_rows.emplace_back(&code, &c);
+    common::InsertRows(s, kInsertRollup, kRollupRow, region_rows, [&](Query& q, const auto& r) {
+      const CoverageCounts& c = *r.second;
+      q.Arg(static_cast<int32_t>(common::RegionLevelOf(*r.first)))
+          .Arg(*r.first)
+          .Arg(c.villages)
+          .Arg(c.registered_poor)
+          .Arg(c.unpaired_poor)
+          .Arg(c.without_first_secretary)
+          .Arg(c.cadres_over_limit)
+          .Arg(c.home_village_postings)
+          .Arg(c.stale_cadres)
+          .Arg(when);
+    });
     return absl::OkStatus();
   });
 }
@@ -186,9 +216,14 @@ absl::Status MysqlCoverageStore::RefreshCoverageSummary(absl::Time stale_before,
 absl::StatusOr<v1::Coverage> MysqlCoverageStore::GetCoverageCounts(const CoverageQuery& q) {
   v1::Coverage c;
   c.set_region_code(q.region_code);
+  int level = common::RegionLevelOf(q.region_code);
   TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) -> absl::Status {
-    auto rs = Rows(s, kSummaryCounts, {q.region_code, common::RegionRangeEnd(q.region_code)});
-    rs->next();
+    // A region of a known level reads its one row of the roll-up; the as-of time is that of
+    // the refresh that wrote it. No row: no village, or never computed (as_of unset).
+    auto rs = level != 0
+                  ? Rows(s, kRollupCounts, {level, q.region_code})
+                  : Rows(s, kSummaryCounts, {q.region_code, common::RegionRangeEnd(q.region_code)});
+    if (!rs->next()) return absl::OkStatus();
     CoverageCounts{.villages = rs->getInt64(1),
                    .registered_poor = rs->getInt64(2),
                    .unpaired_poor = rs->getInt64(3),

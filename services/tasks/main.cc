@@ -6,6 +6,7 @@
 #include "common/periodic.h"
 #include "common/server_flags.h"
 #include "common/service_main.h"
+#include "services/tasks/mysql_tasks_rollup.h"
 #include "services/tasks/mysql_tasks_store.h"
 #include "services/tasks/tasks_service.h"
 
@@ -38,9 +39,20 @@ int main(int argc, char** argv) {
                                   absl::GetFlag(FLAGS_indicator_retry_interval),
                                   [&] { return logic.DeliverIndicatorUpdates().status(); });
   indicators.Start();
+  tasks::MysqlSectorRollupStore rollup(*env.pool);
+  absl::StatusOr<common::RollupOptions> rollup_flags = common::RollupOptionsFromFlags();
+  if (!rollup_flags.ok()) common::FailStartup("tasks", std::string(rollup_flags.status().message()));
+  common::RollupOptions rollup_options = *rollup_flags;
+  logic.SetSectorRollup(&rollup, rollup_options);
+  common::PeriodicTask rollups("sector roll-up", rollup_options.interval,
+                               [&] { return logic.RefreshSectorRollup(); });
+  rollups.Start();
   env.server.services = {service.get()};
   env.server.service_names = {descriptor->full_name()};
-  env.server.on_stopping = [&indicators] { indicators.Stop(); };
+  env.server.on_stopping = [&indicators, &rollups] {
+    indicators.Stop();
+    rollups.Stop();
+  };
   common::StartOutboxRelay(env);
   return common::RunServer(std::move(env.server));
 }

@@ -608,12 +608,23 @@ absl::Status TasksLogic::GetSectorProgress(const Principal& p,
   if (stage.stage == v1::STAGE_UNSPECIFIED) return absl::OkStatus();  // not started
   int tolerance = req.tolerance_points() == 0 ? 10 : req.tolerance_points();
   int elapsed_bp = stage.day_of_stage * 10000 / stage.stage_days;
-  TUOPIN_ASSIGN_OR_RETURN(
-      auto counts,
-      store_.CountBySector(c.id(), stage.stage, req.region_code(),
-                           req.totals_only() ? req.region_code().size()
-                                             : common::ChildCodeLength(req.region_code().size()),
-                           Today()));
+  size_t child_len = req.totals_only() ? req.region_code().size()
+                                       : common::ChildCodeLength(req.region_code().size());
+  std::vector<SectorCount> counts;
+  std::optional<absl::Time> as_of;
+  if (req.from_summary() && rollup_ != nullptr) {
+    TUOPIN_ASSIGN_OR_RETURN(as_of, refresher_->Read([&] {
+      return rollup_->Read(c.id(), stage.stage, req.region_code(), child_len, counts);
+    }));
+    if (as_of) *out.mutable_as_of() = common::ToTimestamp(*as_of);
+  }
+  if (!as_of) {  // no roll-up asked for, kept, or refreshed yet: counted at the call
+    counts.clear();
+    TUOPIN_ASSIGN_OR_RETURN(
+        counts, store_.CountBySector(c.id(), stage.stage, req.region_code(), child_len, Today()));
+    // Counted now: as of now.
+    if (req.from_summary()) *out.mutable_as_of() = common::ToTimestamp(clock_.Now());
+  }
   for (const auto& k : counts) {
     auto* row = out.add_rows();
     row->set_sector(static_cast<tuopin::common::v1::Sector>(k.sector));
@@ -649,6 +660,17 @@ absl::Status TasksLogic::GetStageGate(const Principal& p, const v1::GetStageGate
   out.set_unverified_tasks(total);
   out.set_may_advance(total == 0);
   return absl::OkStatus();
+}
+
+void TasksLogic::SetSectorRollup(SectorRollupStore* rollup, common::RollupOptions options) {
+  rollup_ = rollup;
+  refresher_.emplace(options, [this, overlap = options.overlap](absl::Time now, bool full) {
+    return rollup_->Refresh(now, common::ChinaDay(now), overlap, full);
+  });
+}
+
+absl::Status TasksLogic::RefreshSectorRollup() {
+  return rollup_ == nullptr ? absl::OkStatus() : refresher_->Pass(clock_.Now());
 }
 
 absl::StatusOr<int> TasksLogic::DeliverIndicatorUpdates(int limit) {

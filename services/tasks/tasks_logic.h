@@ -11,6 +11,8 @@
 #include "common/clock.h"
 #include "common/page_token.h"
 #include "common/personnel_client.h"
+#include "common/region_rollup.h"
+#include "services/tasks/tasks_rollup_store.h"
 #include "services/tasks/tasks_store.h"
 
 namespace tuopin::tasks {
@@ -93,6 +95,11 @@ class TasksLogic {
   // Sends owed indicator updates to personnel; returns how many went through.
   absl::StatusOr<int> DeliverIndicatorUpdates(int limit = 100);
 
+  // The roll-up behind from_summary answers; without one they are counted at the call.
+  void SetSectorRollup(SectorRollupStore* rollup, common::RollupOptions options);
+  // One pass of the roll-up's refresher (a full one when due).
+  absl::Status RefreshSectorRollup();
+
  private:
   // What one request read of campaigns and asked personnel: a batch naming a campaign,
   // village, household or cadre many times reads or asks once.
@@ -126,6 +133,8 @@ class TasksLogic {
   common::PersonnelDirectory& personnel_;
   const common::Clock& clock_;
   const common::PageTokenCodec& tokens_;
+  SectorRollupStore* rollup_ = nullptr;
+  std::optional<common::RollupRefresher> refresher_;
 };
 
 }  // namespace tuopin::tasks

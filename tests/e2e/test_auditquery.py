@@ -103,8 +103,17 @@ class AuditQueryTest(unittest.TestCase):
         from tuopin.auditquery.v1 import auditquery_pb2 as q
         from tuopin.funds.v1 import funds_pb2 as fv1
         from tuopin.tasks.v1 import tasks_pb2 as tv1
-        card = self.aq("GetScorecard", q.GetScorecardRequest(region_code="520221", campaign_id=self.demo["campaign_id"]),
-                       q.Scorecard)
+        # Task counts and money come from roll-ups refreshed every 10 s: wait (bounded) for a
+        # pass that began after the demo was loaded, then they equal the services' own sums.
+        loaded = time.time()
+        deadline = time.monotonic() + 60
+        while True:
+            card = self.aq("GetScorecard", q.GetScorecardRequest(region_code="520221",
+                                                                 campaign_id=self.demo["campaign_id"]), q.Scorecard)
+            if min(card.progress_as_of.ToMicroseconds(), card.utilization_as_of.ToMicroseconds()) >= loaded * 1e6:
+                break
+            self.assertLess(time.monotonic(), deadline, "the roll-ups were refreshed within 60 s")
+            time.sleep(0.5)
         self.assertEqual(card.stage, tv1.STAGE_FIX_SHORTCOMINGS, "200 days in: the second stage")
         self.assertEqual(len(card.sectors), 10)
         self.assertGreater(sum(s.tasks for s in card.sectors), 0)

@@ -425,6 +425,15 @@ TEST_F(ScorecardTest, ScoresEverySectorFromTheServicesAggregates) {
   EXPECT_EQ(access.entities(1).id(), "campaign-1");
 }
 
+TEST_F(ScorecardTest, SaysWhenTheRollupsItReadWereRefreshed) {
+  suite_.progress["campaign-1"].mutable_as_of()->set_seconds(1536112800);
+  suite_.utilization[kCounty].mutable_as_of()->set_seconds(1536112805);
+  v1::Scorecard out;
+  ASSERT_TRUE(Run("campaign-1", out).ok());
+  EXPECT_EQ(out.progress_as_of().seconds(), 1536112800);
+  EXPECT_EQ(out.utilization_as_of().seconds(), 1536112805);
+}
+
 TEST_F(ScorecardTest, ACampaignOfAnotherCountyLooksMissing) {
   v1::Scorecard a, b;
   ExpectSameRefusal(Run("campaign-liuzhi", a), "campaign-liuzhi", Run("campaign-ghost", b),
