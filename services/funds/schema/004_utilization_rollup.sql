@@ -7,14 +7,22 @@
 -- crossing the cut-off), then their ancestors (common/region_rollup.h: level 0 rows are
 -- a code's own accounts, levels 1-5 a region's totals). `idle` is as of
 -- rollup_state.refreshed_at less --rollup_idle_days.
+-- One change per statement, each with the algorithm it must use, so that on a large
+-- table the migration fails rather than copying `accounts` and blocking the ledger's
+-- writes (MariaDB 10.11 copies the table when these are combined in one ALTER).
 ALTER TABLE accounts
   ADD COLUMN updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
     ON UPDATE CURRENT_TIMESTAMP(6),
-  -- When an account with a positive balance becomes idle: its last credit or debit.
+  ALGORITHM=INSTANT;
+-- When an account with a positive balance becomes idle: its last credit or debit.
+ALTER TABLE accounts
   ADD COLUMN last_activity_at DATETIME(6)
     AS (GREATEST(last_credit_at, COALESCE(last_debit_at, last_credit_at))) VIRTUAL,
-  ADD KEY idx_accounts_updated (updated_at, region_code),
-  ADD KEY idx_accounts_activity (kind, last_activity_at, region_code);
+  ALGORITHM=INSTANT;
+ALTER TABLE accounts ADD KEY idx_accounts_updated (updated_at, region_code),
+  ALGORITHM=INPLACE, LOCK=NONE;
+ALTER TABLE accounts ADD KEY idx_accounts_activity (kind, last_activity_at, region_code),
+  ALGORITHM=INPLACE, LOCK=NONE;
 
 CREATE TABLE utilization_rollup (
   level TINYINT NOT NULL,

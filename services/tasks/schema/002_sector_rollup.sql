@@ -6,7 +6,7 @@
 -- (idx_tasks_due), then their townships from village rows, counties from township rows,
 -- and so on up (common/region_rollup.h: level 0 rows are a village's own counts, levels
 -- 1-5 a region's totals). `overdue` counts as of rollup_state.as_of_day.
-CREATE INDEX idx_tasks_updated ON tasks (updated_at, village_code);
+CREATE INDEX idx_tasks_updated ON tasks (updated_at, village_code) ALGORITHM=INPLACE LOCK=NONE;
 
 CREATE TABLE task_rollup (
   level TINYINT NOT NULL,
