@@ -74,7 +74,9 @@ GroupCommitEngine::~GroupCommitEngine() {
 
 GroupCommitStats GroupCommitEngine::stats() const {
   absl::MutexLock lock(&mu_);
-  return stats_;
+  GroupCommitStats out = stats_;
+  out.waiting = static_cast<int64_t>(queue_.size());
+  return out;
 }
 
 absl::Status GroupCommitEngine::Run(const MutationContext& ctx, const void* input,

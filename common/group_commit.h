@@ -70,6 +70,7 @@ struct GroupCommitStats {
   int64_t alone_calls = 0;    // calls run alone (refused, replays, failed groups, groups of one)
   int64_t failed_groups = 0;  // group transactions that failed as a whole
   int64_t largest_group = 0;
+  int64_t waiting = 0;  // calls waiting for a group now
 };
 
 class GroupCommitEngine {
