@@ -56,6 +56,10 @@ class CoverageStore {
   // Recomputes every village's summary row as of `now`.
   virtual absl::Status RefreshCoverageSummary(absl::Time stale_before, int pairing_limit,
                                               absl::Time now) = 0;
+  // Whether any mutation of the service was made at or after `since` (every mutation
+  // leaves its idempotency record, stamped with the call's time): when none was, what the
+  // summary counts has not changed. True when the store cannot tell.
+  virtual absl::StatusOr<bool> WrittenSince(absl::Time since) { return true; }
 };
 
 }  // namespace tuopin::personnel

@@ -20,6 +20,13 @@ ABSL_FLAG(std::string, pii_key_file, "",
           "Required.");
 ABSL_FLAG(absl::Duration, coverage_refresh_interval, absl::Seconds(30),
           "How often the per-village coverage summary (counts_only answers) is recomputed.");
+ABSL_FLAG(absl::Duration, coverage_refresh_max_skip, absl::Minutes(10),
+          "A coverage refresh is skipped while nothing was written since the last one, for at "
+          "most this long (stale check-ins move with time alone); 0 never skips (0-24h).");
+ABSL_FLAG(absl::Duration, coverage_change_overlap, absl::Seconds(60),
+          "How far before the last coverage refresh a write still counts as new (a write "
+          "committing later than this after its call arrived waits for the next unskipped "
+          "refresh) (1s-24h).");
 
 namespace tuopin::generated {
 const std::vector<tuopin::common::Migration>& PersonnelMigrations();
@@ -32,6 +39,15 @@ int main(int argc, char** argv) {
   int limit = absl::GetFlag(FLAGS_pairing_limit);
   if (limit < 1 || limit > 100) {
     std::fprintf(stderr, "tuopin-personnel: --pairing_limit must be 1-100\n");
+    return 2;
+  }
+  absl::Duration max_skip = absl::GetFlag(FLAGS_coverage_refresh_max_skip);
+  absl::Duration overlap = absl::GetFlag(FLAGS_coverage_change_overlap);
+  if (max_skip < absl::ZeroDuration() || max_skip > absl::Hours(24) ||
+      overlap < absl::Seconds(1) || overlap > absl::Hours(24)) {
+    std::fprintf(stderr,
+                 "tuopin-personnel: --coverage_refresh_max_skip must be 0-24h and "
+                 "--coverage_change_overlap 1s-24h\n");
     return 2;
   }
   std::string pii_key_file = absl::GetFlag(FLAGS_pii_key_file);
@@ -57,7 +73,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   personnel::PersonnelLogic logic(store, *common::SystemClock::Get(), tokens,
-                                  personnel::PersonnelConfig{.pairing_limit = limit});
+                                  personnel::PersonnelConfig{
+                                      .pairing_limit = limit,
+                                      .coverage_overlap = overlap,
+                                      .coverage_max_skip = max_skip});
   // Members' personal data never reaches a request digest (personnel_logic.h).
   common::ServiceFrame frame(env, "personnel", personnel::v1::PersonnelService::service_full_name(),
                              personnel::MemberDigestForm(*pii));

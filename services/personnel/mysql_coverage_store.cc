@@ -213,6 +213,19 @@ absl::Status MysqlCoverageStore::RefreshCoverageSummary(absl::Time stale_before,
   });
 }
 
+absl::StatusOr<bool> MysqlCoverageStore::WrittenSince(absl::Time since) {
+  bool written = false;
+  TUOPIN_RETURN_IF_ERROR(common::WithConnection(pool_, [&](DbSession& s) -> absl::Status {
+    // An index range (idx_idempotency_created), at most one row.
+    written = Query(s, "SELECT 1 FROM idempotency WHERE created_at >= ? LIMIT 1")
+                  .Arg(common::ToSqlTime(since))
+                  .Rows()
+                  ->next();
+    return absl::OkStatus();
+  }));
+  return written;
+}
+
 absl::StatusOr<v1::Coverage> MysqlCoverageStore::GetCoverageCounts(const CoverageQuery& q) {
   v1::Coverage c;
   c.set_region_code(q.region_code);

@@ -15,6 +15,7 @@ class MysqlCoverageStore final : public CoverageStore {
   absl::StatusOr<v1::Coverage> GetCoverageCounts(const CoverageQuery& query) override;
   absl::Status RefreshCoverageSummary(absl::Time stale_before, int pairing_limit,
                                       absl::Time now) override;
+  absl::StatusOr<bool> WrittenSince(absl::Time since) override;
 
  private:
   common::ConnectionPool& pool_;

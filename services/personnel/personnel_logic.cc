@@ -415,17 +415,39 @@ absl::Status PersonnelLogic::GetCoverage(const Principal& p, const v1::GetCovera
   }
   TUOPIN_ASSIGN_OR_RETURN(out, store_.coverage().GetCoverageCounts(q));
   if (!out.has_as_of()) {
-    // Never computed (a new database): compute it now, once.
-    TUOPIN_RETURN_IF_ERROR(RefreshCoverageSummary());
-    TUOPIN_ASSIGN_OR_RETURN(out, store_.coverage().GetCoverageCounts(q));
+    // Never computed (a new database, the first refresh still running): counted at the
+    // call, as of now. A read never refreshes: readers cannot make the service recompute
+    // every village (and hold a connection) at will.
+    TUOPIN_ASSIGN_OR_RETURN(out, store_.coverage().GetCoverage(q));
+    out.clear_villages_without_first_secretary();
+    out.clear_households_without_cadre();
+    out.clear_cadres_over_pairing_limit();
+    out.clear_home_village_posting_ids();
+    out.clear_cadres_without_recent_check_in();
+    *out.mutable_as_of() = common::ToTimestamp(clock_.Now());
   }
   return absl::OkStatus();
 }
 
 absl::Status PersonnelLogic::RefreshCoverageSummary() {
   absl::Time now = clock_.Now();
-  return store_.coverage().RefreshCoverageSummary(now - absl::Hours(24) * 14, config_.pairing_limit,
-                                                  now);
+  std::optional<absl::Time> last;
+  {
+    absl::MutexLock lock(&refresh_mu_);
+    last = last_refresh_;
+  }
+  if (last && now - *last < config_.coverage_max_skip) {
+    // Nothing written since the last refresh (less the overlap): what it counted stands,
+    // as of its time.
+    TUOPIN_ASSIGN_OR_RETURN(bool written,
+                            store_.coverage().WrittenSince(*last - config_.coverage_overlap));
+    if (!written) return absl::OkStatus();
+  }
+  TUOPIN_RETURN_IF_ERROR(store_.coverage().RefreshCoverageSummary(
+      now - absl::Hours(24) * 14, config_.pairing_limit, now));
+  absl::MutexLock lock(&refresh_mu_);
+  last_refresh_ = now;
+  return absl::OkStatus();
 }
 
 }  // namespace tuopin::personnel

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "common/auth.h"
 #include "common/clock.h"
 #include "common/mutation.h"
@@ -25,6 +26,12 @@ using common::Principal;
 struct PersonnelConfig {
   // Most households one cadre answers for.
   int pairing_limit = 10;
+  // The coverage summary's refresh is skipped when no mutation was made since the last
+  // one less `coverage_overlap` (a mutation stamped before a refresh that committed after
+  // it), for at most `coverage_max_skip` (the stale check-ins count moves with time
+  // alone); 0 refreshes every time.
+  absl::Duration coverage_overlap = absl::Seconds(60);
+  absl::Duration coverage_max_skip = absl::Minutes(10);
 };
 
 using common::NotFound;
@@ -196,6 +203,9 @@ class PersonnelLogic {
   const common::Clock& clock_;
   const common::PageTokenCodec& tokens_;
   PersonnelConfig config_;
+  // When this process last refreshed the coverage summary (RefreshCoverageSummary).
+  absl::Mutex refresh_mu_;
+  std::optional<absl::Time> last_refresh_ ABSL_GUARDED_BY(refresh_mu_);
 };
 
 }  // namespace tuopin::personnel

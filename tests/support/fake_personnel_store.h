@@ -47,6 +47,9 @@ struct PersonnelData {
   std::map<std::string, std::string> open_exit_applications;
   std::map<std::string, personnel::VillageCoverage> coverage_summary;
   absl::Time summary_computed_at;
+  // What WrittenSince answers (the fake keeps no write times), and what it was asked.
+  bool written_since = true;
+  std::vector<absl::Time> written_since_asked;
 };
 
 class FakeCoverageStore final : public personnel::CoverageStore {
@@ -58,6 +61,10 @@ class FakeCoverageStore final : public personnel::CoverageStore {
       const personnel::CoverageQuery& q) override;
   absl::Status RefreshCoverageSummary(absl::Time stale_before, int pairing_limit,
                                       absl::Time now) override;
+  absl::StatusOr<bool> WrittenSince(absl::Time since) override {
+    data_.written_since_asked.push_back(since);
+    return data_.written_since;
+  }
 
  private:
   PersonnelData& data_;

@@ -46,5 +46,20 @@ TEST_F(CoverageRollupTest, EveryLevelEqualsTheFullAnswer) {
   ExpectCountsEqualTheFullAnswer(3);
 }
 
+// What lets a refresh be skipped: whether a mutation was made since a time, read from the
+// idempotency records every mutation leaves.
+TEST_F(CoverageRollupTest, WrittenSinceSeesEveryMutation) {
+  auto written = [&](absl::Time since) {
+    absl::StatusOr<bool> w = store_.coverage().WrittenSince(since);
+    EXPECT_TRUE(w.ok()) << w.status();
+    return w.ok() && *w;
+  };
+  v1::Household h;
+  ASSERT_TRUE(CreateHousehold(official_, kVillageA, "One", &h).ok());
+  EXPECT_TRUE(written(clock_.Now() - absl::Seconds(1)));
+  EXPECT_TRUE(written(clock_.Now()));
+  EXPECT_FALSE(written(clock_.Now() + absl::Seconds(1))) << "nothing after the last mutation";
+}
+
 }  // namespace
 }  // namespace tuopin::personnel

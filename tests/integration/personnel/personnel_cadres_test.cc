@@ -375,9 +375,10 @@ TEST_F(PersonnelTest, CoverageFindsTheGaps) {
   EXPECT_EQ(cov.cadres_without_recent_check_in_count(), 1);
   EXPECT_FALSE(cov.has_as_of());
 
-  // counts_only: the same counts from the per-village summary (computed on first use),
-  // without lists; a later change shows once the summary is refreshed.
+  // counts_only: the same counts from the per-village summary (computed by the service's
+  // refresh), without lists; a later change shows once the summary is refreshed.
   req.set_counts_only(true);
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
   v1::Coverage counts;
   ASSERT_TRUE(stub_->GetCoverage(ContextAs(inspector_).get(), req, &counts).ok());
   EXPECT_TRUE(counts.has_as_of());

@@ -373,14 +373,20 @@ TEST_F(PersonnelLogicTest, GetCoverageFiguresOfTheRegion) {
   EXPECT_EQ(logic_.GetCoverage(neighbour_, req, out).code(), absl::StatusCode::kPermissionDenied);
 }
 
-TEST_F(PersonnelLogicTest, CountsOnlyComputesTheSummaryOnceThenReadsIt) {
+TEST_F(PersonnelLogicTest, CountsOnlyIsCountedAtTheCallUntilTheFirstRefreshThenReadsIt) {
   v1::GetCoverageRequest req;
   req.set_region_code("5202");
   req.set_counts_only(true);
   v1::Coverage out;
+  // Before any refresh: counted at the call (no lists), and the read refreshes nothing.
   ASSERT_TRUE(logic_.GetCoverage(prefecture_, req, out).ok());
-  EXPECT_TRUE(out.has_as_of());
+  EXPECT_EQ(common::FromTimestamp(out.as_of()), clock_.Now());
   EXPECT_EQ(out.villages(), 2);
+  EXPECT_EQ(out.households_without_cadre_count(), 2);
+  EXPECT_EQ(out.households_without_cadre_size(), 0);
+  EXPECT_TRUE(store_.data.coverage_summary.empty());
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
+  ASSERT_TRUE(logic_.GetCoverage(prefecture_, req, out).ok());
   EXPECT_EQ(out.households_without_cadre_count(), 2);
   // Later changes show after the next refresh only.
   ASSERT_TRUE(Pair(shuicheng_, "cadre-sc", "hh-sc").ok());
@@ -410,6 +416,29 @@ TEST_F(PersonnelLogicTest, RefreshCoverageSummaryCountsOverTheLimitAsConfigured)
   EXPECT_EQ(row.cadres_over_limit, 1);
   EXPECT_EQ(row.unpaired_poor, 0);
   EXPECT_EQ(store_.data.summary_computed_at, clock_.Now());
+}
+
+// A refresh is skipped while nothing was written since the last one (less the overlap),
+// for at most the longest skip; a write makes the next one run.
+TEST_F(PersonnelLogicTest, CoverageRefreshIsSkippedWhileNothingWasWritten) {
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
+  absl::Time first = clock_.Now();
+  EXPECT_EQ(store_.data.summary_computed_at, first);
+  EXPECT_TRUE(store_.data.written_since_asked.empty()) << "the first refresh always runs";
+  store_.data.written_since = false;
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
+  EXPECT_EQ(store_.data.summary_computed_at, first) << "skipped";
+  ASSERT_EQ(store_.data.written_since_asked.size(), 1u);
+  EXPECT_EQ(store_.data.written_since_asked[0], first - absl::Seconds(60));
+  store_.data.written_since = true;
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
+  EXPECT_EQ(store_.data.summary_computed_at, clock_.Now()) << "a write: refreshed";
+  store_.data.written_since = false;
+  clock_.Advance(absl::Minutes(10));
+  ASSERT_TRUE(logic_.RefreshCoverageSummary().ok());
+  EXPECT_EQ(store_.data.summary_computed_at, clock_.Now()) << "skipped for at most 10 minutes";
 }
 
 }  // namespace
