@@ -135,5 +135,16 @@ TEST_F(UtilizationRollupLogicTest, AReadRefreshesNothingAndPassesKeepTheIdlePeri
   EXPECT_TRUE(rollup_.passes[2].everything);
 }
 
+// A region outside the caller's scope is refused before the roll-up is read.
+TEST_F(UtilizationRollupLogicTest, FromSummaryIsRefusedOutsideTheCallersScope) {
+  UseRollup();
+  rollup_.as_of = clock_.Now();
+  const Principal neighbour =
+      MakePrincipal("auditor-lz", {tuopin::common::v1::ROLE_AUDITOR}, {"520203"});
+  v1::Utilization u;
+  EXPECT_EQ(logic_.GetUtilization(neighbour, req_, u).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(rollup_.reads.empty());
+}
+
 }  // namespace
 }  // namespace tuopin::funds

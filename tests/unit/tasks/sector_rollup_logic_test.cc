@@ -153,5 +153,21 @@ TEST_F(SectorRollupLogicTest, PassesAreFullFirstThenEveryInterval) {
   EXPECT_EQ(rollup_.passes[3].today, absl::CivilDay(2018, 9, 6));
 }
 
+// The roll-up answers only what the scan would: a region outside the caller's scope, or a
+// campaign of another county, is refused before anything is read.
+TEST_F(SectorRollupLogicTest, FromSummaryIsRefusedOutsideTheCallersScope) {
+  UseRollup();
+  rollup_.as_of = clock_.Now();
+  req_.set_from_summary(true);
+  const Principal neighbour =
+      MakePrincipal("official-lz", {tuopin::common::v1::ROLE_COUNTY_OFFICIAL}, {"520203"});
+  v1::SectorProgress out;
+  EXPECT_EQ(logic_.GetSectorProgress(neighbour, req_, out).code(),
+            absl::StatusCode::kPermissionDenied);
+  req_.set_region_code("520203");  // its own county, Shuicheng's campaign
+  EXPECT_NE(logic_.GetSectorProgress(neighbour, req_, out).code(), absl::StatusCode::kOk);
+  EXPECT_TRUE(rollup_.reads.empty());
+}
+
 }  // namespace
 }  // namespace tuopin::tasks
