@@ -3,6 +3,8 @@
 
 #include "common/export.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -61,7 +63,11 @@ TEST(CsvTest, FileHasBomHeaderAndCrlfRows) {
 // Reads an XLSX with Python's zipfile and ElementTree (an independent reader), printing
 // each cell as ref=type:value, one per line.
 std::string ReadXlsx(const std::string& bytes) {
-  std::string path = absl::StrCat(::testing::TempDir(), "/export_test.xlsx");
+  // Named per test and process: ctest runs the tests of this file in parallel, and a
+  // shared name let one test read the other's file.
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string path =
+      absl::StrCat(::testing::TempDir(), "/export_test_", test->name(), "_", getpid(), ".xlsx");
   std::ofstream(path, std::ios::binary) << bytes;
   std::string cmd = absl::StrCat(
       "/usr/bin/python3 -c '\n"
