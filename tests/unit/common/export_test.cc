@@ -90,6 +90,7 @@ std::string ReadXlsx(const std::string& bytes) {
   char buf[4096];
   for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
   EXPECT_EQ(pclose(p), 0) << out;
+  std::remove(path.c_str());
   return out;
 }
 
