@@ -129,6 +129,8 @@ void GroupCommitEngine::Work() {
       }
       gathering_ = false;
     }
+    // Another worker may have taken them while this one waited (when stopping).
+    if (group.empty()) continue;
     try {
       Write(group);
     } catch (...) {

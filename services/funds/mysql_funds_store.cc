@@ -278,12 +278,15 @@ bool AnyRefused(const BatchOutcome& outcome) {
 
 // The entities of a batch's audit event: the transfers it created, the accounts it changed.
 EntityRefs OutcomeEntities(const BatchOutcome& outcome, const AccountMap& accounts) {
+  auto region = [&accounts](const std::string& id) {
+    auto a = accounts.find(id);
+    return a == accounts.end() ? std::string() : a->second.region_code();
+  };
   EntityRefs refs;
   for (const auto& t : outcome.accepted) {
-    refs.push_back(Entity("transfer", t.id(), accounts.at(t.credit_account_id()).region_code()));
+    refs.push_back(Entity("transfer", t.id(), region(t.credit_account_id())));
   }
-  for (const auto& id : outcome.touched)
-    refs.push_back(Entity("account", id, accounts.at(id).region_code()));
+  for (const auto& id : outcome.touched) refs.push_back(Entity("account", id, region(id)));
   return refs;
 }
 
