@@ -110,6 +110,14 @@ class UtilizationRollupTest : public ::testing::Test {
     return out;
   }
 
+  // Whether the province's answer is the scan's.
+  bool ProvinceEqualsScan(absl::Time at) {
+    auto scan = store_.Utilization("52", 0, true, at - kIdle);
+    v1::Utilization rolled;
+    auto as_of = rollup_.Read("52", 0, true, rolled);
+    return scan.ok() && as_of.ok() && Text(rolled) == Text(*scan);
+  }
+
   void ExpectRollupEqualsScan(absl::Time at) {
     std::set<std::string> regions;
     for (const std::string& c : codes_) {
@@ -177,8 +185,13 @@ TEST_F(UtilizationRollupTest, LateCommitsWithinTheOverlapAreCountedOthersAtTheFu
   ASSERT_TRUE(rollup_.Refresh(later, kIdle, kOverlap, false).ok());
   ExpectRollupEqualsScan(later);
 
+  // Stamped further back than the overlap: an incremental pass misses them (the documented
+  // bound), the next full pass counts them.
   ChangeSome(40, now_, now_ - absl::Minutes(3));
-  absl::Time full = now_ + absl::Seconds(20);
+  absl::Time missed = now_ + absl::Seconds(20);
+  ASSERT_TRUE(rollup_.Refresh(missed, kIdle, kOverlap, false).ok());
+  EXPECT_FALSE(ProvinceEqualsScan(missed)) << "the changes should not have been seen";
+  absl::Time full = now_ + absl::Seconds(30);
   ASSERT_TRUE(rollup_.Refresh(full, kIdle, kOverlap, true).ok());
   ExpectRollupEqualsScan(full);
 }
