@@ -159,14 +159,14 @@ void GroupCommitEngine::Work() {
 namespace {
 
 // The members of `members` whose request ids are recorded, in one read.
-std::set<std::pair<std::string, std::string>> RecordedIds(DbSession& s,
-                                                          const std::vector<GroupedCall*>& calls) {
+std::set<std::pair<std::string, std::string>> RecordedIds(
+    DbSession& s, const std::vector<const MutationContext*>& calls) {
   std::string sql = "SELECT subject, request_id FROM idempotency WHERE ";
   for (size_t i = 0; i < calls.size(); ++i) {
     sql += i == 0 ? "(subject = " : " OR (subject = ";
-    AppendSqlHex(&sql, calls[i]->ctx->principal.subject());
+    AppendSqlHex(&sql, calls[i]->principal.subject());
     sql += " AND request_id = ";
-    AppendSqlHex(&sql, calls[i]->ctx->request_id);
+    AppendSqlHex(&sql, calls[i]->request_id);
     sql += ")";
   }
   std::set<std::pair<std::string, std::string>> out;
@@ -210,19 +210,19 @@ void GroupCommitEngine::Write(std::vector<Waiting*>& group) {
   absl::Status st;
   for (;;) {
     st = RunInTransaction(pool_, [&](DbSession& s) -> absl::Status {
-      std::vector<GroupedCall*> calls;
       // After a retry was found in the group, every retry of it is set aside at once.
       if (check_recorded && !members.empty()) {
-        for (Waiting* w : members) calls.push_back(&w->call);
-        auto recorded = RecordedIds(s, calls);
+        std::vector<const MutationContext*> contexts;
+        for (Waiting* w : members) contexts.push_back(w->call.ctx);
+        auto recorded = RecordedIds(s, contexts);
         for (Waiting* w : std::vector<Waiting*>(members)) {
           if (recorded.count({w->call.ctx->principal.subject(), w->call.ctx->request_id}))
             set_aside(w);
         }
         check_recorded = false;
-        calls.clear();
       }
       if (members.empty()) return absl::OkStatus();
+      std::vector<GroupedCall*> calls;
       for (Waiting* w : members) {
         w->call.status = absl::OkStatus();
         w->call.entities.clear();
